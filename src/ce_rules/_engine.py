@@ -1,0 +1,443 @@
+"""Annual evaluation: one person, one year, one policy, one verdict.
+
+``evaluate`` is a pure function: it reads its arguments, consults no clock and no
+file, and returns a frozen ``Verdict``. The order of the checks an entry goes through
+is fixed and documented (docs/concepts.md): the person, the credited year, the
+evaluation date, the platform rule, the review status, and last duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+from fractions import Fraction
+from typing import Final
+
+from ._exceptions import EvaluationInputError
+from ._model import Category, Course, CreditEntry, EntryStatus, Person
+from ._policy import (
+    CreditFactorRule,
+    Message,
+    MinHoursRule,
+    MinShareRule,
+    Policy,
+    RecognisedPlatformsRule,
+    get_policy,
+    policy_by_id,
+)
+from ._verdict import (
+    EntryDecision,
+    Finding,
+    Reason,
+    RequirementResult,
+    Status,
+    Verdict,
+    format_hours,
+)
+
+__all__ = ["DEFAULT_REGION", "evaluate", "resolve_policy"]
+
+#: The region whose policy applies when ``evaluate`` is given none.
+DEFAULT_REGION: Final = "shandong"
+_ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
+_CENT: Final = Decimal("0.01")
+_STATUS_REASON: Final = {
+    EntryStatus.PENDING: Reason.PENDING,
+    EntryStatus.REJECTED: Reason.REJECTED,
+    EntryStatus.REVOKED: Reason.REVOKED,
+}
+_FINGERPRINT_SCHEME: Final = "ce-rules/verdict-fingerprint/1"
+#: Named rounding for numbers that a share makes inexact: up, to the next 0.01 hour.
+ROUNDING_CEILING_CENT: Final = "ceiling to 0.01 hour"
+
+
+def resolve_policy(policy: Policy | str | None, year: int, region: str = DEFAULT_REGION) -> Policy:
+    """The policy to apply: the one given, a bundled one by id, or the region's for ``year``."""
+    if isinstance(policy, Policy):
+        return policy
+    if isinstance(policy, str):
+        return policy_by_id(policy)
+    if policy is None:
+        return get_policy(region, year)
+    raise EvaluationInputError("policy", policy, "must be a Policy, a policy id or None")
+
+
+def _check_year(year: object) -> int:
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise EvaluationInputError("year", year, "must be an int calendar year")
+    if not 1990 <= year <= 2100:
+        raise EvaluationInputError("year", year, "must be between 1990 and 2100")
+    return year
+
+
+def _check_as_of(as_of: object) -> date | None:
+    if as_of is None or (isinstance(as_of, date) and type(as_of) is date):
+        return as_of
+    raise EvaluationInputError("as_of", as_of, "must be a datetime.date (not a datetime) or None")
+
+
+def _factor_rule(policy: Policy, entry: CreditEntry) -> CreditFactorRule | None:
+    course = entry.course
+    for rule in policy.factor_rules:
+        if rule.role is not entry.role:
+            continue
+        if rule.featured is not None and rule.featured != course.featured:
+            continue
+        if rule.category is not None and rule.category is not course.category:
+            continue
+        return rule
+    return None
+
+
+def _platform_rule(
+    policy: Policy, person: Person, entry: CreditEntry
+) -> RecognisedPlatformsRule | None:
+    """The platform rule the entry breaks, if any."""
+    course = entry.course
+    for rule in policy.platform_rules:
+        if (
+            rule.unit_level is person.unit
+            and rule.mode is course.mode
+            and rule.category is course.category
+            and entry.role in rule.roles
+            and course.platform not in rule.platforms
+        ):
+            return rule
+    return None
+
+
+def _course_key(course: Course) -> str:
+    topics = ",".join(str(t) for t in course.topics)
+    return "\x1f".join(
+        (
+            course.id,
+            course.title,
+            course.category.value,
+            format_hours(course.hours),
+            course.mode.value,
+            course.platform or "",
+            "1" if course.featured else "0",
+            topics,
+        )
+    )
+
+
+def _entry_key(entry: CreditEntry, course_key: str) -> str:
+    return "\x1f".join(
+        (
+            entry.id or "",
+            entry.person_id,
+            course_key,
+            entry.role.value,
+            entry.completed_on.isoformat(),
+            "" if entry.hours is None else format_hours(entry.hours),
+            "" if entry.credited_year is None else str(entry.credited_year),
+            entry.certificate_no or "",
+            entry.status.value,
+        )
+    )
+
+
+def _fingerprint(
+    person: Person, year: int, as_of: date | None, policy: Policy, entry_keys: list[str]
+) -> str:
+    head = "\x1e".join(
+        (
+            _FINGERPRINT_SCHEME,
+            policy.id,
+            policy.version,
+            str(year),
+            as_of.isoformat() if as_of else "",
+            person.id,
+            person.unit.value,
+            person.city or "",
+            person.industry or "",
+        )
+    )
+    # Sorted: the verdict does not depend on input order, so neither does its fingerprint.
+    body = "\x1e".join(sorted(entry_keys))
+    return hashlib.sha256(f"{head}\x1d{body}".encode()).hexdigest()
+
+
+def _ceil_cent(value: Fraction) -> tuple[Decimal, bool]:
+    """``value`` as a decimal, rounded up to 0.01 if it is not exact; and whether it was."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    if Fraction(exact) == value and exact == exact.quantize(_CENT):
+        return exact, False
+    rounded = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        _CENT, rounding=ROUND_CEILING
+    )
+    return rounded, True
+
+
+def _requirement(
+    rule: MinHoursRule | MinShareRule,
+    earned_by_category: dict[Category, Decimal],
+    pending_by_category: dict[Category, Decimal],
+) -> RequirementResult:
+    total = sum(earned_by_category.values(), _ZERO)
+    rounding = None
+    if isinstance(rule, MinHoursRule):
+        if rule.category is None:
+            earned = total
+            pending = sum(pending_by_category.values(), _ZERO)
+        else:
+            earned = earned_by_category[rule.category]
+            pending = pending_by_category[rule.category]
+        required = rule.hours
+        met = earned >= required
+        shortfall = _ZERO if met else required - earned
+    else:
+        share = rule.ratio
+        earned = earned_by_category[rule.category]
+        pending = pending_by_category[rule.category]
+        met = Fraction(earned) >= share * Fraction(total)
+        required, inexact_required = _ceil_cent(share * Fraction(total))
+        # Hours of the category added raise the total too: x >= (s*t - e) / (1 - s).
+        needed = (share * Fraction(total) - Fraction(earned)) / (1 - share)
+        if met:
+            shortfall, inexact_shortfall = _ZERO, False
+        else:
+            shortfall, inexact_shortfall = _ceil_cent(needed)
+        if inexact_required or inexact_shortfall:
+            rounding = ROUNDING_CEILING_CENT
+    if met:
+        message = Message(
+            zh=f"{rule.message.zh}：已获{format_hours(earned)}学时，已达标",
+            en=f"{rule.message.en}: {format_hours(earned)} earned, met",
+        )
+    else:
+        message = Message(
+            zh=f"{rule.message.zh}：已获{format_hours(earned)}学时，尚差{format_hours(shortfall)}学时",
+            en=f"{rule.message.en}: {format_hours(earned)} earned, "
+            f"{format_hours(shortfall)} short",
+        )
+    return RequirementResult.model_construct(
+        code=rule.code,
+        kind=rule.kind,
+        category=rule.category,
+        required=required,
+        earned=earned,
+        shortfall=shortfall,
+        pending=pending,
+        met=met,
+        rounding=rounding,
+        citation=rule.citation,
+        message=message,
+    )
+
+
+def _counted_message(hours: Decimal, factor: Decimal, credited: Decimal, rule_message: Message | None) -> Message:
+    if factor == _ONE or rule_message is None:
+        return Message(
+            zh=f"计入{format_hours(credited)}学时", en=f"counted: {format_hours(credited)} hours"
+        )
+    return Message(
+        zh=f"计入{format_hours(credited)}学时（{format_hours(hours)}学时×{format_hours(factor)}，"
+        f"{rule_message.zh}）",
+        en=f"counted: {format_hours(credited)} hours ({format_hours(hours)} x "
+        f"{format_hours(factor)}; {rule_message.en})",
+    )
+
+
+def evaluate(
+    person: Person,
+    entries: Iterable[CreditEntry],
+    *,
+    year: int,
+    policy: Policy | str | None = None,
+    as_of: date | None = None,
+) -> Verdict:
+    """Judge one person's continuing-education year.
+
+    Counts the person's approved entries credited to ``year`` under ``policy`` (by
+    default the Shandong policy of that year, 二(一), 三(一)), applying the credit
+    factors (二(三)) and the platform rule (二(二)). Every input entry gets exactly one
+    decision, in input order, with a stable reason code.
+
+    Args:
+        person: Whose year it is.
+        entries: The person's entries; other persons' entries are listed as excluded.
+        year: The calendar year to judge.
+        policy: A ``Policy``, a bundled policy id, or None for the bundled Shandong
+            policy governing ``year`` (``PolicyNotFoundError`` if there is none).
+        as_of: The day the verdict speaks for. Entries completed after it do not
+            count; a year not yet over whose requirements are not all met is
+            ``in_progress`` rather than ``non_compliant``. None means after the year.
+
+    Returns:
+        A frozen ``Verdict``.
+
+    Raises:
+        EvaluationInputError: An argument is of the wrong type or out of range.
+        PolicyNotFoundError: No policy governs ``year`` and none was given.
+    """
+    if not isinstance(person, Person):
+        raise EvaluationInputError("person", person, "must be a ce_rules.Person")
+    year = _check_year(year)
+    as_of = _check_as_of(as_of)
+    rules = resolve_policy(policy, year)
+    entries = tuple(entries)
+
+    course_keys: dict[int, str] = {}
+    entry_keys: list[str] = []
+    # Per entry: (reason, factor rule or deciding rule, factor, hours, credited)
+    reasons: list[Reason] = []
+    factors: list[Decimal] = []
+    factor_rules: list[CreditFactorRule | None] = []
+    platform_rules: list[RecognisedPlatformsRule | None] = []
+    candidates: dict[tuple[str, str, date], list[int]] = {}
+
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, CreditEntry):
+            raise EvaluationInputError(f"entries[{index}]", entry, "must be a ce_rules.CreditEntry")
+        course = entry.course
+        course_key = course_keys.get(id(course))
+        if course_key is None:
+            course_key = course_keys[id(course)] = _course_key(course)
+        entry_keys.append(_entry_key(entry, course_key))
+        factor_rule = _factor_rule(rules, entry)
+        factor_rules.append(factor_rule)
+        factors.append(_ONE if factor_rule is None else factor_rule.factor)
+        broken = None
+        if entry.person_id != person.id:
+            reason = Reason.OTHER_PERSON
+        elif entry.year != year:
+            reason = Reason.OTHER_YEAR
+        elif as_of is not None and entry.completed_on > as_of:
+            reason = Reason.AFTER_AS_OF
+        elif (broken := _platform_rule(rules, person, entry)) is not None:
+            reason = Reason.PLATFORM_NOT_RECOGNISED
+        elif entry.status is not EntryStatus.APPROVED:
+            reason = _STATUS_REASON[entry.status]
+        else:
+            reason = Reason.COUNTED
+            key = (course.id, entry.role.value, entry.completed_on)
+            candidates.setdefault(key, []).append(index)
+        reasons.append(reason)
+        platform_rules.append(broken)
+
+    # Duplicates (decision 4): of the same course, role and day, one entry counts. The
+    # one kept does not depend on input order: most hours first, then the canonical key.
+    duplicate_of: dict[int, int] = {}
+    for group in candidates.values():
+        if len(group) > 1:
+            keep = min(
+                group,
+                key=lambda i: (-entries[i].effective_hours * factors[i], entry_keys[i], i),
+            )
+            for index in group:
+                if index != keep:
+                    reasons[index] = Reason.DUPLICATE
+                    duplicate_of[index] = keep
+
+    earned = dict.fromkeys(Category, _ZERO)
+    pending = dict.fromkeys(Category, _ZERO)
+    decisions: list[EntryDecision] = []
+    for index, entry in enumerate(entries):
+        reason = reasons[index]
+        hours = entry.effective_hours
+        factor = factors[index]
+        category = entry.course.category
+        credited = would_add = _ZERO
+        rule_code = None
+        citation = None
+        factor_rule = factor_rules[index]
+        if reason is Reason.COUNTED:
+            credited = hours * factor
+            earned[category] += credited
+            if factor_rule is not None:
+                rule_code, citation = factor_rule.code, factor_rule.citation
+            message = _counted_message(
+                hours, factor, credited, None if factor_rule is None else factor_rule.message
+            )
+        else:
+            if reason is Reason.PENDING:
+                key = (entry.course.id, entry.role.value, entry.completed_on)
+                # Approving a copy of a counted entry would add nothing.
+                if key not in candidates:
+                    would_add = hours * factor
+                    pending[category] += would_add
+            elif reason is Reason.PLATFORM_NOT_RECOGNISED:
+                broken = platform_rules[index]
+                assert broken is not None  # noqa: S101 - set together with the reason
+                rule_code, citation = broken.code, broken.citation
+            message = reason.text
+            if reason is Reason.PENDING and would_add:
+                message = Message(
+                    zh=f"{message.zh}（审核通过后可计入{format_hours(would_add)}学时）",
+                    en=f"{message.en} (would add {format_hours(would_add)} hours once approved)",
+                )
+        decisions.append(
+            EntryDecision.model_construct(
+                index=index,
+                entry_id=entry.id,
+                course_id=entry.course.id,
+                category=category,
+                role=entry.role,
+                credited_year=entry.year,
+                hours=hours,
+                factor=factor,
+                credited_hours=credited,
+                would_add=would_add,
+                counted=reason is Reason.COUNTED,
+                reason=reason,
+                rule=rule_code,
+                citation=citation,
+                duplicate_of=duplicate_of.get(index),
+                message=message,
+            )
+        )
+
+    requirements = tuple(_requirement(rule, earned, pending) for rule in rules.requirement_rules)
+    compliant = all(r.met for r in requirements)
+    if compliant:
+        status = Status.COMPLIANT
+    elif as_of is not None and as_of <= date(year, 12, 31):
+        status = Status.IN_PROGRESS
+    else:
+        status = Status.NON_COMPLIANT
+    met_codes = {r.code for r in requirements if r.met}
+    return Verdict.model_construct(
+        person_id=person.id,
+        year=year,
+        policy_id=rules.id,
+        policy_version=rules.version,
+        as_of=as_of,
+        status=status,
+        compliant=compliant,
+        certificate_eligible=all(code in met_codes for code in rules.certificate_requires),
+        requirements=requirements,
+        entries=tuple(decisions),
+        findings=_findings(rules, entries, reasons),
+        fingerprint=_fingerprint(person, year, as_of, rules, entry_keys),
+    )
+
+
+def _findings(
+    policy: Policy, entries: tuple[CreditEntry, ...], reasons: list[Reason]
+) -> tuple[Finding, ...]:
+    findings = []
+    for rule in policy.topic_rules:
+        key_topics = set(rule.topics)
+        covered = any(
+            reason is Reason.COUNTED
+            and entry.course.category is rule.category
+            and not key_topics.isdisjoint(entry.course.topics)
+            for entry, reason in zip(entries, reasons, strict=True)
+        )
+        if not covered:
+            findings.append(
+                Finding.model_construct(
+                    code=rule.code,
+                    citation=rule.citation,
+                    message=Message(
+                        zh=f"{rule.message.zh}；本年度计入的学时中没有专题系列课程",
+                        en=f"{rule.message.en}; no counted hours this year are in one of them",
+                    ),
+                )
+            )
+    return tuple(findings)

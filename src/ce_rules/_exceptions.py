@@ -1,0 +1,63 @@
+"""The errors ce-rules raises.
+
+Bad input raises; falling short of a requirement is a verdict, never an exception.
+Model validation (``Person``, ``Course``, ``CreditEntry``) raises pydantic's
+``ValidationError``, which names the field and the value. Everything else derives
+from one root::
+
+    CeRulesError
+    ├── PolicyError
+    │   ├── PolicyNotFoundError     (also a LookupError)
+    │   └── PolicyFileError         (also a ValueError)
+    └── EvaluationInputError        (also a ValueError)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CeRulesError",
+    "EvaluationInputError",
+    "PolicyError",
+    "PolicyFileError",
+    "PolicyNotFoundError",
+]
+
+
+class CeRulesError(Exception):
+    """The root of every error that ce-rules raises itself."""
+
+
+class PolicyError(CeRulesError):
+    """A policy could not be found, read or applied."""
+
+
+class PolicyNotFoundError(PolicyError, LookupError):
+    """No policy is registered for the region and year (never a silent fallback)."""
+
+    def __init__(self, region: str, year: int | None, available: tuple[str, ...] = ()) -> None:
+        self.region = region
+        self.year = year
+        self.available = available
+        where = f"region {region!r}" if year is None else f"region {region!r}, year {year}"
+        known = ", ".join(available) if available else "none"
+        super().__init__(f"no policy is registered for {where}; registered: {known}")
+
+
+class PolicyFileError(PolicyError, ValueError):
+    """A policy file is malformed: the message names the file and the field."""
+
+    def __init__(self, source: str, field: str, message: str) -> None:
+        self.source = source
+        self.field = field
+        self.message = message
+        super().__init__(f"{source}: {field}: {message}")
+
+
+class EvaluationInputError(CeRulesError, ValueError):
+    """An argument of an evaluation is of the wrong kind or out of range."""
+
+    def __init__(self, field: str, value: object, message: str) -> None:
+        self.field = field
+        self.value = value
+        self.message = message
+        super().__init__(f"{field}={value!r}: {message}")

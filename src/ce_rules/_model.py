@@ -1,0 +1,350 @@
+"""The domain model: persons, courses and credit entries (学时记录).
+
+Every value is a frozen pydantic model, validated once when it is built. Hours are
+exact decimals with at most two decimal places; floats are accepted only where their
+shortest representation is already such a decimal (``0.5``, never
+``0.30000000000000004``), so a number is never silently rounded.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Final
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "MAX_ENTRY_HOURS",
+    "Category",
+    "Course",
+    "CreditEntry",
+    "EntryStatus",
+    "Hours",
+    "Mode",
+    "Person",
+    "PublicTopic",
+    "Role",
+    "UnitLevel",
+    "parse_hours",
+]
+
+#: The largest number of hours one course or entry may carry; more is a data error.
+MAX_ENTRY_HOURS: Final = Decimal(1000)
+_CENT: Final = Decimal("0.01")
+
+
+class Category(enum.StrEnum):
+    """The two kinds of subject (二、三): 公需科目 and 专业科目."""
+
+    PUBLIC = "public"
+    PROFESSIONAL = "professional"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the category."""
+        return _CATEGORY_LABELS[self]
+
+
+_CATEGORY_LABELS: Final = {Category.PUBLIC: "公需科目", Category.PROFESSIONAL: "专业科目"}
+
+
+class Role(enum.StrEnum):
+    """The part a person played in a course: learner, or instructor (授课教师, 二(三))."""
+
+    LEARNER = "learner"
+    INSTRUCTOR = "instructor"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the role."""
+        return {Role.LEARNER: "学员", Role.INSTRUCTOR: "授课教师"}[self]
+
+
+class Mode(enum.StrEnum):
+    """How a course is taken (二(二)): distance education online, or offline training."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the mode."""
+        return {Mode.ONLINE: "远程教育", Mode.OFFLINE: "线下培训"}[self]
+
+
+class UnitLevel(enum.StrEnum):
+    """Whether the employer is a provincial-level unit (省直单位) or a municipal one (二(二))."""
+
+    PROVINCIAL = "provincial"
+    MUNICIPAL = "municipal"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the level."""
+        return {UnitLevel.PROVINCIAL: "省直单位", UnitLevel.MUNICIPAL: "市属单位"}[self]
+
+
+class EntryStatus(enum.StrEnum):
+    """Where an entry stands in the employer's review; only approved entries count."""
+
+    APPROVED = "approved"
+    PENDING = "pending"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the status."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS: Final = {
+    EntryStatus.APPROVED: "已审核",
+    EntryStatus.PENDING: "待审核",
+    EntryStatus.REJECTED: "已驳回",
+    EntryStatus.REVOKED: "已撤销",
+}
+
+
+class PublicTopic(enum.StrEnum):
+    """The topics of public subjects named in 二(一).
+
+    The first five are the key topic series (专题系列课程); the other nine are the
+    elective areas. Which of them a policy treats as key is policy data, not this enum.
+    """
+
+    XI_JINPING_THOUGHT = "xi_jinping_thought"
+    PARTY_HISTORY = "party_history"
+    YELLOW_RIVER = "yellow_river"
+    GREEN_LOW_CARBON = "green_low_carbon"
+    PROFESSIONAL_ETHICS = "professional_ethics"
+    DIGITAL_TECHNOLOGY = "digital_technology"
+    INTELLECTUAL_PROPERTY = "intellectual_property"
+    CYBERSECURITY = "cybersecurity"
+    EMERGENCY_MANAGEMENT = "emergency_management"
+    HEALTH_AND_ELDERLY_CARE = "health_and_elderly_care"
+    TALENT_INTERNATIONALISATION = "talent_internationalisation"
+    SCIENTIFIC_SPIRIT = "scientific_spirit"
+    TEAMWORK = "teamwork"
+    HUMANITIES = "humanities"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the topic, as the notice writes it."""
+        return _TOPIC_LABELS[self]
+
+    @classmethod
+    def from_label(cls, text: str) -> PublicTopic | None:
+        """The topic whose value or Chinese label is ``text``, if any."""
+        text = text.strip().strip("“”\"")
+        return _TOPIC_BY_TEXT.get(text)
+
+
+_TOPIC_LABELS: Final = {
+    PublicTopic.XI_JINPING_THOUGHT: "习近平新时代中国特色社会主义思想",
+    PublicTopic.PARTY_HISTORY: "党史学习教育",
+    PublicTopic.YELLOW_RIVER: "黄河流域生态保护和高质量发展",
+    PublicTopic.GREEN_LOW_CARBON: "绿色低碳高质量发展",
+    PublicTopic.PROFESSIONAL_ETHICS: "专业技术人员职业道德和能力建设",
+    PublicTopic.DIGITAL_TECHNOLOGY: "数字技术",
+    PublicTopic.INTELLECTUAL_PROPERTY: "知识产权",
+    PublicTopic.CYBERSECURITY: "网络安全",
+    PublicTopic.EMERGENCY_MANAGEMENT: "应急管理",
+    PublicTopic.HEALTH_AND_ELDERLY_CARE: "医养健康",
+    PublicTopic.TALENT_INTERNATIONALISATION: "人才国际化",
+    PublicTopic.SCIENTIFIC_SPIRIT: "科学精神培育",
+    PublicTopic.TEAMWORK: "团队合作建设",
+    PublicTopic.HUMANITIES: "人文素养",
+}
+_TOPIC_BY_TEXT: Final = {
+    **{t.value: t for t in PublicTopic},
+    **{label: t for t, label in _TOPIC_LABELS.items()},
+}
+
+
+def parse_hours(value: Any) -> Decimal:
+    """Read a number of hours (学时) exactly, or raise ``ValueError`` saying why.
+
+    Accepts ``Decimal``, ``int``, numeric strings and floats whose shortest repr has at
+    most two decimal places. The result is > 0, at most ``MAX_ENTRY_HOURS`` and has at
+    most two decimal places; nothing is rounded.
+    """
+    if isinstance(value, bool):
+        raise ValueError("hours must be a number, not a boolean")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"hours must be finite, got {value!r}")
+        # repr gives the shortest string that round-trips: 0.1 stays "0.1".
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"hours must be a decimal number, got {value!r}") from None
+    else:
+        raise ValueError(f"hours must be a number, got {type(value).__name__}")
+    if not number.is_finite():
+        raise ValueError(f"hours must be finite, got {value!r}")
+    if number <= 0:
+        raise ValueError(f"hours must be greater than 0, got {value!r}")
+    if number > MAX_ENTRY_HOURS:
+        raise ValueError(f"hours must be at most {MAX_ENTRY_HOURS}, got {value!r}")
+    if number != number.quantize(_CENT):
+        raise ValueError(f"hours must have at most two decimal places, got {value!r}")
+    return number
+
+
+def _strip_nonempty(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+#: Hours of one course or entry: an exact decimal, 0 < hours <= 1000, two places at most.
+Hours = Annotated[Decimal, BeforeValidator(parse_hours)]
+_Id = Annotated[str, BeforeValidator(_strip_nonempty), StringConstraints(min_length=1, max_length=64)]
+_Text = Annotated[
+    str, BeforeValidator(_strip_nonempty), StringConstraints(min_length=1, max_length=200)
+]
+_MODEL_CONFIG: Final = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+class Person(BaseModel):
+    """A professional or technical person (专业技术人员) whose year is evaluated.
+
+    Attributes:
+        id: A stable identifier, usually the resident ID number (身份证号).
+        name: The person's name, for display only.
+        unit: Whether the employer is a provincial-level unit (二(二)).
+        city: The city of a municipal unit (各市), for city policies.
+        industry: The industry authority whose professional-subject plan applies (三(二)).
+    """
+
+    model_config = _MODEL_CONFIG
+
+    id: _Id
+    name: _Text | None = None
+    unit: UnitLevel
+    city: _Text | None = None
+    industry: _Text | None = None
+
+
+class Course(BaseModel):
+    """A course, validated once and shared by every entry that refers to it.
+
+    Attributes:
+        id: The course's identifier in its platform or catalogue.
+        title: The course title.
+        category: Public or professional subjects.
+        hours: The course's hours (学时).
+        mode: Online (distance education) or offline training.
+        platform: The online learning platform, e.g. ``专技知到``.
+        featured: Selected as a featured online public course (优质在线公需课, 二(三)).
+        topics: Public-subject topics (二(一)); known ones become ``PublicTopic``.
+    """
+
+    model_config = _MODEL_CONFIG
+
+    id: _Id
+    title: _Text
+    category: Category
+    hours: Hours
+    mode: Mode
+    platform: _Text | None = None
+    featured: bool = False
+    topics: tuple[PublicTopic | _Text, ...] = ()
+
+    @field_validator("topics", mode="before")
+    @classmethod
+    def _known_topics(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = (value,)
+        if isinstance(value, list | tuple):
+            return tuple(
+                (PublicTopic.from_label(t) or t) if isinstance(t, str) else t for t in value
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _featured_is_online_public(self) -> Course:
+        if self.featured and (self.category is not Category.PUBLIC or self.mode is not Mode.ONLINE):
+            raise ValueError(
+                "featured: only an online public course can be a featured online public "
+                f"course (优质在线公需课, 二(三)); got category={self.category.value}, "
+                f"mode={self.mode.value}"
+            )
+        return self
+
+
+class CreditEntry(BaseModel):
+    """One record of hours: a person took or taught a course.
+
+    Attributes:
+        id: The record's own identifier, if the source system has one.
+        person_id: The person the hours belong to.
+        course: The course.
+        role: Learner (default) or instructor.
+        completed_on: The day the course was completed (or taught).
+        hours: Hours recorded for this entry; defaults to the course's hours and may be
+            less (partial credit), never more.
+        credited_year: The year the entry counts in, when it differs from the year of
+            ``completed_on`` (make-up study 补学 credits an earlier year).
+        certificate_no: The number of the certificate that records the entry.
+        status: Where the entry stands in review; only approved entries count.
+    """
+
+    model_config = _MODEL_CONFIG
+
+    id: _Id | None = None
+    person_id: _Id
+    course: Course
+    role: Role = Role.LEARNER
+    completed_on: date
+    hours: Hours | None = None
+    credited_year: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    certificate_no: _Id | None = None
+    status: EntryStatus = EntryStatus.APPROVED
+
+    @field_validator("completed_on", mode="before")
+    @classmethod
+    def _date_only(cls, value: Any) -> Any:
+        # A datetime is a different thing from a day: refuse it rather than truncate it.
+        if isinstance(value, str) and ("T" in value or " " in value.strip()):
+            raise ValueError(f"completed_on must be a date (YYYY-MM-DD), got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CreditEntry:
+        if self.hours is not None and self.hours > self.course.hours:
+            raise ValueError(
+                f"hours: {self.hours} is more than the course's {self.course.hours} hours"
+            )
+        if self.credited_year is not None and self.credited_year > self.completed_on.year:
+            raise ValueError(
+                f"credited_year: {self.credited_year} is after the completion year "
+                f"{self.completed_on.year}; make-up study credits an earlier year"
+            )
+        return self
+
+    @property
+    def effective_hours(self) -> Decimal:
+        """The hours of this entry before any credit factor."""
+        return self.course.hours if self.hours is None else self.hours
+
+    @property
+    def year(self) -> int:
+        """The year the entry is credited to (培训年度)."""
+        return self.completed_on.year if self.credited_year is None else self.credited_year

@@ -1,0 +1,354 @@
+"""Policies as data: the rule vocabulary, the TOML loader and the registry.
+
+A policy is one legal document turned into data: its metadata and a list of rules,
+each of one *kind* from a small vocabulary, each carrying the clause it comes from.
+Python implements the kinds; the numbers, lists and citations live in TOML files
+under ``ce_rules/policies/``. A new year of an existing kind of rule is a new file.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import model_validator as _model_validator
+
+from ._exceptions import PolicyFileError, PolicyNotFoundError
+from ._model import Category, Mode, PublicTopic, Role, UnitLevel
+
+__all__ = [
+    "Citation",
+    "CreditFactorRule",
+    "KeyTopicsRule",
+    "Message",
+    "MinHoursRule",
+    "MinShareRule",
+    "Policy",
+    "RecognisedPlatformsRule",
+    "RequirementRule",
+    "Rule",
+    "get_policy",
+    "list_policies",
+    "load_policy",
+    "parse_policy",
+    "policy_by_id",
+]
+
+_CONFIG: Final = ConfigDict(frozen=True, extra="forbid")
+_Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+_Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+_PositiveDecimal = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+
+
+class Citation(BaseModel):
+    """Where a rule comes from: the document, the clause number and a short quote.
+
+    Attributes:
+        document: The legal document, e.g. the notice's title or a decree number.
+        clause: The clause number as the document numbers it, e.g. ``二(一)``.
+        quote: A short quote of the clause, in the document's own words.
+    """
+
+    model_config = _CONFIG
+
+    document: _Text
+    clause: _Text
+    quote: _Text
+
+    def __str__(self) -> str:
+        return f"{self.document} {self.clause}"
+
+
+class Message(BaseModel):
+    """A text in Chinese and in English.
+
+    Attributes:
+        zh: The Chinese text.
+        en: The English text.
+    """
+
+    model_config = _CONFIG
+
+    zh: _Text
+    en: _Text
+
+    def in_(self, lang: str) -> str:
+        """The text in ``lang`` (``"zh"`` or ``"en"``)."""
+        if lang == "zh":
+            return self.zh
+        if lang == "en":
+            return self.en
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+
+
+class _RuleBase(BaseModel):
+    model_config = _CONFIG
+
+    code: _Code
+    citation: Citation
+    message: Message
+
+
+class MinHoursRule(_RuleBase):
+    """At least ``hours`` in the year, in one category or (``category`` unset) in total.
+
+    Attributes:
+        category: The category counted, or None for all hours together.
+        hours: The minimum.
+    """
+
+    kind: Literal["min_hours"]
+    category: Category | None = None
+    hours: _PositiveDecimal
+
+
+class MinShareRule(_RuleBase):
+    """Hours of ``category`` are at least ``share`` of all counted hours.
+
+    Attributes:
+        category: The category whose share is measured.
+        share: The minimum share as an exact fraction, written ``"2/3"``.
+    """
+
+    kind: Literal["min_share"]
+    category: Category
+    share: Annotated[str, StringConstraints(pattern=r"^\s*\d+\s*/\s*\d+\s*$")]
+
+    @property
+    def ratio(self) -> Fraction:
+        """The share as an exact fraction."""
+        return Fraction(self.share.replace(" ", ""))
+
+    @_model_validator(mode="after")
+    def _proper_fraction(self) -> MinShareRule:
+        numerator, _, denominator = self.share.partition("/")
+        if int(denominator) == 0 or not 0 < Fraction(int(numerator), int(denominator)) < 1:
+            raise ValueError(f"share must be a fraction between 0 and 1, got {self.share!r}")
+        return self
+
+
+class CreditFactorRule(_RuleBase):
+    """Hours of matching entries are credited ``factor`` times.
+
+    The first matching factor rule of a policy applies; an entry no rule matches is
+    credited once (factor 1).
+
+    Attributes:
+        role: The role the entry must have.
+        featured: If set, whether the course must (or must not) be featured.
+        category: If set, the category the course must have.
+        factor: The multiplier.
+    """
+
+    kind: Literal["credit_factor"]
+    role: Role
+    featured: bool | None = None
+    category: Category | None = None
+    factor: _PositiveDecimal
+
+
+class RecognisedPlatformsRule(_RuleBase):
+    """Entries of this unit level, mode and category count only from these platforms.
+
+    Attributes:
+        unit_level: The persons it applies to.
+        mode: The mode of the courses it restricts.
+        category: The category of the courses it restricts.
+        roles: The roles it restricts (learners, by default).
+        platforms: The recognised platform names.
+    """
+
+    kind: Literal["recognised_platforms"]
+    unit_level: UnitLevel
+    mode: Mode
+    category: Category
+    roles: tuple[Role, ...] = (Role.LEARNER,)
+    platforms: Annotated[tuple[_Text, ...], Field(min_length=1)]
+
+
+class KeyTopicsRule(_RuleBase):
+    """Advisory: counted hours of ``category`` should include one of the key topics.
+
+    Attributes:
+        category: The category whose courses are looked at.
+        topics: The key topic series.
+    """
+
+    kind: Literal["key_topics"]
+    category: Category = Category.PUBLIC
+    topics: Annotated[tuple[PublicTopic, ...], Field(min_length=1)]
+
+
+#: A rule that produces a requirement in a verdict.
+RequirementRule = MinHoursRule | MinShareRule
+#: Any rule of the vocabulary, told apart by its ``kind``.
+Rule = Annotated[
+    MinHoursRule | MinShareRule | CreditFactorRule | RecognisedPlatformsRule | KeyTopicsRule,
+    Field(discriminator="kind"),
+]
+
+
+class Policy(BaseModel):
+    """One legal document as data: what it is, which years it governs, and its rules.
+
+    Attributes:
+        id: A stable identifier, e.g. ``shandong-2024``.
+        version: The version of this data file; bumped on every change of a rule.
+        region: The region it governs, e.g. ``shandong`` or ``cn-national``.
+        title: The document's title in Chinese.
+        title_en: The title in English.
+        authority: The issuing authority.
+        document_number: The document number (文号), where there is one.
+        issued_on: The day it was issued.
+        years: The calendar years it governs.
+        source: Where the text can be read.
+        certificate_requires: The requirement codes that must all be met for the
+            electronic certificate (继续教育电子证书).
+        rules: The rules, in the order they apply.
+    """
+
+    model_config = _CONFIG
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+    version: _Text
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    title: _Text
+    title_en: _Text
+    authority: _Text
+    document_number: _Text | None = None
+    issued_on: date | None = None
+    years: Annotated[tuple[Annotated[int, Field(ge=1990, le=2100)], ...], Field(min_length=1)]
+    source: _Text | None = None
+    certificate_requires: tuple[_Code, ...] = ()
+    rules: Annotated[tuple[Rule, ...], Field(min_length=1)]
+
+    @_model_validator(mode="after")
+    def _coherent(self) -> Policy:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.code in seen:
+                raise ValueError(f"rules: the code {rule.code!r} is used twice")
+            seen.add(rule.code)
+        requirement_codes = {r.code for r in self.requirement_rules}
+        if not requirement_codes:
+            raise ValueError("rules: a policy needs at least one min_hours or min_share rule")
+        for code in self.certificate_requires:
+            if code not in requirement_codes:
+                raise ValueError(
+                    f"certificate_requires: {code!r} is not the code of a requirement rule"
+                )
+        return self
+
+    @property
+    def requirement_rules(self) -> tuple[RequirementRule, ...]:
+        """The rules that produce requirements, in policy order."""
+        return tuple(r for r in self.rules if isinstance(r, MinHoursRule | MinShareRule))
+
+    @property
+    def factor_rules(self) -> tuple[CreditFactorRule, ...]:
+        """The credit factor rules, in policy order (the first match applies)."""
+        return tuple(r for r in self.rules if isinstance(r, CreditFactorRule))
+
+    @property
+    def platform_rules(self) -> tuple[RecognisedPlatformsRule, ...]:
+        """The recognised-platform rules."""
+        return tuple(r for r in self.rules if isinstance(r, RecognisedPlatformsRule))
+
+    @property
+    def topic_rules(self) -> tuple[KeyTopicsRule, ...]:
+        """The advisory key-topic rules."""
+        return tuple(r for r in self.rules if isinstance(r, KeyTopicsRule))
+
+    def rule(self, code: str) -> Rule:
+        """The rule with this code; ``KeyError`` naming the code if there is none."""
+        for rule in self.rules:
+            if rule.code == code:
+                return rule
+        raise KeyError(f"policy {self.id} has no rule {code!r}")
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def parse_policy(data: Mapping[str, Any], *, source: str = "<policy>") -> Policy:
+    """Build a ``Policy`` from parsed data; ``PolicyFileError`` names source and field."""
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        raise PolicyFileError(source, _field_path(first["loc"]), first["msg"]) from error
+
+
+def _parse_toml(text: str, source: str) -> Policy:
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyFileError(source, "(syntax)", str(error)) from error
+    return parse_policy(data, source=source)
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Load a policy from a TOML file of your own (the format of the bundled ones)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyFileError(str(path), "(file)", error.strerror or str(error)) from error
+    except UnicodeDecodeError as error:
+        raise PolicyFileError(str(path), "(file)", f"not UTF-8: {error.reason}") from error
+    return _parse_toml(text, str(path))
+
+
+@functools.cache
+def _registry() -> tuple[Policy, ...]:
+    # The bundled files never change while the process runs: read them once.
+    folder = resources.files("ce_rules").joinpath("policies")
+    policies = []
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".toml"):
+            policies.append(_parse_toml(item.read_text(encoding="utf-8"), f"ce_rules/policies/{item.name}"))
+    seen: dict[tuple[str, int], str] = {}
+    for policy in policies:
+        for year in policy.years:
+            key = (policy.region, year)
+            if key in seen:  # pragma: no cover - guarded by the test suite
+                raise PolicyFileError(policy.id, "years", f"{year} is also governed by {seen[key]}")
+            seen[key] = policy.id
+    return tuple(sorted(policies, key=lambda p: (p.region, p.years)))
+
+
+def list_policies() -> tuple[Policy, ...]:
+    """Every bundled policy, ordered by region and years."""
+    return _registry()
+
+
+def get_policy(region: str, year: int) -> Policy:
+    """The bundled policy governing ``year`` in ``region``.
+
+    Raises ``PolicyNotFoundError`` when none does: a year without a policy is never
+    evaluated under another year's rules.
+    """
+    for policy in _registry():
+        if policy.region == region and year in policy.years:
+            return policy
+    raise PolicyNotFoundError(region, year, tuple(p.id for p in _registry()))
+
+
+def policy_by_id(policy_id: str) -> Policy:
+    """The bundled policy with this id; ``PolicyNotFoundError`` if there is none."""
+    for policy in _registry():
+        if policy.id == policy_id:
+            return policy
+    raise PolicyNotFoundError(policy_id, None, tuple(p.id for p in _registry()))
