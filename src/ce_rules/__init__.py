@@ -96,6 +96,7 @@ __all__ = [
     "get_policy",
     "list_policies",
     "load_policy",
+    "parse_hours",
     "parse_policy",
     "policy_by_id",
 ]

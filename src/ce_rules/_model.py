@@ -147,7 +147,7 @@ class PublicTopic(enum.StrEnum):
     @classmethod
     def from_label(cls, text: str) -> PublicTopic | None:
         """The topic whose value or Chinese label is ``text``, if any."""
-        text = text.strip().strip("“”\"")
+        text = text.strip().strip('“”"')
         return _TOPIC_BY_TEXT.get(text)
 
 
@@ -215,7 +215,9 @@ def _strip_nonempty(value: Any) -> Any:
 
 #: Hours of one course or entry: an exact decimal, 0 < hours <= 1000, two places at most.
 Hours = Annotated[Decimal, BeforeValidator(parse_hours)]
-_Id = Annotated[str, BeforeValidator(_strip_nonempty), StringConstraints(min_length=1, max_length=64)]
+_Id = Annotated[
+    str, BeforeValidator(_strip_nonempty), StringConstraints(min_length=1, max_length=64)
+]
 _Text = Annotated[
     str, BeforeValidator(_strip_nonempty), StringConstraints(min_length=1, max_length=200)
 ]

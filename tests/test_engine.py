@@ -1,0 +1,193 @@
+"""evaluate: its contract beyond single rules (inputs, JSON, fingerprint, explanations)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+import ce_rules as ce
+from ce_rules.testing import compliant_entries, make_course, make_entry, make_person
+
+
+def test_readme_example() -> None:
+    """The README's example gives a verdict that credits the instructor twice (二(三))."""
+    person = ce.Person(id="370102198001011234", name="张三", unit=ce.UnitLevel.PROVINCIAL)
+    course = ce.Course(
+        id="C-001",
+        title="数字技术概论",
+        category=ce.Category.PUBLIC,
+        hours=Decimal(10),
+        mode=ce.Mode.ONLINE,
+        platform="专技知到",
+        featured=True,
+    )
+    entry = ce.CreditEntry(
+        person_id=person.id, course=course, role=ce.Role.INSTRUCTOR, completed_on=date(2024, 5, 1)
+    )
+    verdict = ce.evaluate(person, [entry], year=2024)
+    assert verdict.requirement("public_hours").earned == Decimal(20)
+    assert verdict.requirement("public_hours").shortfall == Decimal(10)
+    assert verdict.status is ce.Status.NON_COMPLIANT
+    assert verdict.entries[0].citation is not None
+    assert verdict.entries[0].citation.clause == "二(三)"
+
+
+def test_verdict_round_trips_through_json() -> None:
+    """A verdict read back from its JSON equals the original, Decimal hours included."""
+    person = make_person()
+    entries = [*compliant_entries(person, 2024), make_entry(person, status=ce.EntryStatus.PENDING)]
+    verdict = ce.evaluate(person, entries, year=2024, as_of=date(2024, 12, 1))
+    text = verdict.model_dump_json()
+    assert ce.Verdict.model_validate_json(text) == verdict
+    data = json.loads(text)
+    assert data["status"] == "compliant"
+    assert data["requirements"][0]["earned"] == "30"
+
+
+def test_a_tampered_verdict_does_not_validate() -> None:
+    """A verdict whose status contradicts its requirements is refused on load."""
+    person = make_person()
+    data = json.loads(ce.evaluate(person, [], year=2024).model_dump_json())
+    data["compliant"] = True
+    with pytest.raises(ValueError, match="disagree"):
+        ce.Verdict.model_validate(data)
+
+
+def test_verdict_is_frozen() -> None:
+    """A verdict cannot be changed after the fact."""
+    verdict = ce.evaluate(make_person(), [], year=2024)
+    with pytest.raises(ValueError, match="frozen"):
+        verdict.compliant = True  # type: ignore[misc]
+
+
+def test_fingerprint_is_stable_and_sensitive() -> None:
+    """The same inputs give the same fingerprint; another as_of or policy gives another."""
+    person = make_person()
+    entries = compliant_entries(person, 2024)
+    first = ce.evaluate(person, entries, year=2024).fingerprint
+    assert len(first) == 64
+    assert ce.evaluate(person, list(entries), year=2024).fingerprint == first
+    assert ce.evaluate(person, entries, year=2024, as_of=date(2024, 6, 1)).fingerprint != first
+    national = ce.evaluate(person, entries, year=2024, policy="cn-national-2015")
+    assert national.fingerprint != first
+
+
+def test_requirement_lookup_names_the_known_codes() -> None:
+    """Asking for a requirement the policy lacks is a KeyError listing the known codes."""
+    verdict = ce.evaluate(make_person(), [], year=2024)
+    with pytest.raises(KeyError, match="public_hours"):
+        verdict.requirement("total_hours")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"year": "2024"}, "year"),
+        ({"year": True}, "year"),
+        ({"year": 1800}, "year"),
+        ({"year": 2024, "as_of": datetime(2024, 5, 1, 12)}, "as_of"),
+        ({"year": 2024, "as_of": "2024-05-01"}, "as_of"),
+        ({"year": 2024, "policy": 42}, "policy"),
+    ],
+)
+def test_bad_arguments_name_the_field(kwargs: dict[str, object], field: str) -> None:
+    """Wrong argument types raise EvaluationInputError naming the argument."""
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(make_person(), [], **kwargs)  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert isinstance(caught.value, ce.CeRulesError)
+
+
+def test_entries_must_be_credit_entries() -> None:
+    """A mapping among the entries names its position."""
+    with pytest.raises(ce.EvaluationInputError, match=r"entries\[1\]"):
+        ce.evaluate(make_person(), [make_entry(), {"person_id": "x"}], year=2024)  # type: ignore[list-item]
+
+
+def test_person_must_be_a_person() -> None:
+    """The person argument is checked."""
+    with pytest.raises(ce.EvaluationInputError, match="person"):
+        ce.evaluate("370102198001011234", [], year=2024)  # type: ignore[arg-type]
+
+
+def test_entries_may_be_any_iterable() -> None:
+    """A generator of entries is read once, and every entry gets its decision."""
+    person = make_person()
+    verdict = ce.evaluate(person, (e for e in compliant_entries(person, 2024)), year=2024)
+    assert verdict.compliant
+    assert [d.index for d in verdict.entries] == list(range(len(verdict.entries)))
+
+
+def test_duplicate_kept_is_the_one_with_most_hours_whatever_the_order() -> None:
+    """Of two duplicates the larger counts, in either order (decision 4)."""
+    person = make_person()
+    course = make_course(category=ce.Category.PUBLIC, hours=10, mode=ce.Mode.OFFLINE)
+    small = make_entry(person, course, hours=4)
+    large = make_entry(person, course)
+    for order in ([small, large], [large, small]):
+        verdict = ce.evaluate(person, order, year=2024)
+        assert verdict.requirement("public_hours").earned == Decimal(10)
+        duplicate = next(d for d in verdict.entries if d.reason is ce.Reason.DUPLICATE)
+        assert duplicate.hours == Decimal(4)
+        assert duplicate.duplicate_of == order.index(large)
+
+
+def test_pending_copy_of_a_counted_entry_would_add_nothing() -> None:
+    """Approving a copy of an entry that already counts would not add hours."""
+    person = make_person()
+    course = make_course(mode=ce.Mode.OFFLINE)
+    verdict = ce.evaluate(
+        person,
+        [make_entry(person, course), make_entry(person, course, status=ce.EntryStatus.PENDING)],
+        year=2024,
+    )
+    assert verdict.entries[1].reason is ce.Reason.PENDING
+    assert verdict.entries[1].would_add == 0
+    assert verdict.requirement("public_hours").pending == 0
+
+
+def test_explain_speaks_both_languages() -> None:
+    """Explain renders the status, each requirement with its clause, and exclusions."""
+    person = make_person()
+    entries = [
+        make_entry(person, make_course(hours=30, mode=ce.Mode.ONLINE, platform="别的平台")),
+        make_entry(person, make_course("C-2", category=ce.Category.PROFESSIONAL, hours=60)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024)
+    zh = verdict.explain("zh")
+    en = verdict.explain("en")
+    assert "不合格" in zh
+    assert "尚差30学时" in zh
+    assert "二(一)" in zh
+    assert "学习平台不在认可范围内" in zh
+    assert "non-compliant" in en
+    assert "30 short" in en
+    assert "platform is not recognised" in en
+    with pytest.raises(ValueError, match="lang"):
+        verdict.explain("fr")
+
+
+def test_evaluate_does_not_mutate_or_depend_on_call_history() -> None:
+    """Two evaluations of the same inputs are equal: no hidden state between calls."""
+    person = make_person()
+    entries = compliant_entries(person, 2024)
+    before = [e.model_copy() for e in entries]
+    first = ce.evaluate(person, entries, year=2024)
+    ce.evaluate(person, [], year=2024, policy="cn-national-2015")
+    assert ce.evaluate(person, entries, year=2024) == first
+    assert entries == before
+
+
+def test_counted_hours_are_exact_decimals() -> None:
+    """Sums are exact: 0.1 + 0.2 is 0.3 hours, not 0.30000000000000004."""
+    person = make_person()
+    entries = [
+        make_entry(person, make_course("C-1", hours="0.1", mode=ce.Mode.OFFLINE)),
+        make_entry(person, make_course("C-2", hours=0.2, mode=ce.Mode.OFFLINE)),
+    ]
+    earned = ce.evaluate(person, entries, year=2024).requirement("public_hours").earned
+    assert earned == Decimal("0.3")
+    assert isinstance(earned, Decimal)

@@ -1,0 +1,159 @@
+"""Policies load from data, are found by region and year, and report bad files precisely."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+import ce_rules as ce
+
+BUNDLED = Path(ce.__file__).parent / "policies"
+
+
+def test_shandong_2024_is_registered_for_2024_only() -> None:
+    """get_policy finds the 2024 notice for 2024 and refuses other years (decision 8)."""
+    policy = ce.get_policy("shandong", 2024)
+    assert policy.id == "shandong-2024"
+    assert policy.years == (2024,)
+    for year in (2023, 2025):
+        with pytest.raises(ce.PolicyNotFoundError) as caught:
+            ce.get_policy("shandong", year)
+        assert caught.value.year == year
+        assert "shandong-2024" in str(caught.value)
+
+
+def test_unknown_region_is_not_found() -> None:
+    """A region with no policy is an explicit error."""
+    with pytest.raises(ce.PolicyNotFoundError, match="guangdong"):
+        ce.get_policy("guangdong", 2024)
+
+
+def test_evaluating_a_year_without_policy_raises() -> None:
+    """Evaluate never falls back to another year's rules."""
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    with pytest.raises(ce.PolicyNotFoundError):
+        ce.evaluate(person, [], year=2025)
+    assert isinstance(ce.PolicyNotFoundError("x", 1), ce.CeRulesError)
+    assert isinstance(ce.PolicyNotFoundError("x", 1), LookupError)
+
+
+def test_shandong_2024_carries_the_catalogue() -> None:
+    """The 2024 policy has the rules of the catalogue that concern a person's year."""
+    policy = ce.get_policy("shandong", 2024)
+    public = policy.rule("public_hours")
+    assert isinstance(public, ce.MinHoursRule)
+    assert (public.category, public.hours, public.citation.clause) == (
+        ce.Category.PUBLIC,
+        Decimal(30),
+        "二(一)",
+    )
+    professional = policy.rule("professional_hours")
+    assert isinstance(professional, ce.MinHoursRule)
+    assert (professional.hours, professional.citation.clause) == (Decimal(60), "三(一)")
+    featured = policy.rule("featured_instructor_credit")
+    assert isinstance(featured, ce.CreditFactorRule)
+    assert (featured.factor, featured.citation.clause) == (Decimal(2), "二(三)")
+    platforms = policy.rule("provincial_platforms")
+    assert isinstance(platforms, ce.RecognisedPlatformsRule)
+    assert platforms.platforms == ("山东开放大学", "蟹壳云学", "专技知到")
+    assert policy.certificate_requires == ("public_hours", "professional_hours")
+
+
+def test_national_baseline_is_general() -> None:
+    """人社部令第25号 第八条 is expressed in the same vocabulary: a total and a share."""
+    policy = ce.get_policy("cn-national", 2020)
+    total = policy.rule("total_hours")
+    assert isinstance(total, ce.MinHoursRule)
+    assert total.category is None
+    assert total.hours == Decimal(90)
+    share = policy.rule("professional_share")
+    assert isinstance(share, ce.MinShareRule)
+    assert share.ratio == Fraction(2, 3)
+    assert policy.document_number == "人力资源社会保障部令第25号"
+
+
+def test_every_rule_cites_its_clause_and_speaks_both_languages() -> None:
+    """Citations and bilingual messages are required on every bundled rule."""
+    for policy in ce.list_policies():
+        for rule in policy.rules:
+            assert rule.citation.document
+            assert rule.citation.clause
+            assert rule.citation.quote
+            assert rule.message.zh
+            assert rule.message.en
+
+
+def test_listing_is_ordered_and_complete() -> None:
+    """list_policies shows each bundled file once, ordered by region and years."""
+    ids = [p.id for p in ce.list_policies()]
+    assert ids == ["cn-national-2015", "shandong-2024"]
+    assert len(ids) == len(list(BUNDLED.glob("*.toml")))
+
+
+def test_policy_by_id() -> None:
+    """A bundled policy can be named by id; an unknown id is not found."""
+    assert ce.policy_by_id("shandong-2024") is ce.get_policy("shandong", 2024)
+    with pytest.raises(ce.PolicyNotFoundError):
+        ce.policy_by_id("shandong-2099")
+
+
+def test_a_users_own_file_loads(tmp_path: Path) -> None:
+    """load_policy reads a file in the bundled format."""
+    text = (BUNDLED / "shandong-2024.toml").read_text(encoding="utf-8")
+    path = tmp_path / "mine.toml"
+    path.write_text(text.replace('id = "shandong-2024"', 'id = "mine-2024"'), encoding="utf-8")
+    policy = ce.load_policy(path)
+    assert policy.id == "mine-2024"
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    assert ce.evaluate(person, [], year=2024, policy=policy).policy_id == "mine-2024"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (("hours = 30", 'hours = "thirty"'), "rules[0].min_hours.hours"),
+        (("hours = 30", "hours = -30"), "rules[0].min_hours.hours"),
+        (('kind = "min_hours"', 'kind = "max_fun"'), "rules[0]"),
+        (('clause = "二(一)", ', ""), "rules[0].min_hours.citation.clause"),
+        (("years = [2024]", "years = []"), "years"),
+        (('category = "public"', 'category = "leisure"'), "rules[0].min_hours.category"),
+        (('"public_hours", "professional_hours"]', '"public_hours", "nope"]'), "(top level)"),
+        (("factor = 2", "factor = 2\nbonus = 1"), "rules[2].credit_factor.bonus"),
+    ],
+)
+def test_malformed_policy_names_file_and_field(
+    tmp_path: Path, change: tuple[str, str], field: str
+) -> None:
+    """A bad policy file raises PolicyFileError naming the file and the field."""
+    text = (BUNDLED / "shandong-2024.toml").read_text(encoding="utf-8")
+    old, new = change
+    assert old in text
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.load_policy(path)
+    assert caught.value.source == str(path)
+    assert caught.value.field == field
+    assert str(path) in str(caught.value)
+
+
+def test_syntax_errors_and_missing_files_name_the_file(tmp_path: Path) -> None:
+    """Unreadable TOML or a missing file is a PolicyFileError naming the path."""
+    path = tmp_path / "broken.toml"
+    path.write_text("id = \n", encoding="utf-8")
+    with pytest.raises(ce.PolicyFileError, match=r"broken\.toml"):
+        ce.load_policy(path)
+    with pytest.raises(ce.PolicyFileError, match=r"absent\.toml"):
+        ce.load_policy(tmp_path / "absent.toml")
+
+
+def test_duplicate_rule_codes_are_refused(tmp_path: Path) -> None:
+    """Two rules with one code would make verdicts ambiguous."""
+    text = (BUNDLED / "shandong-2024.toml").read_text(encoding="utf-8")
+    path = tmp_path / "dup.toml"
+    path.write_text(text.replace('code = "professional_hours"', 'code = "public_hours"'), "utf-8")
+    with pytest.raises(ce.PolicyFileError, match="used twice"):
+        ce.load_policy(path)
