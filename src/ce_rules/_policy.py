@@ -25,9 +25,13 @@ from ._exceptions import PolicyFileError, PolicyNotFoundError
 from ._model import Category, Mode, PublicTopic, Role, UnitLevel
 
 __all__ = [
+    "AppliesTo",
+    "CategoryDeadlineRule",
     "Citation",
     "CreditFactorRule",
+    "FilingDeadlineRule",
     "KeyTopicsRule",
+    "Loosening",
     "Message",
     "MinHoursRule",
     "MinShareRule",
@@ -35,6 +39,8 @@ __all__ = [
     "RecognisedPlatformsRule",
     "RequirementRule",
     "Rule",
+    "SubmissionDeadlineRule",
+    "TitleAchievementRule",
     "get_policy",
     "list_policies",
     "load_policy",
@@ -187,13 +193,135 @@ class KeyTopicsRule(_RuleBase):
     topics: Annotated[tuple[PublicTopic, ...], Field(min_length=1)]
 
 
+_Month = Annotated[int, Field(ge=1, le=12)]
+_Day = Annotated[int, Field(ge=1, le=31)]
+
+
+class TitleAchievementRule(_RuleBase):
+    """An instructorship that also counts as an achievement in title evaluation (二(三)).
+
+    The notice: a course selected as a featured online public course (优质在线公需课)
+    "may be treated as the instructor's teaching achievement or representative paper",
+    an important reference in title evaluation (职称评审).
+
+    Attributes:
+        role: The role the entry must have (the instructor).
+        featured: Whether the course must be featured.
+    """
+
+    kind: Literal["title_achievement"]
+    role: Role = Role.INSTRUCTOR
+    featured: bool = True
+
+
+class FilingDeadlineRule(_RuleBase):
+    """A filing is due at most ``days`` calendar days after a completion (四(二)).
+
+    Read as: the filing date is on or before the completion date plus ``days``
+    (domain decision 7).
+
+    Attributes:
+        days: The number of calendar days allowed after the completion day.
+    """
+
+    kind: Literal["filing_deadline"]
+    days: Annotated[int, Field(ge=0, le=3660)]
+
+
+class SubmissionDeadlineRule(_RuleBase):
+    """Documents are due on or before a day of the year (五(二): 4月底前).
+
+    ``day`` larger than the month's length means the month's last day.
+
+    Attributes:
+        month: The month of the deadline.
+        day: The last day allowed, inclusive.
+        formats: The file formats that must all be submitted (e.g. Word and PDF).
+    """
+
+    kind: Literal["submission_deadline"]
+    month: _Month
+    day: _Day
+    formats: tuple[_Text, ...] = ()
+
+
+class CategoryDeadlineRule(_RuleBase):
+    """Hours of ``category`` count only if completed on or before a day of their year.
+
+    A local rule (e.g. a city wanting public hours done by 31 October, 二(二) lets each
+    city set how its staff take public subjects); the day is inclusive and is taken in
+    the entry's credited year.
+
+    Attributes:
+        category: The category whose entries must be completed by the day.
+        month: The month of the deadline.
+        day: The last day allowed, inclusive.
+    """
+
+    kind: Literal["category_deadline"]
+    category: Category
+    month: _Month
+    day: _Day
+
+
 #: A rule that produces a requirement in a verdict.
 RequirementRule = MinHoursRule | MinShareRule
 #: Any rule of the vocabulary, told apart by its ``kind``.
 Rule = Annotated[
-    MinHoursRule | MinShareRule | CreditFactorRule | RecognisedPlatformsRule | KeyTopicsRule,
+    MinHoursRule
+    | MinShareRule
+    | CreditFactorRule
+    | RecognisedPlatformsRule
+    | KeyTopicsRule
+    | TitleAchievementRule
+    | FilingDeadlineRule
+    | SubmissionDeadlineRule
+    | CategoryDeadlineRule,
     Field(discriminator="kind"),
 ]
+
+
+class AppliesTo(BaseModel):
+    """Whom a local overlay policy applies to: a city, an industry authority, or both.
+
+    Clauses 二(二) (cities set how their staff take public subjects) and 三(二)
+    (provincial industry authorities plan professional subjects).
+
+    Attributes:
+        city: The city (``Person.city``) it applies to.
+        industry: The industry (``Person.industry``) it applies to.
+    """
+
+    model_config = _CONFIG
+
+    city: _Text | None = None
+    industry: _Text | None = None
+
+    @_model_validator(mode="after")
+    def _something(self) -> AppliesTo:
+        if self.city is None and self.industry is None:
+            raise ValueError("applies_to needs a city, an industry or both")
+        return self
+
+
+class Loosening(BaseModel):
+    """A rule of a base policy that a local overlay explicitly made less strict.
+
+    Attributes:
+        code: The code of the rule loosened.
+        overlay_id: The overlay that loosened it.
+        base: The base rule's value, for people (e.g. ``30 学时``).
+        overlay: The overlay's value, for people.
+        citation: The overlay rule's citation.
+    """
+
+    model_config = _CONFIG
+
+    code: _Code
+    overlay_id: _Text
+    base: _Text
+    overlay: _Text
+    citation: Citation
 
 
 class Policy(BaseModel):
@@ -213,6 +341,12 @@ class Policy(BaseModel):
         certificate_requires: The requirement codes that must all be met for the
             electronic certificate (继续教育电子证书).
         rules: The rules, in the order they apply.
+        extends: For a local overlay (二(二), 三(二)): the id of the policy it extends.
+        applies_to: For an overlay: the city and/or industry it applies to.
+        loosens: For an overlay: the codes of base rules it deliberately makes less
+            strict; any other loosening is an error.
+        loosenings: Set when an overlay is merged: the loosenings it made, which every
+            verdict under the merged policy reports.
     """
 
     model_config = _CONFIG
@@ -229,6 +363,10 @@ class Policy(BaseModel):
     source: _Text | None = None
     certificate_requires: tuple[_Code, ...] = ()
     rules: Annotated[tuple[Rule, ...], Field(min_length=1)]
+    extends: _Text | None = None
+    applies_to: AppliesTo | None = None
+    loosens: tuple[_Code, ...] = ()
+    loosenings: tuple[Loosening, ...] = ()
 
     @_model_validator(mode="after")
     def _coherent(self) -> Policy:
@@ -238,6 +376,11 @@ class Policy(BaseModel):
                 raise ValueError(f"rules: the code {rule.code!r} is used twice")
             seen.add(rule.code)
         requirement_codes = {r.code for r in self.requirement_rules}
+        if self.extends is not None:
+            # An overlay is checked again once merged with the policy it extends.
+            return self
+        if self.applies_to is not None or self.loosens:
+            raise ValueError("applies_to and loosens are for overlays: set extends too")
         if not requirement_codes:
             raise ValueError("rules: a policy needs at least one min_hours or min_share rule")
         for code in self.certificate_requires:
@@ -261,6 +404,11 @@ class Policy(BaseModel):
     def platform_rules(self) -> tuple[RecognisedPlatformsRule, ...]:
         """The recognised-platform rules."""
         return tuple(r for r in self.rules if isinstance(r, RecognisedPlatformsRule))
+
+    @property
+    def category_deadline_rules(self) -> tuple[CategoryDeadlineRule, ...]:
+        """The per-category completion deadlines of a local overlay."""
+        return tuple(r for r in self.rules if isinstance(r, CategoryDeadlineRule))
 
     @property
     def topic_rules(self) -> tuple[KeyTopicsRule, ...]:
@@ -318,7 +466,9 @@ def _registry() -> tuple[Policy, ...]:
     policies = []
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".toml"):
-            policies.append(_parse_toml(item.read_text(encoding="utf-8"), f"ce_rules/policies/{item.name}"))
+            policies.append(
+                _parse_toml(item.read_text(encoding="utf-8"), f"ce_rules/policies/{item.name}")
+            )
     seen: dict[tuple[str, int], str] = {}
     for policy in policies:
         for year in policy.years:

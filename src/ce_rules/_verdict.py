@@ -68,6 +68,8 @@ class Reason(enum.StrEnum):
     REJECTED = "rejected"
     REVOKED = "revoked"
     DUPLICATE = "duplicate"
+    #: Completed after a local per-category deadline (a city overlay, 二(二)).
+    AFTER_CATEGORY_DEADLINE = "after_category_deadline"
 
     @property
     def text(self) -> Message:
@@ -91,6 +93,10 @@ _REASON_TEXT: Final = {
     Reason.DUPLICATE: Message(
         zh="重复记录（同一课程、角色、完成日期）",
         en="duplicate of another entry (same course, role and day)",
+    ),
+    Reason.AFTER_CATEGORY_DEADLINE: Message(
+        zh="完成日期晚于本地规定的该类科目截止日期",
+        en="completed after the local deadline for its category",
     ),
 }
 
@@ -288,12 +294,16 @@ def _explain(verdict: Verdict, lang: str) -> str:
         if decision.counted and decision.factor == 1:
             continue
         mark = "+" if decision.counted else "x"
-        lines.append(f"  {mark} #{decision.index} {decision.course_id}: {decision.message.in_(lang)}")
+        lines.append(
+            f"  {mark} #{decision.index} {decision.course_id}: {decision.message.in_(lang)}"
+        )
     for finding in verdict.findings:
         prefix = "提示" if zh else "Note"
         lines.append(f"{prefix}: {finding.message.in_(lang)} [{finding.citation.clause}]")
     if zh:
-        lines.append("电子证书：" + ("符合发放条件" if verdict.certificate_eligible else "暂不符合发放条件"))
+        lines.append(
+            "电子证书：" + ("符合发放条件" if verdict.certificate_eligible else "暂不符合发放条件")
+        )
     else:
         lines.append(
             "Certificate: " + ("eligible" if verdict.certificate_eligible else "not yet eligible")

@@ -1,0 +1,217 @@
+"""Local overlays: a city's or an industry authority's rules on top of the province's.
+
+Clause 二(二) lets each city set how its staff take public subjects ("各市专业技术人员应按照
+本地市人力资源社会保障局有关要求参加公需科目学习") and clause 三(二) has each provincial
+industry authority plan its professional subjects. An overlay is a policy file that
+``extends`` a base policy and ``applies_to`` a city and/or an industry. It may add rules
+and tighten the base's rules (same code, same kind, stricter value); a rule it makes
+*less* strict must be named in ``loosens``, and the loosening is then reported as a
+finding in every verdict under the merged policy. A loosening not named is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import BaseModel, ValidationError
+
+from ._engine import DEFAULT_REGION
+from ._exceptions import PolicyFileError
+from ._model import Person
+from ._policy import (
+    CategoryDeadlineRule,
+    CreditFactorRule,
+    FilingDeadlineRule,
+    KeyTopicsRule,
+    Loosening,
+    MinHoursRule,
+    MinShareRule,
+    Policy,
+    RecognisedPlatformsRule,
+    Rule,
+    SubmissionDeadlineRule,
+    get_policy,
+    load_policy,
+)
+
+__all__ = ["load_overlay", "merge_overlay", "overlay_applies", "policy_for"]
+
+_NOT_VALUES: Final = frozenset({"kind", "code", "citation", "message"})
+
+
+def load_overlay(path: str | Path) -> Policy:
+    """Load a local overlay policy file (TOML with ``extends`` and ``applies_to``).
+
+    Raises:
+        PolicyFileError: The file is malformed, or is not an overlay.
+    """
+    overlay = load_policy(path)
+    if overlay.extends is None or overlay.applies_to is None:
+        raise PolicyFileError(str(path), "extends", "an overlay needs extends and applies_to")
+    return overlay
+
+
+def overlay_applies(overlay: Policy, person: Person, year: int) -> bool:
+    """Whether ``overlay`` governs ``person`` in ``year``, by city or industry (二(二), 三(二))."""
+    target = overlay.applies_to
+    if overlay.extends is None or target is None or year not in overlay.years:
+        return False
+    if target.city is not None and target.city != person.city:
+        return False
+    return target.industry is None or target.industry == person.industry
+
+
+def _values(rule: BaseModel) -> dict[str, Any]:
+    return {k: v for k, v in rule.model_dump().items() if k not in _NOT_VALUES}
+
+
+def _describe(rule: BaseModel) -> str:
+    parts = []
+    for key, value in _values(rule).items():
+        shown = ",".join(str(v) for v in value) if isinstance(value, tuple | list) else value
+        parts.append(f"{key}={shown}")
+    return "; ".join(parts) or rule.__class__.__name__
+
+
+def _same_scope(old: BaseModel, new: BaseModel, value_fields: set[str]) -> bool:
+    old_values, new_values = _values(old), _values(new)
+    return all(old_values[k] == new_values[k] for k in old_values if k not in value_fields)
+
+
+def _loosens(old: Rule, new: Rule) -> bool:
+    """Whether ``new`` is less strict than ``old`` (same code and kind).
+
+    A change of what a rule applies to (its category, role, unit level ...) is not a
+    tightening anyone can check, so it counts as a loosening and must be explicit.
+    """
+    if isinstance(old, MinHoursRule) and isinstance(new, MinHoursRule):
+        return not _same_scope(old, new, {"hours"}) or new.hours < old.hours
+    if isinstance(old, MinShareRule) and isinstance(new, MinShareRule):
+        return not _same_scope(old, new, {"share"}) or new.ratio < old.ratio
+    if isinstance(old, CreditFactorRule) and isinstance(new, CreditFactorRule):
+        return not _same_scope(old, new, {"factor"}) or new.factor > old.factor
+    if isinstance(old, RecognisedPlatformsRule) and isinstance(new, RecognisedPlatformsRule):
+        return (
+            not _same_scope(old, new, {"platforms", "roles"})
+            or not set(new.platforms) <= set(old.platforms)
+            or not set(old.roles) <= set(new.roles)
+        )
+    if isinstance(old, FilingDeadlineRule) and isinstance(new, FilingDeadlineRule):
+        return new.days > old.days
+    if isinstance(old, SubmissionDeadlineRule | CategoryDeadlineRule) and isinstance(
+        new, SubmissionDeadlineRule | CategoryDeadlineRule
+    ):
+        later = (new.month, new.day) > (old.month, old.day)
+        return not _same_scope(old, new, {"month", "day", "formats"}) or later
+    if isinstance(old, KeyTopicsRule):
+        return False  # advisory only: it never changes a verdict
+    return _values(old) != _values(new)
+
+
+def merge_overlay(base: Policy, overlay: Policy) -> Policy:
+    """The policy that results from applying ``overlay`` on top of ``base``.
+
+    A rule of the overlay with a code of the base replaces the base rule (it must be of
+    the same kind); other rules are added after the base's. The merged policy governs
+    the years both govern, requires for the certificate what either requires, and
+    records every loosening the overlay declared in ``loosens``.
+
+    Raises:
+        PolicyFileError: The overlay extends another policy, changes a rule's kind,
+            loosens a rule it does not name in ``loosens``, or names one it does not
+            loosen.
+    """
+    source = overlay.id
+    root = base.id.split(".", 1)[0]
+    if overlay.extends is None or overlay.extends not in (base.id, root):
+        raise PolicyFileError(source, "extends", f"{overlay.extends!r} is not {base.id!r}")
+    base_rules = {rule.code: rule for rule in base.rules}
+    replaced: dict[str, Rule] = {}
+    added: list[Rule] = []
+    loosenings = list(base.loosenings)
+    declared = set(overlay.loosens)
+    for rule in overlay.rules:
+        old = base_rules.get(rule.code)
+        if old is None:
+            added.append(rule)
+            continue
+        if old.kind != rule.kind:
+            raise PolicyFileError(
+                source,
+                f"rules.{rule.code}",
+                f"kind {rule.kind!r} differs from the base's {old.kind!r}",
+            )
+        if _loosens(old, rule):
+            if rule.code not in declared:
+                raise PolicyFileError(
+                    source,
+                    f"rules.{rule.code}",
+                    f"loosens the base rule ({_describe(old)} -> {_describe(rule)}); "
+                    "name it in `loosens` if that is intended",
+                )
+            declared.discard(rule.code)
+            loosenings.append(
+                Loosening(
+                    code=rule.code,
+                    overlay_id=overlay.id,
+                    base=_describe(old),
+                    overlay=_describe(rule),
+                    citation=rule.citation,
+                )
+            )
+        replaced[rule.code] = rule
+    if declared:
+        raise PolicyFileError(
+            source, "loosens", f"{sorted(declared)} name no base rule that the overlay loosens"
+        )
+    years = tuple(y for y in base.years if y in overlay.years)
+    if not years:
+        raise PolicyFileError(source, "years", f"none of them is governed by {base.id}")
+    certificate = base.certificate_requires + tuple(
+        c for c in overlay.certificate_requires if c not in base.certificate_requires
+    )
+    data: dict[str, Any] = {
+        "id": f"{base.id}.{overlay.id}",
+        "version": f"{base.version}+{overlay.id}-{overlay.version}",
+        "region": base.region,
+        "title": f"{base.title}；{overlay.title}",
+        "title_en": f"{base.title_en}; {overlay.title_en}",
+        "authority": f"{base.authority}；{overlay.authority}",
+        "document_number": base.document_number,
+        "issued_on": base.issued_on,
+        "years": years,
+        "source": base.source,
+        "certificate_requires": certificate,
+        "rules": tuple(replaced.get(r.code, r) for r in base.rules) + tuple(added),
+        "loosenings": tuple(loosenings),
+    }
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        raise PolicyFileError(source, "(merged)", str(error.errors()[0]["msg"])) from error
+
+
+def policy_for(
+    person: Person,
+    year: int,
+    *,
+    overlays: Iterable[Policy] = (),
+    region: str = DEFAULT_REGION,
+) -> Policy:
+    """The policy that governs ``person`` in ``year``: the region's, plus their overlays.
+
+    The overlays that extend the region's policy for ``year`` and apply to the person's
+    city or industry (``overlay_applies``) are merged in order of their ids, so the
+    result does not depend on the order they were given in.
+
+    Raises:
+        PolicyNotFoundError: No policy of ``region`` governs ``year``.
+        PolicyFileError: An applicable overlay cannot be merged.
+    """
+    policy = get_policy(region, year)
+    for overlay in sorted(overlays, key=lambda o: o.id):
+        if overlay.extends == policy.id.split(".", 1)[0] and overlay_applies(overlay, person, year):
+            policy = merge_overlay(policy, overlay)
+    return policy
