@@ -7,6 +7,15 @@ records, and ``evaluate`` gives a ``Verdict`` that explains every number by its 
 
 from __future__ import annotations
 
+from ._batch import (
+    BatchResult,
+    BatchTotals,
+    BatchVerdict,
+    InputRecord,
+    InvalidRecord,
+    evaluate_many,
+)
+from ._catalogue import rule_catalogue
 from ._engine import DEFAULT_REGION, evaluate
 from ._exceptions import (
     CeRulesError,
@@ -15,6 +24,7 @@ from ._exceptions import (
     PolicyFileError,
     PolicyNotFoundError,
 )
+from ._io import RecordFileError, read_records
 from ._model import (
     MAX_ENTRY_HOURS,
     Category,
@@ -79,6 +89,9 @@ __all__ = [
     "TITLE_WINDOW_MAX_YEARS",
     "Achievement",
     "AppliesTo",
+    "BatchResult",
+    "BatchTotals",
+    "BatchVerdict",
     "Category",
     "CategoryDeadlineRule",
     "CeRulesError",
@@ -92,6 +105,8 @@ __all__ = [
     "FilingDeadlineRule",
     "Finding",
     "Hours",
+    "InputRecord",
+    "InvalidRecord",
     "KeyTopicsRule",
     "Loosening",
     "Message",
@@ -107,6 +122,7 @@ __all__ = [
     "PublicTopic",
     "Reason",
     "RecognisedPlatformsRule",
+    "RecordFileError",
     "RequirementResult",
     "Role",
     "Rule",
@@ -119,6 +135,7 @@ __all__ = [
     "__version__",
     "achievements",
     "evaluate",
+    "evaluate_many",
     "evaluate_period",
     "format_hours",
     "get_policy",
@@ -131,5 +148,7 @@ __all__ = [
     "parse_policy",
     "policy_by_id",
     "policy_for",
+    "read_records",
+    "rule_catalogue",
     "title_window",
 ]
