@@ -1,0 +1,695 @@
+"""Batch evaluation: a stream of records in, one verdict per person out, nothing lost.
+
+``evaluate_many`` takes entries as ``CreditEntry`` objects or as flat records (plain
+mappings with the columns of ``docs/cli.md``, in English or Chinese), groups them by
+person and yields one ``BatchVerdict`` per person. A record that cannot be read is
+never dropped and never aborts the batch: it becomes an ``InvalidRecord`` naming its
+source, line, field and reason, and the verdict of the person it belonged to says so.
+Every record ends up counted, excluded with a reason, or reported invalid, and
+``BatchTotals`` proves it: ``records == counted + excluded + invalid``.
+
+This module only translates records into the model; every rule lives in the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Final, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ._engine import evaluate, resolve_policy
+from ._model import Category, Course, CreditEntry, EntryStatus, Mode, Person, Role, UnitLevel
+from ._policy import Policy
+from ._verdict import Reason, Status, Verdict
+
+__all__ = [
+    "COLUMNS",
+    "BatchResult",
+    "BatchTotals",
+    "BatchVerdict",
+    "InputRecord",
+    "InvalidRecord",
+    "evaluate_many",
+    "normalise_header",
+]
+
+
+class Column(NamedTuple):
+    """One column of a flat record: its English name, Chinese headers and meaning.
+
+    Attributes:
+        name: The English column name (the key of a record mapping).
+        zh: The Chinese headers accepted for it, the first one preferred.
+        required: Whether every entry record must have it.
+        description: What it holds, for the documentation and the JSON Schema.
+    """
+
+    name: str
+    zh: tuple[str, ...]
+    required: bool
+    description: str
+
+
+#: The columns of an entry record (docs/cli.md has the same table).
+COLUMNS: Final = (
+    Column("person_id", ("身份证号", "证件号码", "人员编号"), True, "the person (resident ID)"),
+    Column("name", ("姓名",), False, "the person's name, for display"),
+    Column("unit", ("单位级别", "单位层级"), False, "省直单位/provincial or 市属单位/municipal"),
+    Column("city", ("所在市", "城市"), False, "the city of a municipal unit"),
+    Column("industry", ("行业", "行业主管部门"), False, "the industry authority"),
+    Column("entry_id", ("记录编号", "学时记录编号"), False, "the record's own id"),
+    Column("course_id", ("课程编号", "课程代码"), True, "the course id"),
+    Column("course_title", ("课程名称",), True, "the course title"),
+    Column("category", ("科目类别", "科目"), True, "公需科目/public or 专业科目/professional"),
+    Column("hours", ("学时",), True, "the hours of this entry (exact decimal)"),
+    Column("course_hours", ("课程学时",), False, "the course's hours if more than `hours`"),
+    Column("mode", ("学习形式", "学习方式"), False, "远程教育/online or 线下培训/offline"),
+    Column("platform", ("学习平台", "平台"), False, "the online learning platform"),
+    Column("featured", ("是否优质在线公需课", "优质在线公需课"), False, "是/否, true/false"),
+    Column("topics", ("专题", "课程专题"), False, "public-subject topics, separated by ;"),
+    Column("role", ("角色", "身份"), False, "学员/learner (default) or 授课教师/instructor"),
+    Column("completed_on", ("完成日期", "结业日期"), True, "YYYY-MM-DD (also YYYY/MM/DD)"),
+    Column("credited_year", ("培训年度", "学时年度"), False, "the year credited (make-up study)"),
+    Column("certificate_no", ("证书编号",), False, "the certificate number"),
+    Column("status", ("审核状态", "状态"), False, "已审核/approved (default), 待审核/pending, ..."),
+)
+
+_HEADER_SPACE: Final = re.compile(r"[\s\ufeff_\-（）()]+")
+_HEADERS: Final = {
+    _HEADER_SPACE.sub("", alias).lower(): column.name
+    for column in COLUMNS
+    for alias in (column.name, *column.zh)
+}
+
+
+def normalise_header(header: str) -> str | None:
+    """The English column name for a header in English or Chinese, or None if unknown."""
+    return _HEADERS.get(_HEADER_SPACE.sub("", header).lower())
+
+
+def _values(pairs: dict[str, Any]) -> dict[str, Any]:
+    return {_HEADER_SPACE.sub("", k).lower(): v for k, v in pairs.items()}
+
+
+_CATEGORY: Final = _values(
+    {
+        "public": Category.PUBLIC,
+        "公需科目": Category.PUBLIC,
+        "公需": Category.PUBLIC,
+        "公需课": Category.PUBLIC,
+        "professional": Category.PROFESSIONAL,
+        "专业科目": Category.PROFESSIONAL,
+        "专业": Category.PROFESSIONAL,
+        "专业课": Category.PROFESSIONAL,
+    }
+)
+_MODE: Final = _values(
+    {
+        "online": Mode.ONLINE,
+        "远程教育": Mode.ONLINE,
+        "线上": Mode.ONLINE,
+        "网络学习": Mode.ONLINE,
+        "在线": Mode.ONLINE,
+        "offline": Mode.OFFLINE,
+        "线下培训": Mode.OFFLINE,
+        "线下": Mode.OFFLINE,
+        "面授": Mode.OFFLINE,
+    }
+)
+_ROLE: Final = _values(
+    {
+        "learner": Role.LEARNER,
+        "学员": Role.LEARNER,
+        "学习者": Role.LEARNER,
+        "instructor": Role.INSTRUCTOR,
+        "授课教师": Role.INSTRUCTOR,
+        "教师": Role.INSTRUCTOR,
+        "讲师": Role.INSTRUCTOR,
+    }
+)
+_UNIT: Final = _values(
+    {
+        "provincial": UnitLevel.PROVINCIAL,
+        "省直单位": UnitLevel.PROVINCIAL,
+        "省直": UnitLevel.PROVINCIAL,
+        "municipal": UnitLevel.MUNICIPAL,
+        "市属单位": UnitLevel.MUNICIPAL,
+        "市属": UnitLevel.MUNICIPAL,
+        "市直": UnitLevel.MUNICIPAL,
+    }
+)
+_STATUS: Final = _values(
+    {
+        "approved": EntryStatus.APPROVED,
+        "已审核": EntryStatus.APPROVED,
+        "审核通过": EntryStatus.APPROVED,
+        "通过": EntryStatus.APPROVED,
+        "pending": EntryStatus.PENDING,
+        "待审核": EntryStatus.PENDING,
+        "审核中": EntryStatus.PENDING,
+        "rejected": EntryStatus.REJECTED,
+        "已驳回": EntryStatus.REJECTED,
+        "驳回": EntryStatus.REJECTED,
+        "审核未通过": EntryStatus.REJECTED,
+        "revoked": EntryStatus.REVOKED,
+        "已撤销": EntryStatus.REVOKED,
+        "撤销": EntryStatus.REVOKED,
+    }
+)
+_BOOL: Final = _values(
+    {
+        "是": True,
+        "true": True,
+        "yes": True,
+        "y": True,
+        "1": True,
+        "否": False,
+        "false": False,
+        "no": False,
+        "n": False,
+        "0": False,
+    }
+)
+_TOPIC_SPLIT: Final = re.compile(r"[;；、|]")
+_DATE: Final = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+#: The unit level of a person known only from their entries (docs/cli.md, "Persons").
+DEFAULT_UNIT: Final = UnitLevel.MUNICIPAL
+_COURSE_CACHE_SIZE: Final = 4096
+
+
+class InvalidRecord(BaseModel):
+    """A record that could not be read, with where it came from and why.
+
+    Attributes:
+        index: The record's position in the batch input (0-based).
+        source: The file it came from, if any.
+        line: The line (or spreadsheet row) it starts on, if known.
+        person_id: The person it names, if that much could be read.
+        field: The column at fault (English name), or ``(row)`` for the whole record.
+        value: The offending value, as read.
+        reason: Why it is invalid, in English.
+        code: A stable code for machines (pydantic's error type or ``row``, ``unsorted``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    index: int
+    source: str | None = None
+    line: int | None = None
+    person_id: str | None = None
+    field: str
+    value: str | None = None
+    reason: str
+    code: str
+
+
+class BatchVerdict(Verdict):
+    """A ``Verdict`` from a batch, with the person's records that could not be read.
+
+    Attributes:
+        name: The person's name, if a record or the persons given named it.
+        invalid_records: The person's records that could not be read; when there are
+            any the verdict is incomplete, since the missing entries might have counted.
+    """
+
+    name: str | None = None
+    invalid_records: tuple[InvalidRecord, ...] = ()
+
+    @property
+    def has_invalid_input(self) -> bool:
+        """Whether some of the person's records could not be read."""
+        return bool(self.invalid_records)
+
+
+class InputRecord(NamedTuple):
+    """A flat record with where it came from, as the file readers produce it.
+
+    Attributes:
+        fields: Column name (English or Chinese) to value.
+        source: The file, if any.
+        line: The line or row the record starts on, if known.
+    """
+
+    fields: Mapping[str, Any]
+    source: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class BatchTotals:
+    """Running totals of a batch; once it is exhausted they add up.
+
+    ``records == counted + excluded + invalid`` always holds after the last verdict.
+
+    Attributes:
+        records: Records read (entries and invalid records).
+        counted: Entries that count.
+        excluded: Entries that do not count (each with a reason in ``by_reason``).
+        invalid: Records reported invalid.
+        by_reason: Entries per reason code, counted ones included.
+        persons: Verdicts issued.
+        compliant: Persons compliant.
+        non_compliant: Persons non-compliant.
+        in_progress: Persons whose year is not over and not yet compliant.
+        persons_with_invalid_input: Persons with at least one invalid record.
+        defaulted_persons: Persons known only from their entries, given the default unit.
+    """
+
+    records: int = 0
+    counted: int = 0
+    excluded: int = 0
+    invalid: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    persons: int = 0
+    compliant: int = 0
+    non_compliant: int = 0
+    in_progress: int = 0
+    persons_with_invalid_input: int = 0
+    defaulted_persons: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        """Whether every record is counted, excluded or invalid."""
+        return self.records == self.counted + self.excluded + self.invalid
+
+    def as_dict(self) -> dict[str, Any]:
+        """The totals as plain JSON-ready data."""
+        return {
+            "records": self.records,
+            "counted": self.counted,
+            "excluded": self.excluded,
+            "invalid": self.invalid,
+            "by_reason": dict(sorted(self.by_reason.items())),
+            "persons": self.persons,
+            "compliant": self.compliant,
+            "non_compliant": self.non_compliant,
+            "in_progress": self.in_progress,
+            "persons_with_invalid_input": self.persons_with_invalid_input,
+            "defaulted_persons": self.defaulted_persons,
+        }
+
+
+class _BadRecordError(Exception):
+    def __init__(self, field: str, value: Any, reason: str, code: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        self.code = code
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return str(value)
+
+
+def _choice(fields: Mapping[str, Any], name: str, table: Mapping[str, Any], default: Any) -> Any:
+    raw = _text(fields.get(name))
+    if raw is None:
+        return default
+    found = table.get(_HEADER_SPACE.sub("", raw).lower())
+    if found is None:
+        raise _BadRecordError(name, raw, f"unknown value {raw!r}", "enum")
+    return found
+
+
+def _date(value: Any) -> date | str | None:
+    if isinstance(value, datetime):
+        if value.time() != datetime.min.time():
+            raise _BadRecordError(
+                "completed_on", str(value), "must be a date, not a date and time", "date"
+            )
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = _text(value)
+    if raw is None:
+        return None
+    match = _DATE.match(raw)
+    if match is None:
+        return raw  # left to the model, which names the fault
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError as error:
+        raise _BadRecordError("completed_on", raw, str(error), "date") from None
+
+
+def _int(name: str, value: Any) -> Any:
+    raw = _text(value)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise _BadRecordError(name, raw, "must be a whole number", "int_parsing") from None
+
+
+def _keyed(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The record with English keys; unknown columns are ignored."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        name = key if key in _NAMES else normalise_header(str(key))
+        if name is not None and (value is not None and value != ""):
+            out.setdefault(name, value)
+    return out
+
+
+_NAMES: Final = frozenset(c.name for c in COLUMNS)
+_COURSE_FIELDS: Final = {"id": "course_id", "title": "course_title", "hours": "course_hours"}
+
+
+class _Reader:
+    """Turns flat records into entries, validating each distinct course once."""
+
+    def __init__(self) -> None:
+        self.courses: dict[tuple[Any, ...], Course] = {}
+
+    def course(self, fields: Mapping[str, Any]) -> Course:
+        course_hours = fields.get("course_hours")
+        hours_field = "course_hours" if course_hours is not None else "hours"
+        key = (
+            fields.get("course_id"),
+            fields.get("course_title"),
+            fields.get("category"),
+            fields.get(hours_field),
+            fields.get("mode"),
+            fields.get("platform"),
+            fields.get("featured"),
+            fields.get("topics"),
+        )
+        cached = self.courses.get(key)
+        if cached is not None:
+            return cached
+        category = _choice(fields, "category", _CATEGORY, None)
+        platform = _text(fields.get("platform"))
+        # Decision (docs/cli.md): without a mode column, a course with a platform is online.
+        mode = _choice(fields, "mode", _MODE, Mode.ONLINE if platform else Mode.OFFLINE)
+        topics_raw = _text(fields.get("topics"))
+        topics = [t for t in _TOPIC_SPLIT.split(topics_raw) if t.strip()] if topics_raw else []
+        data = {
+            "id": fields.get("course_id"),
+            "title": fields.get("course_title"),
+            "category": category,
+            "hours": fields.get(hours_field),
+            "mode": mode,
+            "platform": platform,
+            "featured": _choice(fields, "featured", _BOOL, False),
+            "topics": topics,
+        }
+        try:
+            course = Course.model_validate(data)
+        except ValidationError as error:
+            raise _from_validation(error, {**_COURSE_FIELDS, "hours": hours_field}, data) from None
+        if len(self.courses) >= _COURSE_CACHE_SIZE:
+            self.courses.clear()  # bounded: memory stays flat however many courses pass
+        self.courses[key] = course
+        return course
+
+    def entry(self, fields: Mapping[str, Any]) -> CreditEntry:
+        course = self.course(fields)
+        data = {
+            "id": _text(fields.get("entry_id")),
+            "person_id": fields.get("person_id"),
+            "course": course,
+            "role": _choice(fields, "role", _ROLE, Role.LEARNER),
+            "completed_on": _date(fields.get("completed_on")),
+            "hours": fields.get("hours") if fields.get("course_hours") is not None else None,
+            "credited_year": _int("credited_year", fields.get("credited_year")),
+            "certificate_no": _text(fields.get("certificate_no")),
+            "status": _choice(fields, "status", _STATUS, EntryStatus.APPROVED),
+        }
+        try:
+            return CreditEntry.model_validate(data)
+        except ValidationError as error:
+            raise _from_validation(error, {"id": "entry_id"}, data) from None
+
+
+_PREFIX: Final = re.compile(r"^([a-z_]+): ")
+
+
+def _from_validation(
+    error: ValidationError, rename: Mapping[str, str], data: Any
+) -> _BadRecordError:
+    first = error.errors(include_url=False)[0]
+    loc = first["loc"]
+    message = first["msg"].removeprefix("Value error, ")
+    name = str(loc[0]) if loc else ""
+    if not name:
+        # A model-level check names its field at the start of the message.
+        match = _PREFIX.match(message)
+        name = match[1] if match else "(row)"
+    value = data.get(name) if isinstance(data, Mapping) and loc else None
+    return _BadRecordError(rename.get(name, name), value, message, first["type"])
+
+
+@dataclass
+class _Group:
+    person_id: str
+    entries: list[CreditEntry] = field(default_factory=list)
+    invalid: list[InvalidRecord] = field(default_factory=list)
+    person: Person | None = None
+    name: str | None = None
+
+
+class BatchResult(Iterator[BatchVerdict]):
+    """The verdicts of a batch, produced lazily, with its invalid records and totals.
+
+    Iterate it to get one ``BatchVerdict`` per person. ``invalid_records`` holds every
+    record that could not be read (those of a known person also appear in that
+    person's verdict); ``totals`` add up once the iteration is over.
+
+    Attributes:
+        year: The year judged.
+        policy: The policy applied.
+        invalid_records: Every invalid record so far, in input order.
+        totals: The running totals.
+    """
+
+    def __init__(self, verdicts: Iterator[BatchVerdict], year: int, policy: Policy) -> None:
+        self._verdicts = verdicts
+        self.year = year
+        self.policy = policy
+        self.invalid_records: list[InvalidRecord] = []
+        self.totals = BatchTotals()
+
+    def __iter__(self) -> BatchResult:
+        return self
+
+    def __next__(self) -> BatchVerdict:
+        return next(self._verdicts)
+
+
+def evaluate_many(
+    entries: Iterable[CreditEntry | Mapping[str, Any] | InputRecord | InvalidRecord],
+    *,
+    year: int,
+    persons: Iterable[Person] | Mapping[str, Person] | None = None,
+    policy: Policy | str | None = None,
+    as_of: date | None = None,
+    presorted: bool = False,
+) -> BatchResult:
+    """Judge many persons' years from one stream of entries.
+
+    Each item is a ``CreditEntry``, a flat record (a mapping with the columns of
+    docs/cli.md, English or Chinese names), an ``InputRecord`` (a record with its
+    file and line) or an ``InvalidRecord`` a reader could not parse. Records are
+    grouped by person and each person's entries go through ``evaluate``.
+
+    Persons come from ``persons`` when given. Otherwise a person is built from their
+    first record that names a unit level (with its name, city and industry); a person
+    no record describes gets the default: ``Person(id=..., unit=municipal)``, so the
+    provincial platform rule (二(二)) does not apply to them.
+
+    Memory: with ``presorted=True`` the input must list each person's records
+    together (any order of persons); verdicts are issued as each person's run ends,
+    so memory holds one person's entries plus the set of person ids already judged.
+    A record for a person already judged is reported invalid (code ``unsorted``),
+    never silently judged twice. With ``presorted=False`` (the default) any order is
+    accepted: every valid entry is held until the input ends (about 1.5 KB each).
+
+    Args:
+        entries: The records.
+        year: The calendar year to judge.
+        persons: The persons, as an iterable or a mapping by id.
+        policy: A ``Policy``, a bundled policy id, or None for the year's Shandong one.
+        as_of: The day the verdicts speak for (see ``evaluate``).
+        presorted: Whether each person's records come together (streaming).
+
+    Returns:
+        A ``BatchResult``: iterate it for the verdicts; it holds the invalid records
+        and the totals.
+
+    Raises:
+        EvaluationInputError: ``year`` or ``as_of`` is invalid.
+        PolicyNotFoundError: No policy governs ``year`` and none was given.
+    """
+    rules = resolve_policy(policy, year)
+    if persons is None:
+        known: Mapping[str, Person] = {}
+    elif isinstance(persons, Mapping):
+        known = persons
+    else:
+        known = {p.id: p for p in persons}
+    # Fail on a bad year or date now, not at the first verdict.
+    evaluate(Person(id="-", unit=DEFAULT_UNIT), (), year=year, policy=rules, as_of=as_of)
+    result = BatchResult(iter(()), year, rules)
+    result._verdicts = _run(result, entries, year, known, rules, as_of, presorted)
+    return result
+
+
+def _run(
+    result: BatchResult,
+    items: Iterable[CreditEntry | Mapping[str, Any] | InputRecord | InvalidRecord],
+    year: int,
+    known: Mapping[str, Person],
+    rules: Policy,
+    as_of: date | None,
+    presorted: bool,
+) -> Iterator[BatchVerdict]:
+    totals = result.totals
+    reader = _Reader()
+    groups: dict[str, _Group] = {}
+    done: set[str] = set()
+    current: _Group | None = None
+
+    def judge(group: _Group) -> BatchVerdict:
+        person = known.get(group.person_id) or group.person
+        if person is None:
+            totals.defaulted_persons += 1
+            person = Person.model_construct(id=group.person_id, unit=DEFAULT_UNIT)
+        verdict = evaluate(person, group.entries, year=year, policy=rules, as_of=as_of)
+        data = dict(verdict.__dict__)
+        data["name"] = person.name or group.name
+        data["invalid_records"] = tuple(group.invalid)
+        out = BatchVerdict.model_construct(**data)
+        totals.persons += 1
+        if out.status is Status.COMPLIANT:
+            totals.compliant += 1
+        elif out.status is Status.IN_PROGRESS:
+            totals.in_progress += 1
+        else:
+            totals.non_compliant += 1
+        if group.invalid:
+            totals.persons_with_invalid_input += 1
+        by_reason = totals.by_reason
+        for decision in verdict.entries:
+            code = decision.reason.value
+            by_reason[code] = by_reason.get(code, 0) + 1
+            if decision.reason is Reason.COUNTED:
+                totals.counted += 1
+            else:
+                totals.excluded += 1
+        return out
+
+    for index, item in enumerate(items):
+        totals.records += 1
+        person_id: str | None
+        invalid: InvalidRecord | None = None
+        entry: CreditEntry | None = None
+        described: Person | str | None = None
+        if isinstance(item, CreditEntry):
+            entry, person_id = item, item.person_id
+        elif isinstance(item, InvalidRecord):
+            invalid = item.model_copy(update={"index": index})
+            person_id = item.person_id
+        else:
+            fields, source, line = item if isinstance(item, InputRecord) else (item, None, None)
+            record = _keyed(fields)
+            person_id = _text(record.get("person_id"))
+            try:
+                described = _describe(record, person_id)
+                entry = reader.entry(record)
+            except _BadRecordError as bad:
+                invalid = InvalidRecord.model_construct(
+                    index=index,
+                    source=source,
+                    line=line,
+                    person_id=person_id,
+                    field=bad.field,
+                    value=_text(bad.value),
+                    reason=bad.reason,
+                    code=bad.code,
+                )
+        if invalid is not None:
+            result.invalid_records.append(invalid)
+            totals.invalid += 1
+        if person_id is None:
+            continue
+        if presorted:
+            if current is None or current.person_id != person_id:
+                if current is not None:
+                    done.add(current.person_id)
+                    yield judge(current)
+                    current = None
+                if person_id in done:
+                    if invalid is None:
+                        invalid = InvalidRecord.model_construct(
+                            index=index,
+                            source=None if isinstance(item, CreditEntry) else _source_of(item),
+                            line=None if isinstance(item, CreditEntry) else _line_of(item),
+                            person_id=person_id,
+                            field="person_id",
+                            value=person_id,
+                            reason="input not sorted by person: this person's verdict was "
+                            "already issued (sort the input, or do not pass presorted)",
+                            code="unsorted",
+                        )
+                        result.invalid_records.append(invalid)
+                        totals.invalid += 1
+                    continue
+                current = _Group(person_id)
+            group = current
+        else:
+            group = groups.get(person_id) or groups.setdefault(person_id, _Group(person_id))
+        if entry is not None:
+            group.entries.append(entry)
+        if invalid is not None:
+            group.invalid.append(invalid)
+        if described is not None:
+            if isinstance(described, Person):
+                if group.person is None:
+                    group.person = described
+            elif group.name is None:
+                group.name = described
+    if presorted:
+        if current is not None:
+            yield judge(current)
+    else:
+        for group in groups.values():
+            yield judge(group)
+        groups.clear()
+
+
+def _describe(record: Mapping[str, Any], person_id: str | None) -> Person | str | None:
+    """The person a record describes (if it names a unit level), or just their name."""
+    name = _text(record.get("name"))
+    unit = _choice(record, "unit", _UNIT, None)
+    if unit is None or person_id is None:
+        return name
+    data = {
+        "id": person_id,
+        "name": name,
+        "unit": unit,
+        "city": _text(record.get("city")),
+        "industry": _text(record.get("industry")),
+    }
+    try:
+        return Person.model_validate(data)
+    except ValidationError as error:
+        raise _from_validation(error, {"id": "person_id"}, data) from None
+
+
+def _source_of(item: Any) -> str | None:
+    return item.source if isinstance(item, InputRecord) else None
+
+
+def _line_of(item: Any) -> int | None:
+    return item.line if isinstance(item, InputRecord) else None

@@ -1,0 +1,543 @@
+"""The ``ce-rules`` command line: a thin edge over ``evaluate_many`` and the registry.
+
+Commands: ``check`` (every person's verdict from record files), ``explain`` (one
+person in full), ``rules`` (a policy's rule catalogue), ``policies`` (what is
+registered) and ``schema`` (JSON Schemas for systems not written in Python).
+
+Exit codes: 0 every person compliant, 1 some not compliant (or still in progress),
+2 invalid input or usage. The core never imports this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Final
+
+from ._batch import (
+    COLUMNS,
+    BatchResult,
+    BatchVerdict,
+    InputRecord,
+    InvalidRecord,
+    evaluate_many,
+    normalise_header,
+)
+from ._exceptions import CeRulesError
+from ._io import RecordFileError, read_persons, read_records
+from ._policy import Policy, list_policies, load_policy, policy_by_id
+from ._verdict import Status, format_hours
+
+__all__ = ["main"]
+
+EXIT_OK: Final = 0
+EXIT_NOT_COMPLIANT: Final = 1
+EXIT_INVALID: Final = 2
+_PROGRESS_EVERY: Final = 50_000
+
+
+class _UsageError(Exception):
+    def __init__(self, en: str, zh: str) -> None:
+        self.en = en
+        self.zh = zh
+        super().__init__(en)
+
+
+def _say(lang: str, en: str, zh: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _error(lang: str, en: str, zh: str) -> int:
+    print(_say(lang, f"ce-rules: error: {en}", f"ce-rules：错误：{zh}"), file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _policy(value: str | None) -> Policy | None:
+    if value is None:
+        return None
+    if value.endswith(".toml") or Path(value).is_file():
+        return load_policy(value)
+    return policy_by_id(value)
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _UsageError(
+            f"--as-of must be a date YYYY-MM-DD, got {value!r}",
+            f"--as-of 应为日期 YYYY-MM-DD，实际为 {value!r}",
+        ) from None
+
+
+def _records(
+    files: Sequence[str], encoding: str | None, person: str | None = None
+) -> Iterator[InputRecord | InvalidRecord]:
+    for name in files:
+        for record in read_records(name, encoding=encoding):
+            if person is not None and _person_of(record) != person:
+                continue
+            yield record
+
+
+def _person_of(record: InputRecord | InvalidRecord) -> str | None:
+    if isinstance(record, InvalidRecord):
+        return record.person_id
+    for key, value in record.fields.items():
+        if normalise_header(str(key)) == "person_id":
+            return str(value).strip()
+    return None
+
+
+def _preflight(files: Sequence[str], encoding: str | None) -> None:
+    # Open each file and read its header before any output: a file that cannot be read
+    # at all stops the run before a partial report is written.
+    for name in files:
+        iterator = read_records(name, encoding=encoding)
+        next(iter(iterator), None)
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
+def _progress(items: Iterable[Any], enabled: bool, lang: str) -> Iterator[Any]:
+    if not enabled:
+        yield from items
+        return
+    start = time.monotonic()
+    count = 0
+    for count, item in enumerate(items, start=1):
+        if count % _PROGRESS_EVERY == 0:
+            rate = count / max(time.monotonic() - start, 1e-9)
+            text = _say(
+                lang,
+                f"{count:,} records read, {rate:,.0f}/s",
+                f"已读取{count:,}条记录，每秒{rate:,.0f}条",
+            )
+            print(f"\r{text}", end="", file=sys.stderr, flush=True)
+        yield item
+    if count >= _PROGRESS_EVERY:
+        print(file=sys.stderr)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 0)
+
+
+def _hours(value: Decimal) -> str:
+    return format_hours(value)
+
+
+def _summary_row(verdict: BatchVerdict, lang: str) -> list[str]:
+    cells = [verdict.person_id, verdict.name or "", verdict.status.label.in_(lang)]
+    for result in verdict.requirements:
+        cells.append(f"{_hours(result.earned)}/{_hours(result.required)}")
+    cells.append(str(len(verdict.invalid_records)) if verdict.invalid_records else "")
+    return cells
+
+
+def _table_header(policy: Policy, lang: str) -> list[str]:
+    cells = [
+        _say(lang, "person", "身份证号"),
+        _say(lang, "name", "姓名"),
+        _say(lang, "status", "结论"),
+    ]
+    cells.extend(r.code for r in policy.requirement_rules)
+    cells.append(_say(lang, "invalid", "无效记录"))
+    return cells
+
+
+_WIDTHS: Final = (20, 8, 14)
+
+
+def _write_table(out: IO[str], batch: BatchResult, lang: str) -> None:
+    header = _table_header(batch.policy, lang)
+    widths = [*_WIDTHS, *([18] * (len(header) - len(_WIDTHS) - 1)), 0]
+    out.write("  ".join(_pad(c, w) for c, w in zip(header, widths, strict=True)).rstrip() + "\n")
+    for verdict in batch:
+        cells = _summary_row(verdict, lang)
+        out.write("  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n")
+    _write_invalid(out, batch.invalid_records, lang)
+    out.write(_totals_line(batch, lang) + "\n")
+
+
+def _write_invalid(out: IO[str], records: Sequence[InvalidRecord], lang: str) -> None:
+    if not records:
+        return
+    out.write(_say(lang, "Invalid records:\n", "无效记录：\n"))
+    for record in records:
+        where = f"{record.source or '-'}:{record.line or '-'}"
+        value = "" if record.value is None else f" {record.value!r}"
+        out.write(f"  {where} {record.field}{value}: {record.reason}\n")
+
+
+def _totals_line(batch: BatchResult, lang: str) -> str:
+    t = batch.totals
+    if lang == "zh":
+        return (
+            f"合计：{t.persons}人，合格{t.compliant}人，不合格{t.non_compliant}人，"
+            f"进行中{t.in_progress}人；记录{t.records}条：计入{t.counted}条，"
+            f"未计入{t.excluded}条，无效{t.invalid}条"
+        )
+    return (
+        f"Totals: {t.persons} persons, {t.compliant} compliant, {t.non_compliant} non-compliant, "
+        f"{t.in_progress} in progress; {t.records} records: {t.counted} counted, "
+        f"{t.excluded} excluded, {t.invalid} invalid"
+    )
+
+
+def _head(batch: BatchResult) -> dict[str, Any]:
+    return {
+        "year": batch.year,
+        "policy_id": batch.policy.id,
+        "policy_version": batch.policy.version,
+    }
+
+
+def _write_json(out: IO[str], batch: BatchResult) -> None:
+    head = json.dumps(_head(batch), ensure_ascii=False)[:-1]
+    out.write(head + ', "verdicts": [')
+    for number, verdict in enumerate(batch):
+        out.write(("\n" if number == 0 else ",\n") + verdict.model_dump_json())
+    out.write('\n], "invalid_records": [')
+    for number, record in enumerate(batch.invalid_records):
+        out.write(("\n" if number == 0 else ",\n") + record.model_dump_json())
+    out.write('\n], "totals": ' + json.dumps(batch.totals.as_dict()) + "}\n")
+
+
+def _write_jsonl(out: IO[str], batch: BatchResult) -> None:
+    for verdict in batch:
+        out.write('{"verdict": ' + verdict.model_dump_json() + "}\n")
+    for record in batch.invalid_records:
+        out.write('{"invalid_record": ' + record.model_dump_json() + "}\n")
+    out.write('{"totals": ' + json.dumps(batch.totals.as_dict()) + "}\n")
+
+
+def _write_csv(out: IO[str], batch: BatchResult) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["person_id", "name", "status", "compliant", "certificate_eligible"]
+    for rule in batch.policy.requirement_rules:
+        header += [f"{rule.code}_earned", f"{rule.code}_required", f"{rule.code}_shortfall"]
+    header.append("invalid_records")
+    writer.writerow(header)
+    for verdict in batch:
+        row: list[Any] = [
+            verdict.person_id,
+            verdict.name or "",
+            verdict.status.value,
+            str(verdict.compliant).lower(),
+            str(verdict.certificate_eligible).lower(),
+        ]
+        for result in verdict.requirements:
+            row += [_hours(result.earned), _hours(result.required), _hours(result.shortfall)]
+        row.append(len(verdict.invalid_records))
+        writer.writerow(row)
+
+
+def _exit_code(batch: BatchResult) -> int:
+    totals = batch.totals
+    if totals.invalid:
+        return EXIT_INVALID
+    if totals.non_compliant or totals.in_progress:
+        return EXIT_NOT_COMPLIANT
+    return EXIT_OK
+
+
+def _open_output(path: str | None, csv_bom: bool) -> IO[str]:
+    if path is None:
+        return sys.stdout
+    # A BOM lets spreadsheet programs recognise UTF-8 CSV.
+    return open(path, "w", encoding="utf-8-sig" if csv_bom else "utf-8", newline="")
+
+
+def _warnings(batch: BatchResult, lang: str) -> None:
+    totals = batch.totals
+    other_year = totals.by_reason.get("other_year", 0)
+    if other_year:
+        print(
+            _say(
+                lang,
+                f"warning: {other_year} entries are credited to another year than {batch.year}",
+                f"提示：有{other_year}条记录不属于{batch.year}培训年度",
+            ),
+            file=sys.stderr,
+        )
+    if any(r.code == "unsorted" for r in batch.invalid_records):
+        print(
+            _say(
+                lang,
+                "warning: the input is not sorted by person; sort it or pass --unsorted",
+                "提示：输入未按人员排序；请先排序，或使用 --unsorted",
+            ),
+            file=sys.stderr,
+        )
+    if totals.invalid:
+        print(
+            _say(
+                lang,
+                f"error: {totals.invalid} invalid records (listed in the output)",
+                f"错误：有{totals.invalid}条无效记录（见输出）",
+            ),
+            file=sys.stderr,
+        )
+
+
+def _batch(args: argparse.Namespace, person: str | None = None) -> BatchResult:
+    policy = _policy(args.policy)
+    _preflight(args.files, args.encoding)
+    persons = read_persons(args.persons, encoding=args.encoding) if args.persons else None
+    records = _progress(
+        _records(args.files, args.encoding, person),
+        enabled=sys.stderr.isatty() and not args.quiet,
+        lang=args.lang,
+    )
+    return evaluate_many(
+        records,
+        year=args.year,
+        persons=persons,
+        policy=policy,
+        as_of=_as_of(args.as_of),
+        presorted=not args.unsorted,
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    batch = _batch(args)
+    out = _open_output(args.output, csv_bom=args.format == "csv")
+    try:
+        if args.format == "table":
+            _write_table(out, batch, args.lang)
+        elif args.format == "csv":
+            _write_csv(out, batch)
+        elif args.format == "json":
+            _write_json(out, batch)
+        else:
+            _write_jsonl(out, batch)
+        out.flush()
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    _warnings(batch, args.lang)
+    return _exit_code(batch)
+
+
+def _explain(args: argparse.Namespace) -> int:
+    batch = _batch(args, person=args.person_id)
+    verdicts = list(batch)
+    if not verdicts:
+        return _error(
+            args.lang,
+            f"no record of person {args.person_id!r} in the input",
+            f"输入中没有人员 {args.person_id!r} 的记录",
+        )
+    verdict = verdicts[0]
+    if args.format == "json":
+        sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
+    else:
+        lang = args.lang
+        print(verdict.explain(lang))
+        print(_say(lang, "Every entry:", "全部记录："))
+        for decision in verdict.entries:
+            mark = "+" if decision.counted else "x"
+            clause = f" [{decision.citation.clause}]" if decision.citation else ""
+            print(
+                f"  {mark} #{decision.index} {decision.course_id} {decision.category.label} "
+                f"{_hours(decision.hours)}: {decision.message.in_(lang)}{clause}"
+            )
+        _write_invalid(sys.stdout, verdict.invalid_records, lang)
+    if verdict.invalid_records:
+        return EXIT_INVALID
+    return EXIT_OK if verdict.status is Status.COMPLIANT else EXIT_NOT_COMPLIANT
+
+
+def _rules(args: argparse.Namespace) -> int:
+    policies = [_policy(args.policy)] if args.policy else list(list_policies())
+    lang = args.lang
+    for policy in policies:
+        assert policy is not None
+        title = policy.title if lang == "zh" else policy.title_en
+        print(f"{policy.id} v{policy.version}  {title}  {list(policy.years)}")
+        for rule in policy.rules:
+            print(f"  {rule.code} ({rule.kind}) [{rule.citation.clause}] {rule.message.in_(lang)}")
+            print(f"      {rule.citation.document} {rule.citation.clause}：“{rule.citation.quote}”")
+    return EXIT_OK
+
+
+def _policies(args: argparse.Namespace) -> int:
+    for policy in list_policies():
+        title = policy.title if args.lang == "zh" else policy.title_en
+        years = ", ".join(str(y) for y in policy.years)
+        print(f"{policy.id}\tv{policy.version}\t{policy.region}\t{years}\t{title}")
+    return EXIT_OK
+
+
+def record_schema() -> dict[str, Any]:
+    """The JSON Schema of one input record (English column names; Chinese ones also read)."""
+    properties: dict[str, Any] = {}
+    for column in COLUMNS:
+        kind: dict[str, Any] = {"type": ["string", "number", "boolean", "null"]}
+        properties[column.name] = {
+            **kind,
+            "description": f"{column.description} (中文表头: {'、'.join(column.zh)})",
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ce-rules input record",
+        "type": "object",
+        "properties": properties,
+        "required": [c.name for c in COLUMNS if c.required],
+    }
+
+
+def output_schema() -> dict[str, Any]:
+    """The JSON Schema of ``ce-rules check --format json`` output."""
+    verdict = BatchVerdict.model_json_schema(ref_template="#/$defs/{model}")
+    defs = verdict.pop("$defs", {})
+    defs["BatchVerdict"] = verdict
+    counts = {"type": "integer", "minimum": 0}
+    totals = {
+        "type": "object",
+        "properties": {
+            "records": counts,
+            "counted": counts,
+            "excluded": counts,
+            "invalid": counts,
+            "by_reason": {"type": "object", "additionalProperties": counts},
+            "persons": counts,
+            "compliant": counts,
+            "non_compliant": counts,
+            "in_progress": counts,
+            "persons_with_invalid_input": counts,
+            "defaulted_persons": counts,
+        },
+        "required": ["records", "counted", "excluded", "invalid", "persons"],
+        "additionalProperties": False,
+    }
+    defs["BatchTotals"] = totals
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ce-rules check --format json",
+        "type": "object",
+        "properties": {
+            "year": {"type": "integer"},
+            "policy_id": {"type": "string"},
+            "policy_version": {"type": "string"},
+            "verdicts": {"type": "array", "items": {"$ref": "#/$defs/BatchVerdict"}},
+            "invalid_records": {"type": "array", "items": {"$ref": "#/$defs/InvalidRecord"}},
+            "totals": {"$ref": "#/$defs/BatchTotals"},
+        },
+        "required": [
+            "year",
+            "policy_id",
+            "policy_version",
+            "verdicts",
+            "invalid_records",
+            "totals",
+        ],
+        "additionalProperties": False,
+        "$defs": defs,
+    }
+
+
+def _schema(args: argparse.Namespace) -> int:
+    schemas = {"record": record_schema, "output": output_schema}
+    if args.which == "verdict":
+        data: Any = BatchVerdict.model_json_schema()
+    elif args.which == "all":
+        data = {name: make() for name, make in schemas.items()}
+        data["verdict"] = BatchVerdict.model_json_schema()
+    else:
+        data = schemas[args.which]()
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ce-rules",
+        description="Continuing-education rules (专业技术人员继续教育) as code.",
+    )
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (zh|en)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def inputs(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("files", nargs="+", metavar="FILE", help="CSV, JSON Lines or xlsx")
+        sub.add_argument("--year", type=int, required=True, help="the year to judge")
+        sub.add_argument("--policy", help="a bundled policy id or a TOML file")
+        sub.add_argument("--as-of", help="the day the verdicts speak for (YYYY-MM-DD)")
+        sub.add_argument("--persons", help="a file of persons (person_id, name, unit, ...)")
+        sub.add_argument("--encoding", help="CSV encoding (default: detect UTF-8/GB18030)")
+        sub.add_argument(
+            "--unsorted",
+            action="store_true",
+            help="input is not grouped by person: hold it all in memory",
+        )
+        sub.add_argument("--quiet", action="store_true", help="no progress on stderr")
+        sub.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+
+    check = commands.add_parser("check", help="every person's verdict")
+    inputs(check)
+    check.add_argument(
+        "--format", choices=("table", "json", "jsonl", "csv"), default="table", help="output"
+    )
+    check.add_argument("--output", "-o", help="write to this file instead of stdout")
+    check.set_defaults(handler=_check)
+
+    explain = commands.add_parser("explain", help="one person's verdict in full")
+    explain.add_argument("person_id", metavar="PERSON_ID")
+    inputs(explain)
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.set_defaults(handler=_explain)
+
+    rules = commands.add_parser("rules", help="the rule catalogue with clauses")
+    rules.add_argument("--policy", help="a bundled policy id or a TOML file (default: all)")
+    rules.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    rules.set_defaults(handler=_rules)
+
+    policies = commands.add_parser("policies", help="the registered policies")
+    policies.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    policies.set_defaults(handler=_policies)
+
+    schema = commands.add_parser("schema", help="JSON Schemas of input record and output")
+    schema.add_argument(
+        "which", nargs="?", choices=("record", "verdict", "output", "all"), default="all"
+    )
+    schema.set_defaults(handler=_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``ce-rules``; returns the exit code (0 compliant, 1 not compliant, 2 invalid)."""
+    args = _parser().parse_args(argv)
+    lang: str = args.lang
+    try:
+        code: int = args.handler(args)
+    except RecordFileError as error:
+        return _error(lang, str(error), f"{error.source}：{error.message_zh}")
+    except _UsageError as error:
+        return _error(lang, error.en, error.zh)
+    except CeRulesError as error:
+        return _error(lang, str(error), str(error))
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

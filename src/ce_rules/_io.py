@@ -1,0 +1,321 @@
+"""Reading record files: CSV (UTF-8, with or without BOM, or GBK/GB18030), JSON Lines, xlsx.
+
+The readers only translate files into flat records (``InputRecord``) with their file
+and line; a line that cannot even be split into fields becomes an ``InvalidRecord``.
+What the values mean is decided by ``evaluate_many``. A file that cannot be read at
+all (missing, undecodable, without a header or a required column) raises
+``RecordFileError``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import importlib
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from ._batch import (
+    _UNIT,
+    COLUMNS,
+    InputRecord,
+    InvalidRecord,
+    _BadRecordError,
+    _choice,
+    _text,
+    normalise_header,
+)
+from ._exceptions import CeRulesError
+from ._model import Person
+
+__all__ = ["RecordFileError", "detect_encoding", "read_persons", "read_records"]
+
+_REQUIRED: Final = tuple(c.name for c in COLUMNS if c.required)
+_ZH: Final = {c.name: c.zh[0] for c in COLUMNS}
+_SNIFF_BYTES: Final = 1 << 16
+
+
+class RecordFileError(CeRulesError, ValueError):
+    """A record file cannot be read at all: the message names the file and why."""
+
+    def __init__(self, source: str, message: str, message_zh: str | None = None) -> None:
+        self.source = source
+        self.message = message
+        self.message_zh = message_zh or message
+        super().__init__(f"{source}: {message}")
+
+
+def detect_encoding(head: bytes) -> str:
+    """The encoding of a CSV file from its first bytes: ``utf-8-sig``, ``utf-8`` or ``gb18030``.
+
+    A UTF-8 byte-order mark wins; bytes that decode as UTF-8 are UTF-8; anything else is
+    read as GB18030, the superset of GBK that Chinese spreadsheets export.
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def read_records(
+    path: str | Path, *, encoding: str | None = None, columns: tuple[str, ...] = _REQUIRED
+) -> Iterator[InputRecord | InvalidRecord]:
+    """The records of a file, lazily, each with its file and line.
+
+    The format follows the suffix: ``.jsonl``/``.ndjson`` (JSON Lines), ``.xlsx``
+    (needs the ``excel`` extra), anything else CSV. ``encoding`` overrides detection
+    for CSV.
+
+    Raises:
+        RecordFileError: The file cannot be read, or lacks a header or a column in
+            ``columns``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return _read_jsonl(path, encoding or "utf-8-sig")
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, columns)
+    return _read_csv(path, encoding, columns)
+
+
+def _open_error(source: str, error: OSError) -> RecordFileError:
+    reason = error.strerror or str(error)
+    return RecordFileError(source, f"cannot read the file: {reason}", f"无法读取文件：{reason}")
+
+
+def _header(source: str, row: list[str], columns: tuple[str, ...]) -> list[str | None]:
+    names = [normalise_header(cell) for cell in row]
+    missing = [c for c in columns if c not in names]
+    if missing:
+        en = ", ".join(f"{c} ({_ZH.get(c, c)})" for c in missing)
+        zh = "、".join(f"{_ZH.get(c, c)}（{c}）" for c in missing)
+        raise RecordFileError(source, f"missing column(s): {en}", f"缺少列：{zh}")
+    seen: set[str] = set()
+    unique: list[str | None] = []
+    for name in names:
+        # A column given twice: the first one is read.
+        unique.append(None if name is None or name in seen else name)
+        if name is not None:
+            seen.add(name)
+    return unique
+
+
+def _read_csv(
+    path: Path, encoding: str | None, columns: tuple[str, ...]
+) -> Iterator[InputRecord | InvalidRecord]:
+    source = str(path)
+    try:
+        with path.open("rb") as raw:
+            head = raw.read(_SNIFF_BYTES)
+    except OSError as error:
+        raise _open_error(source, error) from None
+    chosen = encoding or detect_encoding(head)
+    try:
+        codecs.lookup(chosen)
+    except LookupError:
+        raise RecordFileError(
+            source, f"unknown encoding {chosen!r}", f"未知的编码 {chosen!r}"
+        ) from None
+    first = head.split(b"\n", 1)[0]
+    delimiter = "\t" if b"\t" in first and b"," not in first else ","
+    return _csv_rows(path, source, chosen, delimiter, columns)
+
+
+def _csv_rows(
+    path: Path, source: str, encoding: str, delimiter: str, columns: tuple[str, ...]
+) -> Iterator[InputRecord | InvalidRecord]:
+    try:
+        handle = path.open(encoding=encoding, newline="")
+    except OSError as error:
+        raise _open_error(source, error) from None
+    with handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        header: list[str | None] | None = None
+        width = 0
+        line = 1
+        index = 0
+        try:
+            while True:
+                line = reader.line_num + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as error:
+                    yield InvalidRecord(
+                        index=index, source=source, line=line, field="(row)",
+                        reason=f"cannot split the line into fields: {error}", code="row",
+                    )  # fmt: skip
+                    index += 1
+                    continue
+                if not any(cell.strip() for cell in row):
+                    continue  # a blank line is not a record
+                if header is None:
+                    if row and row[0].startswith("\ufeff"):
+                        row[0] = row[0][1:]
+                    header = _header(source, row, columns)
+                    width = len(header)
+                    continue
+                if len(row) != width and not (
+                    len(row) > width and not any(c.strip() for c in row[width:])
+                ):
+                    yield InvalidRecord(
+                        index=index, source=source, line=line, field="(row)",
+                        value=delimiter.join(row)[:200],
+                        reason=f"expected {width} fields, got {len(row)}", code="row",
+                    )  # fmt: skip
+                    index += 1
+                    continue
+                yield InputRecord(
+                    {
+                        name: cell
+                        for name, cell in zip(header, row, strict=False)
+                        if name is not None
+                    },
+                    source,
+                    line,
+                )
+                index += 1
+        except UnicodeDecodeError as error:
+            raise RecordFileError(
+                source,
+                f"not {encoding} near line {line}: {error.reason}; pass --encoding",
+                f"第{line}行附近不是{encoding}编码：请用 --encoding 指定编码",
+            ) from None
+        if header is None:
+            raise RecordFileError(
+                source, "the file is empty (no header line)", "文件为空（没有表头）"
+            )
+
+
+def _read_jsonl(path: Path, encoding: str) -> Iterator[InputRecord | InvalidRecord]:
+    source = str(path)
+    try:
+        handle = path.open(encoding=encoding)
+    except OSError as error:
+        raise _open_error(source, error) from None
+    with handle:
+        index = 0
+        try:
+            for line, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    data = json.loads(text, parse_float=Decimal)
+                except ValueError as error:
+                    yield InvalidRecord(
+                        index=index, source=source, line=line, field="(row)",
+                        value=text.strip()[:200], reason=f"not JSON: {error}", code="row",
+                    )  # fmt: skip
+                else:
+                    if isinstance(data, dict):
+                        yield InputRecord(data, source, line)
+                    else:
+                        yield InvalidRecord(
+                            index=index, source=source, line=line, field="(row)",
+                            value=text.strip()[:200], reason="not a JSON object", code="row",
+                        )  # fmt: skip
+                index += 1
+        except UnicodeDecodeError as error:
+            raise RecordFileError(source, f"not UTF-8: {error.reason}", "不是UTF-8编码") from None
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date()
+    if isinstance(value, float):
+        return Decimal(repr(value))  # shortest repr: 0.5 stays 0.5
+    return value
+
+
+def _read_xlsx(path: Path, columns: tuple[str, ...]) -> Iterator[InputRecord | InvalidRecord]:
+    source = str(path)
+    try:
+        # The optional extra, imported only when an xlsx file is read.
+        openpyxl: Any = importlib.import_module("openpyxl")
+    except ImportError:
+        raise RecordFileError(
+            source,
+            "reading xlsx needs the optional extra: pip install 'ce-rules[excel]'",
+            "读取xlsx文件需要安装可选依赖：pip install 'ce-rules[excel]'",
+        ) from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, ValueError, KeyError) as error:
+        raise RecordFileError(
+            source, f"cannot read the workbook: {error}", "无法读取工作簿"
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        header: list[str | None] | None = None
+        index = 0
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            if header is None:
+                header = _header(source, ["" if v is None else str(v) for v in values], columns)
+                continue
+            yield InputRecord(
+                {
+                    name: _cell(value)
+                    for name, value in zip(header, values, strict=False)
+                    if name is not None and value is not None
+                },
+                source,
+                number,
+            )
+            index += 1
+        if header is None:
+            raise RecordFileError(
+                source, "the sheet is empty (no header row)", "工作表为空（没有表头）"
+            )
+    finally:
+        book.close()
+
+
+def read_persons(path: str | Path, *, encoding: str | None = None) -> dict[str, Person]:
+    """The persons of a file (columns person_id, name, unit, city, industry), by id.
+
+    Raises:
+        RecordFileError: The file cannot be read or a row is not a valid person.
+    """
+    persons: dict[str, Person] = {}
+    for record in read_records(path, encoding=encoding, columns=("person_id", "unit")):
+        if isinstance(record, InvalidRecord):
+            raise RecordFileError(
+                str(path),
+                f"line {record.line}: {record.reason}",
+                f"第{record.line}行：{record.reason}",
+            )
+        fields = {normalise_header(str(k)) or str(k): v for k, v in record.fields.items()}
+        try:
+            person = Person.model_validate(
+                {
+                    "id": fields.get("person_id"),
+                    "name": _text(fields.get("name")),
+                    "unit": _choice(fields, "unit", _UNIT, None),
+                    "city": _text(fields.get("city")),
+                    "industry": _text(fields.get("industry")),
+                }
+            )
+        except ValidationError as error:
+            raise RecordFileError(
+                str(path), f"line {record.line}: {error}", f"第{record.line}行：{error}"
+            ) from None
+        except _BadRecordError as error:
+            reason = f"{error.field}: {error.reason}"
+            raise RecordFileError(
+                str(path), f"line {record.line}: {reason}", f"第{record.line}行：{reason}"
+            ) from None
+        persons[person.id] = person
+    return persons

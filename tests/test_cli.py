@@ -1,0 +1,283 @@
+"""The ``ce-rules`` command line, run through its real entry point on real files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "records-2024.csv"
+
+ZH_HEADER = (
+    "身份证号,姓名,课程编号,课程名称,科目类别,学时,完成日期,角色,是否优质在线公需课,学习平台"
+)
+EN_HEADER = "person_id,name,course_id,course_title,category,hours,completed_on"
+
+
+def run(*args: str | Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m ce_rules`` with ``args``; output decoded as UTF-8."""
+    return subprocess.run(
+        [sys.executable, "-m", "ce_rules", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+        input=stdin,
+        cwd=ROOT,
+    )
+
+
+def write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    """Write ``lines`` to ``path`` in ``encoding``."""
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def zh_rows(person: str, name: str, public: str = "30", professional: str = "60") -> list[str]:
+    """Two rows (Chinese values) for one person."""
+    return [
+        f"{person},{name},GX1,绿色低碳高质量发展,公需科目,{public},2024-03-01,学员,否,专技知到",
+        f"{person},{name},ZY1,专业课程,专业科目,{professional},2024-06-01,学员,否,",
+    ]
+
+
+def test_example_file_exits_1_with_totals() -> None:
+    """The bundled example has non-compliant persons: exit 1, a totals line at the end."""
+    result = run("check", EXAMPLE, "--year", "2024")
+    assert result.returncode == 1, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("合计：5人，合格2人，不合格3人")
+    assert "无效0条" in last
+
+
+def test_installed_console_script_works() -> None:
+    """The ``ce-rules`` console script is the same entry point."""
+    script = Path(sys.executable).with_name("ce-rules")
+    if not script.exists():
+        pytest.skip("ce-rules is not installed as a script in this environment")
+    result = subprocess.run(
+        [str(script), "--lang", "en", "policies"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert "shandong-2024" in result.stdout
+
+
+def test_utf8_bom_with_english_headers_all_compliant_exits_0(tmp_path: Path) -> None:
+    """A UTF-8 file with a BOM (as Excel saves it) is read; all compliant means exit 0."""
+    rows = [
+        EN_HEADER,
+        "A,Zhang,GX1,Public course,public,30,2024-03-01",
+        "A,Zhang,ZY1,Professional course,professional,60,2024-06-01",
+    ]
+    path = write(tmp_path / "bom.csv", rows, "utf-8-sig")
+    result = run("--lang", "en", "check", path, "--year", "2024")
+    assert result.returncode == 0, result.stderr
+    assert "1 compliant" in result.stdout
+
+
+def test_gbk_file_with_chinese_headers_is_detected(tmp_path: Path) -> None:
+    """A GBK file from a Chinese spreadsheet is detected and read without --encoding."""
+    path = write(tmp_path / "gbk.csv", [ZH_HEADER, *zh_rows("A", "张伟")], "gbk")
+    result = run("check", path, "--year", "2024")
+    assert result.returncode == 0, result.stderr
+    assert "张伟" in result.stdout
+
+
+def test_explicit_encoding_is_used(tmp_path: Path) -> None:
+    """``--encoding`` overrides detection."""
+    path = write(tmp_path / "gb.csv", [ZH_HEADER, *zh_rows("A", "张伟")], "gb18030")
+    result = run("check", path, "--year", "2024", "--encoding", "gb18030")
+    assert result.returncode == 0, result.stderr
+    wrong = run("--lang", "en", "check", path, "--year", "2024", "--encoding", "utf-8")
+    assert wrong.returncode == 2
+    assert "--encoding" in wrong.stderr
+
+
+def test_broken_line_in_the_middle_is_reported_and_the_rest_judged(tmp_path: Path) -> None:
+    """A line with too few fields is reported with its line number; the others still count."""
+    lines = [ZH_HEADER, *zh_rows("A", "张伟"), "B,李娜,GX1", *zh_rows("C", "王强")]
+    path = write(tmp_path / "broken.csv", lines)
+    result = run("--lang", "en", "check", path, "--year", "2024", "--format", "json")
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert [v["person_id"] for v in data["verdicts"]] == ["A", "C"]
+    (bad,) = data["invalid_records"]
+    assert (bad["source"], bad["line"], bad["field"]) == (str(path), 4, "(row)")
+    assert data["totals"]["records"] == 5
+    assert data["totals"]["invalid"] == 1
+    assert "invalid" in result.stderr
+
+
+def test_bad_value_names_line_field_and_person(tmp_path: Path) -> None:
+    """A bad value is reported with file, line and field, and marks the person's verdict."""
+    lines = [ZH_HEADER, *zh_rows("A", "张伟", public="三十")]
+    path = write(tmp_path / "value.csv", lines)
+    result = run("check", path, "--year", "2024", "--format", "jsonl")
+    assert result.returncode == 2
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    (verdict,) = [o["verdict"] for o in objects if "verdict" in o]
+    assert verdict["invalid_records"][0]["field"] == "hours"
+    assert verdict["invalid_records"][0]["line"] == 2
+    assert objects[-1]["totals"]["invalid"] == 1
+
+
+def test_empty_file_is_invalid_input(tmp_path: Path) -> None:
+    """An empty file has no header: exit 2 and an error in the chosen language."""
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    result = run("check", path, "--year", "2024")
+    assert result.returncode == 2
+    assert "文件为空" in result.stderr
+    assert result.stdout == ""
+    english = run("--lang", "en", "check", path, "--year", "2024")
+    assert "empty" in english.stderr
+
+
+def test_missing_required_column_is_named(tmp_path: Path) -> None:
+    """A file without a required column is refused, naming the column in both names."""
+    path = write(tmp_path / "nohours.csv", ["身份证号,课程编号,课程名称,科目类别,完成日期"])
+    result = run("--lang", "en", "check", path, "--year", "2024")
+    assert result.returncode == 2
+    assert "hours (学时)" in result.stderr
+
+
+def test_file_of_another_year_is_non_compliant_with_a_warning(tmp_path: Path) -> None:
+    """2023 records checked for 2024 count nothing: exit 1, and stderr says why."""
+    rows = [row.replace("2024-", "2023-") for row in zh_rows("A", "张伟")]
+    path = write(tmp_path / "2023.csv", [ZH_HEADER, *rows])
+    result = run("--lang", "en", "check", path, "--year", "2024", "--format", "json")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["totals"]["by_reason"] == {"other_year": 2}
+    assert "another year" in result.stderr
+
+
+def test_year_without_policy_exits_2() -> None:
+    """A year no policy governs is an error (decision 8), exit 2."""
+    result = run("--lang", "en", "check", EXAMPLE, "--year", "1995")
+    assert result.returncode == 2
+    assert "no policy" in result.stderr
+
+
+def test_usage_errors_exit_2() -> None:
+    """Bad usage (missing --year, unknown format, bad --as-of) exits 2."""
+    assert run("check", EXAMPLE).returncode == 2
+    assert run("check", EXAMPLE, "--year", "2024", "--format", "xml").returncode == 2
+    bad_date = run("--lang", "en", "check", EXAMPLE, "--year", "2024", "--as-of", "May")
+    assert bad_date.returncode == 2
+    assert "--as-of" in bad_date.stderr
+    assert run("check", "/nonexistent.csv", "--year", "2024").returncode == 2
+
+
+def test_json_output_validates_against_the_published_schema(tmp_path: Path) -> None:
+    """``check --format json`` output is valid under ``ce-rules schema output``."""
+    schema = json.loads(run("schema", "output").stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    lines = [ZH_HEADER, *zh_rows("A", "张伟"), "B,李娜,GX1", *zh_rows("C", "王强", public="x")]
+    path = write(tmp_path / "mixed.csv", lines)
+    for source in (EXAMPLE, path):
+        result = run("check", source, "--year", "2024", "--format", "json")
+        jsonschema.validate(json.loads(result.stdout), schema)
+
+
+def test_record_schema_accepts_the_example_records() -> None:
+    """Each record of the example, keyed by English names, is valid under the record schema."""
+    schema = json.loads(run("schema", "record").stdout)
+    from ce_rules._batch import normalise_header
+
+    with EXAMPLE.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            record = {normalise_header(k): v for k, v in row.items()}
+            jsonschema.validate(record, schema)
+
+
+def test_jsonl_input(tmp_path: Path) -> None:
+    """JSON Lines input with English or Chinese keys; numbers stay exact."""
+    lines = [
+        json.dumps({"person_id": "A", "course_id": "G", "course_title": "t", "category": "public",
+                    "hours": 30, "completed_on": "2024-01-02"}),
+        json.dumps({"身份证号": "A", "课程编号": "Z", "课程名称": "t", "科目类别": "专业科目",
+                    "学时": 60.5, "完成日期": "2024-02-03"}, ensure_ascii=False),
+        "not json",
+    ]  # fmt: skip
+    path = write(tmp_path / "records.jsonl", lines)
+    result = run("check", path, "--year", "2024", "--format", "json")
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert data["verdicts"][0]["requirements"][1]["earned"] == "60.5"
+    assert data["invalid_records"][0]["line"] == 3
+
+
+def test_csv_output_has_one_row_per_person() -> None:
+    """``--format csv`` writes a header and one row per person."""
+    result = run("check", EXAMPLE, "--year", "2024", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 5
+    assert rows[1]["public_hours_shortfall"] == "10"
+
+
+def test_output_file_and_persons_file(tmp_path: Path) -> None:
+    """``--persons`` supplies unit levels; ``--output`` writes the report to a file."""
+    rows = [
+        "身份证号,课程编号,课程名称,科目类别,学时,完成日期,学习平台",
+        "A,GX1,公需课,公需科目,30,2024-03-01,某培训网",
+        "A,ZY1,专业课,专业科目,60,2024-06-01,",
+    ]
+    records = write(tmp_path / "r.csv", rows)
+    persons = write(tmp_path / "p.csv", ["身份证号,姓名,单位级别", "A,张伟,省直单位"])
+    out = tmp_path / "out.json"
+    result = run("check", records, "--year", "2024", "--persons", persons, "--format", "json",
+                 "--output", out)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout == ""
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["verdicts"][0]["entries"][0]["reason"] == "platform_not_recognised"
+    assert data["verdicts"][0]["name"] == "张伟"
+
+
+def test_unsorted_input_needs_the_flag(tmp_path: Path) -> None:
+    """Records of one person split apart are refused as unsorted unless --unsorted is given."""
+    a1, a2 = zh_rows("A", "张伟")
+    b1, b2 = zh_rows("B", "李娜")
+    path = write(tmp_path / "unsorted.csv", [ZH_HEADER, a1, b1, a2, b2])
+    streamed = run("--lang", "en", "check", path, "--year", "2024")
+    assert streamed.returncode == 2
+    assert "not sorted" in streamed.stderr
+    grouped = run("check", path, "--year", "2024", "--unsorted")
+    assert grouped.returncode == 0, grouped.stdout
+
+
+def test_explain_prints_every_entry() -> None:
+    """``explain`` shows one person's verdict with a line per entry."""
+    result = run("--lang", "en", "explain", "370300199212120044", EXAMPLE, "--year", "2024")
+    assert result.returncode == 1
+    assert result.stdout.count("#") >= 4
+    assert "duplicate" in result.stdout
+    missing = run("explain", "nobody", EXAMPLE, "--year", "2024")
+    assert missing.returncode == 2
+
+
+def test_rules_and_policies_list_the_registry() -> None:
+    """``rules`` prints the catalogue with clauses; ``policies`` lists what is registered."""
+    rules = run("rules", "--policy", "shandong-2024")
+    assert rules.returncode == 0
+    assert "public_hours" in rules.stdout
+    assert "二(三)" in rules.stdout
+    policies = run("policies")
+    assert "shandong-2024" in policies.stdout
+
+
+@pytest.mark.parametrize("which", ["record", "verdict", "output", "all"])
+def test_schema_is_valid_json_schema(which: str) -> None:
+    """Each published schema is itself a valid JSON Schema."""
+    data: Any = json.loads(run("schema", which).stdout)
+    for schema in data.values() if which == "all" else [data]:
+        jsonschema.Draft202012Validator.check_schema(schema)
