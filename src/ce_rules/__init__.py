@@ -52,6 +52,7 @@ from ._model import (
     parse_hours,
 )
 from ._overlay import load_overlay, merge_overlay, overlay_applies, policy_for
+from ._plan import CategoryGap, CompliancePlan, FeaturedInstructorOption, plan_compliance
 from ._policy import (
     AppliesTo,
     CategoryDeadlineRule,
@@ -106,9 +107,11 @@ __all__ = [
     "BatchVerdict",
     "Category",
     "CategoryDeadlineRule",
+    "CategoryGap",
     "CeRulesError",
     "Citation",
     "CohortVerdict",
+    "CompliancePlan",
     "Course",
     "CreditEntry",
     "CreditFactorRule",
@@ -117,6 +120,7 @@ __all__ = [
     "EntryDecision",
     "EntryStatus",
     "EvaluationInputError",
+    "FeaturedInstructorOption",
     "FilingDeadlineRule",
     "Finding",
     "Hours",
@@ -168,6 +172,7 @@ __all__ = [
     "overlay_applies",
     "parse_hours",
     "parse_policy",
+    "plan_compliance",
     "policy_by_id",
     "policy_for",
     "read_records",
