@@ -15,9 +15,12 @@ from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 from typing import Final
 
+from dateutil.relativedelta import relativedelta
+
 from ._exceptions import EvaluationInputError
 from ._model import Category, Course, CreditEntry, EntryStatus, Person
 from ._policy import (
+    CategoryDeadlineRule,
     CreditFactorRule,
     Message,
     MinHoursRule,
@@ -107,6 +110,36 @@ def _platform_rule(
         ):
             return rule
     return None
+
+
+def _category_deadline(
+    deadline_rules: tuple[CategoryDeadlineRule, ...], entry: CreditEntry
+) -> CategoryDeadlineRule | None:
+    """The local per-category deadline the entry misses, if any (overlays, 二(二))."""
+    for rule in deadline_rules:
+        if rule.category is entry.course.category:
+            # relativedelta(day=31) clamps to the month's last day.
+            due = date(entry.year, rule.month, 1) + relativedelta(day=rule.day)
+            if entry.completed_on > due:
+                return rule
+    return None
+
+
+def _loosening_findings(policy: Policy) -> tuple[Finding, ...]:
+    """One finding per rule a local overlay explicitly loosened, so no verdict hides it."""
+    return tuple(
+        Finding.model_construct(
+            code=loosening.code,
+            citation=loosening.citation,
+            message=Message(
+                zh=f"本地政策{loosening.overlay_id}放宽了规则{loosening.code}："
+                f"{loosening.base} → {loosening.overlay}",
+                en=f"local policy {loosening.overlay_id} loosens rule {loosening.code}: "
+                f"{loosening.base} -> {loosening.overlay}",
+            ),
+        )
+        for loosening in policy.loosenings
+    )
 
 
 def _course_key(course: Course) -> str:
@@ -290,6 +323,8 @@ def evaluate(
     factor_rules: list[CreditFactorRule | None] = []
     platform_rules: list[RecognisedPlatformsRule | None] = []
     candidates: dict[tuple[str, str, date], list[int]] = {}
+    deadline_rules = rules.category_deadline_rules
+    missed_deadlines: dict[int, CategoryDeadlineRule] = {}
 
     for index, entry in enumerate(entries):
         if not isinstance(entry, CreditEntry):
@@ -309,6 +344,9 @@ def evaluate(
             reason = Reason.OTHER_YEAR
         elif as_of is not None and entry.completed_on > as_of:
             reason = Reason.AFTER_AS_OF
+        elif deadline_rules and (missed := _category_deadline(deadline_rules, entry)):
+            reason = Reason.AFTER_CATEGORY_DEADLINE
+            missed_deadlines[index] = missed
         elif (broken := _platform_rule(rules, person, entry)) is not None:
             reason = Reason.PLATFORM_NOT_RECOGNISED
         elif entry.status is not EntryStatus.APPROVED:
@@ -365,6 +403,9 @@ def evaluate(
                 broken = platform_rules[index]
                 assert broken is not None  # noqa: S101 - set together with the reason
                 rule_code, citation = broken.code, broken.citation
+            elif reason is Reason.AFTER_CATEGORY_DEADLINE:
+                missed = missed_deadlines[index]
+                rule_code, citation = missed.code, missed.citation
             message = reason.text
             if reason is Reason.PENDING and would_add:
                 message = Message(
@@ -412,7 +453,7 @@ def evaluate(
         certificate_eligible=all(code in met_codes for code in rules.certificate_requires),
         requirements=requirements,
         entries=tuple(decisions),
-        findings=_findings(rules, entries, reasons),
+        findings=_findings(rules, entries, reasons) + _loosening_findings(rules),
         fingerprint=_fingerprint(person, year, as_of, rules, entry_keys),
     )
 

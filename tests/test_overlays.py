@@ -1,0 +1,220 @@
+"""Local overlays: city and industry rules on top of the provincial policy (二(二), 三(二))."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import ce_rules as ce
+from ce_rules._plan import plan_compliance
+
+ROOT = Path(__file__).parent.parent
+DATA = Path(__file__).parent / "data" / "overlays"
+EXAMPLE = ce.load_overlay(ROOT / "examples" / "overlays" / "example-city-2024.toml")
+TIGHTEN = ce.load_overlay(DATA / "industry-tighten.toml")
+LOOSEN = ce.load_overlay(DATA / "city-loosen.toml")
+BASE = ce.get_policy("shandong", 2024)
+
+IN_EXAMPLE_CITY = ce.Person(id="p-city", unit=ce.UnitLevel.MUNICIPAL, city="示例市")
+ELSEWHERE = ce.Person(id="p-city", unit=ce.UnitLevel.MUNICIPAL, city="济南")
+IN_INDUSTRY = ce.Person(id="p-city", unit=ce.UnitLevel.PROVINCIAL, industry="测试行业")
+IN_TEST_CITY = ce.Person(id="p-city", unit=ce.UnitLevel.MUNICIPAL, city="测试市")
+
+
+def entry(category: str, hours: int, on: date) -> ce.CreditEntry:
+    """An approved offline entry of the test person."""
+    course = ce.Course(
+        id=f"{category}-{hours}-{on}", title="课程", category=category, hours=hours, mode="offline"
+    )
+    return ce.CreditEntry(person_id="p-city", course=course, completed_on=on)
+
+
+def test_overlay_applies_only_to_its_city():
+    """The example overlay governs staff of 示例市 and nobody else (二(二))."""
+    assert ce.overlay_applies(EXAMPLE, IN_EXAMPLE_CITY, 2024)
+    assert not ce.overlay_applies(EXAMPLE, ELSEWHERE, 2024)
+    assert not ce.overlay_applies(EXAMPLE, IN_EXAMPLE_CITY, 2025)
+    assert ce.policy_for(ELSEWHERE, 2024, overlays=[EXAMPLE]) == BASE
+
+
+def test_city_overlay_tightens_public_minimum():
+    """A city may raise the public minimum: 30 hours no longer suffice under 32 (二(一), 二(二))."""
+    policy = ce.policy_for(IN_EXAMPLE_CITY, 2024, overlays=[EXAMPLE])
+    assert policy.id == "shandong-2024.example-city-2024"
+    entries = [entry("public", 30, date(2024, 3, 1)), entry("professional", 60, date(2024, 3, 1))]
+    assert ce.evaluate(IN_EXAMPLE_CITY, entries, year=2024).compliant
+    verdict = ce.evaluate(IN_EXAMPLE_CITY, entries, year=2024, policy=policy)
+    result = verdict.requirement("public_hours")
+    assert result.required == Decimal(32)
+    assert result.shortfall == Decimal(2)
+    assert result.citation.clause == "二(二)"
+    assert verdict.findings == () or all(f.code != "public_hours" for f in verdict.findings)
+
+
+def test_city_deadline_on_31_october_counts_and_1_november_does_not():
+    """Public hours done on 31 October count; on 1 November they miss the city deadline (二(二))."""
+    policy = ce.policy_for(IN_EXAMPLE_CITY, 2024, overlays=[EXAMPLE])
+    entries = [
+        entry("public", 20, date(2024, 10, 31)),
+        entry("public", 12, date(2024, 11, 1)),
+        entry("professional", 60, date(2024, 12, 1)),
+    ]
+    verdict = ce.evaluate(IN_EXAMPLE_CITY, entries, year=2024, policy=policy)
+    on_time, late, professional = verdict.entries
+    assert on_time.counted
+    assert not late.counted
+    assert late.reason is ce.Reason.AFTER_CATEGORY_DEADLINE
+    assert late.rule == "public_by_october"
+    assert late.citation is not None
+    assert late.citation.clause == "二(二)"
+    assert professional.counted  # the city deadline is for public subjects only
+    assert verdict.requirement("public_hours").earned == Decimal(20)
+
+
+def test_plan_under_overlay_shows_the_city_deadline():
+    """A plan under the city overlay says public hours are due by 31 October (二(二))."""
+    policy = ce.policy_for(IN_EXAMPLE_CITY, 2024, overlays=[EXAMPLE])
+    plan = plan_compliance(IN_EXAMPLE_CITY, [], year=2024, policy=policy, as_of=date(2024, 10, 1))
+    public = next(g for g in plan.gaps if g.category is ce.Category.PUBLIC)
+    professional = next(g for g in plan.gaps if g.category is ce.Category.PROFESSIONAL)
+    assert public.extra_hours == Decimal(32)
+    assert public.due_on == date(2024, 10, 31)
+    assert public.days_left == 30
+    assert professional.due_on == date(2024, 12, 31)
+
+
+def test_industry_overlay_tightens_professional_minimum():
+    """An industry plan may raise the professional minimum to 72 hours (三(二))."""
+    policy = ce.policy_for(IN_INDUSTRY, 2024, overlays=[TIGHTEN, EXAMPLE])
+    assert policy.id == "shandong-2024.test-industry-tighten"
+    entries = [entry("public", 30, date(2024, 3, 1)), entry("professional", 60, date(2024, 3, 1))]
+    verdict = ce.evaluate(IN_INDUSTRY, entries, year=2024, policy=policy)
+    assert verdict.requirement("professional_hours").shortfall == Decimal(12)
+    assert not verdict.compliant
+
+
+def test_city_and_industry_overlays_both_apply_in_any_order():
+    """A person of a city and an industry gets both overlays, whatever order they come in."""
+    person = ce.Person(id="p-city", unit=ce.UnitLevel.MUNICIPAL, city="示例市", industry="测试行业")
+    one = ce.policy_for(person, 2024, overlays=[EXAMPLE, TIGHTEN])
+    other = ce.policy_for(person, 2024, overlays=[TIGHTEN, EXAMPLE])
+    assert one == other
+    rules = {r.code: r for r in one.rules}
+    assert isinstance(rules["public_hours"], ce.MinHoursRule)
+    assert isinstance(rules["professional_hours"], ce.MinHoursRule)
+    assert rules["public_hours"].hours == Decimal(32)
+    assert rules["professional_hours"].hours == Decimal(72)
+
+
+def test_declared_loosening_applies_and_is_reported():
+    """A city that explicitly lowers the public minimum gets it, and the verdict says so."""
+    policy = ce.policy_for(IN_TEST_CITY, 2024, overlays=[LOOSEN])
+    (loosening,) = policy.loosenings
+    assert loosening.code == "public_hours"
+    entries = [entry("public", 24, date(2024, 3, 1)), entry("professional", 60, date(2024, 3, 1))]
+    verdict = ce.evaluate(IN_TEST_CITY, entries, year=2024, policy=policy)
+    assert verdict.compliant
+    finding = next(f for f in verdict.findings if f.code == "public_hours")
+    assert "test-city-loosen" in finding.message.en
+    assert "放宽" in finding.message.zh
+    assert "hours=30" in finding.message.en
+    assert "hours=24" in finding.message.en
+
+
+def test_undeclared_loosening_is_an_error():
+    """Lowering a provincial minimum without naming it in `loosens` is refused, naming the rule."""
+    overlay = ce.load_overlay(DATA / "city-loosen-undeclared.toml")
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.merge_overlay(BASE, overlay)
+    assert caught.value.field == "rules.public_hours"
+    assert "loosens" in caught.value.message
+
+
+def test_declaring_a_loosening_that_does_not_loosen_is_an_error():
+    """`loosens` naming a rule the overlay only tightens is refused (the data must be honest)."""
+    overlay = TIGHTEN.model_copy(update={"loosens": ("professional_hours",)})
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.merge_overlay(BASE, overlay)
+    assert caught.value.field == "loosens"
+
+
+def test_changing_a_rules_kind_is_an_error():
+    """An overlay rule with a base rule's code must be of the same kind."""
+    share = ce.MinShareRule(
+        kind="min_share",
+        code="public_hours",
+        category=ce.Category.PUBLIC,
+        share="1/3",
+        citation=BASE.rule("public_hours").citation,
+        message=BASE.rule("public_hours").message,
+    )
+    overlay = TIGHTEN.model_copy(update={"rules": (share,)})
+    with pytest.raises(ce.PolicyFileError, match="kind"):
+        ce.merge_overlay(BASE, overlay)
+
+
+@pytest.mark.parametrize(
+    ("code", "update", "loosens"),
+    [
+        ("featured_instructor_credit", {"factor": Decimal(3)}, True),
+        ("featured_instructor_credit", {"factor": Decimal("1.5")}, False),
+        ("provincial_platforms", {"platforms": ("专技知到",)}, False),
+        ("provincial_platforms", {"platforms": ("专技知到", "某平台")}, True),
+        ("training_filing_deadline", {"days": 20}, False),
+        ("training_filing_deadline", {"days": 45}, True),
+        ("plan_submission_deadline", {"month": 3, "day": 31}, False),
+        ("plan_submission_deadline", {"month": 5, "day": 15}, True),
+        ("public_hours", {"category": ce.Category.PROFESSIONAL}, True),
+        ("public_topics", {"topics": (ce.PublicTopic.PARTY_HISTORY,)}, False),
+    ],
+)
+def test_what_counts_as_loosening(code, update, loosens):
+    """More credit or platforms, later deadlines or a new scope loosen; the reverse tightens."""
+    changed = BASE.rule(code).model_copy(update=update)
+    overlay = TIGHTEN.model_copy(update={"rules": (changed,)})
+    if loosens:
+        with pytest.raises(ce.PolicyFileError):
+            ce.merge_overlay(BASE, overlay)
+        declared = overlay.model_copy(update={"loosens": (code,)})
+        assert [lo.code for lo in ce.merge_overlay(BASE, declared).loosenings] == [code]
+    else:
+        assert ce.merge_overlay(BASE, overlay).loosenings == ()
+
+
+def test_overlay_must_extend_the_policy_it_is_merged_with():
+    """An overlay of shandong-2024 cannot be merged into the national policy."""
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.merge_overlay(ce.policy_by_id("cn-national-2015"), TIGHTEN)
+    assert caught.value.field == "extends"
+
+
+def test_a_plain_policy_is_not_an_overlay(tmp_path):
+    """load_overlay refuses a file without extends; a policy with applies_to needs extends."""
+    with pytest.raises(ce.PolicyFileError):
+        ce.load_overlay(ROOT / "src" / "ce_rules" / "policies" / "shandong-2024.toml")
+    text = (DATA / "industry-tighten.toml").read_text(encoding="utf-8")
+    path = tmp_path / "no-extends.toml"
+    path.write_text(text.replace('extends = "shandong-2024"', ""), encoding="utf-8")
+    with pytest.raises(ce.PolicyFileError, match="extends"):
+        ce.load_policy(path)
+
+
+def test_evaluate_period_selects_overlays_by_person():
+    """A title period picks the person's city overlay for each year (二(二), decision 9)."""
+    entries = [entry("public", 30, date(2024, 3, 1)), entry("professional", 60, date(2024, 3, 1))]
+    here = ce.evaluate_period(IN_EXAMPLE_CITY, entries, years=[2024], overlays=[EXAMPLE])
+    there = ce.evaluate_period(ELSEWHERE, entries, years=[2024], overlays=[EXAMPLE])
+    assert not here.compliant
+    assert here.verdict(2024).policy_id == "shandong-2024.example-city-2024"
+    assert there.compliant
+
+
+def test_merged_policy_carries_both_versions():
+    """The merged policy's version names the base's and the overlay's (fingerprints change)."""
+    policy = ce.merge_overlay(BASE, EXAMPLE)
+    assert BASE.version in policy.version
+    assert "example-city-2024-1.0.0" in policy.version
+    assert policy.years == (2024,)
