@@ -172,7 +172,7 @@ def test_cohort_verdict_round_trips_and_explains():
     verdict = check_training_filing(cohort(date(2024, 5, 10), date(2024, 6, 10)))
     assert CohortVerdict.model_validate_json(verdict.model_dump_json()) == verdict
     assert "逾期1天" in verdict.explain("zh")
-    assert "1 days late" in verdict.explain("en")
+    assert "1 day late" in verdict.explain("en")
     assert "[四(二)]" in verdict.explain("en")
 
 

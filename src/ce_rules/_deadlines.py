@@ -264,6 +264,10 @@ def _check_as_of(as_of: object) -> date | None:
     raise EvaluationInputError("as_of", as_of, "must be a datetime.date (not a datetime) or None")
 
 
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
 def _judge(
     *,
     code: str,
@@ -301,9 +305,9 @@ def _judge(
     }[status]
     detail_en = {
         DeadlineStatus.ON_TIME: f"done on {done_on}",
-        DeadlineStatus.LATE: f"done on {done_on}, {days_late} days late",
-        DeadlineStatus.OVERDUE: f"{days_late} days overdue as of {as_of}",
-        DeadlineStatus.PENDING: f"{days_left} days left as of {as_of}",
+        DeadlineStatus.LATE: f"done on {done_on}, {_days(days_late)} late",
+        DeadlineStatus.OVERDUE: f"{_days(days_late)} overdue as of {as_of}",
+        DeadlineStatus.PENDING: f"{_days(days_left)} left as of {as_of}",
     }[status]
     zh = f"{subject}：{what.zh}，截止{due_on}；{state.zh}（{detail_zh}）"
     en = f"{subject}: {what.en}, due {due_on}; {state.en} ({detail_en})"
