@@ -52,7 +52,7 @@ _RuleT = TypeVar("_RuleT", FilingDeadlineRule, SubmissionDeadlineRule)
 
 
 class DeadlineStatus(enum.StrEnum):
-    """Where a deadline stands: done on time or late, or not done yet and pending or overdue."""
+    """Where a deadline of 四(二) or 五(二) stands: on time, late, pending or overdue."""
 
     ON_TIME = "on_time"
     LATE = "late"
@@ -182,7 +182,7 @@ class TraineeDecision(BaseModel):
 
 
 class DeadlineVerdict(BaseModel):
-    """How a deadline stands: due date, status, days late, and the rule it comes from.
+    """How a deadline of 四(二) or 五(二) stands: due date, status, days late, and its rule.
 
     Attributes:
         code: The deadline rule's code.

@@ -43,7 +43,7 @@ _MAX_PASSES: Final = 8
 
 
 class CategoryGap(BaseModel):
-    """The extra approved hours one category needs for the year to comply.
+    """The extra approved hours one category needs for the year to comply (二(一), 三(一)).
 
     Attributes:
         category: The category, or None where a total requirement may be met by either
@@ -94,7 +94,7 @@ class FeaturedInstructorOption(BaseModel):
 
 
 class CompliancePlan(BaseModel):
-    """What a person still needs in a year, per category, and the time left to do it.
+    """What a person still needs in a year, per category, and the time left (二(一), 三(一)).
 
     Attributes:
         person_id: Whose year it is.

@@ -41,7 +41,7 @@ TITLE_WINDOW_MAX_YEARS: Final = 5
 _CONFIG: Final = ConfigDict(frozen=True, extra="forbid")
 _FINGERPRINT_SCHEME: Final = "ce-rules/period-fingerprint/1"
 
-PolicyChoice = Policy | str | Mapping[int, Policy | str] | None
+_PolicyChoice = Policy | str | Mapping[int, Policy | str] | None
 
 
 def title_window(
@@ -118,7 +118,7 @@ class Achievement(BaseModel):
 
 
 class YearShortfall(BaseModel):
-    """A year of the period that is not compliant, and what it lacks.
+    """A year of a title period that is not compliant, and what it lacks (一, 五(一)).
 
     Attributes:
         year: The year.
@@ -201,7 +201,7 @@ def _check_years(years: object) -> tuple[int, ...]:
 
 
 def _policy_of_year(
-    person: Person, year: int, policy: PolicyChoice, overlays: tuple[Policy, ...]
+    person: Person, year: int, policy: _PolicyChoice, overlays: tuple[Policy, ...]
 ) -> Policy:
     if isinstance(policy, Mapping):
         if year not in policy:
@@ -254,7 +254,7 @@ def evaluate_period(
     entries: Iterable[CreditEntry],
     *,
     years: Iterable[int],
-    policy: PolicyChoice = None,
+    policy: _PolicyChoice = None,
     as_of: date | None = None,
     overlays: Iterable[Policy] = (),
 ) -> PeriodVerdict:
@@ -329,7 +329,7 @@ def achievements(
     entries: Iterable[CreditEntry],
     *,
     years: Iterable[int],
-    policy: PolicyChoice = None,
+    policy: _PolicyChoice = None,
     as_of: date | None = None,
 ) -> tuple[Achievement, ...]:
     """The featured-course instructorships of ``years`` (二(三)), for a title application.
