@@ -267,3 +267,16 @@ def test_every_record_is_counted_excluded_or_invalid(seed: int, presorted: bool)
     assert sorted(r.index for r in batch.invalid_records) == [
         r.index for r in batch.invalid_records
     ]
+
+
+def test_verdicts_round_trip_through_json() -> None:
+    """Batch verdicts (built on the engine's fast path) read back equal from their JSON."""
+    records = [*compliant("A"), record("B", status="待审核"), record("C", role="授课教师")]
+    for verdict in evaluate_many(records, year=2024):
+        again = BatchVerdict.model_validate_json(verdict.model_dump_json())
+        assert again == verdict
+        assert again.model_dump() == verdict.model_dump()
+        plain = ce.Verdict.model_validate_json(
+            verdict.model_dump_json(exclude={"name", "invalid_records"})
+        )
+        assert plain.entries == verdict.entries

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, NamedTuple
 
 from dateutil.relativedelta import relativedelta
 
@@ -22,6 +22,7 @@ from ._model import Category, Course, CreditEntry, EntryStatus, Person
 from ._policy import (
     CategoryDeadlineRule,
     CreditFactorRule,
+    KeyTopicsRule,
     Message,
     MinHoursRule,
     MinShareRule,
@@ -37,7 +38,9 @@ from ._verdict import (
     RequirementResult,
     Status,
     Verdict,
+    construct,
     format_hours,
+    message,
 )
 
 __all__ = ["DEFAULT_REGION", "evaluate", "resolve_policy"]
@@ -82,9 +85,11 @@ def _check_as_of(as_of: object) -> date | None:
     raise EvaluationInputError("as_of", as_of, "must be a datetime.date (not a datetime) or None")
 
 
-def _factor_rule(policy: Policy, entry: CreditEntry) -> CreditFactorRule | None:
+def _factor_rule(
+    factor_rules: tuple[CreditFactorRule, ...], entry: CreditEntry
+) -> CreditFactorRule | None:
     course = entry.course
-    for rule in policy.factor_rules:
+    for rule in factor_rules:
         if rule.role is not entry.role:
             continue
         if rule.featured is not None and rule.featured != course.featured:
@@ -96,11 +101,11 @@ def _factor_rule(policy: Policy, entry: CreditEntry) -> CreditFactorRule | None:
 
 
 def _platform_rule(
-    policy: Policy, person: Person, entry: CreditEntry
+    platform_rules: tuple[RecognisedPlatformsRule, ...], person: Person, entry: CreditEntry
 ) -> RecognisedPlatformsRule | None:
     """The platform rule the entry breaks, if any."""
     course = entry.course
-    for rule in policy.platform_rules:
+    for rule in platform_rules:
         if (
             rule.unit_level is person.unit
             and rule.mode is course.mode
@@ -142,15 +147,64 @@ def _loosening_findings(policy: Policy) -> tuple[Finding, ...]:
     )
 
 
+class _Compiled(NamedTuple):
+    """What ``evaluate`` needs of a policy, derived once per policy object."""
+
+    policy: Policy  # held, so that its id is not reused while it is cached
+    requirement_rules: tuple[MinHoursRule | MinShareRule, ...]
+    factor_rules: tuple[CreditFactorRule, ...]
+    platform_rules: tuple[RecognisedPlatformsRule, ...]
+    deadline_rules: tuple[CategoryDeadlineRule, ...]
+    topic_checks: tuple[tuple[KeyTopicsRule, frozenset[object], Finding], ...]
+    loosening_findings: tuple[Finding, ...]
+
+
+#: Bounded caches keyed by object identity; each entry holds its object, so they never
+#: change a result: policies and courses are frozen.
+_COMPILED: Final[dict[int, _Compiled]] = {}
+_COURSE_KEYS: Final[dict[int, tuple[Course, str]]] = {}
+_CACHE_SIZE: Final = 4096
+
+
+def _compiled(policy: Policy) -> _Compiled:
+    compiled = _COMPILED.get(id(policy))
+    if compiled is None or compiled.policy is not policy:
+        compiled = _Compiled(
+            policy,
+            policy.requirement_rules,
+            policy.factor_rules,
+            policy.platform_rules,
+            policy.category_deadline_rules,
+            tuple(_topic_check(rule) for rule in policy.topic_rules),
+            _loosening_findings(policy),
+        )
+        if len(_COMPILED) >= 64:
+            _COMPILED.clear()
+        _COMPILED[id(policy)] = compiled
+    return compiled
+
+
+def _shared_course_key(course: Course) -> str:
+    # Batches share one Course object among many persons' entries: key it once.
+    cached = _COURSE_KEYS.get(id(course))
+    if cached is not None and cached[0] is course:
+        return cached[1]
+    key = _course_key(course)
+    if len(_COURSE_KEYS) >= _CACHE_SIZE:
+        _COURSE_KEYS.clear()
+    _COURSE_KEYS[id(course)] = (course, key)
+    return key
+
+
 def _course_key(course: Course) -> str:
     topics = ",".join(str(t) for t in course.topics)
     return "\x1f".join(
         (
             course.id,
             course.title,
-            course.category.value,
+            course.category,
             format_hours(course.hours),
-            course.mode.value,
+            course.mode,
             course.platform or "",
             "1" if course.featured else "0",
             topics,
@@ -164,12 +218,12 @@ def _entry_key(entry: CreditEntry, course_key: str) -> str:
             entry.id or "",
             entry.person_id,
             course_key,
-            entry.role.value,
+            entry.role,
             entry.completed_on.isoformat(),
             "" if entry.hours is None else format_hours(entry.hours),
             "" if entry.credited_year is None else str(entry.credited_year),
             entry.certificate_no or "",
-            entry.status.value,
+            entry.status,
         )
     )
 
@@ -213,7 +267,8 @@ def _requirement(
 ) -> RequirementResult:
     total = sum(earned_by_category.values(), _ZERO)
     rounding = None
-    if isinstance(rule, MinHoursRule):
+    if rule.kind == "min_hours":
+        assert isinstance(rule, MinHoursRule)  # the kind says so; mypy needs telling
         if rule.category is None:
             earned = total
             pending = sum(pending_by_category.values(), _ZERO)
@@ -237,43 +292,86 @@ def _requirement(
             shortfall, inexact_shortfall = _ceil_cent(needed)
         if inexact_required or inexact_shortfall:
             rounding = ROUNDING_CEILING_CENT
-    if met:
-        message = Message(
-            zh=f"{rule.message.zh}：已获{format_hours(earned)}学时，已达标",
-            en=f"{rule.message.en}: {format_hours(earned)} earned, met",
+    key = ("requirement", rule.message.zh, rule.message.en, earned, shortfall, met)
+    text = _MESSAGES.get(key)
+    if text is None:
+        if met:
+            text = message(
+                f"{rule.message.zh}：已获{format_hours(earned)}学时，已达标",
+                f"{rule.message.en}: {format_hours(earned)} earned, met",
+            )
+        else:
+            text = message(
+                f"{rule.message.zh}：已获{format_hours(earned)}学时，"
+                f"尚差{format_hours(shortfall)}学时",
+                f"{rule.message.en}: {format_hours(earned)} earned, "
+                f"{format_hours(shortfall)} short",
+            )
+        if len(_MESSAGES) < _MESSAGES_SIZE:
+            _MESSAGES[key] = text
+    return construct(
+        RequirementResult,
+        {
+            "code": rule.code,
+            "kind": rule.kind,
+            "category": rule.category,
+            "required": required,
+            "earned": earned,
+            "shortfall": shortfall,
+            "pending": pending,
+            "met": met,
+            "rounding": rounding,
+            "citation": rule.citation,
+            "message": text,
+        },
+    )
+
+
+def _counted_message(
+    hours: Decimal, factor: Decimal, credited: Decimal, rule_message: Message | None
+) -> Message:
+    # Messages are immutable and their texts depend only on these values: share them.
+    key: tuple[object, ...]
+    if factor == _ONE or rule_message is None:
+        key = (credited,)
+        cached = _MESSAGES.get(key)
+        if cached is not None:
+            return cached
+        text = message(
+            f"计入{format_hours(credited)}学时", f"counted: {format_hours(credited)} hours"
         )
     else:
-        message = Message(
-            zh=f"{rule.message.zh}：已获{format_hours(earned)}学时，尚差{format_hours(shortfall)}学时",
-            en=f"{rule.message.en}: {format_hours(earned)} earned, "
-            f"{format_hours(shortfall)} short",
+        key = (credited, hours, factor, rule_message.zh, rule_message.en)
+        cached = _MESSAGES.get(key)
+        if cached is not None:
+            return cached
+        text = message(
+            f"计入{format_hours(credited)}学时（{format_hours(hours)}学时×{format_hours(factor)}，"
+            f"{rule_message.zh}）",
+            f"counted: {format_hours(credited)} hours ({format_hours(hours)} x "
+            f"{format_hours(factor)}; {rule_message.en})",
         )
-    return RequirementResult.model_construct(
-        code=rule.code,
-        kind=rule.kind,
-        category=rule.category,
-        required=required,
-        earned=earned,
-        shortfall=shortfall,
-        pending=pending,
-        met=met,
-        rounding=rounding,
-        citation=rule.citation,
-        message=message,
-    )
+    if len(_MESSAGES) < _MESSAGES_SIZE:
+        _MESSAGES[key] = text
+    return text
 
 
-def _counted_message(hours: Decimal, factor: Decimal, credited: Decimal, rule_message: Message | None) -> Message:
-    if factor == _ONE or rule_message is None:
-        return Message(
-            zh=f"计入{format_hours(credited)}学时", en=f"counted: {format_hours(credited)} hours"
+def _pending_message(base: Message, would_add: Decimal) -> Message:
+    key = ("pending", would_add, base.zh)
+    cached = _MESSAGES.get(key)
+    if cached is None:
+        cached = message(
+            f"{base.zh}（审核通过后可计入{format_hours(would_add)}学时）",
+            f"{base.en} (would add {format_hours(would_add)} hours once approved)",
         )
-    return Message(
-        zh=f"计入{format_hours(credited)}学时（{format_hours(hours)}学时×{format_hours(factor)}，"
-        f"{rule_message.zh}）",
-        en=f"counted: {format_hours(credited)} hours ({format_hours(hours)} x "
-        f"{format_hours(factor)}; {rule_message.en})",
-    )
+        if len(_MESSAGES) < _MESSAGES_SIZE:
+            _MESSAGES[key] = cached
+    return cached
+
+
+#: Entry messages by the values they are made of: a bounded cache that never changes a result.
+_MESSAGES: Final[dict[tuple[object, ...], Message]] = {}
+_MESSAGES_SIZE: Final = 10_000
 
 
 def evaluate(
@@ -323,7 +421,11 @@ def evaluate(
     factor_rules: list[CreditFactorRule | None] = []
     platform_rules: list[RecognisedPlatformsRule | None] = []
     candidates: dict[tuple[str, str, date], list[int]] = {}
-    deadline_rules = rules.category_deadline_rules
+    pending_candidates: dict[tuple[str, str, date], list[int]] = {}
+    compiled = _compiled(rules)
+    deadline_rules = compiled.deadline_rules
+    policy_factor_rules = compiled.factor_rules
+    policy_platform_rules = compiled.platform_rules
     missed_deadlines: dict[int, CategoryDeadlineRule] = {}
 
     for index, entry in enumerate(entries):
@@ -332,9 +434,9 @@ def evaluate(
         course = entry.course
         course_key = course_keys.get(id(course))
         if course_key is None:
-            course_key = course_keys[id(course)] = _course_key(course)
+            course_key = course_keys[id(course)] = _shared_course_key(course)
         entry_keys.append(_entry_key(entry, course_key))
-        factor_rule = _factor_rule(rules, entry)
+        factor_rule = _factor_rule(policy_factor_rules, entry)
         factor_rules.append(factor_rule)
         factors.append(_ONE if factor_rule is None else factor_rule.factor)
         broken = None
@@ -347,30 +449,39 @@ def evaluate(
         elif deadline_rules and (missed := _category_deadline(deadline_rules, entry)):
             reason = Reason.AFTER_CATEGORY_DEADLINE
             missed_deadlines[index] = missed
-        elif (broken := _platform_rule(rules, person, entry)) is not None:
+        elif (broken := _platform_rule(policy_platform_rules, person, entry)) is not None:
             reason = Reason.PLATFORM_NOT_RECOGNISED
         elif entry.status is not EntryStatus.APPROVED:
             reason = _STATUS_REASON[entry.status]
+            if reason is Reason.PENDING:
+                key = (course.id, entry.role, entry.completed_on)
+                pending_candidates.setdefault(key, []).append(index)
         else:
             reason = Reason.COUNTED
-            key = (course.id, entry.role.value, entry.completed_on)
+            key = (course.id, entry.role, entry.completed_on)
             candidates.setdefault(key, []).append(index)
         reasons.append(reason)
         platform_rules.append(broken)
 
     # Duplicates (decision 4): of the same course, role and day, one entry counts. The
     # one kept does not depend on input order: most hours first, then the canonical key.
+    def _keep(group: list[int]) -> int:
+        return min(
+            group, key=lambda i: (-entries[i].effective_hours * factors[i], entry_keys[i], i)
+        )
+
     duplicate_of: dict[int, int] = {}
     for group in candidates.values():
         if len(group) > 1:
-            keep = min(
-                group,
-                key=lambda i: (-entries[i].effective_hours * factors[i], entry_keys[i], i),
-            )
+            keep = _keep(group)
             for index in group:
                 if index != keep:
                     reasons[index] = Reason.DUPLICATE
                     duplicate_of[index] = keep
+    # A pending entry would add hours only if no copy of it counts or would add them.
+    adds_if_approved = {
+        _keep(group) for key, group in pending_candidates.items() if key not in candidates
+    }
 
     earned = dict.fromkeys(Category, _ZERO)
     pending = dict.fromkeys(Category, _ZERO)
@@ -389,51 +500,48 @@ def evaluate(
             earned[category] += credited
             if factor_rule is not None:
                 rule_code, citation = factor_rule.code, factor_rule.citation
-            message = _counted_message(
+            text = _counted_message(
                 hours, factor, credited, None if factor_rule is None else factor_rule.message
             )
         else:
-            if reason is Reason.PENDING:
-                key = (entry.course.id, entry.role.value, entry.completed_on)
-                # Approving a copy of a counted entry would add nothing.
-                if key not in candidates:
-                    would_add = hours * factor
-                    pending[category] += would_add
+            if index in adds_if_approved:
+                would_add = hours * factor
+                pending[category] += would_add
             elif reason is Reason.PLATFORM_NOT_RECOGNISED:
                 broken = platform_rules[index]
-                assert broken is not None  # noqa: S101 - set together with the reason
+                assert broken is not None
                 rule_code, citation = broken.code, broken.citation
             elif reason is Reason.AFTER_CATEGORY_DEADLINE:
                 missed = missed_deadlines[index]
                 rule_code, citation = missed.code, missed.citation
-            message = reason.text
+            text = reason.text
             if reason is Reason.PENDING and would_add:
-                message = Message(
-                    zh=f"{message.zh}（审核通过后可计入{format_hours(would_add)}学时）",
-                    en=f"{message.en} (would add {format_hours(would_add)} hours once approved)",
-                )
+                text = _pending_message(text, would_add)
         decisions.append(
-            EntryDecision.model_construct(
-                index=index,
-                entry_id=entry.id,
-                course_id=entry.course.id,
-                category=category,
-                role=entry.role,
-                credited_year=entry.year,
-                hours=hours,
-                factor=factor,
-                credited_hours=credited,
-                would_add=would_add,
-                counted=reason is Reason.COUNTED,
-                reason=reason,
-                rule=rule_code,
-                citation=citation,
-                duplicate_of=duplicate_of.get(index),
-                message=message,
+            construct(
+                EntryDecision,
+                {
+                    "index": index,
+                    "entry_id": entry.id,
+                    "course_id": entry.course.id,
+                    "category": category,
+                    "role": entry.role,
+                    "credited_year": entry.year,
+                    "hours": hours,
+                    "factor": factor,
+                    "credited_hours": credited,
+                    "would_add": would_add,
+                    "counted": reason is Reason.COUNTED,
+                    "reason": reason,
+                    "rule": rule_code,
+                    "citation": citation,
+                    "duplicate_of": duplicate_of.get(index),
+                    "message": text,
+                },
             )
         )
 
-    requirements = tuple(_requirement(rule, earned, pending) for rule in rules.requirement_rules)
+    requirements = tuple(_requirement(rule, earned, pending) for rule in compiled.requirement_rules)
     compliant = all(r.met for r in requirements)
     if compliant:
         status = Status.COMPLIANT
@@ -442,28 +550,49 @@ def evaluate(
     else:
         status = Status.NON_COMPLIANT
     met_codes = {r.code for r in requirements if r.met}
-    return Verdict.model_construct(
-        person_id=person.id,
-        year=year,
-        policy_id=rules.id,
-        policy_version=rules.version,
-        as_of=as_of,
-        status=status,
-        compliant=compliant,
-        certificate_eligible=all(code in met_codes for code in rules.certificate_requires),
-        requirements=requirements,
-        entries=tuple(decisions),
-        findings=_findings(rules, entries, reasons) + _loosening_findings(rules),
-        fingerprint=_fingerprint(person, year, as_of, rules, entry_keys),
+    return construct(
+        Verdict,
+        {
+            "person_id": person.id,
+            "year": year,
+            "policy_id": rules.id,
+            "policy_version": rules.version,
+            "as_of": as_of,
+            "status": status,
+            "compliant": compliant,
+            "certificate_eligible": all(code in met_codes for code in rules.certificate_requires),
+            "requirements": requirements,
+            "entries": tuple(decisions),
+            "findings": _findings(compiled.topic_checks, entries, reasons)
+            + compiled.loosening_findings,
+            "fingerprint": _fingerprint(person, year, as_of, rules, entry_keys),
+        },
     )
 
 
+def _topic_check(rule: KeyTopicsRule) -> tuple[KeyTopicsRule, frozenset[object], Finding]:
+    """A key-topic rule, its topics as a set, and the finding when none is covered."""
+    finding = construct(
+        Finding,
+        {
+            "code": rule.code,
+            "citation": rule.citation,
+            "message": message(
+                f"{rule.message.zh}；本年度计入的学时中没有专题系列课程",
+                f"{rule.message.en}; no counted hours this year are in one of them",
+            ),
+        },
+    )
+    return rule, frozenset(rule.topics), finding
+
+
 def _findings(
-    policy: Policy, entries: tuple[CreditEntry, ...], reasons: list[Reason]
+    topic_checks: tuple[tuple[KeyTopicsRule, frozenset[object], Finding], ...],
+    entries: tuple[CreditEntry, ...],
+    reasons: list[Reason],
 ) -> tuple[Finding, ...]:
     findings = []
-    for rule in policy.topic_rules:
-        key_topics = set(rule.topics)
+    for rule, key_topics, finding in topic_checks:
         covered = any(
             reason is Reason.COUNTED
             and entry.course.category is rule.category
@@ -471,14 +600,5 @@ def _findings(
             for entry, reason in zip(entries, reasons, strict=True)
         )
         if not covered:
-            findings.append(
-                Finding.model_construct(
-                    code=rule.code,
-                    citation=rule.citation,
-                    message=Message(
-                        zh=f"{rule.message.zh}；本年度计入的学时中没有专题系列课程",
-                        en=f"{rule.message.en}; no counted hours this year are in one of them",
-                    ),
-                )
-            )
+            findings.append(finding)
     return tuple(findings)

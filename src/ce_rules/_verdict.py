@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -103,9 +103,44 @@ _REASON_TEXT: Final = {
 
 def format_hours(hours: Decimal) -> str:
     """Hours for people: exact, without trailing zeros (``30``, ``29.9``, ``0.25``)."""
-    if hours == hours.to_integral_value():
-        return str(int(hours))
-    return format(hours.normalize(), "f")
+    # Equal decimals format alike (30 and 30.0 both give "30"), so the text can be cached.
+    text = _HOURS_TEXT.get(hours)
+    if text is None:
+        if hours == hours.to_integral_value():
+            text = str(int(hours))
+        else:
+            text = format(hours.normalize(), "f")
+        if len(_HOURS_TEXT) < _HOURS_TEXT_SIZE:
+            _HOURS_TEXT[hours] = text
+    return text
+
+
+#: Texts of the hour values seen so far: a bounded cache that never changes a result.
+_HOURS_TEXT: Final[dict[Decimal, str]] = {}
+_HOURS_TEXT_SIZE: Final = 10_000
+_M = TypeVar("_M", bound=BaseModel)
+_new = object.__new__
+_set = object.__setattr__
+
+
+def construct(cls: type[_M], fields: dict[str, Any]) -> _M:
+    """Build a frozen ``cls`` from a complete dict of already valid fields (hot path).
+
+    Like ``model_construct`` without its per-field bookkeeping: ``fields`` must hold every
+    field of ``cls``, in declaration order, with valid values; the dict is taken, not
+    copied. The result equals, dumps and round-trips like a validated instance.
+    """
+    obj = _new(cls)
+    _set(obj, "__dict__", fields)
+    _set(obj, "__pydantic_fields_set__", set(fields))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+def message(zh: str, en: str) -> Message:
+    """A ``Message`` from two non-empty, stripped texts, without validating them again."""
+    return construct(Message, {"zh": zh, "en": en})
 
 
 class RequirementResult(BaseModel):
