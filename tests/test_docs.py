@@ -9,6 +9,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 import ce_rules as ce
 
 DOCS = Path(__file__).parent.parent / "docs"
@@ -58,3 +60,30 @@ def test_every_reason_code_is_explained() -> None:
         if reason.value in {"after_category_deadline"}:
             continue  # documented with the overlays that produce it (docs/overlays.md)
         assert f"`{reason.value}`" in text
+
+
+def _python_blocks() -> list[tuple[str, int, str]]:
+    blocks = []
+    for path in [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"```python\n(.*?)```", text, flags=re.DOTALL):
+            line = text.count("\n", 0, match.start()) + 1
+            blocks.append((path.name, line, match.group(1)))
+    return blocks
+
+
+def test_python_examples_in_the_docs_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ```python block of the README and docs/ runs without error."""
+    monkeypatch.chdir(DOCS.parent)  # paths in the examples are relative to the repository
+    blocks = _python_blocks()
+    assert blocks
+    namespaces: dict[str, dict[str, object]] = {}
+    for name, line, code in blocks:
+        # The blocks of one page run in order, in one namespace, as a reader would.
+        namespace = namespaces.setdefault(name, {"__name__": "docs_example"})
+        try:
+            exec(compile(code, f"{name}:{line}", "exec"), namespace)
+        except Exception as error:  # pragma: no cover - the message is the point
+            raise AssertionError(f"{name}:{line}: {error!r}") from error
