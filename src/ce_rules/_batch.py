@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ._engine import evaluate, resolve_policy
 from ._model import Category, Course, CreditEntry, EntryStatus, Mode, Person, Role, UnitLevel
 from ._policy import Policy
-from ._verdict import Reason, Status, Verdict
+from ._verdict import Reason, Status, Verdict, construct
 
 __all__ = [
     "COLUMNS",
@@ -233,11 +233,14 @@ class InputRecord(NamedTuple):
         fields: Column name (English or Chinese) to value.
         source: The file, if any.
         line: The line or row the record starts on, if known.
+        normalised: Whether ``fields`` already has English names and no empty cells.
     """
 
     fields: Mapping[str, Any]
     source: str | None = None
     line: int | None = None
+    #: Set by readers whose ``fields`` already use the English names and omit empty cells.
+    normalised: bool = False
 
 
 @dataclass
@@ -315,7 +318,9 @@ def _choice(fields: Mapping[str, Any], name: str, table: Mapping[str, Any], defa
     raw = _text(fields.get(name))
     if raw is None:
         return default
-    found = table.get(_HEADER_SPACE.sub("", raw).lower())
+    found = table.get(raw)  # the usual case: exactly a known value
+    if found is None:
+        found = table.get(_HEADER_SPACE.sub("", raw).lower())
     if found is None:
         raise _BadRecordError(name, raw, f"unknown value {raw!r}", "enum")
     return found
@@ -333,6 +338,11 @@ def _date(value: Any) -> date | str | None:
     raw = _text(value)
     if raw is None:
         return None
+    if len(raw) == 10 and raw[4] == raw[7] == "-":
+        try:
+            return date.fromisoformat(raw)  # the usual case, YYYY-MM-DD
+        except ValueError:
+            pass  # the pattern below names the fault
     match = _DATE.match(raw)
     if match is None:
         return raw  # left to the model, which names the fault
@@ -559,6 +569,8 @@ def _run(
     groups: dict[str, _Group] = {}
     done: set[str] = set()
     current: _Group | None = None
+    last_raw: tuple[Any, ...] | None = None
+    last_described: Person | str | None = None
 
     def judge(group: _Group) -> BatchVerdict:
         person = known.get(group.person_id) or group.person
@@ -569,7 +581,7 @@ def _run(
         data = dict(verdict.__dict__)
         data["name"] = person.name or group.name
         data["invalid_records"] = tuple(group.invalid)
-        out = BatchVerdict.model_construct(**data)
+        out = construct(BatchVerdict, data)
         totals.persons += 1
         if out.status is Status.COMPLIANT:
             totals.compliant += 1
@@ -601,11 +613,26 @@ def _run(
             invalid = item.model_copy(update={"index": index})
             person_id = item.person_id
         else:
-            fields, source, line = item if isinstance(item, InputRecord) else (item, None, None)
-            record = _keyed(fields)
+            if isinstance(item, InputRecord):
+                fields, source, line, normalised = item
+                record = fields if normalised else _keyed(fields)
+            else:
+                record, source, line = _keyed(item), None, None
             person_id = _text(record.get("person_id"))
             try:
-                described = _describe(record, person_id)
+                # Consecutive records of one person repeat the same person columns.
+                raw = (
+                    person_id,
+                    record.get("name"),
+                    record.get("unit"),
+                    record.get("city"),
+                    record.get("industry"),
+                )
+                if raw == last_raw:
+                    described = last_described
+                else:
+                    described = _describe(record, person_id)
+                    last_raw, last_described = raw, described
                 entry = reader.entry(record)
             except _BadRecordError as bad:
                 invalid = InvalidRecord.model_construct(

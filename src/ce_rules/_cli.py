@@ -131,6 +131,8 @@ def _progress(items: Iterable[Any], enabled: bool, lang: str) -> Iterator[Any]:
 
 
 def _width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

@@ -180,10 +180,11 @@ def _csv_rows(
                     {
                         name: cell
                         for name, cell in zip(header, row, strict=False)
-                        if name is not None
+                        if name is not None and cell
                     },
                     source,
                     line,
+                    True,
                 )
                 index += 1
         except UnicodeDecodeError as error:

@@ -1,0 +1,88 @@
+"""End to end: ``ce-rules check`` against a hand-written csv+dict loop on the same file.
+
+``python tests/benchmarks/bench_cli.py [ROWS ...] [--seed 2024] [--format table]``
+generates (once, under tests/benchmarks/data/, which git ignores) a sorted record file of
+ROWS rows per size, runs both programs on it as separate processes, checks that their
+totals are identical, and prints wall time, records per second, the ratio
+(ce-rules / hand-written; target <= 1.0) and each process's peak memory (max RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+from generate import DATA, write  # noqa: E402 - the generator sits beside this script
+
+TOTALS = re.compile(
+    r"Totals: (\d+) persons, (\d+) compliant, (\d+) non-compliant, \d+ in progress; "
+    r"(\d+) records: (\d+) counted, (\d+) excluded, (\d+) invalid"
+)
+KEYS = ("persons", "compliant", "non_compliant", "records", "counted", "excluded", "invalid")
+
+
+def run(command: list[str]) -> tuple[float, float, str]:
+    """Run ``command``; return wall seconds, peak RSS in MB and stdout's last line."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    last = ""
+    for line in process.stdout:
+        last = line.decode("utf-8").strip() or last
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1, 2):
+        raise SystemExit(f"{command} failed with {code}")
+    return seconds, usage.ru_maxrss / 1024, last
+
+
+def bench(rows: int, seed: int, fmt: str) -> dict[str, float]:
+    path = DATA / f"records-{rows}-{seed}.csv"
+    if not path.exists():
+        start = time.perf_counter()
+        write(rows, seed, path)
+        print(f"generated {path} in {time.perf_counter() - start:.1f} s", flush=True)
+    python = sys.executable
+    base_s, base_mb, base_out = run([python, str(HERE / "handwritten.py"), str(path)])
+    command = [python, "-m", "ce_rules", "--lang", "en", "check", str(path), "--year", "2024",
+               "--quiet", "--format", fmt]  # fmt: skip
+    ce_s, ce_mb, ce_out = run(command)
+    baseline = json.loads(base_out)
+    found = TOTALS.search(ce_out) if fmt == "table" else None
+    if found is not None:
+        ours = dict(zip(KEYS, map(int, found.groups()), strict=True))
+        same = all(ours[k] == baseline[k] for k in KEYS)
+        print(f"totals identical: {same} {ours}")
+        if not same:
+            print(f"  hand-written: {baseline}")
+    print(
+        f"{rows:>9,} rows  ce-rules check: {ce_s:6.1f} s ({rows / ce_s:>8,.0f} rows/s, "
+        f"peak {ce_mb:5.0f} MB)  hand-written: {base_s:6.1f} s ({rows / base_s:>8,.0f} rows/s, "
+        f"peak {base_mb:4.0f} MB)  ratio {ce_s / base_s:.2f}",
+        flush=True,
+    )
+    return {"rows": rows, "ce": ce_s, "base": base_s, "ce_mb": ce_mb, "base_mb": base_mb}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("rows", type=int, nargs="*", default=[1_000_000])
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--format", default="table", choices=("table", "csv", "jsonl", "json"))
+    args = parser.parse_args()
+    for rows in args.rows:
+        bench(rows, args.seed, args.format)
+
+
+if __name__ == "__main__":
+    main()
