@@ -280,3 +280,20 @@ def test_verdicts_round_trip_through_json() -> None:
             verdict.model_dump_json(exclude={"name", "invalid_records"})
         )
         assert plain.entries == verdict.entries
+
+
+def test_presorted_detects_a_reappearance_after_descending_ids() -> None:
+    """Grouped input whose ids are not ascending still reports a person seen again."""
+    order = ["C", "A", "B", "A"]
+    records = [record(person, course_id=f"K{n}") for n, person in enumerate(order)]
+    batch = evaluate_many(records, year=2024, presorted=True)
+    assert [v.person_id for v in batch] == ["C", "A", "B"]
+    assert [r.code for r in batch.invalid_records] == ["unsorted"]
+
+
+def test_presorted_ascending_ids_are_never_reported() -> None:
+    """Ascending ids stream without any report."""
+    records = [record(f"P{n:05d}") for n in range(500)]
+    batch = evaluate_many(records, year=2024, presorted=True)
+    assert len(list(batch)) == 500
+    assert batch.invalid_records == []

@@ -281,3 +281,40 @@ def test_schema_is_valid_json_schema(which: str) -> None:
     data: Any = json.loads(run("schema", which).stdout)
     for schema in data.values() if which == "all" else [data]:
         jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_xlsx_input(tmp_path: Path) -> None:
+    """An xlsx sheet (the ``excel`` extra) is read: dates, numbers and Chinese headers."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from datetime import datetime
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["身份证号", "姓名", "课程编号", "课程名称", "科目类别", "学时", "完成日期"])
+    sheet.append(["A", "张伟", "GX1", "公需课", "公需科目", 30, datetime(2024, 3, 1)])
+    sheet.append(["A", "张伟", "ZY1", "专业课", "专业科目", 60.5, "2024-06-01"])
+    sheet.append(["B", "李娜", "ZY1", "专业课", "专业科目", "六十", "2024-06-01"])
+    path = tmp_path / "records.xlsx"
+    book.save(path)
+    result = run("check", path, "--year", "2024", "--format", "json")
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert data["verdicts"][0]["compliant"] is True
+    assert data["verdicts"][0]["requirements"][1]["earned"] == "60.5"
+    (bad,) = data["invalid_records"]
+    assert (bad["line"], bad["field"], bad["person_id"]) == (4, "hours", "B")
+
+
+def test_xlsx_without_the_extra_says_how_to_install(tmp_path: Path) -> None:
+    """Without openpyxl, an xlsx file is refused with the pip command that adds it."""
+    path = tmp_path / "records.xlsx"
+    path.write_bytes(b"PK")
+    code = (
+        "import sys; sys.modules['openpyxl'] = None; from ce_rules._cli import main; "
+        f"raise SystemExit(main(['--lang', 'en', 'check', {str(path)!r}, '--year', '2024']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "ce-rules[excel]" in result.stderr

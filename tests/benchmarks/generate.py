@@ -61,7 +61,7 @@ def write(count: int, seed: int, path: Path) -> Path:
         out.writerow(HEADER)
         while written < count:
             person += 1
-            pid = f"3701{rng.randrange(10**6):06d}{person:08d}"
+            pid = f"3701{person:08d}{rng.randrange(10**6):06d}"  # ascending, as sorted
             name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", rng.choice(GIVEN)])
             provincial = rng.random() < 0.3
             unit = "省直单位" if provincial else "市属单位"
