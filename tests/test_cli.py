@@ -161,10 +161,14 @@ def test_file_of_another_year_is_non_compliant_with_a_warning(tmp_path: Path) ->
 
 
 def test_year_without_policy_exits_2() -> None:
-    """A year no policy governs is an error (decision 8), exit 2."""
+    """A year no policy governs is an error (decision 8), exit 2, in the chosen language."""
     result = run("--lang", "en", "check", EXAMPLE, "--year", "1995")
     assert result.returncode == 2
     assert "no policy" in result.stderr
+    chinese = run("check", EXAMPLE, "--year", "1995")
+    assert chinese.returncode == 2
+    assert "没有适用于" in chinese.stderr
+    assert chinese.stdout == ""
 
 
 def test_usage_errors_exit_2() -> None:
@@ -185,7 +189,13 @@ def test_json_output_validates_against_the_published_schema(tmp_path: Path) -> N
     path = write(tmp_path / "mixed.csv", lines)
     for source in (EXAMPLE, path):
         result = run("check", source, "--year", "2024", "--format", "json")
-        jsonschema.validate(json.loads(result.stdout), schema)
+        data = json.loads(result.stdout)
+        jsonschema.validate(data, schema)
+        totals = data["totals"]
+        assert totals["records"] == totals["counted"] + totals["excluded"] + totals["invalid"]
+        decisions = [d for v in data["verdicts"] for d in v["entries"]]
+        assert totals["counted"] + totals["excluded"] == len(decisions)
+        assert totals["invalid"] == len(data["invalid_records"])
 
 
 def test_record_schema_accepts_the_example_records() -> None:

@@ -31,7 +31,7 @@ from ._batch import (
     evaluate_many,
     normalise_header,
 )
-from ._exceptions import CeRulesError
+from ._exceptions import CeRulesError, PolicyNotFoundError
 from ._io import RecordFileError, read_persons, read_records
 from ._policy import Policy, list_policies, load_policy, policy_by_id
 from ._verdict import Status, format_hours
@@ -532,6 +532,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(lang, str(error), f"{error.source}：{error.message_zh}")
     except _UsageError as error:
         return _error(lang, error.en, error.zh)
+    except PolicyNotFoundError as error:
+        where = error.region if error.year is None else f"{error.region} {error.year}年度"
+        known = "、".join(error.available) or "无"
+        zh = f"没有适用于 {where} 的政策（已登记：{known}）"
+        return _error(lang, str(error), zh)
     except CeRulesError as error:
         return _error(lang, str(error), str(error))
     except BrokenPipeError:
