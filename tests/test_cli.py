@@ -328,3 +328,12 @@ def test_xlsx_without_the_extra_says_how_to_install(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "ce-rules[excel]" in result.stderr
+
+
+def test_header_only_file_has_no_persons_and_says_so(tmp_path: Path) -> None:
+    """A file with a header and no rows judges nobody: exit 0, and a warning on stderr."""
+    path = write(tmp_path / "header.csv", [EN_HEADER])
+    result = run("--lang", "en", "check", path, "--year", "2024")
+    assert result.returncode == 0
+    assert "0 persons" in result.stdout
+    assert "no records" in result.stderr

@@ -268,6 +268,10 @@ def _open_output(path: str | None, csv_bom: bool) -> IO[str]:
 
 def _warnings(batch: BatchResult, lang: str) -> None:
     totals = batch.totals
+    if not totals.records:
+        print(
+            _say(lang, "warning: the input has no records", "提示：输入中没有记录"), file=sys.stderr
+        )
     other_year = totals.by_reason.get("other_year", 0)
     if other_year:
         print(
