@@ -164,6 +164,7 @@ def _table_header(policy: Policy, lang: str) -> list[str]:
 
 
 _WIDTHS: Final = (20, 8, 14)
+_ZH_HEADERS: Final = {column.name: column.zh[0] for column in COLUMNS}
 
 
 def _write_table(out: IO[str], batch: BatchResult, lang: str) -> None:
@@ -184,7 +185,10 @@ def _write_invalid(out: IO[str], records: Sequence[InvalidRecord], lang: str) ->
     for record in records:
         where = f"{record.source or '-'}:{record.line or '-'}"
         value = "" if record.value is None else f" {record.value!r}"
-        out.write(f"  {where} {record.field}{value}: {record.reason}\n")
+        field = record.field
+        if lang == "zh" and field in _ZH_HEADERS:
+            field = f"{_ZH_HEADERS[field]}({field})"
+        out.write(f"  {where} {field}{value}: {record.reason}\n")
 
 
 def _totals_line(batch: BatchResult, lang: str) -> str:
