@@ -50,6 +50,7 @@ DEFAULT_REGION: Final = "shandong"
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 _CENT: Final = Decimal("0.01")
+_CATEGORIES: Final = tuple(Category)
 _STATUS_REASON: Final = {
     EntryStatus.PENDING: Reason.PENDING,
     EntryStatus.REJECTED: Reason.REJECTED,
@@ -428,6 +429,7 @@ def evaluate(
     policy_platform_rules = compiled.platform_rules
     missed_deadlines: dict[int, CategoryDeadlineRule] = {}
 
+    person_id = person.id
     for index, entry in enumerate(entries):
         if not isinstance(entry, CreditEntry):
             raise EvaluationInputError(f"entries[{index}]", entry, "must be a ce_rules.CreditEntry")
@@ -440,7 +442,7 @@ def evaluate(
         factor_rules.append(factor_rule)
         factors.append(_ONE if factor_rule is None else factor_rule.factor)
         broken = None
-        if entry.person_id != person.id:
+        if entry.person_id != person_id:
             reason = Reason.OTHER_PERSON
         elif entry.year != year:
             reason = Reason.OTHER_YEAR
@@ -483,8 +485,8 @@ def evaluate(
         _keep(group) for key, group in pending_candidates.items() if key not in candidates
     }
 
-    earned = dict.fromkeys(Category, _ZERO)
-    pending = dict.fromkeys(Category, _ZERO)
+    earned = dict.fromkeys(_CATEGORIES, _ZERO)
+    pending = dict.fromkeys(_CATEGORIES, _ZERO)
     decisions: list[EntryDecision] = []
     for index, entry in enumerate(entries):
         reason = reasons[index]
@@ -495,7 +497,8 @@ def evaluate(
         rule_code = None
         citation = None
         factor_rule = factor_rules[index]
-        if reason is Reason.COUNTED:
+        counted = reason is Reason.COUNTED
+        if counted:
             credited = hours * factor
             earned[category] += credited
             if factor_rule is not None:
@@ -531,7 +534,7 @@ def evaluate(
                     "factor": factor,
                     "credited_hours": credited,
                     "would_add": would_add,
-                    "counted": reason is Reason.COUNTED,
+                    "counted": counted,
                     "reason": reason,
                     "rule": rule_code,
                     "citation": citation,
