@@ -359,13 +359,17 @@ def _explain(args: argparse.Namespace) -> int:
         sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
     else:
         lang = args.lang
+
+        def category(decision: Any) -> str:
+            return str(decision.category.label if lang == "zh" else decision.category.value)
+
         print(verdict.explain(lang))
         print(_say(lang, "Every entry:", "全部记录："))
         for decision in verdict.entries:
             mark = "+" if decision.counted else "x"
             clause = f" [{decision.citation.clause}]" if decision.citation else ""
             print(
-                f"  {mark} #{decision.index} {decision.course_id} {decision.category.label} "
+                f"  {mark} #{decision.index} {decision.course_id} {category(decision)} "
                 f"{_hours(decision.hours)}: {decision.message.in_(lang)}{clause}"
             )
         _write_invalid(sys.stdout, verdict.invalid_records, lang)
