@@ -34,7 +34,7 @@ from ._batch import (
 from ._exceptions import CeRulesError, PolicyNotFoundError
 from ._io import RecordFileError, read_persons, read_records
 from ._policy import Policy, list_policies, load_policy, policy_by_id
-from ._verdict import Status, format_hours
+from ._verdict import EntryDecision, Status, format_hours
 
 __all__ = ["main"]
 
@@ -360,8 +360,8 @@ def _explain(args: argparse.Namespace) -> int:
     else:
         lang = args.lang
 
-        def category(decision: Any) -> str:
-            return str(decision.category.label if lang == "zh" else decision.category.value)
+        def category(decision: EntryDecision) -> str:
+            return decision.category.label if lang == "zh" else decision.category.value
 
         print(verdict.explain(lang))
         print(_say(lang, "Every entry:", "全部记录："))
