@@ -218,3 +218,27 @@ def test_merged_policy_carries_both_versions():
     assert BASE.version in policy.version
     assert "example-city-2024-1.0.0" in policy.version
     assert policy.years == (2024,)
+
+
+def test_added_credit_factor_above_one_is_a_loosening():
+    """A new credit factor rule crediting more than once loosens 二(一)/三(一): declared and reported."""
+    base_rule = BASE.rule("featured_instructor_credit")
+    assert isinstance(base_rule, ce.CreditFactorRule)
+    triple = base_rule.model_copy(
+        update={
+            "code": "instructor_triple",
+            "featured": None,
+            "category": None,
+            "factor": Decimal(3),
+        }
+    )
+    overlay = TIGHTEN.model_copy(update={"rules": (triple,)})
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.merge_overlay(BASE, overlay)
+    assert caught.value.field == "rules.instructor_triple"
+    declared = overlay.model_copy(update={"loosens": ("instructor_triple",)})
+    merged = ce.merge_overlay(BASE, declared)
+    assert [lo.code for lo in merged.loosenings] == ["instructor_triple"]
+    assert "factor=1" in merged.loosenings[0].base
+    halved = triple.model_copy(update={"code": "instructor_half", "factor": Decimal("0.5")})
+    assert ce.merge_overlay(BASE, TIGHTEN.model_copy(update={"rules": (halved,)})).loosenings == ()

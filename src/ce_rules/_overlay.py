@@ -39,6 +39,8 @@ from ._policy import (
 __all__ = ["load_overlay", "merge_overlay", "overlay_applies", "policy_for"]
 
 _NOT_VALUES: Final = frozenset({"kind", "code", "citation", "message"})
+#: How a loosening by a new credit factor rule describes what the base gave.
+_NO_FACTOR_RULE: Final = "no rule: factor=1"
 
 
 def load_overlay(path: str | Path) -> Policy:
@@ -110,13 +112,24 @@ def _loosens(old: Rule, new: Rule) -> bool:
     return _values(old) != _values(new)
 
 
+def _adds_credit(rule: Rule) -> bool:
+    """Whether a rule the base does not have credits some entries more than once.
+
+    An entry no factor rule matches is credited once; a new ``credit_factor`` rule with
+    a factor above 1 may credit entries of the base more hours than the base does, so it
+    loosens the minimums (二(一), 三(一)) and must be explicit.
+    """
+    return isinstance(rule, CreditFactorRule) and rule.factor > 1
+
+
 def merge_overlay(base: Policy, overlay: Policy) -> Policy:
     """The policy that results from applying ``overlay`` on top of ``base``.
 
     A rule of the overlay with a code of the base replaces the base rule (it must be of
-    the same kind); other rules are added after the base's. The merged policy governs
-    the years both govern, requires for the certificate what either requires, and
-    records every loosening the overlay declared in ``loosens``.
+    the same kind); other rules are added after the base's (a new ``credit_factor``
+    rule with a factor above 1 credits more than the base and is a loosening too). The
+    merged policy governs the years both govern, requires for the certificate what
+    either requires, and records every loosening the overlay declared in ``loosens``.
 
     Raises:
         PolicyFileError: The overlay extends another policy, changes a rule's kind,
@@ -134,21 +147,26 @@ def merge_overlay(base: Policy, overlay: Policy) -> Policy:
     declared = set(overlay.loosens)
     for rule in overlay.rules:
         old = base_rules.get(rule.code)
-        if old is None:
-            added.append(rule)
-            continue
-        if old.kind != rule.kind:
+        if old is not None and old.kind != rule.kind:
             raise PolicyFileError(
                 source,
                 f"rules.{rule.code}",
                 f"kind {rule.kind!r} differs from the base's {old.kind!r}",
             )
-        if _loosens(old, rule):
+        if old is None:
+            added.append(rule)
+            loosened = _adds_credit(rule)
+            before = _NO_FACTOR_RULE
+        else:
+            replaced[rule.code] = rule
+            loosened = _loosens(old, rule)
+            before = _describe(old)
+        if loosened:
             if rule.code not in declared:
                 raise PolicyFileError(
                     source,
                     f"rules.{rule.code}",
-                    f"loosens the base rule ({_describe(old)} -> {_describe(rule)}); "
+                    f"loosens the base rule ({before} -> {_describe(rule)}); "
                     "name it in `loosens` if that is intended",
                 )
             declared.discard(rule.code)
@@ -156,12 +174,11 @@ def merge_overlay(base: Policy, overlay: Policy) -> Policy:
                 Loosening(
                     code=rule.code,
                     overlay_id=overlay.id,
-                    base=_describe(old),
+                    base=before,
                     overlay=_describe(rule),
                     citation=rule.citation,
                 )
             )
-        replaced[rule.code] = rule
     if declared:
         raise PolicyFileError(
             source, "loosens", f"{sorted(declared)} name no base rule that the overlay loosens"
