@@ -221,7 +221,7 @@ def test_merged_policy_carries_both_versions():
 
 
 def test_added_credit_factor_above_one_is_a_loosening():
-    """A new credit factor rule crediting more than once loosens 二(一)/三(一): declared and reported."""
+    """A new credit factor above 1 loosens 二(一), 三(一): it must be declared and is reported."""
     base_rule = BASE.rule("featured_instructor_credit")
     assert isinstance(base_rule, ce.CreditFactorRule)
     triple = base_rule.model_copy(
