@@ -337,3 +337,33 @@ def test_header_only_file_has_no_persons_and_says_so(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "0 persons" in result.stdout
     assert "no records" in result.stderr
+
+
+def test_output_file_that_cannot_be_written_is_invalid_usage(tmp_path: Path) -> None:
+    """An --output path that cannot be opened is a clear error naming it: exit 2, no traceback."""
+    target = tmp_path / "no-such-dir" / "out.csv"
+    result = run("--lang", "en", "check", EXAMPLE, "--year", "2024", "--output", target)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert str(target) in result.stderr
+    assert result.stdout == ""
+
+
+def test_xlsx_that_is_not_a_workbook_is_a_clear_error(tmp_path: Path) -> None:
+    """A .xlsx file that is not a workbook stops the run with its name: exit 2, no traceback."""
+    pytest.importorskip("openpyxl")
+    path = write(tmp_path / "records.xlsx", [EN_HEADER, "A,x,GX1,t,public,30,2024-03-01"])
+    result = run("--lang", "en", "check", path, "--year", "2024")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert str(path) in result.stderr
+
+
+def test_csv_output_still_lists_invalid_records_on_stderr(tmp_path: Path) -> None:
+    """With --format csv (one row per person) the invalid records are listed on stderr."""
+    path = write(tmp_path / "broken.csv", [EN_HEADER, "A,x,GX1,t,public,三十,2024-03-01", "B,C"])
+    result = run("--lang", "en", "check", path, "--year", "2024", "--format", "csv")
+    assert result.returncode == 2
+    assert f"{path}:2 hours '三十'" in result.stderr
+    assert f"{path}:3 (row)" in result.stderr
+    assert "(row)" not in result.stdout

@@ -266,11 +266,23 @@ def _exit_code(batch: BatchResult) -> int:
 def _open_output(path: str | None, csv_bom: bool) -> IO[str]:
     if path is None:
         return sys.stdout
-    # A BOM lets spreadsheet programs recognise UTF-8 CSV.
-    return open(path, "w", encoding="utf-8-sig" if csv_bom else "utf-8", newline="")
+    try:
+        # A BOM lets spreadsheet programs recognise UTF-8 CSV.
+        return open(path, "w", encoding="utf-8-sig" if csv_bom else "utf-8", newline="")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise _UsageError(
+            f"cannot write the output file {path}: {reason}",
+            f"无法写入输出文件 {path}：{reason}",
+        ) from None
 
 
-def _warnings(batch: BatchResult, lang: str) -> None:
+def _warnings(batch: BatchResult, lang: str, *, listed: bool = True) -> None:
+    """Warnings and the invalid-record error on stderr.
+
+    ``listed`` says whether the output lists the invalid records; the CSV output (one
+    row per person) does not, so they are listed here instead, never only counted.
+    """
     totals = batch.totals
     if not totals.records:
         print(
@@ -296,11 +308,19 @@ def _warnings(batch: BatchResult, lang: str) -> None:
             file=sys.stderr,
         )
     if totals.invalid:
+        if not listed:
+            _write_invalid(sys.stderr, batch.invalid_records, lang)
         print(
             _say(
                 lang,
                 f"error: {totals.invalid} invalid records (listed in the output)",
                 f"错误：有{totals.invalid}条无效记录（见输出）",
+            )
+            if listed
+            else _say(
+                lang,
+                f"error: {totals.invalid} invalid records (listed above)",
+                f"错误：有{totals.invalid}条无效记录（见上）",
             ),
             file=sys.stderr,
         )
@@ -341,7 +361,7 @@ def _check(args: argparse.Namespace) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
-    _warnings(batch, args.lang)
+    _warnings(batch, args.lang, listed=args.format != "csv")
     return _exit_code(batch)
 
 

@@ -13,6 +13,7 @@ import codecs
 import csv
 import importlib
 import json
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -250,9 +251,12 @@ def _read_xlsx(path: Path, columns: tuple[str, ...]) -> Iterator[InputRecord | I
             "reading xlsx needs the optional extra: pip install 'ce-rules[excel]'",
             "读取xlsx文件需要安装可选依赖：pip install 'ce-rules[excel]'",
         ) from None
+    # A file that is not a workbook (not a zip, or a zip without a sheet) is refused
+    # with its name, like an unreadable CSV file.
+    invalid_file = importlib.import_module("openpyxl.utils.exceptions").InvalidFileException
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, invalid_file) as error:
         raise RecordFileError(
             source, f"cannot read the workbook: {error}", "无法读取工作簿"
         ) from None
