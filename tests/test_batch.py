@@ -297,3 +297,17 @@ def test_presorted_ascending_ids_are_never_reported() -> None:
     batch = evaluate_many(records, year=2024, presorted=True)
     assert len(list(batch)) == 500
     assert batch.invalid_records == []
+
+
+def test_numeric_ids_from_json_or_spreadsheets_are_read_as_text() -> None:
+    """A person id or course code stored as a number (JSON, xlsx) is the same id as text."""
+    records = [
+        record(12345, course_id=101, hours=30),
+        record("12345", course_id=202, course_title="专业课", category="专业科目", hours=60),
+    ]
+    result = evaluate_many(records, year=2024)
+    (verdict,) = list(result)
+    assert result.invalid_records == []
+    assert verdict.person_id == "12345"
+    assert verdict.compliant
+    assert [d.course_id for d in verdict.entries] == ["101", "202"]

@@ -367,3 +367,13 @@ def test_csv_output_still_lists_invalid_records_on_stderr(tmp_path: Path) -> Non
     assert f"{path}:2 hours '三十'" in result.stderr
     assert f"{path}:3 (row)" in result.stderr
     assert "(row)" not in result.stdout
+
+
+def test_persons_file_naming_a_person_twice_is_refused(tmp_path: Path) -> None:
+    """A persons file with one id on two lines is an error naming the second line."""
+    from ce_rules._io import RecordFileError, read_persons
+
+    path = write(tmp_path / "persons.csv", ["person_id,unit", "A,省直单位", "B,市属", "A,市属"])
+    with pytest.raises(RecordFileError, match="line 4") as caught:
+        read_persons(path)
+    assert "'A'" in caught.value.message

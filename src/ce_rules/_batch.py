@@ -315,6 +315,13 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def _id(value: Any) -> Any:
+    """An identifier stored as a whole number (JSON, a spreadsheet cell) as its text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 def _choice(fields: Mapping[str, Any], name: str, table: Mapping[str, Any], default: Any) -> Any:
     raw = _text(fields.get(name))
     if raw is None:
@@ -406,8 +413,8 @@ class _Reader:
         topics_raw = _text(fields.get("topics"))
         topics = [t for t in _TOPIC_SPLIT.split(topics_raw) if t.strip()] if topics_raw else []
         data = {
-            "id": fields.get("course_id"),
-            "title": fields.get("course_title"),
+            "id": _id(fields.get("course_id")),
+            "title": _id(fields.get("course_title")),
             "category": category,
             "hours": fields.get(hours_field),
             "mode": mode,
@@ -428,7 +435,7 @@ class _Reader:
         course = self.course(fields)
         data = {
             "id": _text(fields.get("entry_id")),
-            "person_id": fields.get("person_id"),
+            "person_id": _id(fields.get("person_id")),
             "course": course,
             "role": _choice(fields, "role", _ROLE, Role.LEARNER),
             "completed_on": _date(fields.get("completed_on")),

@@ -29,6 +29,7 @@ from ._batch import (
     InvalidRecord,
     _BadRecordError,
     _choice,
+    _id,
     _text,
     normalise_header,
 )
@@ -292,7 +293,8 @@ def read_persons(path: str | Path, *, encoding: str | None = None) -> dict[str, 
     """The persons of a file (columns person_id, name, unit, city, industry), by id.
 
     Raises:
-        RecordFileError: The file cannot be read or a row is not a valid person.
+        RecordFileError: The file cannot be read, a row is not a valid person, or a
+            person is described twice.
     """
     persons: dict[str, Person] = {}
     for record in read_records(path, encoding=encoding, columns=("person_id", "unit")):
@@ -306,7 +308,7 @@ def read_persons(path: str | Path, *, encoding: str | None = None) -> dict[str, 
         try:
             person = Person.model_validate(
                 {
-                    "id": fields.get("person_id"),
+                    "id": _id(fields.get("person_id")),
                     "name": _text(fields.get("name")),
                     "unit": _choice(fields, "unit", _UNIT, None),
                     "city": _text(fields.get("city")),
@@ -322,5 +324,12 @@ def read_persons(path: str | Path, *, encoding: str | None = None) -> dict[str, 
             raise RecordFileError(
                 str(path), f"line {record.line}: {reason}", f"第{record.line}行：{reason}"
             ) from None
+        if person.id in persons:
+            # Two descriptions of one person: neither may silently win.
+            raise RecordFileError(
+                str(path),
+                f"line {record.line}: person_id {person.id!r} is already described above",
+                f"第{record.line}行：身份证号 {person.id!r} 在前面已出现",
+            )
         persons[person.id] = person
     return persons
