@@ -377,3 +377,19 @@ def test_persons_file_naming_a_person_twice_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RecordFileError, match="line 4") as caught:
         read_persons(path)
     assert "'A'" in caught.value.message
+
+
+def test_overlay_file_as_policy_is_merged_onto_its_base(tmp_path: Path) -> None:
+    """--policy with an overlay file judges under base + overlay: 三(一) is never dropped."""
+    overlay = ROOT / "examples" / "overlays" / "example-city-2024.toml"
+    lines = [EN_HEADER, "A,x,GX1,t,public,32,2024-03-01"]
+    path = write(tmp_path / "public-only.csv", lines)
+    result = run("check", path, "--year", "2024", "--policy", overlay, "--format", "json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["policy_id"] == "shandong-2024.example-city-2024"
+    (verdict,) = data["verdicts"]
+    assert verdict["compliant"] is False
+    codes = {r["code"]: r for r in verdict["requirements"]}
+    assert codes["professional_hours"]["shortfall"] == "60"
+    assert codes["public_hours"]["required"] == "32"

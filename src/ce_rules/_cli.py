@@ -33,6 +33,7 @@ from ._batch import (
 )
 from ._exceptions import CeRulesError, PolicyNotFoundError
 from ._io import RecordFileError, read_persons, read_records
+from ._overlay import merge_overlay
 from ._policy import Policy, list_policies, load_policy, policy_by_id
 from ._verdict import EntryDecision, Status, format_hours
 
@@ -64,7 +65,12 @@ def _policy(value: str | None) -> Policy | None:
     if value is None:
         return None
     if value.endswith(".toml") or Path(value).is_file():
-        return load_policy(value)
+        policy = load_policy(value)
+        if policy.extends is not None:
+            # An overlay alone lacks its base's rules (三(一) among them): judge under
+            # base + overlay, whose loosenings every verdict then reports.
+            return merge_overlay(policy_by_id(policy.extends), policy)
+        return policy
     return policy_by_id(value)
 
 
