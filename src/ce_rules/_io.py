@@ -90,6 +90,24 @@ def read_records(
     return _read_csv(path, encoding, columns)
 
 
+def _row_error(
+    index: int, source: str, line: int, reason: str, value: str | None = None
+) -> InvalidRecord:
+    """A record that cannot even be split into fields (field ``(row)``, code ``row``)."""
+    return InvalidRecord(
+        index=index, source=source, line=line, field="(row)", value=value, reason=reason,
+        code="row",
+    )  # fmt: skip
+
+
+def _line_error(
+    path: str | Path, line: int | None, reason: str, reason_zh: str | None = None
+) -> RecordFileError:
+    """A persons file that cannot be used, because of its line ``line``."""
+    zh = reason if reason_zh is None else reason_zh
+    return RecordFileError(str(path), f"line {line}: {reason}", f"第{line}行：{zh}")
+
+
 def _open_error(source: str, error: OSError) -> RecordFileError:
     reason = error.strerror or str(error)
     return RecordFileError(source, f"cannot read the file: {reason}", f"无法读取文件：{reason}")
@@ -154,10 +172,9 @@ def _csv_rows(
                 except StopIteration:
                     break
                 except csv.Error as error:
-                    yield InvalidRecord(
-                        index=index, source=source, line=line, field="(row)",
-                        reason=f"cannot split the line into fields: {error}", code="row",
-                    )  # fmt: skip
+                    yield _row_error(
+                        index, source, line, f"cannot split the line into fields: {error}"
+                    )
                     index += 1
                     continue
                 if not any(cell.strip() for cell in row):
@@ -171,10 +188,9 @@ def _csv_rows(
                 if len(row) != width and not (
                     len(row) > width and not any(c.strip() for c in row[width:])
                 ):
-                    yield InvalidRecord(
-                        index=index, source=source, line=line, field="(row)",
-                        value=delimiter.join(row)[:200],
-                        reason=f"expected {width} fields, got {len(row)}", code="row",
+                    yield _row_error(
+                        index, source, line, f"expected {width} fields, got {len(row)}",
+                        delimiter.join(row)[:200],
                     )  # fmt: skip
                     index += 1
                     continue
@@ -216,18 +232,14 @@ def _read_jsonl(path: Path, encoding: str) -> Iterator[InputRecord | InvalidReco
                 try:
                     data = json.loads(text, parse_float=Decimal)
                 except ValueError as error:
-                    yield InvalidRecord(
-                        index=index, source=source, line=line, field="(row)",
-                        value=text.strip()[:200], reason=f"not JSON: {error}", code="row",
-                    )  # fmt: skip
+                    yield _row_error(index, source, line, f"not JSON: {error}", text.strip()[:200])
                 else:
                     if isinstance(data, dict):
                         yield InputRecord(data, source, line)
                     else:
-                        yield InvalidRecord(
-                            index=index, source=source, line=line, field="(row)",
-                            value=text.strip()[:200], reason="not a JSON object", code="row",
-                        )  # fmt: skip
+                        yield _row_error(
+                            index, source, line, "not a JSON object", text.strip()[:200]
+                        )
                 index += 1
         except UnicodeDecodeError as error:
             raise RecordFileError(source, f"not UTF-8: {error.reason}", "不是UTF-8编码") from None
@@ -299,11 +311,7 @@ def read_persons(path: str | Path, *, encoding: str | None = None) -> dict[str, 
     persons: dict[str, Person] = {}
     for record in read_records(path, encoding=encoding, columns=("person_id", "unit")):
         if isinstance(record, InvalidRecord):
-            raise RecordFileError(
-                str(path),
-                f"line {record.line}: {record.reason}",
-                f"第{record.line}行：{record.reason}",
-            )
+            raise _line_error(path, record.line, record.reason)
         fields = {normalise_header(str(k)) or str(k): v for k, v in record.fields.items()}
         try:
             person = Person.model_validate(
@@ -316,20 +324,16 @@ def read_persons(path: str | Path, *, encoding: str | None = None) -> dict[str, 
                 }
             )
         except ValidationError as error:
-            raise RecordFileError(
-                str(path), f"line {record.line}: {error}", f"第{record.line}行：{error}"
-            ) from None
+            raise _line_error(path, record.line, str(error)) from None
         except _BadRecordError as error:
-            reason = f"{error.field}: {error.reason}"
-            raise RecordFileError(
-                str(path), f"line {record.line}: {reason}", f"第{record.line}行：{reason}"
-            ) from None
+            raise _line_error(path, record.line, f"{error.field}: {error.reason}") from None
         if person.id in persons:
             # Two descriptions of one person: neither may silently win.
-            raise RecordFileError(
-                str(path),
-                f"line {record.line}: person_id {person.id!r} is already described above",
-                f"第{record.line}行：身份证号 {person.id!r} 在前面已出现",
+            raise _line_error(
+                path,
+                record.line,
+                f"person_id {person.id!r} is already described above",
+                f"身份证号 {person.id!r} 在前面已出现",
             )
         persons[person.id] = person
     return persons
