@@ -238,3 +238,14 @@ def test_as_of_must_be_a_date():
 
     with pytest.raises(ce.EvaluationInputError):
         check_submission(submission(None), as_of=datetime(2024, 4, 1, 12, 0))
+
+
+def test_submission_after_as_of_lists_no_missing_formats():
+    """Before the day of the submission nothing was submitted, so no format is missing (五(二))."""
+    verdict = check_submission(
+        submission(date(2024, 4, 20), formats=("word",)), as_of=date(2024, 4, 10)
+    )
+    assert verdict.status is ce.DeadlineStatus.PENDING
+    assert verdict.done_on is None
+    assert verdict.missing_formats == ()
+    assert "pdf" not in verdict.message.en

@@ -433,6 +433,9 @@ def check_submission(
     due_on = date(submission.year, rule.month, 1) + relativedelta(day=rule.day)
     given = {f.lower() for f in submission.formats}
     missing = tuple(f for f in rule.formats if f.lower() not in given)
+    submitted = submission.submitted_on
+    if submitted is None or (as_of is not None and submitted > as_of):
+        missing = ()  # nothing submitted as of the verdict's day: no format is missing yet
     return _judge(
         code=rule.code,
         subject=f"{submission.submitter}《{submission.kind.label}》",
@@ -442,5 +445,5 @@ def check_submission(
         as_of=as_of,
         citation=rule.citation,
         what=rule.message,
-        missing_formats=missing if submission.submitted_on is not None else (),
+        missing_formats=missing,
     )
