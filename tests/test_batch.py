@@ -311,3 +311,14 @@ def test_numeric_ids_from_json_or_spreadsheets_are_read_as_text() -> None:
     assert verdict.person_id == "12345"
     assert verdict.compliant
     assert [d.course_id for d in verdict.entries] == ["101", "202"]
+
+
+def test_persons_describing_one_id_twice_differently_are_refused() -> None:
+    """Two different descriptions of one person are an error naming the id, never last-wins."""
+    provincial = ce.Person(id="A", unit=ce.UnitLevel.PROVINCIAL)
+    municipal = ce.Person(id="A", unit=ce.UnitLevel.MUNICIPAL)
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        evaluate_many([], year=2024, persons=[provincial, municipal])
+    assert caught.value.field == "persons"
+    assert caught.value.value == "A"
+    assert list(evaluate_many(compliant("A"), year=2024, persons=[provincial, provincial]))

@@ -370,11 +370,12 @@ def test_csv_output_still_lists_invalid_records_on_stderr(tmp_path: Path) -> Non
 
 
 def test_persons_file_naming_a_person_twice_is_refused(tmp_path: Path) -> None:
-    """A persons file with one id on two lines is an error naming the second line."""
+    """A persons file describing one id twice, differently, is an error naming the line."""
     from ce_rules._io import RecordFileError, read_persons
 
-    path = write(tmp_path / "persons.csv", ["person_id,unit", "A,省直单位", "B,市属", "A,市属"])
-    with pytest.raises(RecordFileError, match="line 4") as caught:
+    lines = ["person_id,unit", "A,省直单位", "B,市属", "B,市属", "A,市属"]
+    path = write(tmp_path / "persons.csv", lines)
+    with pytest.raises(RecordFileError, match="line 5") as caught:
         read_persons(path)
     assert "'A'" in caught.value.message
 

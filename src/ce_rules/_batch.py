@@ -23,6 +23,7 @@ from typing import Any, Final, NamedTuple
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ._engine import evaluate, resolve_policy
+from ._exceptions import EvaluationInputError
 from ._model import Category, Course, CreditEntry, EntryStatus, Mode, Person, Role, UnitLevel
 from ._policy import Policy
 from ._verdict import Reason, Status, Verdict, construct
@@ -546,7 +547,8 @@ def evaluate_many(
         and the totals.
 
     Raises:
-        EvaluationInputError: ``year`` or ``as_of`` is invalid.
+        EvaluationInputError: ``year`` or ``as_of`` is invalid, or ``persons``
+            describes one person twice, differently.
         PolicyNotFoundError: No policy governs ``year`` and none was given.
     """
     rules = resolve_policy(policy, year)
@@ -555,7 +557,14 @@ def evaluate_many(
     elif isinstance(persons, Mapping):
         known = persons
     else:
-        known = {p.id: p for p in persons}
+        by_id: dict[str, Person] = {}
+        for person in persons:
+            if by_id.setdefault(person.id, person) != person:
+                # Two different descriptions of one person: neither may silently win.
+                raise EvaluationInputError(
+                    "persons", person.id, "describes this person twice, differently"
+                )
+        known = by_id
     # Fail on a bad year or date now, not at the first verdict.
     evaluate(Person(id="-", unit=DEFAULT_UNIT), (), year=year, policy=rules, as_of=as_of)
     result = BatchResult(iter(()), year, rules)

@@ -306,7 +306,7 @@ def read_persons(path: str | Path, *, encoding: str | None = None) -> dict[str, 
 
     Raises:
         RecordFileError: The file cannot be read, a row is not a valid person, or a
-            person is described twice.
+            person is described twice, differently.
     """
     persons: dict[str, Person] = {}
     for record in read_records(path, encoding=encoding, columns=("person_id", "unit")):
@@ -327,13 +327,13 @@ def read_persons(path: str | Path, *, encoding: str | None = None) -> dict[str, 
             raise _line_error(path, record.line, str(error)) from None
         except _BadRecordError as error:
             raise _line_error(path, record.line, f"{error.field}: {error.reason}") from None
-        if person.id in persons:
-            # Two descriptions of one person: neither may silently win.
+        if persons.get(person.id, person) != person:
+            # Two different descriptions of one person: neither may silently win.
             raise _line_error(
                 path,
                 record.line,
-                f"person_id {person.id!r} is already described above",
-                f"身份证号 {person.id!r} 在前面已出现",
+                f"person_id {person.id!r} is already described differently above",
+                f"身份证号 {person.id!r} 在前面已有不同的描述",
             )
         persons[person.id] = person
     return persons
