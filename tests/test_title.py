@@ -282,3 +282,16 @@ def test_policy_without_achievement_rule_grants_none():
     """Under the national 2015 rules, which have no 二(三), no achievement is claimed."""
     entries = [teach(date(2023, 4, 1))]
     assert achievements(PERSON, entries, years=[2023], policy="cn-national-2015") == ()
+
+
+def test_explanation_names_the_years_judged_when_they_are_not_consecutive():
+    """Years 2020 and 2022 are explained as those two years, never as the span 2020-2022."""
+    entries = [e for y in (2020, 2022) for e in full_year(y)]
+    period = evaluate_period(PERSON, entries, years=[2022, 2020], policy="shandong-2024")
+    assert "2020、2022年度" in period.explain("zh")
+    assert "2020, 2022" in period.explain("en")
+    assert "2020-2022" not in period.explain("en")
+    whole = evaluate_period(
+        PERSON, full_year(2020) + full_year(2021), years=[2020, 2021], policy="shandong-2024"
+    )
+    assert "2020-2021年度" in whole.explain("zh")

@@ -356,7 +356,12 @@ def _explain(period: PeriodVerdict, lang: str) -> str:
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     zh = lang == "zh"
-    span = f"{period.years[0]}-{period.years[-1]}"
+    first, last = period.years[0], period.years[-1]
+    if len(period.years) == last - first + 1:
+        span = f"{first}-{last}"
+    else:
+        # Not consecutive: name each year, never a span that includes years not judged.
+        span = ("、" if zh else ", ").join(str(year) for year in period.years)
     status = period.status.label.in_(lang)
     lines = [
         f"{period.person_id} {span}年度继续教育（职称评审）：{status}"
