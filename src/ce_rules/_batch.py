@@ -26,7 +26,7 @@ from ._engine import evaluate, resolve_policy
 from ._exceptions import EvaluationInputError
 from ._model import Category, Course, CreditEntry, EntryStatus, Mode, Person, Role, UnitLevel
 from ._policy import Policy
-from ._verdict import Reason, Status, Verdict, construct
+from ._verdict import Reason, Status, Verdict, extend
 
 __all__ = [
     "COLUMNS",
@@ -595,10 +595,12 @@ def _run(
             totals.defaulted_persons += 1
             person = Person.model_construct(id=group.person_id, unit=DEFAULT_UNIT)
         verdict = evaluate(person, group.entries, year=year, policy=rules, as_of=as_of)
-        data = dict(verdict.__dict__)
-        data["name"] = person.name or group.name
-        data["invalid_records"] = tuple(group.invalid)
-        out = construct(BatchVerdict, data)
+        out = extend(
+            verdict,
+            BatchVerdict,
+            name=person.name or group.name,
+            invalid_records=tuple(group.invalid),
+        )
         totals.persons += 1
         if out.status is Status.COMPLIANT:
             totals.compliant += 1

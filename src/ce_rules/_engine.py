@@ -1,9 +1,14 @@
 """Annual evaluation: one person, one year, one policy, one verdict.
 
 ``evaluate`` is a pure function: it reads its arguments, consults no clock and no
-file, and returns a frozen ``Verdict``. The order of the checks an entry goes through
-is fixed and documented (docs/concepts.md): the person, the credited year, the
-evaluation date, the platform rule, the review status, and last duplicates.
+file, keeps no state between calls, and returns a frozen ``Verdict``. The order of
+the checks an entry goes through is fixed and documented (docs/concepts.md): the
+person, the credited year, the evaluation date, a local category deadline, the
+platform rule, the review status, and last duplicates.
+
+Every entry is judged up front, since the requirements depend on all of them; the
+decision objects, their messages and the fingerprint are built from that judgement on
+first use (``_Details``), so a caller that reads only the status pays for nothing more.
 """
 
 from __future__ import annotations
@@ -13,15 +18,16 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
-from typing import Final, NamedTuple
+from typing import Final
 
 from dateutil.relativedelta import relativedelta
 
 from ._exceptions import EvaluationInputError
-from ._model import Category, Course, CreditEntry, EntryStatus, Person
+from ._model import Category, Course, CreditEntry, EntryStatus, Person, Role
 from ._policy import (
     CategoryDeadlineRule,
     CreditFactorRule,
+    FactorKey,
     KeyTopicsRule,
     Message,
     MinHoursRule,
@@ -41,38 +47,48 @@ from ._verdict import (
     construct,
     format_hours,
     message,
+    with_details,
 )
 
-__all__ = ["DEFAULT_REGION", "evaluate", "resolve_policy"]
+__all__ = ["DEFAULT_REGION", "ROUNDING_CEILING_CENT", "evaluate", "resolve_policy"]
 
 #: The region whose policy applies when ``evaluate`` is given none.
 DEFAULT_REGION: Final = "shandong"
+#: Named rounding for numbers that a share makes inexact: up, to the next 0.01 hour.
+ROUNDING_CEILING_CENT: Final = "ceiling to 0.01 hour"
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 _CENT: Final = Decimal("0.01")
-_CATEGORIES: Final = tuple(Category)
+_PUBLIC: Final = Category.PUBLIC
+_PROFESSIONAL: Final = Category.PROFESSIONAL
+_APPROVED: Final = EntryStatus.APPROVED
+_COUNTED: Final = Reason.COUNTED
+_PENDING: Final = Reason.PENDING
 _STATUS_REASON: Final = {
     EntryStatus.PENDING: Reason.PENDING,
     EntryStatus.REJECTED: Reason.REJECTED,
     EntryStatus.REVOKED: Reason.REVOKED,
 }
 _FINGERPRINT_SCHEME: Final = "ce-rules/verdict-fingerprint/1"
-#: Named rounding for numbers that a share makes inexact: up, to the next 0.01 hour.
-ROUNDING_CEILING_CENT: Final = "ceiling to 0.01 hour"
+
+#: The key that makes two entries copies of each other (decision 4).
+_DuplicateKey = tuple[str, Role, date]
 
 
 def resolve_policy(policy: Policy | str | None, year: int, region: str = DEFAULT_REGION) -> Policy:
     """The policy to apply: the one given, a bundled one by id, or the region's for ``year``."""
+    if policy is None:
+        return get_policy(region, year)
     if isinstance(policy, Policy):
         return policy
     if isinstance(policy, str):
         return policy_by_id(policy)
-    if policy is None:
-        return get_policy(region, year)
     raise EvaluationInputError("policy", policy, "must be a Policy, a policy id or None")
 
 
 def _check_year(year: object) -> int:
+    if type(year) is int and 1990 <= year <= 2100:
+        return year
     if isinstance(year, bool) or not isinstance(year, int):
         raise EvaluationInputError("year", year, "must be an int calendar year")
     if not 1990 <= year <= 2100:
@@ -81,39 +97,18 @@ def _check_year(year: object) -> int:
 
 
 def _check_as_of(as_of: object) -> date | None:
-    if as_of is None or (isinstance(as_of, date) and type(as_of) is date):
+    if as_of is None or type(as_of) is date:
         return as_of
     raise EvaluationInputError("as_of", as_of, "must be a datetime.date (not a datetime) or None")
 
 
-def _factor_rule(
-    factor_rules: tuple[CreditFactorRule, ...], entry: CreditEntry
-) -> CreditFactorRule | None:
-    course = entry.course
-    for rule in factor_rules:
-        if rule.role is not entry.role:
-            continue
-        if rule.featured is not None and rule.featured != course.featured:
-            continue
-        if rule.category is not None and rule.category is not course.category:
-            continue
-        return rule
-    return None
-
-
 def _platform_rule(
-    platform_rules: tuple[RecognisedPlatformsRule, ...], person: Person, entry: CreditEntry
+    platform_rules: tuple[RecognisedPlatformsRule, ...], entry: CreditEntry
 ) -> RecognisedPlatformsRule | None:
-    """The platform rule the entry breaks, if any."""
-    course = entry.course
+    """Of the rules for the entry's unit level, mode and category, the one it breaks."""
+    platform = entry.course.platform
     for rule in platform_rules:
-        if (
-            rule.unit_level is person.unit
-            and rule.mode is course.mode
-            and rule.category is course.category
-            and entry.role in rule.roles
-            and course.platform not in rule.platforms
-        ):
+        if entry.role in rule.roles and platform not in rule.platforms:
             return rule
     return None
 
@@ -134,71 +129,24 @@ def _category_deadline(
 def _loosening_findings(policy: Policy) -> tuple[Finding, ...]:
     """One finding per rule a local overlay explicitly loosened, so no verdict hides it."""
     return tuple(
-        Finding.model_construct(
-            code=loosening.code,
-            citation=loosening.citation,
-            message=Message(
-                zh=f"本地政策{loosening.overlay_id}放宽了规则{loosening.code}："
-                f"{loosening.base} → {loosening.overlay}",
-                en=f"local policy {loosening.overlay_id} loosens rule {loosening.code}: "
-                f"{loosening.base} -> {loosening.overlay}",
-            ),
+        construct(
+            Finding,
+            {
+                "code": loosening.code,
+                "citation": loosening.citation,
+                "message": message(
+                    f"本地政策{loosening.overlay_id}放宽了规则{loosening.code}："
+                    f"{loosening.base} → {loosening.overlay}",
+                    f"local policy {loosening.overlay_id} loosens rule {loosening.code}: "
+                    f"{loosening.base} -> {loosening.overlay}",
+                ),
+            },
         )
         for loosening in policy.loosenings
     )
 
 
-class _Compiled(NamedTuple):
-    """What ``evaluate`` needs of a policy, derived once per policy object."""
-
-    policy: Policy  # held, so that its id is not reused while it is cached
-    requirement_rules: tuple[MinHoursRule | MinShareRule, ...]
-    factor_rules: tuple[CreditFactorRule, ...]
-    platform_rules: tuple[RecognisedPlatformsRule, ...]
-    deadline_rules: tuple[CategoryDeadlineRule, ...]
-    topic_checks: tuple[tuple[KeyTopicsRule, frozenset[object], Finding], ...]
-    loosening_findings: tuple[Finding, ...]
-
-
-#: Bounded caches keyed by object identity; each entry holds its object, so they never
-#: change a result: policies and courses are frozen.
-_COMPILED: Final[dict[int, _Compiled]] = {}
-_COURSE_KEYS: Final[dict[int, tuple[Course, str]]] = {}
-_CACHE_SIZE: Final = 4096
-
-
-def _compiled(policy: Policy) -> _Compiled:
-    compiled = _COMPILED.get(id(policy))
-    if compiled is None or compiled.policy is not policy:
-        compiled = _Compiled(
-            policy,
-            policy.requirement_rules,
-            policy.factor_rules,
-            policy.platform_rules,
-            policy.category_deadline_rules,
-            tuple(_topic_check(rule) for rule in policy.topic_rules),
-            _loosening_findings(policy),
-        )
-        if len(_COMPILED) >= 64:
-            _COMPILED.clear()
-        _COMPILED[id(policy)] = compiled
-    return compiled
-
-
-def _shared_course_key(course: Course) -> str:
-    # Batches share one Course object among many persons' entries: key it once.
-    cached = _COURSE_KEYS.get(id(course))
-    if cached is not None and cached[0] is course:
-        return cached[1]
-    key = _course_key(course)
-    if len(_COURSE_KEYS) >= _CACHE_SIZE:
-        _COURSE_KEYS.clear()
-    _COURSE_KEYS[id(course)] = (course, key)
-    return key
-
-
 def _course_key(course: Course) -> str:
-    topics = ",".join(str(t) for t in course.topics)
     return "\x1f".join(
         (
             course.id,
@@ -208,12 +156,13 @@ def _course_key(course: Course) -> str:
             course.mode,
             course.platform or "",
             "1" if course.featured else "0",
-            topics,
+            ",".join(course.topics),
         )
     )
 
 
 def _entry_key(entry: CreditEntry, course_key: str) -> str:
+    """The canonical form of an entry: what the fingerprint and tie-breaks are made of."""
     return "\x1f".join(
         (
             entry.id or "",
@@ -229,87 +178,46 @@ def _entry_key(entry: CreditEntry, course_key: str) -> str:
     )
 
 
-def _fingerprint(
-    person: Person, year: int, as_of: date | None, policy: Policy, entry_keys: list[str]
-) -> str:
-    head = "\x1e".join(
-        (
-            _FINGERPRINT_SCHEME,
-            policy.id,
-            policy.version,
-            str(year),
-            as_of.isoformat() if as_of else "",
-            person.id,
-            person.unit.value,
-            person.city or "",
-            person.industry or "",
-        )
-    )
-    # Sorted: the verdict does not depend on input order, so neither does its fingerprint.
-    body = "\x1e".join(sorted(entry_keys))
-    return hashlib.sha256(f"{head}\x1d{body}".encode()).hexdigest()
-
-
 def _ceil_cent(value: Fraction) -> tuple[Decimal, bool]:
     """``value`` as a decimal, rounded up to 0.01 if it is not exact; and whether it was."""
     exact = Decimal(value.numerator) / Decimal(value.denominator)
     if Fraction(exact) == value and exact == exact.quantize(_CENT):
         return exact, False
-    rounded = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        _CENT, rounding=ROUND_CEILING
-    )
-    return rounded, True
+    return exact.quantize(_CENT, rounding=ROUND_CEILING), True
 
 
 def _requirement(
     rule: MinHoursRule | MinShareRule,
-    earned_by_category: dict[Category, Decimal],
-    pending_by_category: dict[Category, Decimal],
+    earned_by: dict[Category, Decimal],
+    pending_by: dict[Category, Decimal],
 ) -> RequirementResult:
-    total = sum(earned_by_category.values(), _ZERO)
     rounding = None
-    if rule.kind == "min_hours":
-        assert isinstance(rule, MinHoursRule)  # the kind says so; mypy needs telling
+    if isinstance(rule, MinHoursRule):
         if rule.category is None:
-            earned = total
-            pending = sum(pending_by_category.values(), _ZERO)
+            earned = earned_by[_PUBLIC] + earned_by[_PROFESSIONAL]
+            pending = pending_by[_PUBLIC] + pending_by[_PROFESSIONAL]
         else:
-            earned = earned_by_category[rule.category]
-            pending = pending_by_category[rule.category]
+            earned = earned_by[rule.category]
+            pending = pending_by[rule.category]
         required = rule.hours
         met = earned >= required
         shortfall = _ZERO if met else required - earned
     else:
         share = rule.ratio
-        earned = earned_by_category[rule.category]
-        pending = pending_by_category[rule.category]
-        met = Fraction(earned) >= share * Fraction(total)
-        required, inexact_required = _ceil_cent(share * Fraction(total))
+        total = Fraction(earned_by[_PUBLIC] + earned_by[_PROFESSIONAL])
+        earned = earned_by[rule.category]
+        pending = pending_by[rule.category]
+        met = Fraction(earned) >= share * total
+        required, inexact_required = _ceil_cent(share * total)
         # Hours of the category added raise the total too: x >= (s*t - e) / (1 - s).
-        needed = (share * Fraction(total) - Fraction(earned)) / (1 - share)
         if met:
             shortfall, inexact_shortfall = _ZERO, False
         else:
-            shortfall, inexact_shortfall = _ceil_cent(needed)
+            shortfall, inexact_shortfall = _ceil_cent(
+                (share * total - Fraction(earned)) / (1 - share)
+            )
         if inexact_required or inexact_shortfall:
             rounding = ROUNDING_CEILING_CENT
-    key = ("requirement", rule.message.zh, rule.message.en, earned, shortfall, met)
-    text = _MESSAGES.get(key)
-    if text is None:
-        if met:
-            text = message(
-                f"{rule.message.zh}：已获{format_hours(earned)}学时，已达标",
-                f"{rule.message.en}: {format_hours(earned)} earned, met",
-            )
-        else:
-            text = message(
-                f"{rule.message.zh}：已获{format_hours(earned)}学时，"
-                f"尚差{format_hours(shortfall)}学时",
-                f"{rule.message.en}: {format_hours(earned)} earned, "
-                f"{format_hours(shortfall)} short",
-            )
-        if len(_MESSAGES) < _MESSAGES_SIZE:
-            _MESSAGES[key] = text
     return construct(
         RequirementResult,
         {
@@ -323,56 +231,178 @@ def _requirement(
             "met": met,
             "rounding": rounding,
             "citation": rule.citation,
-            "message": text,
         },
+        {"_statement": rule.message, "_message": None},
     )
 
 
 def _counted_message(
-    hours: Decimal, factor: Decimal, credited: Decimal, rule_message: Message | None
+    hours: Decimal, factor: Decimal, credited: Decimal, rule: CreditFactorRule | None
 ) -> Message:
-    # Messages are immutable and their texts depend only on these values: share them.
-    key: tuple[object, ...]
-    if factor == _ONE or rule_message is None:
-        key = (credited,)
-        cached = _MESSAGES.get(key)
-        if cached is not None:
-            return cached
-        text = message(
+    if factor == _ONE or rule is None:
+        return message(
             f"计入{format_hours(credited)}学时", f"counted: {format_hours(credited)} hours"
         )
-    else:
-        key = (credited, hours, factor, rule_message.zh, rule_message.en)
-        cached = _MESSAGES.get(key)
-        if cached is not None:
-            return cached
-        text = message(
-            f"计入{format_hours(credited)}学时（{format_hours(hours)}学时×{format_hours(factor)}，"
-            f"{rule_message.zh}）",
-            f"counted: {format_hours(credited)} hours ({format_hours(hours)} x "
-            f"{format_hours(factor)}; {rule_message.en})",
+    return message(
+        f"计入{format_hours(credited)}学时（{format_hours(hours)}学时×{format_hours(factor)}，"
+        f"{rule.message.zh}）",
+        f"counted: {format_hours(credited)} hours ({format_hours(hours)} x "
+        f"{format_hours(factor)}; {rule.message.en})",
+    )
+
+
+def _same(one: CreditEntry, other: CreditEntry) -> bool:
+    """Whether two copies (same person, course id, role and day) are equal in every field."""
+    return one is other or (
+        one.id == other.id
+        and one.hours == other.hours
+        and one.credited_year == other.credited_year
+        and one.certificate_no == other.certificate_no
+        and one.status is other.status
+        and (one.course is other.course or one.course == other.course)
+    )
+
+
+class _Details:
+    """What ``evaluate`` decided, kept to build the verdict's details on first use."""
+
+    __slots__ = (
+        "as_of",
+        "deciding",
+        "duplicate_of",
+        "entries",
+        "factor_table",
+        "keys",
+        "person",
+        "policy",
+        "reasons",
+        "would_add",
+        "year",
+    )
+
+    def __init__(
+        self,
+        person: Person,
+        entries: tuple[CreditEntry, ...],
+        year: int,
+        as_of: date | None,
+        policy: Policy,
+        reasons: list[Reason],
+        factor_table: dict[FactorKey, CreditFactorRule | None],
+    ) -> None:
+        self.person = person
+        self.entries = entries
+        self.year = year
+        self.as_of = as_of
+        self.policy = policy
+        self.reasons = reasons
+        self.factor_table = factor_table
+        #: The rule that excluded an entry (platform, local deadline), by index.
+        self.deciding: dict[int, RecognisedPlatformsRule | CategoryDeadlineRule] = {}
+        self.duplicate_of: dict[int, int] = {}
+        #: What approving a pending entry would add, by index (only where it would).
+        self.would_add: dict[int, Decimal] = {}
+        #: Canonical entry keys computed so far, by index.
+        self.keys: dict[int, str] = {}
+
+    def factor_rule(self, index: int) -> CreditFactorRule | None:
+        entry = self.entries[index]
+        course = entry.course
+        return self.factor_table[entry.role, course.featured, course.category]
+
+    def factor(self, index: int) -> Decimal:
+        rule = self.factor_rule(index)
+        return _ONE if rule is None else rule.factor
+
+    def key(self, index: int) -> str:
+        key = self.keys.get(index)
+        if key is None:
+            entry = self.entries[index]
+            key = self.keys[index] = _entry_key(entry, _course_key(entry.course))
+        return key
+
+    def decisions(self) -> tuple[EntryDecision, ...]:
+        decisions = []
+        for index, entry in enumerate(self.entries):
+            reason = self.reasons[index]
+            hours = entry.effective_hours
+            factor_rule = self.factor_rule(index)
+            factor = _ONE if factor_rule is None else factor_rule.factor
+            counted = reason is _COUNTED
+            credited = hours * factor if counted else _ZERO
+            would_add = self.would_add.get(index, _ZERO)
+            rule = factor_rule if counted else self.deciding.get(index)
+            if counted:
+                text = _counted_message(hours, factor, credited, factor_rule)
+            elif would_add:
+                base = reason.text
+                text = message(
+                    f"{base.zh}（审核通过后可计入{format_hours(would_add)}学时）",
+                    f"{base.en} (would add {format_hours(would_add)} hours once approved)",
+                )
+            else:
+                text = reason.text
+            decisions.append(
+                construct(
+                    EntryDecision,
+                    {
+                        "index": index,
+                        "entry_id": entry.id,
+                        "course_id": entry.course.id,
+                        "category": entry.course.category,
+                        "role": entry.role,
+                        "credited_year": entry.year,
+                        "hours": hours,
+                        "factor": factor,
+                        "credited_hours": credited,
+                        "would_add": would_add,
+                        "counted": counted,
+                        "reason": reason,
+                        "rule": None if rule is None else rule.code,
+                        "citation": None if rule is None else rule.citation,
+                        "duplicate_of": self.duplicate_of.get(index),
+                        "message": text,
+                    },
+                )
+            )
+        return tuple(decisions)
+
+    def fingerprint(self) -> str:
+        person, policy = self.person, self.policy
+        head = "\x1e".join(
+            (
+                _FINGERPRINT_SCHEME,
+                policy.id,
+                policy.version,
+                str(self.year),
+                self.as_of.isoformat() if self.as_of else "",
+                person.id,
+                person.unit,
+                person.city or "",
+                person.industry or "",
+            )
         )
-    if len(_MESSAGES) < _MESSAGES_SIZE:
-        _MESSAGES[key] = text
-    return text
+        # Sorted: the verdict does not depend on input order, so neither does this.
+        body = "\x1e".join(sorted(self.key(i) for i in range(len(self.entries))))
+        return hashlib.sha256(f"{head}\x1d{body}".encode()).hexdigest()
 
+    def keep(self, group: list[int]) -> int:
+        """Of copies of one entry, the one that counts: most hours, then canonical form.
 
-def _pending_message(base: Message, would_add: Decimal) -> Message:
-    key = ("pending", would_add, base.zh)
-    cached = _MESSAGES.get(key)
-    if cached is None:
-        cached = message(
-            f"{base.zh}（审核通过后可计入{format_hours(would_add)}学时）",
-            f"{base.en} (would add {format_hours(would_add)} hours once approved)",
-        )
-        if len(_MESSAGES) < _MESSAGES_SIZE:
-            _MESSAGES[key] = cached
-    return cached
-
-
-#: Entry messages by the values they are made of: a bounded cache that never changes a result.
-_MESSAGES: Final[dict[tuple[object, ...], Message]] = {}
-_MESSAGES_SIZE: Final = 10_000
+        The choice does not depend on input order (decision 4): among copies that are
+        equal in every field any one will do, else the canonical forms decide.
+        """
+        entries = self.entries
+        first = entries[group[0]]
+        if all(_same(entries[i], first) for i in group[1:]):
+            return group[0]  # the usual case: the same record exported twice
+        credited = {i: entries[i].effective_hours * self.factor(i) for i in group}
+        most = max(credited.values())
+        top = [i for i in group if credited[i] == most]
+        first = entries[top[0]]
+        if all(_same(entries[i], first) for i in top[1:]):
+            return top[0]
+        return min(top, key=lambda i: (self.key(i), i))
 
 
 def evaluate(
@@ -401,7 +431,8 @@ def evaluate(
             ``in_progress`` rather than ``non_compliant``. None means after the year.
 
     Returns:
-        A frozen ``Verdict``.
+        A frozen ``Verdict``. It keeps a reference to ``entries`` until its decisions
+        and fingerprint have been built.
 
     Raises:
         EvaluationInputError: An argument is of the wrong type or out of range.
@@ -414,168 +445,156 @@ def evaluate(
     rules = resolve_policy(policy, year)
     entries = tuple(entries)
 
-    course_keys: dict[int, str] = {}
-    entry_keys: list[str] = []
-    # Per entry: (reason, factor rule or deciding rule, factor, hours, credited)
-    reasons: list[Reason] = []
-    factors: list[Decimal] = []
-    factor_rules: list[CreditFactorRule | None] = []
-    platform_rules: list[RecognisedPlatformsRule | None] = []
-    candidates: dict[tuple[str, str, date], list[int]] = {}
-    pending_candidates: dict[tuple[str, str, date], list[int]] = {}
-    compiled = _compiled(rules)
-    deadline_rules = compiled.deadline_rules
-    policy_factor_rules = compiled.factor_rules
-    policy_platform_rules = compiled.platform_rules
-    missed_deadlines: dict[int, CategoryDeadlineRule] = {}
-
+    index_of_rules = rules._index()  # the rules by kind and in tables, derived once
+    factor_table = index_of_rules.factor_table
+    deadline_rules = index_of_rules.category_deadline_rules
+    platform_rules = index_of_rules.platform_table[person.unit]
     person_id = person.id
+
+    reasons: list[Reason] = []
+    details = _Details(person, entries, year, as_of, rules, reasons, factor_table)
+    deciding = details.deciding
+    # The first counted entry of each duplicate key, and the keys seen more than once.
+    first_counted: dict[_DuplicateKey, int] = {}
+    duplicated: dict[_DuplicateKey, list[int]] = {}
+    topical: list[int] = []  # counted entries whose course names topics
+    add_reason = reasons.append
+    # Entries completed after as_of do not count yet; without as_of, none is too late.
+    last_day = date.max if as_of is None else as_of
+    pending_candidates: dict[_DuplicateKey, list[int]] = {}
+    earned = {_PUBLIC: _ZERO, _PROFESSIONAL: _ZERO}
+
     for index, entry in enumerate(entries):
-        if not isinstance(entry, CreditEntry):
+        if type(entry) is not CreditEntry and not isinstance(entry, CreditEntry):
             raise EvaluationInputError(f"entries[{index}]", entry, "must be a ce_rules.CreditEntry")
         course = entry.course
-        course_key = course_keys.get(id(course))
-        if course_key is None:
-            course_key = course_keys[id(course)] = _shared_course_key(course)
-        entry_keys.append(_entry_key(entry, course_key))
-        factor_rule = _factor_rule(policy_factor_rules, entry)
-        factor_rules.append(factor_rule)
-        factors.append(_ONE if factor_rule is None else factor_rule.factor)
-        broken = None
+        category = course.category
+        completed_on = entry.completed_on
         if entry.person_id != person_id:
             reason = Reason.OTHER_PERSON
-        elif entry.year != year:
+        elif (entry.credited_year or completed_on.year) != year:
             reason = Reason.OTHER_YEAR
-        elif as_of is not None and entry.completed_on > as_of:
+        elif completed_on > last_day:
             reason = Reason.AFTER_AS_OF
         elif deadline_rules and (missed := _category_deadline(deadline_rules, entry)):
             reason = Reason.AFTER_CATEGORY_DEADLINE
-            missed_deadlines[index] = missed
-        elif (broken := _platform_rule(policy_platform_rules, person, entry)) is not None:
+            deciding[index] = missed
+        elif (
+            platform_rules
+            and (restricting := platform_rules.get((course.mode, category)))
+            and (broken := _platform_rule(restricting, entry))
+        ):
             reason = Reason.PLATFORM_NOT_RECOGNISED
-        elif entry.status is not EntryStatus.APPROVED:
+            deciding[index] = broken
+        elif entry.status is not _APPROVED:
             reason = _STATUS_REASON[entry.status]
-            if reason is Reason.PENDING:
-                key = (course.id, entry.role, entry.completed_on)
+            if reason is _PENDING:
+                key = (course.id, entry.role, completed_on)
                 pending_candidates.setdefault(key, []).append(index)
         else:
-            reason = Reason.COUNTED
-            key = (course.id, entry.role, entry.completed_on)
-            candidates.setdefault(key, []).append(index)
-        reasons.append(reason)
-        platform_rules.append(broken)
+            reason = _COUNTED
+            role = entry.role
+            key = (course.id, role, completed_on)
+            first = first_counted.setdefault(key, index)
+            if first != index:
+                duplicated.setdefault(key, [first]).append(index)
+            hours = course.hours if entry.hours is None else entry.hours
+            factor_rule = factor_table[role, course.featured, category]
+            earned[category] += hours if factor_rule is None else hours * factor_rule.factor
+            if course.topics:
+                topical.append(index)
+        add_reason(reason)
 
-    # Duplicates (decision 4): of the same course, role and day, one entry counts. The
-    # one kept does not depend on input order: most hours first, then the canonical key.
-    def _keep(group: list[int]) -> int:
-        return min(
-            group, key=lambda i: (-entries[i].effective_hours * factors[i], entry_keys[i], i)
-        )
+    # Duplicates (decision 4): of one course, role and day, one entry counts; the
+    # others were added above and are taken out again.
+    for group in duplicated.values():
+        keep = details.keep(group)
+        for index in group:
+            if index != keep:
+                reasons[index] = Reason.DUPLICATE
+                details.duplicate_of[index] = keep
+                entry = entries[index]
+                earned[entry.course.category] -= entry.effective_hours * details.factor(index)
 
-    duplicate_of: dict[int, int] = {}
-    for group in candidates.values():
-        if len(group) > 1:
-            keep = _keep(group)
-            for index in group:
-                if index != keep:
-                    reasons[index] = Reason.DUPLICATE
-                    duplicate_of[index] = keep
     # A pending entry would add hours only if no copy of it counts or would add them.
-    adds_if_approved = {
-        _keep(group) for key, group in pending_candidates.items() if key not in candidates
-    }
+    pending = {_PUBLIC: _ZERO, _PROFESSIONAL: _ZERO}
+    for key, group in pending_candidates.items():
+        if key not in first_counted:
+            keep = group[0] if len(group) == 1 else details.keep(group)
+            entry = entries[keep]
+            would_add = entry.effective_hours * details.factor(keep)
+            details.would_add[keep] = would_add
+            pending[entry.course.category] += would_add
 
-    earned = dict.fromkeys(_CATEGORIES, _ZERO)
-    pending = dict.fromkeys(_CATEGORIES, _ZERO)
-    decisions: list[EntryDecision] = []
-    for index, entry in enumerate(entries):
-        reason = reasons[index]
-        hours = entry.effective_hours
-        factor = factors[index]
-        category = entry.course.category
-        credited = would_add = _ZERO
-        rule_code = None
-        citation = None
-        factor_rule = factor_rules[index]
-        counted = reason is Reason.COUNTED
-        if counted:
-            credited = hours * factor
-            earned[category] += credited
-            if factor_rule is not None:
-                rule_code, citation = factor_rule.code, factor_rule.citation
-            text = _counted_message(
-                hours, factor, credited, None if factor_rule is None else factor_rule.message
-            )
-        else:
-            if index in adds_if_approved:
-                would_add = hours * factor
-                pending[category] += would_add
-            elif reason is Reason.PLATFORM_NOT_RECOGNISED:
-                broken = platform_rules[index]
-                assert broken is not None
-                rule_code, citation = broken.code, broken.citation
-            elif reason is Reason.AFTER_CATEGORY_DEADLINE:
-                missed = missed_deadlines[index]
-                rule_code, citation = missed.code, missed.citation
-            text = reason.text
-            if reason is Reason.PENDING and would_add:
-                text = _pending_message(text, would_add)
-        decisions.append(
-            construct(
-                EntryDecision,
-                {
-                    "index": index,
-                    "entry_id": entry.id,
-                    "course_id": entry.course.id,
-                    "category": category,
-                    "role": entry.role,
-                    "credited_year": entry.year,
-                    "hours": hours,
-                    "factor": factor,
-                    "credited_hours": credited,
-                    "would_add": would_add,
-                    "counted": counted,
-                    "reason": reason,
-                    "rule": rule_code,
-                    "citation": citation,
-                    "duplicate_of": duplicate_of.get(index),
-                    "message": text,
-                },
-            )
-        )
-
-    requirements = tuple(_requirement(rule, earned, pending) for rule in compiled.requirement_rules)
-    compliant = all(r.met for r in requirements)
+    requirements = tuple(
+        _requirement(rule, earned, pending) for rule in index_of_rules.requirement_rules
+    )
+    met_codes = {r.code for r in requirements if r.met}
+    compliant = len(met_codes) == len(requirements)
     if compliant:
         status = Status.COMPLIANT
     elif as_of is not None and as_of <= date(year, 12, 31):
         status = Status.IN_PROGRESS
     else:
         status = Status.NON_COMPLIANT
-    met_codes = {r.code for r in requirements if r.met}
-    return construct(
+    findings = _findings(index_of_rules.topic_rules, entries, reasons, topical)
+    if rules.loosenings:
+        findings += _loosening_findings(rules)
+    return with_details(
         Verdict,
         {
-            "person_id": person.id,
+            "person_id": person_id,
             "year": year,
             "policy_id": rules.id,
             "policy_version": rules.version,
             "as_of": as_of,
             "status": status,
             "compliant": compliant,
-            "certificate_eligible": all(code in met_codes for code in rules.certificate_requires),
+            "certificate_eligible": met_codes.issuperset(rules.certificate_requires),
             "requirements": requirements,
-            "entries": tuple(decisions),
-            "findings": _findings(compiled.topic_checks, entries, reasons)
-            + compiled.loosening_findings,
-            "fingerprint": _fingerprint(person, year, as_of, rules, entry_keys),
+            "findings": findings,
         },
+        details,
     )
 
 
-def _topic_check(rule: KeyTopicsRule) -> tuple[KeyTopicsRule, frozenset[object], Finding]:
-    """A key-topic rule, its topics as a set, and the finding when none is covered."""
-    finding = construct(
+def _findings(
+    topic_rules: tuple[KeyTopicsRule, ...],
+    entries: tuple[CreditEntry, ...],
+    reasons: list[Reason],
+    topical: list[int],
+) -> tuple[Finding, ...]:
+    """Advisory findings: a key-topic rule none of whose topics a counted entry covers."""
+    findings: tuple[Finding, ...] = ()
+    for rule in topic_rules:
+        covered = topical and any(
+            reasons[index] is _COUNTED
+            and entries[index].course.category is rule.category
+            and any(topic in rule.topics for topic in entries[index].course.topics)
+            for index in topical
+        )
+        if not covered:
+            findings += (_topic_finding(rule),)
+    return findings
+
+
+_FINDING_KEY: Final = "__ce_rules_finding__"
+
+
+def _topic_finding(rule: KeyTopicsRule) -> Finding:
+    """The finding when no counted hours are in a key topic: one value per rule.
+
+    Built once and kept beside the rule's fields (not one of them: equality and dumps
+    ignore it), since the rule is frozen and the finding depends on nothing else.
+    """
+    finding: Finding | None = rule.__dict__.get(_FINDING_KEY)
+    if finding is None:
+        finding = rule.__dict__[_FINDING_KEY] = _new_topic_finding(rule)
+    return finding
+
+
+def _new_topic_finding(rule: KeyTopicsRule) -> Finding:
+    return construct(
         Finding,
         {
             "code": rule.code,
@@ -586,22 +605,3 @@ def _topic_check(rule: KeyTopicsRule) -> tuple[KeyTopicsRule, frozenset[object],
             ),
         },
     )
-    return rule, frozenset(rule.topics), finding
-
-
-def _findings(
-    topic_checks: tuple[tuple[KeyTopicsRule, frozenset[object], Finding], ...],
-    entries: tuple[CreditEntry, ...],
-    reasons: list[Reason],
-) -> tuple[Finding, ...]:
-    findings = []
-    for rule, key_topics, finding in topic_checks:
-        covered = any(
-            reason is Reason.COUNTED
-            and entry.course.category is rule.category
-            and not key_topics.isdisjoint(entry.course.topics)
-            for entry, reason in zip(entries, reasons, strict=True)
-        )
-        if not covered:
-            findings.append(finding)
-    return tuple(findings)

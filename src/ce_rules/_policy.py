@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic import model_validator as _model_validator
@@ -324,6 +324,75 @@ class Loosening(BaseModel):
     citation: Citation
 
 
+_INDEX_KEY: Final = "__ce_rules_rule_index__"
+
+
+#: A credit factor's conditions: the entry's role, whether the course is featured, its category.
+FactorKey = tuple[Role, bool, Category]
+#: The courses a platform rule restricts: their mode and category.
+PlatformKey = tuple[Mode, Category]
+
+
+def _first_factor_rule(
+    factor_rules: tuple[CreditFactorRule, ...], role: Role, featured: bool, category: Category
+) -> CreditFactorRule | None:
+    """The first factor rule matching; None means the hours count once."""
+    for rule in factor_rules:
+        if (
+            rule.role is role
+            and (rule.featured is None or rule.featured == featured)
+            and (rule.category is None or rule.category is category)
+        ):
+            return rule
+    return None
+
+
+class _RuleIndex(NamedTuple):
+    """A policy's rules sorted by kind and tabled for look-up, derived once per policy.
+
+    The engine reads them for every entry: the factor of every combination of role,
+    featured and category, and the platform rules of each unit level by the mode and
+    category they restrict, are found here once rather than per entry.
+    """
+
+    rules: tuple[Rule, ...]
+    requirement_rules: tuple[RequirementRule, ...]
+    factor_rules: tuple[CreditFactorRule, ...]
+    platform_rules: tuple[RecognisedPlatformsRule, ...]
+    category_deadline_rules: tuple[CategoryDeadlineRule, ...]
+    topic_rules: tuple[KeyTopicsRule, ...]
+    factor_table: dict[FactorKey, CreditFactorRule | None]
+    platform_table: dict[UnitLevel, dict[PlatformKey, tuple[RecognisedPlatformsRule, ...]]]
+
+    @classmethod
+    def of(cls, rules: tuple[Rule, ...]) -> _RuleIndex:
+        factor_rules = tuple(r for r in rules if isinstance(r, CreditFactorRule))
+        platform_rules = tuple(r for r in rules if isinstance(r, RecognisedPlatformsRule))
+        platform_table: dict[UnitLevel, dict[PlatformKey, tuple[RecognisedPlatformsRule, ...]]]
+        platform_table = {unit: {} for unit in UnitLevel}
+        for rule in platform_rules:
+            table = platform_table[rule.unit_level]
+            key = (rule.mode, rule.category)
+            table[key] = (*table.get(key, ()), rule)
+        return cls(
+            rules,
+            tuple(r for r in rules if isinstance(r, MinHoursRule | MinShareRule)),
+            factor_rules,
+            platform_rules,
+            tuple(r for r in rules if isinstance(r, CategoryDeadlineRule)),
+            tuple(r for r in rules if isinstance(r, KeyTopicsRule)),
+            {
+                (role, featured, category): _first_factor_rule(
+                    factor_rules, role, featured, category
+                )
+                for role in Role
+                for featured in (False, True)
+                for category in Category
+            },
+            platform_table,
+        )
+
+
 class Policy(BaseModel):
     """One legal document as data: what it is, which years it governs, and its rules.
 
@@ -390,30 +459,40 @@ class Policy(BaseModel):
                 )
         return self
 
+    def _index(self) -> _RuleIndex:
+        # Derived once per rules tuple and kept beside the fields (not one of them, so
+        # equality, dumps and schemas ignore it); keyed by the tuple's identity, so a
+        # copy with other rules (model_copy(update=...)) never sees a stale index.
+        index: _RuleIndex | None = self.__dict__.get(_INDEX_KEY)
+        if index is None or index.rules is not self.rules:
+            index = _RuleIndex.of(self.rules)
+            self.__dict__[_INDEX_KEY] = index
+        return index
+
     @property
     def requirement_rules(self) -> tuple[RequirementRule, ...]:
         """The rules that produce requirements, in policy order."""
-        return tuple(r for r in self.rules if isinstance(r, MinHoursRule | MinShareRule))
+        return self._index().requirement_rules
 
     @property
     def factor_rules(self) -> tuple[CreditFactorRule, ...]:
         """The credit factor rules, in policy order (the first match applies)."""
-        return tuple(r for r in self.rules if isinstance(r, CreditFactorRule))
+        return self._index().factor_rules
 
     @property
     def platform_rules(self) -> tuple[RecognisedPlatformsRule, ...]:
         """The recognised-platform rules."""
-        return tuple(r for r in self.rules if isinstance(r, RecognisedPlatformsRule))
+        return self._index().platform_rules
 
     @property
     def category_deadline_rules(self) -> tuple[CategoryDeadlineRule, ...]:
         """The per-category completion deadlines of a local overlay."""
-        return tuple(r for r in self.rules if isinstance(r, CategoryDeadlineRule))
+        return self._index().category_deadline_rules
 
     @property
     def topic_rules(self) -> tuple[KeyTopicsRule, ...]:
         """The advisory key-topic rules."""
-        return tuple(r for r in self.rules if isinstance(r, KeyTopicsRule))
+        return self._index().topic_rules
 
     def rule(self, code: str) -> Rule:
         """The rule with this code; ``KeyError`` naming the code if there is none."""
@@ -469,14 +548,22 @@ def _registry() -> tuple[Policy, ...]:
             policies.append(
                 _parse_toml(item.read_text(encoding="utf-8"), f"ce_rules/policies/{item.name}")
             )
-    seen: dict[tuple[str, int], str] = {}
-    for policy in policies:
+    return tuple(sorted(policies, key=lambda p: (p.region, p.years)))
+
+
+@functools.cache
+def _by_region_year() -> dict[tuple[str, int], Policy]:
+    # Read-only once built: the registry never changes while the process runs.
+    found: dict[tuple[str, int], Policy] = {}
+    for policy in _registry():
         for year in policy.years:
             key = (policy.region, year)
-            if key in seen:  # pragma: no cover - guarded by the test suite
-                raise PolicyFileError(policy.id, "years", f"{year} is also governed by {seen[key]}")
-            seen[key] = policy.id
-    return tuple(sorted(policies, key=lambda p: (p.region, p.years)))
+            if key in found:  # pragma: no cover - guarded by the test suite
+                raise PolicyFileError(
+                    policy.id, "years", f"{year} is also governed by {found[key].id}"
+                )
+            found[key] = policy
+    return found
 
 
 def list_policies() -> tuple[Policy, ...]:
@@ -490,10 +577,10 @@ def get_policy(region: str, year: int) -> Policy:
     Raises ``PolicyNotFoundError`` when none does: a year without a policy is never
     evaluated under another year's rules.
     """
-    for policy in _registry():
-        if policy.region == region and year in policy.years:
-            return policy
-    raise PolicyNotFoundError(region, year, tuple(p.id for p in _registry()))
+    policy = _by_region_year().get((region, year))
+    if policy is None:
+        raise PolicyNotFoundError(region, year, tuple(p.id for p in _registry()))
+    return policy
 
 
 def policy_by_id(policy_id: str) -> Policy:

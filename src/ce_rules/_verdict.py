@@ -9,11 +9,19 @@ through JSON (``Verdict.model_validate_json(v.model_dump_json()) == v``).
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    ValidatorFunctionWrapHandler,
+    computed_field,
+    model_validator,
+)
 
 from ._model import Category, Role
 from ._policy import Citation, Message
@@ -25,7 +33,10 @@ __all__ = [
     "RequirementResult",
     "Status",
     "Verdict",
+    "VerdictDetails",
+    "extend",
     "format_hours",
+    "with_details",
 ]
 
 _CONFIG: Final = ConfigDict(frozen=True, extra="forbid")
@@ -103,38 +114,39 @@ _REASON_TEXT: Final = {
 
 def format_hours(hours: Decimal) -> str:
     """Hours for people: exact, without trailing zeros (``30``, ``29.9``, ``0.25``)."""
-    # Equal decimals format alike (30 and 30.0 both give "30"), so the text can be cached.
-    text = _HOURS_TEXT.get(hours)
-    if text is None:
-        if hours == hours.to_integral_value():
-            text = str(int(hours))
-        else:
-            text = format(hours.normalize(), "f")
-        if len(_HOURS_TEXT) < _HOURS_TEXT_SIZE:
-            _HOURS_TEXT[hours] = text
+    if not hours:
+        return "0"
+    text = str(hours)
+    if "E" in text or "e" in text:  # scientific notation, e.g. Decimal("1E+1")
+        return format(hours.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return text
 
 
-#: Texts of the hour values seen so far: a bounded cache that never changes a result.
-_HOURS_TEXT: Final[dict[Decimal, str]] = {}
-_HOURS_TEXT_SIZE: Final = 10_000
 _M = TypeVar("_M", bound=BaseModel)
+_V = TypeVar("_V", bound="Verdict")
 _new = object.__new__
 _set = object.__setattr__
+# BaseModel's slots, set directly: the frozen model's __setattr__ refuses them.
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
-def construct(cls: type[_M], fields: dict[str, Any]) -> _M:
+def construct(cls: type[_M], fields: dict[str, Any], private: dict[str, Any] | None = None) -> _M:
     """Build a frozen ``cls`` from a complete dict of already valid fields (hot path).
 
     Like ``model_construct`` without its per-field bookkeeping: ``fields`` must hold every
     field of ``cls``, in declaration order, with valid values; the dict is taken, not
-    copied. The result equals, dumps and round-trips like a validated instance.
+    copied. ``private`` holds the values of private attributes, for a class that has
+    them. The result equals, dumps and round-trips like a validated instance.
     """
     obj = _new(cls)
     _set(obj, "__dict__", fields)
-    _set(obj, "__pydantic_fields_set__", set(fields))
-    _set(obj, "__pydantic_extra__", None)
-    _set(obj, "__pydantic_private__", None)
+    _set_fields_set(obj, set(fields))
+    _set_extra(obj, None)
+    _set_private(obj, private)
     return obj
 
 
@@ -173,7 +185,65 @@ class RequirementResult(BaseModel):
     met: bool
     rounding: str | None = None
     citation: Citation
-    message: Message
+    #: The rule's own message, from which ``message`` is built on first use.
+    _statement: Message | None = PrivateAttr(default=None)
+    _message: Message | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> RequirementResult:
+        # Read back (from JSON, say), the message comes with the other fields.
+        if not isinstance(data, Mapping):
+            result: RequirementResult = handler(data)
+            return result
+        fields = dict(data)
+        if "message" not in fields:
+            raise ValueError("missing field(s): message")
+        text = Message.model_validate(fields.pop("message"))
+        result = handler(fields)
+        result._message = text
+        return result
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def message(self) -> Message:
+        """The outcome in Chinese and English."""
+        text = self._message
+        if text is None:
+            statement = self._statement
+            if statement is None:  # pragma: no cover - every way of building one sets it
+                raise TypeError("a RequirementResult is built by evaluate() or read back")
+            text = self._message = requirement_message(
+                statement, self.earned, self.shortfall, self.met
+            )
+        return text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RequirementResult):
+            return NotImplemented
+        mine, theirs = self.__dict__, other.__dict__
+        return type(self) is type(other) and (
+            all(mine[name] == theirs[name] for name in type(self).model_fields)
+            and self.message == other.message
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.code, self.earned, self.met))
+
+
+def requirement_message(
+    statement: Message, earned: Decimal, shortfall: Decimal, met: bool
+) -> Message:
+    """A requirement's outcome: the rule's statement, the hours earned and what is missing."""
+    if met:
+        return message(
+            f"{statement.zh}：已获{format_hours(earned)}学时，已达标",
+            f"{statement.en}: {format_hours(earned)} earned, met",
+        )
+    return message(
+        f"{statement.zh}：已获{format_hours(earned)}学时，尚差{format_hours(shortfall)}学时",
+        f"{statement.en}: {format_hours(earned)} earned, {format_hours(shortfall)} short",
+    )
 
 
 class EntryDecision(BaseModel):
@@ -234,6 +304,47 @@ class Finding(BaseModel):
     message: Message
 
 
+class VerdictDetails(Protocol):
+    """What a verdict builds its per-entry decisions and its fingerprint from.
+
+    ``evaluate`` judges every entry up front (the requirements need it) but leaves the
+    decision objects, their messages and the fingerprint to be built on first use; an
+    integrator that only reads the status pays for nothing more.
+    """
+
+    def decisions(self) -> tuple[EntryDecision, ...]:
+        """One decision per input entry, in input order."""
+        ...
+
+    def fingerprint(self) -> str:
+        """The SHA-256 fingerprint of the inputs."""
+        ...
+
+
+class _DetailFields(BaseModel):
+    """The verdict fields that are built on first use, as read back from JSON."""
+
+    model_config = _CONFIG
+
+    entries: tuple[EntryDecision, ...]
+    fingerprint: str
+
+
+class _ReadDetails:
+    """The details of a verdict read back from JSON: already built."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: _DetailFields) -> None:
+        self._fields = fields
+
+    def decisions(self) -> tuple[EntryDecision, ...]:
+        return self._fields.entries
+
+    def fingerprint(self) -> str:
+        return self._fields.fingerprint
+
+
 class Verdict(BaseModel):
     """A person's continuing-education year, judged under one policy.
 
@@ -248,10 +359,14 @@ class Verdict(BaseModel):
         certificate_eligible: Whether the requirements the policy names for the
             electronic certificate are all met.
         requirements: One result per requirement rule, in policy order.
-        entries: One decision per input entry, in input order.
         findings: Advisory findings.
+        entries: One decision per input entry, in input order.
         fingerprint: SHA-256 over the canonical inputs and the policy id and version;
             re-evaluating the same inputs gives the same fingerprint.
+
+    ``entries`` and ``fingerprint`` are built on first use and then kept; they are in
+    every dump, in the JSON schema (serialization mode) and in equality like the other
+    fields.
     """
 
     model_config = _CONFIG
@@ -265,9 +380,27 @@ class Verdict(BaseModel):
     compliant: bool
     certificate_eligible: bool
     requirements: tuple[RequirementResult, ...]
-    entries: tuple[EntryDecision, ...]
     findings: tuple[Finding, ...]
-    fingerprint: str
+    _details: VerdictDetails | None = PrivateAttr(default=None)
+    _entries: tuple[EntryDecision, ...] | None = PrivateAttr(default=None)
+    _fingerprint: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Verdict:
+        # The fields built on first use come in with the others when a verdict is read
+        # back (from JSON, say): validate them apart and keep them as its details.
+        if not isinstance(data, Mapping):
+            verdict: Verdict = handler(data)
+            return verdict
+        fields = dict(data)
+        missing = [name for name in _DETAIL_NAMES if name not in fields]
+        if missing:
+            raise ValueError(f"missing field(s): {', '.join(missing)}")
+        details = _DetailFields.model_validate({name: fields.pop(name) for name in _DETAIL_NAMES})
+        verdict = handler(fields)
+        verdict._details = _ReadDetails(details)
+        return verdict
 
     @model_validator(mode="after")
     def _consistent(self) -> Verdict:
@@ -276,6 +409,46 @@ class Verdict(BaseModel):
         if self.compliant != all_met or (self.status is Status.COMPLIANT) != all_met:
             raise ValueError("status, compliant and requirements disagree")
         return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def entries(self) -> tuple[EntryDecision, ...]:
+        """One decision per input entry, in input order."""
+        entries = self._entries
+        if entries is None:
+            entries = self._entries = self._require_details().decisions()
+        return entries
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 over the canonical inputs and the policy id and version."""
+        fingerprint = self._fingerprint
+        if fingerprint is None:
+            fingerprint = self._fingerprint = self._require_details().fingerprint()
+        return fingerprint
+
+    def _require_details(self) -> VerdictDetails:
+        details = self._details
+        if details is None:  # pragma: no cover - every way of building a verdict sets them
+            raise TypeError("a Verdict is built by evaluate() or read back from its JSON")
+        return details
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Verdict):
+            return NotImplemented
+        if type(self) is not type(other):
+            return False
+        mine, theirs = self.__dict__, other.__dict__
+        return (
+            all(mine[name] == theirs[name] for name in type(self).model_fields)
+            and self.fingerprint == other.fingerprint
+            and self.entries == other.entries
+        )
+
+    def __hash__(self) -> int:
+        # Equal verdicts have equal fingerprints (equality compares them).
+        return hash((type(self), self.fingerprint))
 
     def requirement(self, code: str) -> RequirementResult:
         """The result for the requirement ``code``; ``KeyError`` naming the codes known."""
@@ -298,6 +471,22 @@ class Verdict(BaseModel):
     def explain(self, lang: str = "zh") -> str:
         """A short explanation for people, in Chinese (``"zh"``) or English (``"en"``)."""
         return _explain(self, lang)
+
+
+_DETAIL_NAMES: Final = ("entries", "fingerprint")
+
+
+def with_details(cls: type[_V], fields: dict[str, Any], details: VerdictDetails) -> _V:
+    """A verdict of ``cls`` from complete, valid fields and its details (hot path)."""
+    return construct(cls, fields, {"_details": details, "_entries": None, "_fingerprint": None})
+
+
+def extend(verdict: Verdict, cls: type[_V], **fields: Any) -> _V:
+    """``verdict`` as a ``cls`` (a subclass) with ``fields`` added; details are shared."""
+    data = {name: verdict.__dict__[name] for name in Verdict.model_fields}
+    data.update(fields)
+    private = dict(verdict.__pydantic_private__ or {})
+    return construct(cls, data, private)
 
 
 def _explain(verdict: Verdict, lang: str) -> str:
