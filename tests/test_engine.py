@@ -191,3 +191,60 @@ def test_counted_hours_are_exact_decimals() -> None:
     earned = ce.evaluate(person, entries, year=2024).requirement("public_hours").earned
     assert earned == Decimal("0.3")
     assert isinstance(earned, Decimal)
+
+
+def test_details_read_back_from_json_take_part_in_equality() -> None:
+    """Entries and fingerprint are compared like every other field, whenever they were built."""
+    person = make_person()
+    verdict = ce.evaluate(person, compliant_entries(person, 2024), year=2024)
+    data = json.loads(verdict.model_dump_json())
+    again = ce.Verdict.model_validate(data)
+    assert again == verdict
+    assert hash(again) == hash(verdict)
+    data["entries"][0]["message"]["en"] = "something else"
+    assert ce.Verdict.model_validate(data) != verdict
+    data = json.loads(verdict.model_dump_json())
+    data["fingerprint"] = "0" * 64
+    assert ce.Verdict.model_validate(data) != verdict
+
+
+def test_a_verdict_without_its_entries_does_not_validate() -> None:
+    """Reading a verdict needs its entries and fingerprint: nothing is silently dropped."""
+    data = json.loads(ce.evaluate(make_person(), [], year=2024).model_dump_json())
+    del data["entries"]
+    with pytest.raises(ValueError, match="entries"):
+        ce.Verdict.model_validate(data)
+
+
+def test_entries_are_built_once() -> None:
+    """The decisions built on first use are kept: the same tuple every time."""
+    person = make_person()
+    verdict = ce.evaluate(person, compliant_entries(person, 2024), year=2024)
+    assert verdict.entries is verdict.entries
+    assert verdict.fingerprint is verdict.fingerprint
+
+
+def test_the_json_schema_of_a_verdict_has_every_field() -> None:
+    """The serialization schema lists the fields built on first use among the required ones."""
+    schema = ce.Verdict.model_json_schema(mode="serialization")
+    assert {"entries", "fingerprint", "requirements", "status"} <= set(schema["required"])
+
+
+def test_requirement_messages_round_trip() -> None:
+    """A requirement's message is in its JSON and read back with it."""
+    verdict = ce.evaluate(make_person(), [], year=2024)
+    result = verdict.requirement("public_hours")
+    assert result.message.zh == "公需科目年度累计应不少于30学时：已获0学时，尚差30学时"
+    again = ce.RequirementResult.model_validate_json(result.model_dump_json())
+    assert again == result
+    assert again.message == result.message
+
+
+def test_reasons_match_the_entries() -> None:
+    """Verdict.reasons is the reason of every decision, before and after they are built."""
+    person = make_person()
+    entries = [*compliant_entries(person, 2024), make_entry(person, status=ce.EntryStatus.PENDING)]
+    verdict = ce.evaluate(person, entries, year=2024)
+    reasons = verdict.reasons
+    assert reasons == tuple(d.reason for d in verdict.entries)
+    assert ce.Verdict.model_validate_json(verdict.model_dump_json()).reasons == reasons

@@ -611,10 +611,10 @@ def _run(
         if group.invalid:
             totals.persons_with_invalid_input += 1
         by_reason = totals.by_reason
-        for decision in verdict.entries:
-            code = decision.reason.value
+        for reason in verdict.reasons:
+            code = reason.value
             by_reason[code] = by_reason.get(code, 0) + 1
-            if decision.reason is Reason.COUNTED:
+            if reason is Reason.COUNTED:
                 totals.counted += 1
             else:
                 totals.excluded += 1

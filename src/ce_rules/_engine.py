@@ -386,6 +386,9 @@ class _Details:
         body = "\x1e".join(sorted(self.key(i) for i in range(len(self.entries))))
         return hashlib.sha256(f"{head}\x1d{body}".encode()).hexdigest()
 
+    def entry_reasons(self) -> tuple[Reason, ...]:
+        return tuple(self.reasons)
+
     def keep(self, group: list[int]) -> int:
         """Of copies of one entry, the one that counts: most hours, then canonical form.
 

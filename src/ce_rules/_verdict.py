@@ -320,6 +320,10 @@ class VerdictDetails(Protocol):
         """The SHA-256 fingerprint of the inputs."""
         ...
 
+    def entry_reasons(self) -> tuple[Reason, ...]:
+        """The reason of each input entry, in input order."""
+        ...
+
 
 class _DetailFields(BaseModel):
     """The verdict fields that are built on first use, as read back from JSON."""
@@ -343,6 +347,9 @@ class _ReadDetails:
 
     def fingerprint(self) -> str:
         return self._fields.fingerprint
+
+    def entry_reasons(self) -> tuple[Reason, ...]:
+        return tuple(d.reason for d in self._fields.entries)
 
 
 class Verdict(BaseModel):
@@ -427,6 +434,11 @@ class Verdict(BaseModel):
         if fingerprint is None:
             fingerprint = self._fingerprint = self._require_details().fingerprint()
         return fingerprint
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """The reason of each input entry, in input order, without building ``entries``."""
+        return self._require_details().entry_reasons()
 
     def _require_details(self) -> VerdictDetails:
         details = self._details
