@@ -394,3 +394,23 @@ def test_overlay_file_as_policy_is_merged_onto_its_base(tmp_path: Path) -> None:
     codes = {r["code"]: r for r in verdict["requirements"]}
     assert codes["professional_hours"]["shortfall"] == "60"
     assert codes["public_hours"]["required"] == "32"
+
+
+def test_gbk_file_whose_first_64_kib_are_ascii_is_detected(tmp_path: Path) -> None:
+    """Detection looks at the whole file: GBK bytes after 64 KiB of ASCII still mean GBK."""
+    ascii_rows = [f"P{n:05d},x,C1,t,public,30,2024-03-01" for n in range(3000)]
+    lines = [EN_HEADER, *ascii_rows, "Q0001,张伟,C1,绿色低碳高质量发展,public,30,2024-03-01"]
+    path = write(tmp_path / "late-gbk.csv", lines, "gbk")
+    assert path.stat().st_size > 1 << 16
+    result = run("--lang", "en", "check", path, "--year", "2024", "--format", "csv")
+    assert result.returncode == 1, result.stderr
+    assert "Q0001,张伟,non_compliant" in result.stdout
+
+
+def test_utf16_text_with_bom_is_detected(tmp_path: Path) -> None:
+    """A spreadsheet's "Unicode text" export (UTF-16 with a BOM, tab-separated) is read."""
+    lines = [ZH_HEADER.replace(",", "\t"), *(r.replace(",", "\t") for r in zh_rows("A", "张伟"))]
+    path = write(tmp_path / "unicode.txt", lines, "utf-16")
+    result = run("check", path, "--year", "2024")
+    assert result.returncode == 0, result.stderr
+    assert "张伟" in result.stdout

@@ -54,13 +54,17 @@ class RecordFileError(CeRulesError, ValueError):
 
 
 def detect_encoding(head: bytes) -> str:
-    """The encoding of a CSV file from its first bytes: ``utf-8-sig``, ``utf-8`` or ``gb18030``.
+    """A CSV file's encoding from its first bytes: utf-8-sig, utf-16, utf-8 or gb18030.
 
-    A UTF-8 byte-order mark wins; bytes that decode as UTF-8 are UTF-8; anything else is
-    read as GB18030, the superset of GBK that Chinese spreadsheets export.
+    A byte-order mark wins (UTF-8, or UTF-16 as spreadsheets' "Unicode text" exports);
+    bytes that decode as UTF-8 are UTF-8; anything else is read as GB18030, the superset
+    of GBK that Chinese spreadsheets export. The CSV reader checks the rest of a longer
+    file too (``_utf8_throughout``).
     """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
@@ -140,15 +144,39 @@ def _read_csv(
     except OSError as error:
         raise _open_error(source, error) from None
     chosen = encoding or detect_encoding(head)
+    # GBK bytes may first appear after the sniffed head: only a file that is UTF-8
+    # throughout is read as UTF-8 (never a partial report, then a decoding error).
+    if (
+        encoding is None
+        and chosen == "utf-8"
+        and len(head) == _SNIFF_BYTES
+        and not _utf8_throughout(path, source)
+    ):
+        chosen = "gb18030"
     try:
         codecs.lookup(chosen)
     except LookupError:
         raise RecordFileError(
             source, f"unknown encoding {chosen!r}", f"未知的编码 {chosen!r}"
         ) from None
-    first = head.split(b"\n", 1)[0]
-    delimiter = "\t" if b"\t" in first and b"," not in first else ","
+    # Decoded first, so that a UTF-16 header's bytes are not mistaken for separators.
+    first = head.decode(chosen, errors="replace").split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
     return _csv_rows(path, source, chosen, delimiter, columns)
+
+
+def _utf8_throughout(path: Path, source: str) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as raw:
+            while chunk := raw.read(1 << 20):
+                decoder.decode(chunk, final=False)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    except OSError as error:
+        raise _open_error(source, error) from None
+    return True
 
 
 def _csv_rows(
