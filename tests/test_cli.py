@@ -414,3 +414,20 @@ def test_utf16_text_with_bom_is_detected(tmp_path: Path) -> None:
     result = run("check", path, "--year", "2024")
     assert result.returncode == 0, result.stderr
     assert "张伟" in result.stdout
+
+
+def test_jsonl_encoding_errors_name_the_encoding_and_line(tmp_path: Path) -> None:
+    """A JSON Lines file: an unknown --encoding or undecodable bytes are clear errors (exit 2)."""
+    path = tmp_path / "records.jsonl"
+    good = json.dumps(
+        {"person_id": "A", "course_id": "C1", "course_title": "t", "category": "public",
+         "hours": 30, "completed_on": "2024-03-01"}
+    )  # fmt: skip
+    path.write_bytes(good.encode() + b"\n" + good.encode() + b"\n\xff\xfe\n")
+    unknown = run("--lang", "en", "check", path, "--year", "2024", "--encoding", "bogus")
+    assert unknown.returncode == 2
+    assert "Traceback" not in unknown.stderr
+    assert "'bogus'" in unknown.stderr
+    wrong = run("--lang", "en", "check", path, "--year", "2024", "--encoding", "gbk")
+    assert wrong.returncode == 2
+    assert "not gbk near line 3" in wrong.stderr

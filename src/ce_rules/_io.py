@@ -112,6 +112,25 @@ def _line_error(
     return RecordFileError(str(path), f"line {line}: {reason}", f"第{line}行：{zh}")
 
 
+def _check_encoding(source: str, encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise RecordFileError(
+            source, f"unknown encoding {encoding!r}", f"未知的编码 {encoding!r}"
+        ) from None
+
+
+def _decode_error(
+    source: str, encoding: str, line: int, error: UnicodeDecodeError
+) -> RecordFileError:
+    return RecordFileError(
+        source,
+        f"not {encoding} near line {line}: {error.reason}; pass --encoding",
+        f"第{line}行附近不是{encoding}编码：请用 --encoding 指定编码",
+    )
+
+
 def _open_error(source: str, error: OSError) -> RecordFileError:
     reason = error.strerror or str(error)
     return RecordFileError(source, f"cannot read the file: {reason}", f"无法读取文件：{reason}")
@@ -153,12 +172,7 @@ def _read_csv(
         and not _utf8_throughout(path, source)
     ):
         chosen = "gb18030"
-    try:
-        codecs.lookup(chosen)
-    except LookupError:
-        raise RecordFileError(
-            source, f"unknown encoding {chosen!r}", f"未知的编码 {chosen!r}"
-        ) from None
+    _check_encoding(source, chosen)
     # Decoded first, so that a UTF-16 header's bytes are not mistaken for separators.
     first = head.decode(chosen, errors="replace").split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
@@ -234,11 +248,7 @@ def _csv_rows(
                 )
                 index += 1
         except UnicodeDecodeError as error:
-            raise RecordFileError(
-                source,
-                f"not {encoding} near line {line}: {error.reason}; pass --encoding",
-                f"第{line}行附近不是{encoding}编码：请用 --encoding 指定编码",
-            ) from None
+            raise _decode_error(source, encoding, line, error) from None
         if header is None:
             raise RecordFileError(
                 source, "the file is empty (no header line)", "文件为空（没有表头）"
@@ -247,30 +257,37 @@ def _csv_rows(
 
 def _read_jsonl(path: Path, encoding: str) -> Iterator[InputRecord | InvalidRecord]:
     source = str(path)
+    _check_encoding(source, encoding)
+    if not "a\n".encode(encoding).endswith(b"a\n"):  # a BOM may come first
+        raise RecordFileError(
+            source,
+            f"JSON Lines are read in UTF-8 or another ASCII-compatible encoding, not {encoding!r}",
+            f"JSON Lines 文件应为UTF-8等兼容ASCII的编码，而不是 {encoding!r}",
+        )
     try:
-        handle = path.open(encoding=encoding)
+        handle = path.open("rb")
     except OSError as error:
         raise _open_error(source, error) from None
     with handle:
         index = 0
-        try:
-            for line, text in enumerate(handle, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    data = json.loads(text, parse_float=Decimal)
-                except ValueError as error:
-                    yield _row_error(index, source, line, f"not JSON: {error}", text.strip()[:200])
+        for line, raw in enumerate(handle, start=1):
+            try:
+                # Each line decoded on its own, so that an error names its exact line.
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise _decode_error(source, encoding, line, error) from None
+            if not text.strip():
+                continue
+            try:
+                data = json.loads(text, parse_float=Decimal)
+            except ValueError as error:
+                yield _row_error(index, source, line, f"not JSON: {error}", text.strip()[:200])
+            else:
+                if isinstance(data, dict):
+                    yield InputRecord(data, source, line)
                 else:
-                    if isinstance(data, dict):
-                        yield InputRecord(data, source, line)
-                    else:
-                        yield _row_error(
-                            index, source, line, "not a JSON object", text.strip()[:200]
-                        )
-                index += 1
-        except UnicodeDecodeError as error:
-            raise RecordFileError(source, f"not UTF-8: {error.reason}", "不是UTF-8编码") from None
+                    yield _row_error(index, source, line, "not a JSON object", text.strip()[:200])
+            index += 1
 
 
 def _cell(value: Any) -> Any:
