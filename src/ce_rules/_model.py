@@ -209,18 +209,11 @@ def parse_hours(value: Any) -> Decimal:
     return number
 
 
-def _strip_nonempty(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 #: Hours of one course or entry: an exact decimal, 0 < hours <= 1000, two places at most.
 Hours = Annotated[Decimal, BeforeValidator(parse_hours)]
-_Id = Annotated[
-    str, BeforeValidator(_strip_nonempty), StringConstraints(min_length=1, max_length=64)
-]
-_Text = Annotated[
-    str, BeforeValidator(_strip_nonempty), StringConstraints(min_length=1, max_length=200)
-]
+# Identifiers and texts are stripped, then must not be empty (checked in pydantic's core).
+_Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 _MODEL_CONFIG: Final = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
 
 
