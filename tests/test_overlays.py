@@ -167,12 +167,15 @@ def test_changing_a_rules_kind_is_an_error():
         ("training_filing_deadline", {"days": 45}, True),
         ("plan_submission_deadline", {"month": 3, "day": 31}, False),
         ("plan_submission_deadline", {"month": 5, "day": 15}, True),
+        ("plan_submission_deadline", {"formats": ("word",)}, True),
+        ("plan_submission_deadline", {"formats": ("Word", "PDF", "ofd")}, False),
+        ("plan_submission_deadline", {"month": 4, "day": 31}, False),
         ("public_hours", {"category": ce.Category.PROFESSIONAL}, True),
         ("public_topics", {"topics": (ce.PublicTopic.PARTY_HISTORY,)}, False),
     ],
 )
 def test_what_counts_as_loosening(code, update, loosens):
-    """More credit or platforms, later deadlines or a new scope loosen; the reverse tightens."""
+    """More credit or platforms, later deadlines, fewer formats or a new scope loosen."""
     changed = BASE.rule(code).model_copy(update=update)
     overlay = TIGHTEN.model_copy(update={"rules": (changed,)})
     if loosens:

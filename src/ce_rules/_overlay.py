@@ -11,7 +11,9 @@ finding in every verdict under the merged policy. A loosening not named is an er
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
@@ -82,6 +84,25 @@ def _same_scope(old: BaseModel, new: BaseModel, value_fields: set[str]) -> bool:
     return all(old_values[k] == new_values[k] for k in old_values if k not in value_fields)
 
 
+def _later(
+    old: SubmissionDeadlineRule | CategoryDeadlineRule,
+    new: SubmissionDeadlineRule | CategoryDeadlineRule,
+) -> bool:
+    """Whether ``new``'s day falls after ``old``'s in some year.
+
+    A day past the month's end means its last day (30 April for 31), so the days are
+    compared as dates, in a leap and a common year (29 February differs only there).
+    """
+    for year in (2023, 2024):
+        days = [
+            date(year, rule.month, min(rule.day, calendar.monthrange(year, rule.month)[1]))
+            for rule in (old, new)
+        ]
+        if days[1] > days[0]:
+            return True
+    return False
+
+
 def _loosens(old: Rule, new: Rule) -> bool:
     """Whether ``new`` is less strict than ``old`` (same code and kind).
 
@@ -102,11 +123,11 @@ def _loosens(old: Rule, new: Rule) -> bool:
         )
     if isinstance(old, FilingDeadlineRule) and isinstance(new, FilingDeadlineRule):
         return new.days > old.days
-    if isinstance(old, SubmissionDeadlineRule | CategoryDeadlineRule) and isinstance(
-        new, SubmissionDeadlineRule | CategoryDeadlineRule
-    ):
-        later = (new.month, new.day) > (old.month, old.day)
-        return not _same_scope(old, new, {"month", "day", "formats"}) or later
+    if isinstance(old, SubmissionDeadlineRule) and isinstance(new, SubmissionDeadlineRule):
+        fewer_formats = not {f.lower() for f in old.formats} <= {f.lower() for f in new.formats}
+        return _later(old, new) or fewer_formats
+    if isinstance(old, CategoryDeadlineRule) and isinstance(new, CategoryDeadlineRule):
+        return not _same_scope(old, new, {"month", "day"}) or _later(old, new)
     if isinstance(old, KeyTopicsRule):
         return False  # advisory only: it never changes a verdict
     return _values(old) != _values(new)
