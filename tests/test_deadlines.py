@@ -249,3 +249,32 @@ def test_submission_after_as_of_lists_no_missing_formats():
     assert verdict.done_on is None
     assert verdict.missing_formats == ()
     assert "pdf" not in verdict.message.en
+
+
+def test_deadline_loosened_by_an_overlay_is_reported_in_the_verdict():
+    """A filing deadline an overlay declared looser (四(二): 30 -> 45 days) says so."""
+    base = ce.get_policy("shandong", 2024)
+    rule = base.rule("training_filing_deadline").model_copy(update={"days": 45})
+    overlay = base.model_copy(
+        update={
+            "id": "test-loosen-filing",
+            "version": "1.0.0",
+            "extends": base.id,
+            "applies_to": ce.AppliesTo(city="测试市"),
+            "loosens": ("training_filing_deadline",),
+            "rules": (rule,),
+            "loosenings": (),
+        }
+    )
+    merged = ce.merge_overlay(base, overlay)
+    completed = date(2024, 3, 1)
+    verdict = check_training_filing(
+        cohort(completed, completed + timedelta(days=40)), policy=merged
+    ).deadline
+    assert verdict.status is DeadlineStatus.ON_TIME
+    assert [lo.code for lo in verdict.loosenings] == ["training_filing_deadline"]
+    assert "days=30 -> days=45" in verdict.message.en
+    assert "放宽" in verdict.message.zh
+    assert DeadlineVerdict.model_validate_json(verdict.model_dump_json()) == verdict
+    plain = check_training_filing(cohort(completed, completed + timedelta(days=20))).deadline
+    assert plain.loosenings == ()

@@ -25,6 +25,7 @@ from ._exceptions import EvaluationInputError, PolicyError
 from ._policy import (
     Citation,
     FilingDeadlineRule,
+    Loosening,
     Message,
     Policy,
     SubmissionDeadlineRule,
@@ -198,6 +199,8 @@ class DeadlineVerdict(BaseModel):
         missing_formats: Formats required but not submitted (五(二): Word and PDF).
         citation: The clause.
         message: The outcome in Chinese and English.
+        loosenings: How a local overlay explicitly loosened this deadline's rule, if it
+            did (二(二), 三(二)); the message says so too.
     """
 
     model_config = _CONFIG
@@ -215,6 +218,7 @@ class DeadlineVerdict(BaseModel):
     missing_formats: tuple[str, ...] = ()
     citation: Citation
     message: Message
+    loosenings: tuple[Loosening, ...] = ()
 
     @property
     def met(self) -> bool:
@@ -314,6 +318,11 @@ def _judge(
     if missing_formats:
         zh += f"；缺少{'、'.join(missing_formats)}版"
         en += f"; missing formats: {', '.join(missing_formats)}"
+    # A deadline an overlay declared looser is never judged without saying so.
+    loosenings = tuple(lo for lo in policy.loosenings if lo.code == code)
+    for lo in loosenings:
+        zh += f"；本地政策{lo.overlay_id}放宽了此规定（{lo.base} -> {lo.overlay}）"
+        en += f"; loosened by the local policy {lo.overlay_id} ({lo.base} -> {lo.overlay})"
     return DeadlineVerdict(
         code=code,
         subject=subject,
@@ -328,6 +337,7 @@ def _judge(
         missing_formats=missing_formats,
         citation=citation,
         message=Message(zh=zh, en=en),
+        loosenings=loosenings,
     )
 
 
