@@ -431,3 +431,14 @@ def test_jsonl_encoding_errors_name_the_encoding_and_line(tmp_path: Path) -> Non
     wrong = run("--lang", "en", "check", path, "--year", "2024", "--encoding", "gbk")
     assert wrong.returncode == 2
     assert "not gbk near line 3" in wrong.stderr
+
+
+def test_output_onto_an_input_file_is_refused_and_the_input_kept(tmp_path: Path) -> None:
+    """--output naming an input file is a usage error (exit 2); the records are not destroyed."""
+    path = write(tmp_path / "records.csv", [ZH_HEADER, *zh_rows("A", "张伟")])
+    before = path.read_bytes()
+    result = run("--lang", "en", "check", path, "--year", "2024", "--output", path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert str(path) in result.stderr
+    assert path.read_bytes() == before

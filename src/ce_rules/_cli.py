@@ -351,7 +351,21 @@ def _batch(args: argparse.Namespace, person: str | None = None) -> BatchResult:
     )
 
 
+def _check_output_path(args: argparse.Namespace) -> None:
+    # Opening the output truncates it: it must not be a file the run still has to read.
+    if args.output is None or not Path(args.output).exists():
+        return
+    inputs = [*args.files, *([args.persons] if args.persons else [])]
+    for name in inputs:
+        if Path(name).exists() and Path(name).samefile(args.output):
+            raise _UsageError(
+                f"--output {args.output} is the input file {name}: it would be overwritten",
+                f"--output {args.output} 是输入文件 {name}，会被覆盖",
+            )
+
+
 def _check(args: argparse.Namespace) -> int:
+    _check_output_path(args)
     batch = _batch(args)
     out = _open_output(args.output, csv_bom=args.format == "csv")
     try:
@@ -445,7 +459,7 @@ def record_schema() -> dict[str, Any]:
 
 def output_schema() -> dict[str, Any]:
     """The JSON Schema of ``ce-rules check --format json`` output."""
-    verdict = BatchVerdict.model_json_schema(ref_template="#/$defs/{model}", mode="serialization")
+    verdict = BatchVerdict.model_json_schema(ref_template="#/$defs/{model}")
     defs = verdict.pop("$defs", {})
     defs["BatchVerdict"] = verdict
     counts = {"type": "integer", "minimum": 0}
@@ -496,10 +510,10 @@ def output_schema() -> dict[str, Any]:
 def _schema(args: argparse.Namespace) -> int:
     schemas = {"record": record_schema, "output": output_schema}
     if args.which == "verdict":
-        data: Any = BatchVerdict.model_json_schema(mode="serialization")
+        data: Any = BatchVerdict.model_json_schema()
     elif args.which == "all":
         data = {name: make() for name, make in schemas.items()}
-        data["verdict"] = BatchVerdict.model_json_schema(mode="serialization")
+        data["verdict"] = BatchVerdict.model_json_schema()
     else:
         data = schemas[args.which]()
     print(json.dumps(data, ensure_ascii=False, indent=2))
