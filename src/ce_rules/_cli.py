@@ -459,7 +459,7 @@ def record_schema() -> dict[str, Any]:
 
 def output_schema() -> dict[str, Any]:
     """The JSON Schema of ``ce-rules check --format json`` output."""
-    verdict = BatchVerdict.model_json_schema(ref_template="#/$defs/{model}")
+    verdict = BatchVerdict.model_json_schema(ref_template="#/$defs/{model}", mode="serialization")
     defs = verdict.pop("$defs", {})
     defs["BatchVerdict"] = verdict
     counts = {"type": "integer", "minimum": 0}
@@ -510,10 +510,10 @@ def output_schema() -> dict[str, Any]:
 def _schema(args: argparse.Namespace) -> int:
     schemas = {"record": record_schema, "output": output_schema}
     if args.which == "verdict":
-        data: Any = BatchVerdict.model_json_schema()
+        data: Any = BatchVerdict.model_json_schema(mode="serialization")
     elif args.which == "all":
         data = {name: make() for name, make in schemas.items()}
-        data["verdict"] = BatchVerdict.model_json_schema()
+        data["verdict"] = BatchVerdict.model_json_schema(mode="serialization")
     else:
         data = schemas[args.which]()
     print(json.dumps(data, ensure_ascii=False, indent=2))
