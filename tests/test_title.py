@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -18,6 +19,7 @@ from ce_rules._title import (
     title_window,
 )
 
+ROOT = Path(__file__).parent.parent
 PERSON = ce.Person(id="370102198001010011", unit=ce.UnitLevel.MUNICIPAL, city="济南")
 PUBLIC = ce.Course(id="pub-30", title="公需科目", category="public", hours=30, mode="offline")
 PROFESSIONAL = ce.Course(
@@ -295,3 +297,21 @@ def test_explanation_names_the_years_judged_when_they_are_not_consecutive():
         PERSON, full_year(2020) + full_year(2021), years=[2020, 2021], policy="shandong-2024"
     )
     assert "2020-2021年度" in whole.explain("zh")
+
+
+def test_overlays_with_an_explicit_policy_are_an_error_not_ignored():
+    """Overlays are selected only when no policy is given; both together raise, naming overlays."""
+    overlay = ce.load_overlay(ROOT / "examples" / "overlays" / "example-city-2024.toml")
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        evaluate_period(PERSON, [], years=[2024], policy="shandong-2024", overlays=[overlay])
+    assert caught.value.field == "overlays"
+
+
+def test_achievements_select_the_persons_overlay_like_evaluate_period():
+    """achievements() takes the same overlays as evaluate_period (二(二), 二(三))."""
+    overlay = ce.load_overlay(ROOT / "examples" / "overlays" / "example-city-2024.toml")
+    person = PERSON.model_copy(update={"city": "示例市"})
+    entries = [teach(date(2024, 4, 1))]
+    found = ce.achievements(person, entries, years=[2024], overlays=[overlay])
+    assert found == evaluate_period(person, entries, years=[2024], overlays=[overlay]).achievements
+    assert [a.year for a in found] == [2024]

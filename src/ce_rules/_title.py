@@ -280,11 +280,18 @@ def evaluate_period(
 
     Raises:
         PolicyNotFoundError: A year has no registered policy and none was given.
-        EvaluationInputError: An argument is of the wrong type or out of range.
+        EvaluationInputError: An argument is of the wrong type or out of range, or
+            ``overlays`` are given with a ``policy`` (they would not be applied).
     """
     checked_years = _check_years(years)
     entries = tuple(entries)
     overlay_policies = tuple(overlays)
+    if overlay_policies and policy is not None:
+        raise EvaluationInputError(
+            "overlays",
+            tuple(o.id for o in overlay_policies),
+            "are selected only when policy is None; merge them into the policy given",
+        )
     verdicts: list[Verdict] = []
     failing: list[YearShortfall] = []
     found: list[Achievement] = []
@@ -331,6 +338,7 @@ def achievements(
     years: Iterable[int],
     policy: _PolicyChoice = None,
     as_of: date | None = None,
+    overlays: Iterable[Policy] = (),
 ) -> tuple[Achievement, ...]:
     """The featured-course instructorships of ``years`` (二(三)), for a title application.
 
@@ -345,11 +353,15 @@ def achievements(
         years: The years to look in, e.g. ``title_window(...)``.
         policy: As for ``evaluate_period``.
         as_of: As for ``evaluate``.
+        overlays: As for ``evaluate_period``.
 
     Returns:
         The achievements, by year and then input order.
     """
-    return evaluate_period(person, entries, years=years, policy=policy, as_of=as_of).achievements
+    period = evaluate_period(
+        person, entries, years=years, policy=policy, as_of=as_of, overlays=overlays
+    )
+    return period.achievements
 
 
 def _explain(period: PeriodVerdict, lang: str) -> str:
