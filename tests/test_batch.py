@@ -322,3 +322,17 @@ def test_persons_describing_one_id_twice_differently_are_refused() -> None:
     assert caught.value.field == "persons"
     assert caught.value.value == "A"
     assert list(evaluate_many(compliant("A"), year=2024, persons=[provincial, provincial]))
+
+
+@pytest.mark.parametrize("presorted", [True, False])
+def test_persons_given_without_any_record_are_judged_too(presorted: bool) -> None:
+    """A person given in ``persons`` with no record has a verdict (0 hours), never left out."""
+    given = [ce.Person(id=pid, unit=ce.UnitLevel.MUNICIPAL) for pid in ("A", "B", "C")]
+    result = evaluate_many(compliant("B"), year=2024, persons=given, presorted=presorted)
+    verdicts = list(result)
+    assert [v.person_id for v in verdicts] == ["B", "A", "C"]
+    assert [v.compliant for v in verdicts] == [True, False, False]
+    assert verdicts[1].requirement("public_hours").shortfall == Decimal(30)
+    assert result.totals.persons == 3
+    assert result.totals.non_compliant == 2
+    assert result.totals.balanced

@@ -442,3 +442,17 @@ def test_output_onto_an_input_file_is_refused_and_the_input_kept(tmp_path: Path)
     assert "Traceback" not in result.stderr
     assert str(path) in result.stderr
     assert path.read_bytes() == before
+
+
+def test_persons_without_records_are_reported_and_explained(tmp_path: Path) -> None:
+    """Staff in --persons with no record are non-compliant rows, and explain shows that person."""
+    records = write(tmp_path / "r.csv", [ZH_HEADER, *zh_rows("A", "张伟")])
+    persons = write(tmp_path / "p.csv", ["身份证号,姓名,单位级别", "A,张伟,市属", "B,李娜,市属"])
+    check = run("--lang", "en", "check", records, "--year", "2024", "--persons", persons)
+    assert check.returncode == 1, check.stderr
+    assert "李娜" in check.stdout
+    assert "2 persons, 1 compliant, 1 non-compliant" in check.stdout
+    explain = run("--lang", "en", "explain", "B", records, "--year", "2024", "--persons", persons)
+    assert explain.returncode == 1, explain.stderr
+    assert explain.stdout.startswith("B")
+    assert "李娜" not in check.stderr

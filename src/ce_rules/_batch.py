@@ -525,7 +525,8 @@ def evaluate_many(
     Persons come from ``persons`` when given. Otherwise a person is built from their
     first record that names a unit level (with its name, city and industry); a person
     no record describes gets the default: ``Person(id=..., unit=municipal)``, so the
-    provincial platform rule (二(二)) does not apply to them.
+    provincial platform rule (二(二)) does not apply to them. A person of ``persons``
+    without any record is judged too, after the others, with no hours.
 
     Memory: with ``presorted=True`` the input must list each person's records
     together (any order of persons); verdicts are issued as each person's run ends,
@@ -707,11 +708,19 @@ def _run(
                 group.name = described
     if presorted:
         if current is not None:
+            done.add(current.person_id)
             yield judge(current)
+        judged = done.__contains__
     else:
         for group in groups.values():
             yield judge(group)
-        groups.clear()
+        judged = groups.__contains__
+    # A person given without any record has no hours: judged too, never left out of
+    # the report (an office lists all its staff to find those who did nothing).
+    for person_id in known:
+        if not judged(person_id):
+            yield judge(_Group(person_id))
+    groups.clear()
 
 
 class _Judged:

@@ -336,6 +336,9 @@ def _batch(args: argparse.Namespace, person: str | None = None) -> BatchResult:
     policy = _policy(args.policy)
     _preflight(args.files, args.encoding)
     persons = read_persons(args.persons, encoding=args.encoding) if args.persons else None
+    if persons is not None and person is not None:
+        # Explaining one person: the others of the persons file are not judged.
+        persons = {person: persons[person]} if person in persons else {}
     records = _progress(
         _records(args.files, args.encoding, person),
         enabled=sys.stderr.isatty() and not args.quiet,
@@ -387,7 +390,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     batch = _batch(args, person=args.person_id)
-    verdicts = list(batch)
+    verdicts = [v for v in batch if v.person_id == args.person_id]
     if not verdicts:
         return _error(
             args.lang,
