@@ -245,3 +245,14 @@ def test_added_credit_factor_above_one_is_a_loosening():
     assert "factor=1" in merged.loosenings[0].base
     halved = triple.model_copy(update={"code": "instructor_half", "factor": Decimal("0.5")})
     assert ce.merge_overlay(BASE, TIGHTEN.model_copy(update={"rules": (halved,)})).loosenings == ()
+
+
+@pytest.mark.parametrize("code", ["training_filing_deadline", "plan_submission_deadline"])
+def test_a_second_deadline_rule_under_a_new_code_is_an_error(code):
+    """Only one filing (四(二)) or submission (五(二)) deadline applies: a second is refused."""
+    second = BASE.rule(code).model_copy(update={"code": f"{code}_local"})
+    overlay = TIGHTEN.model_copy(update={"rules": (second,)})
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.merge_overlay(BASE, overlay)
+    assert caught.value.field == f"rules.{code}_local"
+    assert code in str(caught.value)

@@ -41,6 +41,8 @@ from ._policy import (
 __all__ = ["load_overlay", "merge_overlay", "overlay_applies", "policy_for"]
 
 _NOT_VALUES: Final = frozenset({"kind", "code", "citation", "message"})
+#: Rule kinds of which a policy applies only the first (deadlines, title achievements).
+_ONE_PER_POLICY: Final = frozenset({"filing_deadline", "submission_deadline", "title_achievement"})
 #: How a loosening by a new credit factor rule describes what the base gave.
 _NO_FACTOR_RULE: Final = "no rule: factor=1"
 
@@ -175,6 +177,16 @@ def merge_overlay(base: Policy, overlay: Policy) -> Policy:
                 f"kind {rule.kind!r} differs from the base's {old.kind!r}",
             )
         if old is None:
+            single = next((r for r in base.rules if r.kind == rule.kind), None)
+            if rule.kind in _ONE_PER_POLICY and single is not None:
+                # Only the first rule of these kinds is applied: a second one would be
+                # ignored without a word, whether it tightens or loosens.
+                raise PolicyFileError(
+                    source,
+                    f"rules.{rule.code}",
+                    f"the base already has a {rule.kind} rule, {single.code!r}: give the "
+                    "overlay's rule that code to replace it",
+                )
             added.append(rule)
             loosened = _adds_credit(rule)
             before = _NO_FACTOR_RULE
