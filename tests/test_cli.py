@@ -456,3 +456,21 @@ def test_persons_without_records_are_reported_and_explained(tmp_path: Path) -> N
     assert explain.returncode == 1, explain.stderr
     assert explain.stdout.startswith("B")
     assert "李娜" not in check.stderr
+
+
+def test_output_closed_early_does_not_claim_all_compliant(tmp_path: Path) -> None:
+    """When the reader of the output goes away (`| head`), the exit code is 2, never 0."""
+    rows = [ZH_HEADER]
+    for number in range(3000):
+        rows += zh_rows(f"37010219800101{number:04d}", "某人")
+    path = write(tmp_path / "many.csv", rows)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ce_rules", "check", str(path), "--year", "2024"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()
+    process.stdout.close()
+    assert process.wait(timeout=60) == 2

@@ -256,3 +256,12 @@ def test_a_second_deadline_rule_under_a_new_code_is_an_error(code):
         ce.merge_overlay(BASE, overlay)
     assert caught.value.field == f"rules.{code}_local"
     assert code in str(caught.value)
+
+
+def test_an_unmerged_overlay_is_refused_by_evaluate():
+    """An overlay alone lacks its base's rules (三(一) among them): evaluate refuses it."""
+    with pytest.raises(ce.EvaluationInputError, match="merge it onto its base"):
+        ce.evaluate(IN_EXAMPLE_CITY, [], year=2024, policy=EXAMPLE)
+    merged = ce.merge_overlay(BASE, EXAMPLE)
+    verdict = ce.evaluate(IN_EXAMPLE_CITY, [], year=2024, policy=merged)
+    assert "professional_hours" in [r.code for r in verdict.requirements]

@@ -595,9 +595,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CeRulesError as error:
         return _error(lang, str(error), str(error))
     except BrokenPipeError:
-        # The reader of our output went away (e.g. `| head`): not an error of ours.
+        # The reader of our output went away (e.g. `| head`): not every verdict was
+        # written, so the run cannot say "all compliant" (exit 0); nothing is left to
+        # write to either.
         sys.stderr.close()
-        return EXIT_OK
+        return EXIT_INVALID
     return code
 
 

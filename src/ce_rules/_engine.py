@@ -50,7 +50,7 @@ from ._verdict import (
     with_details,
 )
 
-__all__ = ["DEFAULT_REGION", "ROUNDING_CEILING_CENT", "evaluate", "resolve_policy"]
+__all__ = ["DEFAULT_REGION", "ROUNDING_CEILING_CENT", "ceil_cent", "evaluate", "resolve_policy"]
 
 #: The region whose policy applies when ``evaluate`` is given none.
 DEFAULT_REGION: Final = "shandong"
@@ -80,6 +80,14 @@ def resolve_policy(policy: Policy | str | None, year: int, region: str = DEFAULT
     if policy is None:
         return get_policy(region, year)
     if isinstance(policy, Policy):
+        if policy.extends is not None:
+            # An overlay alone lacks its base's rules: its verdicts would be wrong.
+            raise EvaluationInputError(
+                "policy",
+                policy.id,
+                f"is a local overlay of {policy.extends!r}: merge it onto its base first "
+                "(merge_overlay or policy_for)",
+            )
         return policy
     if isinstance(policy, str):
         return policy_by_id(policy)
@@ -178,7 +186,7 @@ def _entry_key(entry: CreditEntry, course_key: str) -> str:
     )
 
 
-def _ceil_cent(value: Fraction) -> tuple[Decimal, bool]:
+def ceil_cent(value: Fraction) -> tuple[Decimal, bool]:
     """``value`` as a decimal, rounded up to 0.01 if it is not exact; and whether it was."""
     exact = Decimal(value.numerator) / Decimal(value.denominator)
     if Fraction(exact) == value and exact == exact.quantize(_CENT):
@@ -208,12 +216,12 @@ def _requirement(
         earned = earned_by[rule.category]
         pending = pending_by[rule.category]
         met = Fraction(earned) >= share * total
-        required, inexact_required = _ceil_cent(share * total)
+        required, inexact_required = ceil_cent(share * total)
         # Hours of the category added raise the total too: x >= (s*t - e) / (1 - s).
         if met:
             shortfall, inexact_shortfall = _ZERO, False
         else:
-            shortfall, inexact_shortfall = _ceil_cent(
+            shortfall, inexact_shortfall = ceil_cent(
                 (share * total - Fraction(earned)) / (1 - share)
             )
         if inexact_required or inexact_shortfall:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict
 
-from ._engine import evaluate, resolve_policy
+from ._engine import ceil_cent, evaluate, resolve_policy
 from ._model import Category, CreditEntry, Person, Role
 from ._policy import (
     Citation,
@@ -135,10 +135,7 @@ class CompliancePlan(BaseModel):
 
 
 def _ceil_cent(value: Fraction) -> Decimal:
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    if Fraction(exact) == value and exact == exact.quantize(_CENT):
-        return exact
-    return exact.quantize(_CENT, rounding=ROUND_CEILING)
+    return ceil_cent(value)[0]
 
 
 def _extras(
