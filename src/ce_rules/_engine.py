@@ -538,7 +538,7 @@ def evaluate(
             pending[entry.course.category] += would_add
 
     requirements = tuple(
-        _requirement(rule, earned, pending) for rule in index_of_rules.requirement_rules
+        [_requirement(rule, earned, pending) for rule in index_of_rules.requirement_rules]
     )
     met_codes = {r.code for r in requirements if r.met}
     compliant = len(met_codes) == len(requirements)
