@@ -462,14 +462,14 @@ def evaluate(
     platform_rules = index_of_rules.platform_table[person.unit]
     person_id = person.id
 
-    reasons: list[Reason] = []
+    # Every entry counts unless a check below says otherwise.
+    reasons = [_COUNTED] * len(entries)
     details = _Details(person, entries, year, as_of, rules, reasons, factor_table)
     deciding = details.deciding
     # The first counted entry of each duplicate key, and the keys seen more than once.
     first_counted: dict[_DuplicateKey, int] = {}
     duplicated: dict[_DuplicateKey, list[int]] = {}
     topical: list[int] = []  # counted entries whose course names topics
-    add_reason = reasons.append
     # Entries completed after as_of do not count yet; without as_of, none is too late.
     last_day = date.max if as_of is None else as_of
     pending_candidates: dict[_DuplicateKey, list[int]] = {}
@@ -482,28 +482,27 @@ def evaluate(
         category = course.category
         completed_on = entry.completed_on
         if entry.person_id != person_id:
-            reason = Reason.OTHER_PERSON
+            reasons[index] = Reason.OTHER_PERSON
         elif (entry.credited_year or completed_on.year) != year:
-            reason = Reason.OTHER_YEAR
+            reasons[index] = Reason.OTHER_YEAR
         elif completed_on > last_day:
-            reason = Reason.AFTER_AS_OF
+            reasons[index] = Reason.AFTER_AS_OF
         elif deadline_rules and (missed := _category_deadline(deadline_rules, entry)):
-            reason = Reason.AFTER_CATEGORY_DEADLINE
+            reasons[index] = Reason.AFTER_CATEGORY_DEADLINE
             deciding[index] = missed
         elif (
             platform_rules
             and (restricting := platform_rules.get((course.mode, category)))
             and (broken := _platform_rule(restricting, entry))
         ):
-            reason = Reason.PLATFORM_NOT_RECOGNISED
+            reasons[index] = Reason.PLATFORM_NOT_RECOGNISED
             deciding[index] = broken
         elif entry.status is not _APPROVED:
-            reason = _STATUS_REASON[entry.status]
+            reason = reasons[index] = _STATUS_REASON[entry.status]
             if reason is _PENDING:
                 key = (course.id, entry.role, completed_on)
                 pending_candidates.setdefault(key, []).append(index)
         else:
-            reason = _COUNTED
             role = entry.role
             key = (course.id, role, completed_on)
             first = first_counted.setdefault(key, index)
@@ -514,7 +513,6 @@ def evaluate(
             earned[category] += hours if factor_rule is None else hours * factor_rule.factor
             if course.topics:
                 topical.append(index)
-        add_reason(reason)
 
     # Duplicates (decision 4): of one course, role and day, one entry counts; the
     # others were added above and are taken out again.
