@@ -13,8 +13,9 @@ does not depend on input order.
 
 Two readings the docs leave open, taken as the engine's module docstring states them: a
 local category deadline is checked after ``as_of`` and before the platform rule; of
-several pending copies with no counted copy, one (the most credited hours) shows
-``would_add``, so that a requirement's ``pending`` counts the copy once.
+several pending copies, one (the most credited hours) shows ``would_add``: its hours less
+those of a copy that counts already, so that a requirement's ``pending`` counts the copy
+once and only what approving it would add.
 """
 
 from __future__ import annotations
@@ -226,17 +227,19 @@ def reference_evaluate(
         if decision.reason is ce.Reason.COUNTED:
             decision.credited_hours = credit(index)
 
-    # Decision 5: a pending entry would add its hours, unless a copy counts already;
-    # of several pending copies, what approving them adds is counted once.
+    # Decisions 4 and 5: approving pending copies would make the one with most hours
+    # count, adding its hours less those of a copy that counts already; of several
+    # pending copies, what approving them adds is counted once.
     pending_groups: dict[tuple[str, ce.Role, date], list[int]] = {}
     for index, decision in enumerate(decided):
         if decision.reason is ce.Reason.PENDING:
             pending_groups.setdefault(copy_key(index), []).append(index)
-    for group in pending_groups.values():
-        if copy_key(group[0]) in groups:
-            continue
+    for key, group in pending_groups.items():
         most = max(credit(i) for i in group)
-        decided[choose([i for i in group if credit(i) == most])].would_add = most
+        counting = [i for i in groups.get(key, []) if decided[i].reason is ce.Reason.COUNTED]
+        added = most - (credit(counting[0]) if counting else ZERO)
+        if added > 0:
+            decided[choose([i for i in group if credit(i) == most])].would_add = added
 
     earned = dict.fromkeys(ce.Category, ZERO)
     pending = dict.fromkeys(ce.Category, ZERO)
@@ -685,6 +688,16 @@ def test_pending_copy_of_a_counted_entry_adds_nothing() -> None:
     entries = [entry(base, status=pending), entry(base), entry(other, status=pending)]
     verdict = assert_agrees(PROVINCIAL, entries, 2024, SHANDONG, None)
     assert verdict.requirement("professional_hours").pending == Decimal(10)
+
+
+def test_pending_copy_with_more_hours_would_add_the_difference() -> None:
+    """Approving a pending copy with more hours than the counted one would add the difference."""
+    base = course(category=ce.Category.PROFESSIONAL, mode=ce.Mode.OFFLINE)
+    pending = ce.EntryStatus.PENDING
+    entries = [entry(base, hours=Decimal(4)), entry(base, status=pending)]
+    verdict = assert_agrees(PROVINCIAL, entries, 2024, SHANDONG, None)
+    assert verdict.entries[1].would_add == Decimal(6)
+    assert verdict.requirement("professional_hours").pending == Decimal(6)
 
 
 def test_make_up_entry_counts_in_its_credited_year() -> None:

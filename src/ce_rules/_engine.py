@@ -466,7 +466,8 @@ def evaluate(
     reasons = [_COUNTED] * len(entries)
     details = _Details(person, entries, year, as_of, rules, reasons, factor_table)
     deciding = details.deciding
-    # The first counted entry of each duplicate key, and the keys seen more than once.
+    # The counted entry of each duplicate key (the first, until duplicates are resolved),
+    # and the keys seen more than once.
     first_counted: dict[_DuplicateKey, int] = {}
     duplicated: dict[_DuplicateKey, list[int]] = {}
     topical: list[int] = []  # counted entries whose course names topics
@@ -516,8 +517,8 @@ def evaluate(
 
     # Duplicates (decision 4): of one course, role and day, one entry counts; the
     # others were added above and are taken out again.
-    for group in duplicated.values():
-        keep = details.keep(group)
+    for key, group in duplicated.items():
+        keep = first_counted[key] = details.keep(group)
         for index in group:
             if index != keep:
                 reasons[index] = Reason.DUPLICATE
@@ -525,14 +526,18 @@ def evaluate(
                 entry = entries[index]
                 earned[entry.course.category] -= entry.effective_hours * details.factor(index)
 
-    # A pending entry would add hours only if no copy of it counts or would add them.
+    # Approving pending copies of one entry would make the one with most hours count
+    # (decision 4): it would add its hours, less those of a copy that counts already.
     pending = {_PUBLIC: _ZERO, _PROFESSIONAL: _ZERO}
     for key, group in pending_candidates.items():
-        if key not in first_counted:
-            keep = group[0] if len(group) == 1 else details.keep(group)
-            entry = entries[keep]
-            would_add = entry.effective_hours * details.factor(keep)
-            details.would_add[keep] = would_add
+        best = group[0] if len(group) == 1 else details.keep(group)
+        entry = entries[best]
+        would_add = entry.effective_hours * details.factor(best)
+        counted = first_counted.get(key)
+        if counted is not None:
+            would_add -= entries[counted].effective_hours * details.factor(counted)
+        if would_add > 0:
+            details.would_add[best] = would_add
             pending[entry.course.category] += would_add
 
     requirements = tuple(
