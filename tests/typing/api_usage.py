@@ -32,3 +32,23 @@ def run() -> bool:
     clause: str = verdict.requirement("public_hours").citation.clause
     text: str = verdict.explain("en")
     return again == verdict and bool(clause) and bool(text) and not shortfalls(verdict)
+
+
+def title_tool(obtained: date) -> list[str]:
+    """A title tool: the window, each year's verdict, the achievements."""
+    person = make_person()
+    years = ce.title_window(obtained, 2025, max_years=ce.TITLE_WINDOW_MAX_YEARS)
+    policies: dict[int, ce.Policy | str] = {year: "cn-national-2015" for year in years}
+    period: ce.PeriodVerdict = ce.evaluate_period(person, [], years=years, policy=policies)
+    found: tuple[ce.Achievement, ...] = period.achievements
+    return [f"{y.year}: {y.status}" for y in period.failing_years] + [a.course_id for a in found]
+
+
+def hr_office(records: list[dict[str, str]]) -> int:
+    """An HR office: a batch of flat records, the totals, a plan for one person."""
+    result: ce.BatchResult = ce.evaluate_many(records, year=2024, presorted=True)
+    verdicts: list[ce.BatchVerdict] = list(result)
+    totals: ce.BatchTotals = result.totals
+    plan: ce.CompliancePlan = ce.plan_compliance(make_person(), [], year=2024)
+    gap: Decimal = plan.gap(ce.Category.PUBLIC)
+    return totals.records + len(verdicts) + int(gap)
