@@ -38,7 +38,7 @@ def title_tool(obtained: date) -> list[str]:
     """A title tool: the window, each year's verdict, the achievements."""
     person = make_person()
     years = ce.title_window(obtained, 2025, max_years=ce.TITLE_WINDOW_MAX_YEARS)
-    policies: dict[int, ce.Policy | str] = {year: "cn-national-2015" for year in years}
+    policies: dict[int, ce.Policy | str] = dict.fromkeys(years, "cn-national-2015")
     period: ce.PeriodVerdict = ce.evaluate_period(person, [], years=years, policy=policies)
     found: tuple[ce.Achievement, ...] = period.achievements
     return [f"{y.year}: {y.status}" for y in period.failing_years] + [a.course_id for a in found]
