@@ -240,7 +240,7 @@ def _requirement(
             "rounding": rounding,
             "citation": rule.citation,
         },
-        {"_statement": rule.message, "_message": None},
+        {"_source": rule.message, "_built": None},
     )
 
 

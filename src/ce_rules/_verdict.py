@@ -12,7 +12,7 @@ import enum
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, ClassVar, Final, Protocol, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -155,7 +155,79 @@ def message(zh: str, en: str) -> Message:
     return construct(Message, {"zh": zh, "en": en})
 
 
-class RequirementResult(BaseModel):
+_UNBUILT: Final = object()
+
+
+class _Deferred(BaseModel):
+    """A frozen model some of whose fields are built on first use, then kept.
+
+    Each such field is a ``computed_field`` property returning ``self._deferred(name)``,
+    which ``_build(name)`` makes from ``_source`` the first time. Read back (from JSON,
+    say), the fields come in with the others and are validated by ``_deferred_fields``.
+    They take part in equality and hashing like the other fields, and are in every dump
+    and in the serialization JSON schema.
+    """
+
+    model_config = _CONFIG
+    #: A model of the fields built on first use: validates them when a value is read back.
+    _deferred_fields: ClassVar[type[BaseModel]]
+    #: What the fields are built from (set by whoever builds the value).
+    _source: Any = PrivateAttr(default=None)
+    _built: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if not isinstance(data, Mapping):
+            return handler(data)
+        fields = dict(data)
+        names = tuple(cls._deferred_fields.model_fields)
+        missing = [name for name in names if name not in fields]
+        if missing:
+            raise ValueError(f"missing field(s): {', '.join(missing)}")
+        built = cls._deferred_fields.model_validate({name: fields.pop(name) for name in names})
+        value = handler(fields)
+        value._built = {name: getattr(built, name) for name in names}
+        return value
+
+    def _deferred(self, name: str) -> Any:
+        built = self._built
+        if built is None:
+            built = self._built = {}
+        value = built.get(name, _UNBUILT)
+        if value is _UNBUILT:
+            value = built[name] = self._build(name)
+        return value
+
+    def _build(self, name: str) -> Any:  # pragma: no cover - every subclass builds its own
+        raise NotImplementedError(name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Deferred):
+            return NotImplemented
+        if type(self) is not type(other):
+            return False
+        mine, theirs = self.__dict__, other.__dict__
+        return all(mine[name] == theirs[name] for name in type(self).model_fields) and all(
+            self._deferred(name) == other._deferred(name)
+            for name in self._deferred_fields.model_fields
+        )
+
+    def __hash__(self) -> int:
+        # Equal values have equal fields built on first use: hash those.
+        names = self._deferred_fields.model_fields
+        return hash((type(self), *(self._deferred(name) for name in names)))
+
+
+class _RequirementBuiltFields(BaseModel):
+    """The field of a requirement result built on first use."""
+
+    model_config = _CONFIG
+
+    message: Message
+
+
+class RequirementResult(_Deferred):
     """How a person stands against one requirement rule.
 
     Attributes:
@@ -185,50 +257,18 @@ class RequirementResult(BaseModel):
     met: bool
     rounding: str | None = None
     citation: Citation
-    #: The rule's own message, from which ``message`` is built on first use.
-    _statement: Message | None = PrivateAttr(default=None)
-    _message: Message | None = PrivateAttr(default=None)
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _read(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> RequirementResult:
-        # Read back (from JSON, say), the message comes with the other fields.
-        if not isinstance(data, Mapping):
-            result: RequirementResult = handler(data)
-            return result
-        fields = dict(data)
-        if "message" not in fields:
-            raise ValueError("missing field(s): message")
-        text = Message.model_validate(fields.pop("message"))
-        result = handler(fields)
-        result._message = text
-        return result
+    _deferred_fields = _RequirementBuiltFields
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def message(self) -> Message:
-        """The outcome in Chinese and English."""
-        text = self._message
-        if text is None:
-            statement = self._statement
-            if statement is None:  # pragma: no cover - every way of building one sets it
-                raise TypeError("a RequirementResult is built by evaluate() or read back")
-            text = self._message = requirement_message(
-                statement, self.earned, self.shortfall, self.met
-            )
+        """The outcome in Chinese and English (built from the rule's message on first use)."""
+        text: Message = self._deferred("message")
         return text
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RequirementResult):
-            return NotImplemented
-        mine, theirs = self.__dict__, other.__dict__
-        return type(self) is type(other) and (
-            all(mine[name] == theirs[name] for name in type(self).model_fields)
-            and self.message == other.message
-        )
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.code, self.earned, self.met))
+    def _build(self, name: str) -> Message:
+        # The source is the rule's own message: the statement of the requirement.
+        return requirement_message(self._source, self.earned, self.shortfall, self.met)
 
 
 def requirement_message(
@@ -325,8 +365,8 @@ class VerdictDetails(Protocol):
         ...
 
 
-class _DetailFields(BaseModel):
-    """The verdict fields that are built on first use, as read back from JSON."""
+class _VerdictBuiltFields(BaseModel):
+    """The fields of a verdict built on first use."""
 
     model_config = _CONFIG
 
@@ -334,25 +374,7 @@ class _DetailFields(BaseModel):
     fingerprint: str
 
 
-class _ReadDetails:
-    """The details of a verdict read back from JSON: already built."""
-
-    __slots__ = ("_fields",)
-
-    def __init__(self, fields: _DetailFields) -> None:
-        self._fields = fields
-
-    def decisions(self) -> tuple[EntryDecision, ...]:
-        return self._fields.entries
-
-    def fingerprint(self) -> str:
-        return self._fields.fingerprint
-
-    def entry_reasons(self) -> tuple[Reason, ...]:
-        return tuple(d.reason for d in self._fields.entries)
-
-
-class Verdict(BaseModel):
+class Verdict(_Deferred):
     """A person's continuing-education year, judged under one policy.
 
     Attributes:
@@ -388,26 +410,7 @@ class Verdict(BaseModel):
     certificate_eligible: bool
     requirements: tuple[RequirementResult, ...]
     findings: tuple[Finding, ...]
-    _details: VerdictDetails | None = PrivateAttr(default=None)
-    _entries: tuple[EntryDecision, ...] | None = PrivateAttr(default=None)
-    _fingerprint: str | None = PrivateAttr(default=None)
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _read(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Verdict:
-        # The fields built on first use come in with the others when a verdict is read
-        # back (from JSON, say): validate them apart and keep them as its details.
-        if not isinstance(data, Mapping):
-            verdict: Verdict = handler(data)
-            return verdict
-        fields = dict(data)
-        missing = [name for name in _DETAIL_NAMES if name not in fields]
-        if missing:
-            raise ValueError(f"missing field(s): {', '.join(missing)}")
-        details = _DetailFields.model_validate({name: fields.pop(name) for name in _DETAIL_NAMES})
-        verdict = handler(fields)
-        verdict._details = _ReadDetails(details)
-        return verdict
+    _deferred_fields = _VerdictBuiltFields
 
     @model_validator(mode="after")
     def _consistent(self) -> Verdict:
@@ -421,46 +424,29 @@ class Verdict(BaseModel):
     @property
     def entries(self) -> tuple[EntryDecision, ...]:
         """One decision per input entry, in input order."""
-        entries = self._entries
-        if entries is None:
-            entries = self._entries = self._require_details().decisions()
+        entries: tuple[EntryDecision, ...] = self._deferred("entries")
         return entries
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def fingerprint(self) -> str:
         """SHA-256 over the canonical inputs and the policy id and version."""
-        fingerprint = self._fingerprint
-        if fingerprint is None:
-            fingerprint = self._fingerprint = self._require_details().fingerprint()
+        fingerprint: str = self._deferred("fingerprint")
         return fingerprint
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
         """The reason of each input entry, in input order, without building ``entries``."""
-        return self._require_details().entry_reasons()
+        built = self._built
+        if built is not None and "entries" in built:
+            return tuple(d.reason for d in built["entries"])
+        details: VerdictDetails = self._source
+        return details.entry_reasons()
 
-    def _require_details(self) -> VerdictDetails:
-        details = self._details
-        if details is None:  # pragma: no cover - every way of building a verdict sets them
-            raise TypeError("a Verdict is built by evaluate() or read back from its JSON")
-        return details
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Verdict):
-            return NotImplemented
-        if type(self) is not type(other):
-            return False
-        mine, theirs = self.__dict__, other.__dict__
-        return (
-            all(mine[name] == theirs[name] for name in type(self).model_fields)
-            and self.fingerprint == other.fingerprint
-            and self.entries == other.entries
-        )
-
-    def __hash__(self) -> int:
-        # Equal verdicts have equal fingerprints (equality compares them).
-        return hash((type(self), self.fingerprint))
+    def _build(self, name: str) -> object:
+        # The source is what evaluate decided (a VerdictDetails).
+        details: VerdictDetails = self._source
+        return details.decisions() if name == "entries" else details.fingerprint()
 
     def requirement(self, code: str) -> RequirementResult:
         """The result for the requirement ``code``; ``KeyError`` naming the codes known."""
@@ -485,12 +471,9 @@ class Verdict(BaseModel):
         return _explain(self, lang)
 
 
-_DETAIL_NAMES: Final = ("entries", "fingerprint")
-
-
 def with_details(cls: type[_V], fields: dict[str, Any], details: VerdictDetails) -> _V:
     """A verdict of ``cls`` from complete, valid fields and its details (hot path)."""
-    return construct(cls, fields, {"_details": details, "_entries": None, "_fingerprint": None})
+    return construct(cls, fields, {"_source": details, "_built": None})
 
 
 def extend(verdict: Verdict, cls: type[_V], **fields: Any) -> _V:
