@@ -259,7 +259,7 @@ class RequirementResult(_Deferred):
     citation: Citation
     _deferred_fields = _RequirementBuiltFields
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy: a decorator above @property
     @property
     def message(self) -> Message:
         """The outcome in Chinese and English (built from the rule's message on first use)."""
@@ -420,14 +420,14 @@ class Verdict(_Deferred):
             raise ValueError("status, compliant and requirements disagree")
         return self
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy: a decorator above @property
     @property
     def entries(self) -> tuple[EntryDecision, ...]:
         """One decision per input entry, in input order."""
         entries: tuple[EntryDecision, ...] = self._deferred("entries")
         return entries
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy: a decorator above @property
     @property
     def fingerprint(self) -> str:
         """SHA-256 over the canonical inputs and the policy id and version."""
