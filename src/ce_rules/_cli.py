@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 import unicodedata
@@ -596,8 +597,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(lang, str(error), str(error))
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not every verdict was
-        # written, so the run cannot say "all compliant" (exit 0); nothing is left to
-        # write to either.
+        # written, so the run cannot say "all compliant" (exit 0). What is still
+        # buffered goes nowhere, so that flushing it at exit cannot fail again (the
+        # idiom of the Python documentation, "Note on SIGPIPE").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         sys.stderr.close()
         return EXIT_INVALID
     return code
