@@ -18,10 +18,11 @@ from decimal import Decimal
 from typing import Annotated, Final, TypeVar
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from ._engine import DEFAULT_REGION, resolve_policy
+from ._engine import DEFAULT_REGION, check_as_of, resolve_policy
 from ._exceptions import EvaluationInputError, PolicyError
+from ._model import FROZEN, Text
 from ._policy import (
     Citation,
     FilingDeadlineRule,
@@ -45,8 +46,6 @@ __all__ = [
     "check_training_filing",
 ]
 
-_CONFIG: Final = ConfigDict(frozen=True, extra="forbid")
-_Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 _Year = Annotated[int, Field(ge=1990, le=2100)]
 _CompletedHours = Annotated[Decimal, Field(ge=0, le=10000, allow_inf_nan=False, decimal_places=2)]
 _RuleT = TypeVar("_RuleT", FilingDeadlineRule, SubmissionDeadlineRule)
@@ -84,10 +83,10 @@ class Trainee(BaseModel):
         passed: Whether the trainee passed the completion assessment (结业考核).
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
-    id: _Text
-    name: _Text | None = None
+    id: Text
+    name: Text | None = None
     completed_hours: _CompletedHours
     passed: bool
 
@@ -104,10 +103,10 @@ class TrainingCohort(BaseModel):
         filed_on: The day the list and summary were filed (备案), if they were.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
-    institution: _Text
-    course: _Text
+    institution: Text
+    course: Text
     required_hours: Annotated[Decimal, Field(gt=0, le=10000, allow_inf_nan=False)]
     completed_on: date
     trainees: tuple[Trainee, ...] = ()
@@ -151,13 +150,13 @@ class Submission(BaseModel):
         formats: The formats submitted, e.g. ``("word", "pdf")``.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     kind: SubmissionKind
-    submitter: _Text
+    submitter: Text
     year: _Year
     submitted_on: date | None = None
-    formats: tuple[_Text, ...] = ()
+    formats: tuple[Text, ...] = ()
 
 
 class TraineeDecision(BaseModel):
@@ -172,7 +171,7 @@ class TraineeDecision(BaseModel):
         message: The decision in Chinese and English.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     trainee_id: str
     eligible: bool
@@ -203,7 +202,7 @@ class DeadlineVerdict(BaseModel):
             did (二(二), 三(二)); the message says so too.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     code: str
     subject: str
@@ -238,7 +237,7 @@ class CohortVerdict(BaseModel):
         trainees: One decision per trainee, in input order.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     deadline: DeadlineVerdict
     trainees: tuple[TraineeDecision, ...]
@@ -260,12 +259,6 @@ def _rule(policy: Policy, kind: type[_RuleT]) -> _RuleT:
         if isinstance(rule, kind):
             return rule
     raise PolicyError(f"policy {policy.id} has no {kind.__name__} rule")
-
-
-def _check_as_of(as_of: object) -> date | None:
-    if as_of is None or type(as_of) is date:
-        return as_of
-    raise EvaluationInputError("as_of", as_of, "must be a datetime.date (not a datetime) or None")
 
 
 def _days(count: int) -> str:
@@ -394,7 +387,7 @@ def check_training_filing(
         PolicyError: The policy has no ``filing_deadline`` rule.
         EvaluationInputError: ``as_of`` is missing or of the wrong type.
     """
-    as_of = _check_as_of(as_of)
+    as_of = check_as_of(as_of)
     rules = resolve_policy(policy, cohort.completed_on.year, DEFAULT_REGION)
     rule = _rule(rules, FilingDeadlineRule)
     deadline = _judge(
@@ -436,7 +429,7 @@ def check_submission(
         PolicyError: The policy has no ``submission_deadline`` rule.
         EvaluationInputError: ``as_of`` is missing or of the wrong type.
     """
-    as_of = _check_as_of(as_of)
+    as_of = check_as_of(as_of)
     rules = resolve_policy(policy, submission.year, DEFAULT_REGION)
     rule = _rule(rules, SubmissionDeadlineRule)
     # relativedelta(day=31) clamps to the last day of the month.

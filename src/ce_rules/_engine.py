@@ -50,7 +50,14 @@ from ._verdict import (
     with_details,
 )
 
-__all__ = ["DEFAULT_REGION", "ROUNDING_CEILING_CENT", "ceil_cent", "evaluate", "resolve_policy"]
+__all__ = [
+    "DEFAULT_REGION",
+    "ROUNDING_CEILING_CENT",
+    "ceil_cent",
+    "check_as_of",
+    "evaluate",
+    "resolve_policy",
+]
 
 #: The region whose policy applies when ``evaluate`` is given none.
 DEFAULT_REGION: Final = "shandong"
@@ -104,7 +111,8 @@ def _check_year(year: object) -> int:
     return year
 
 
-def _check_as_of(as_of: object) -> date | None:
+def check_as_of(as_of: object) -> date | None:
+    """``as_of`` itself if it is a day or None; else ``EvaluationInputError``."""
     if as_of is None or type(as_of) is date:
         return as_of
     raise EvaluationInputError("as_of", as_of, "must be a datetime.date (not a datetime) or None")
@@ -304,7 +312,7 @@ class _Details:
         self.as_of = as_of
         self.policy = policy
         self.reasons = reasons
-        self.factor_table = factor_table
+        self.factor_table = factor_table  # the policy's, already looked up by evaluate
         #: The rule that excluded an entry (platform, local deadline), by index.
         self.deciding: dict[int, RecognisedPlatformsRule | CategoryDeadlineRule] = {}
         self.duplicate_of: dict[int, int] = {}
@@ -452,7 +460,7 @@ def evaluate(
     if not isinstance(person, Person):
         raise EvaluationInputError("person", person, "must be a ce_rules.Person")
     year = _check_year(year)
-    as_of = _check_as_of(as_of)
+    as_of = check_as_of(as_of)
     rules = resolve_policy(policy, year)
     entries = tuple(entries)
 

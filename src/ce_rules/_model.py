@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "FROZEN",
     "MAX_ENTRY_HOURS",
     "Category",
     "Course",
@@ -35,6 +36,7 @@ __all__ = [
     "Person",
     "PublicTopic",
     "Role",
+    "Text",
     "UnitLevel",
     "parse_hours",
 ]
@@ -213,8 +215,10 @@ def parse_hours(value: Any) -> Decimal:
 Hours = Annotated[Decimal, BeforeValidator(parse_hours)]
 # Identifiers and texts are stripped, then must not be empty (checked in pydantic's core).
 _Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-_MODEL_CONFIG: Final = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+#: A short text (a name, a title): stripped, then 1 to 200 characters.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+#: The configuration of every value of ce-rules: frozen, and no field it does not know.
+FROZEN: Final = ConfigDict(frozen=True, extra="forbid")
 
 
 class Person(BaseModel):
@@ -228,13 +232,13 @@ class Person(BaseModel):
         industry: The industry authority whose professional-subject plan applies (三(二)).
     """
 
-    model_config = _MODEL_CONFIG
+    model_config = FROZEN
 
     id: _Id
-    name: _Text | None = None
+    name: Text | None = None
     unit: UnitLevel
-    city: _Text | None = None
-    industry: _Text | None = None
+    city: Text | None = None
+    industry: Text | None = None
 
 
 class Course(BaseModel):
@@ -251,16 +255,16 @@ class Course(BaseModel):
         topics: Public-subject topics (二(一)); known ones become ``PublicTopic``.
     """
 
-    model_config = _MODEL_CONFIG
+    model_config = FROZEN
 
     id: _Id
-    title: _Text
+    title: Text
     category: Category
     hours: Hours
     mode: Mode
-    platform: _Text | None = None
+    platform: Text | None = None
     featured: bool = False
-    topics: tuple[PublicTopic | _Text, ...] = ()
+    topics: tuple[PublicTopic | Text, ...] = ()
 
     @field_validator("topics", mode="before")
     @classmethod
@@ -301,7 +305,7 @@ class CreditEntry(BaseModel):
         status: Where the entry stands in review; only approved entries count.
     """
 
-    model_config = _MODEL_CONFIG
+    model_config = FROZEN
 
     id: _Id | None = None
     person_id: _Id

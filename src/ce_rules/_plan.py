@@ -18,10 +18,10 @@ from fractions import Fraction
 from typing import Final
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from ._engine import ceil_cent, evaluate, resolve_policy
-from ._model import Category, CreditEntry, Person, Role
+from ._model import FROZEN, Category, CreditEntry, Person, Role
 from ._policy import (
     Citation,
     CreditFactorRule,
@@ -34,7 +34,6 @@ from ._verdict import Status, Verdict, format_hours
 
 __all__ = ["CategoryGap", "CompliancePlan", "FeaturedInstructorOption", "plan_compliance"]
 
-_CONFIG: Final = ConfigDict(frozen=True, extra="forbid")
 _ZERO: Final = Decimal(0)
 _CENT: Final = Decimal("0.01")
 #: Rounds are capped: each pass only adds hours, and two passes settle any policy
@@ -59,7 +58,7 @@ class CategoryGap(BaseModel):
         message: The gap in Chinese and English.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     category: Category | None
     extra_hours: Decimal
@@ -84,7 +83,7 @@ class FeaturedInstructorOption(BaseModel):
         message: The option in Chinese and English.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     category: Category
     factor: Decimal
@@ -111,7 +110,7 @@ class CompliancePlan(BaseModel):
         verdict: The year's verdict the plan is built on.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     person_id: str
     year: int
@@ -132,10 +131,6 @@ class CompliancePlan(BaseModel):
     def explain(self, lang: str = "zh") -> str:
         """A short explanation for people, in Chinese (``"zh"``) or English (``"en"``)."""
         return _explain(self, lang)
-
-
-def _ceil_cent(value: Fraction) -> Decimal:
-    return ceil_cent(value)[0]
 
 
 def _extras(
@@ -167,7 +162,7 @@ def _extras(
             total = sum(earned.values(), _ZERO) + sum(extra.values(), _ZERO)
             if Fraction(mine) < share.ratio * Fraction(total):
                 needed = (share.ratio * Fraction(total) - Fraction(mine)) / (1 - share.ratio)
-                extra[share.category] += _ceil_cent(needed)
+                extra[share.category] += ceil_cent(needed)[0]
                 if share not in drivers.setdefault(share.category, []):
                     drivers[share.category].append(share)
                 changed = True
@@ -277,7 +272,7 @@ def plan_compliance(
     rule = _featured_rule(rules)
     if rule is not None:
         category = rule.category or Category.PUBLIC
-        needed = _ceil_cent(Fraction(extra[category]) / Fraction(rule.factor))
+        needed = ceil_cent(Fraction(extra[category]) / Fraction(rule.factor))[0]
         featured = FeaturedInstructorOption(
             category=category,
             factor=rule.factor,

@@ -18,11 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from pydantic import model_validator as _model_validator
 
 from ._exceptions import PolicyFileError, PolicyNotFoundError
-from ._model import Category, Mode, PublicTopic, Role, UnitLevel
+from ._model import FROZEN, Category, Mode, PublicTopic, Role, UnitLevel
 
 __all__ = [
     "AppliesTo",
@@ -48,7 +48,6 @@ __all__ = [
     "policy_by_id",
 ]
 
-_CONFIG: Final = ConfigDict(frozen=True, extra="forbid")
 _Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 _Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 _PositiveDecimal = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
@@ -63,7 +62,7 @@ class Citation(BaseModel):
         quote: A short quote of the clause, in the document's own words.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     document: _Text
     clause: _Text
@@ -81,7 +80,7 @@ class Message(BaseModel):
         en: The English text.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     zh: _Text
     en: _Text
@@ -96,7 +95,7 @@ class Message(BaseModel):
 
 
 class _RuleBase(BaseModel):
-    model_config = _CONFIG
+    model_config = FROZEN
 
     code: _Code
     citation: Citation
@@ -292,7 +291,7 @@ class AppliesTo(BaseModel):
         industry: The industry (``Person.industry``) it applies to.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     city: _Text | None = None
     industry: _Text | None = None
@@ -315,7 +314,7 @@ class Loosening(BaseModel):
         citation: The overlay rule's citation.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     code: _Code
     overlay_id: _Text
@@ -418,7 +417,7 @@ class Policy(BaseModel):
             verdict under the merged policy reports.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
     version: _Text

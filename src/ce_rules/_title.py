@@ -15,11 +15,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, model_validator
 
 from ._engine import evaluate, resolve_policy
 from ._exceptions import EvaluationInputError
-from ._model import CreditEntry, Person
+from ._model import FROZEN, CreditEntry, Person
 from ._overlay import policy_for
 from ._policy import Citation, Message, Policy, TitleAchievementRule
 from ._verdict import RequirementResult, Status, Verdict, format_hours
@@ -38,7 +38,6 @@ __all__ = [
 #: decision 9). The notice (一, 五(一)) makes CE a condition of title applications but
 #: names no window; five years is the usual practice, and a parameter of ``title_window``.
 TITLE_WINDOW_MAX_YEARS: Final = 5
-_CONFIG: Final = ConfigDict(frozen=True, extra="forbid")
 _FINGERPRINT_SCHEME: Final = "ce-rules/period-fingerprint/1"
 
 _PolicyChoice = Policy | str | Mapping[int, Policy | str] | None
@@ -101,7 +100,7 @@ class Achievement(BaseModel):
         message: What it counts as, in Chinese and English.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     person_id: str
     year: int
@@ -126,7 +125,7 @@ class YearShortfall(BaseModel):
         shortfalls: The requirements not met, with their shortfalls.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     year: int
     status: Status
@@ -149,7 +148,7 @@ class PeriodVerdict(BaseModel):
         fingerprint: SHA-256 over the years' fingerprints.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     person_id: str
     years: tuple[int, ...]

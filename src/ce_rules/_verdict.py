@@ -16,14 +16,13 @@ from typing import Any, ClassVar, Final, Protocol, TypeVar
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     PrivateAttr,
     ValidatorFunctionWrapHandler,
     computed_field,
     model_validator,
 )
 
-from ._model import Category, Role
+from ._model import FROZEN, Category, Role
 from ._policy import Citation, Message
 
 __all__ = [
@@ -38,8 +37,6 @@ __all__ = [
     "format_hours",
     "with_details",
 ]
-
-_CONFIG: Final = ConfigDict(frozen=True, extra="forbid")
 
 
 class Status(enum.StrEnum):
@@ -168,7 +165,7 @@ class _Deferred(BaseModel):
     and in the serialization JSON schema.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
     #: A model of the fields built on first use: validates them when a value is read back.
     _deferred_fields: ClassVar[type[BaseModel]]
     #: What the fields are built from (set by whoever builds the value).
@@ -222,7 +219,7 @@ class _Deferred(BaseModel):
 class _RequirementBuiltFields(BaseModel):
     """The field of a requirement result built on first use."""
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     message: Message
 
@@ -245,7 +242,7 @@ class RequirementResult(_Deferred):
         message: The outcome in Chinese and English.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     code: str
     kind: str
@@ -308,7 +305,7 @@ class EntryDecision(BaseModel):
         message: The decision in Chinese and English.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     index: int
     entry_id: str | None
@@ -337,7 +334,7 @@ class Finding(BaseModel):
         message: The finding in Chinese and English.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     code: str
     citation: Citation
@@ -368,7 +365,7 @@ class VerdictDetails(Protocol):
 class _VerdictBuiltFields(BaseModel):
     """The fields of a verdict built on first use."""
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     entries: tuple[EntryDecision, ...]
     fingerprint: str
@@ -398,7 +395,7 @@ class Verdict(_Deferred):
     fields.
     """
 
-    model_config = _CONFIG
+    model_config = FROZEN
 
     person_id: str
     year: int
