@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import groupby, repeat
+from operator import is_
 from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -26,7 +29,17 @@ from ._engine import evaluate, resolve_policy
 from ._exceptions import EvaluationInputError
 from ._model import Category, Course, CreditEntry, EntryStatus, Mode, Person, Role, UnitLevel
 from ._policy import Policy
-from ._verdict import Reason, Status, Verdict, extend
+from ._verdict import (
+    Reason,
+    Status,
+    Verdict,
+    _new,
+    _set,
+    _set_extra,
+    _set_fields_set,
+    _set_private,
+    extend,
+)
 
 __all__ = [
     "COLUMNS",
@@ -35,6 +48,7 @@ __all__ = [
     "BatchVerdict",
     "InputRecord",
     "InvalidRecord",
+    "RowBlock",
     "evaluate_many",
     "normalise_header",
 ]
@@ -243,6 +257,26 @@ class InputRecord(NamedTuple):
     line: int | None = None
     #: Set by readers whose ``fields`` already use the English names and omit empty cells.
     normalised: bool = False
+
+
+class RowBlock(NamedTuple):
+    """Records of one CSV file as rows of cells, the way ce-rules' own reader yields them.
+
+    ``evaluate_many`` takes a block like the ``InputRecord`` of each of its rows; the
+    block lets it translate many rows at once. Every row has one cell per column of
+    ``header``.
+
+    Attributes:
+        source: The file.
+        header: The English name of each column, None for a column not read.
+        rows: The rows' cells, as read (not stripped).
+        lines: The line each row starts on.
+    """
+
+    source: str
+    header: tuple[str | None, ...]
+    rows: list[list[str]]
+    lines: Sequence[int]
 
 
 @dataclass
@@ -507,7 +541,7 @@ class BatchResult(Iterator[BatchVerdict]):
 
 
 def evaluate_many(
-    entries: Iterable[CreditEntry | Mapping[str, Any] | InputRecord | InvalidRecord],
+    entries: Iterable[CreditEntry | Mapping[str, Any] | InputRecord | InvalidRecord | RowBlock],
     *,
     year: int,
     persons: Iterable[Person] | Mapping[str, Person] | None = None,
@@ -519,7 +553,8 @@ def evaluate_many(
 
     Each item is a ``CreditEntry``, a flat record (a mapping with the columns of
     docs/cli.md, English or Chinese names), an ``InputRecord`` (a record with its
-    file and line) or an ``InvalidRecord`` a reader could not parse. Records are
+    file and line), an ``InvalidRecord`` a reader could not parse, or a ``RowBlock``
+    of CSV rows (taken as the ``InputRecord`` of each row, only faster). Records are
     grouped by person and each person's entries go through ``evaluate``.
 
     Persons come from ``persons`` when given. Otherwise a person is built from their
@@ -573,9 +608,240 @@ def evaluate_many(
     return result
 
 
+#: One record translated: person id, entry, invalid record, the person it describes
+#: (a ``Person``, or just a name), and its file and line.
+_Translated = tuple[
+    str | None,
+    CreditEntry | None,
+    InvalidRecord | None,
+    Person | str | None,
+    str | None,
+    int | None,
+]
+_CACHE_SIZE: Final = 4096
+_ENTRY_FIELDS: Final = tuple(CreditEntry.model_fields)
+_COURSE_COLUMNS: Final = (
+    "course_id", "course_title", "category", "hours", "mode", "platform", "featured", "topics",
+)  # fmt: skip
+_PERSON_COLUMNS: Final = ("person_id", "name", "unit", "city", "industry")
+
+
+class _Lookup(dict[Any, Any]):
+    """A bounded cache of ``compute(raw)`` by raw value: what many rows repeat is read once.
+
+    ``compute`` returns None for a value the fast path leaves to the record-by-record one.
+    """
+
+    def __init__(self, compute: Any) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, raw: Any) -> Any:
+        if len(self) >= _CACHE_SIZE:
+            self.clear()  # bounded: memory stays flat however many values pass
+        value = self[raw] = self.compute(raw)
+        return value
+
+
+def _fast(compute: Any) -> Any:
+    """``compute`` that answers None where the record-by-record path must decide."""
+
+    def attempt(raw: Any) -> Any:
+        try:
+            return compute(raw)
+        except _BadRecordError:
+            return None
+
+    return attempt
+
+
+class _Translator:
+    """Translates batch items into records (``_Translated``), validating what repeats once.
+
+    ``item`` takes one item of any kind. ``block`` takes a ``RowBlock`` a column at a
+    time: cells that many rows share (courses, dates, roles, statuses) are looked up in
+    bounded caches filled by the same functions ``item`` uses, and entries are built
+    from the validated parts. A row any of whose cells is not plainly valid goes
+    through ``item`` instead, so errors are named exactly as for a single record.
+    """
+
+    def __init__(self) -> None:
+        self.reader = _Reader()
+        # Consecutive records of one person repeat the same person columns.
+        self.last_raw: tuple[Any, ...] | None = None
+        self.last_described: Person | str | None = None
+        self.courses = _Lookup(_fast(self._course))
+        self.days = _Lookup(_fast(_day))
+        self.roles = _Lookup(_fast(lambda raw: _choice({"role": raw}, "role", _ROLE, Role.LEARNER)))
+        self.statuses = _Lookup(
+            _fast(lambda raw: _choice({"status": raw}, "status", _STATUS, EntryStatus.APPROVED))
+        )
+
+    def item(self, item: Any, index: int) -> _Translated:
+        """One item: an entry, an invalid record, a mapping or an ``InputRecord``."""
+        if isinstance(item, CreditEntry):
+            return item.person_id, item, None, None, None, None
+        if isinstance(item, InvalidRecord):
+            invalid = item.model_copy(update={"index": index})
+            return item.person_id, None, invalid, None, item.source, item.line
+        if isinstance(item, InputRecord):
+            fields, source, line, normalised = item
+            record = fields if normalised else _keyed(fields)
+        elif isinstance(item, Mapping):
+            record, source, line = _keyed(item), None, None
+        else:
+            raise EvaluationInputError(
+                f"entries[{index}]", item, "must be a CreditEntry, a mapping or an InputRecord"
+            )
+        person_id = _text(record.get("person_id"))
+        described: Person | str | None = None
+        try:
+            raw = (
+                person_id,
+                record.get("name"),
+                record.get("unit"),
+                record.get("city"),
+                record.get("industry"),
+            )
+            if raw == self.last_raw:
+                described = self.last_described
+            else:
+                described = _describe(record, person_id)
+                self.last_raw, self.last_described = raw, described
+            return person_id, self.reader.entry(record), None, described, source, line
+        except _BadRecordError as bad:
+            invalid = InvalidRecord.model_construct(
+                index=index,
+                source=source,
+                line=line,
+                person_id=person_id,
+                field=bad.field,
+                value=_text(bad.value),
+                reason=bad.reason,
+                code=bad.code,
+            )
+            return person_id, None, invalid, described, source, line
+
+    def block(self, block: RowBlock, index: int) -> list[_Translated]:
+        """The records of ``block``, in order (``index`` is its first record's)."""
+        source, header, rows, lines = block
+        count = len(rows)
+        position = {name: i for i, name in enumerate(header) if name is not None}
+        columns = list(zip(*rows, strict=True))
+        blank = ("",) * count
+
+        def column(name: str) -> Sequence[str]:
+            at = position.get(name)
+            return blank if at is None else columns[at]
+
+        ids = list(map(str.strip, column("person_id")))
+        courses = list(
+            map(self.courses.__getitem__, zip(*map(column, _COURSE_COLUMNS), strict=True))
+        )
+        roles = list(map(self.roles.__getitem__, column("role")))
+        days = list(map(self.days.__getitem__, column("completed_on")))
+        statuses = list(map(self.statuses.__getitem__, column("status")))
+        # Rows the fast path leaves to ``item``: a value it could not take as it is.
+        slow: set[int] = set()
+        entry_ids = _optional_ids(column("entry_id"), count, slow)
+        certificates = _optional_ids(column("certificate_no"), count, slow)
+        for values in (courses, roles, days, statuses):
+            if any(map(is_, values, repeat(None))):
+                slow.update(i for i, value in enumerate(values) if value is None)
+        if not all(0 < size <= _ID_LENGTH for size in map(len, ids)):
+            slow.update(i for i, value in enumerate(ids) if not 0 < len(value) <= _ID_LENGTH)
+        for name in ("course_hours", "credited_year"):  # rare: always record by record
+            cells = column(name)
+            if any(cells):
+                slow.update(i for i, cell in enumerate(cells) if cell)
+        described = self._persons(header, rows, map(column, _PERSON_COLUMNS), ids, slow)
+        entries = _construct_many(
+            CreditEntry,
+            _ENTRY_FIELDS,
+            zip(entry_ids, ids, courses, roles, days, repeat(None), repeat(None), certificates,
+                statuses),
+            count,
+        )  # fmt: skip
+        out = list(zip(ids, entries, repeat(None), described, repeat(source), lines))
+        for i in slow:
+            fields = _fields(header, rows[i])
+            out[i] = self.item(InputRecord(fields, source, lines[i], True), index + i)
+        return out
+
+    def _persons(
+        self,
+        header: tuple[str | None, ...],
+        rows: list[list[str]],
+        columns: Iterator[Sequence[str]],
+        ids: list[str],
+        slow: set[int],
+    ) -> list[Person | str | None]:
+        """The person each row describes, read once per run of rows with the same cells."""
+        described: list[Person | str | None] = []
+        start = 0
+        for _cells, run in groupby(zip(*columns, strict=True)):
+            size = sum(1 for _ in run)
+            try:
+                person = _describe(_fields(header, rows[start]), ids[start] or None)
+            except _BadRecordError:
+                slow.update(range(start, start + size))  # every row of it is invalid
+                person = None
+            described.extend(repeat(person, size))
+            start += size
+        return described
+
+    def _course(self, key: tuple[str, ...]) -> Course:
+        return self.reader.course(
+            {name: cell for name, cell in zip(_COURSE_COLUMNS, key, strict=True) if cell}
+        )
+
+
+_ID_LENGTH: Final = 64
+
+
+def _fields(header: tuple[str | None, ...], row: list[str]) -> dict[str, str]:
+    """A row as the record ``item`` takes: column name to cell, without empty cells."""
+    return {name: cell for name, cell in zip(header, row, strict=True) if name is not None and cell}
+
+
+def _optional_ids(
+    cells: Sequence[str], count: int, slow: set[int]
+) -> list[str | None] | Iterator[None]:
+    """Optional identifiers, stripped, blank as None; the rows of overlong ones go to ``slow``."""
+    if not any(cells):
+        return repeat(None, count)
+    stripped = list(map(str.strip, cells))
+    if max(map(len, stripped)) > _ID_LENGTH:
+        slow.update(i for i, value in enumerate(stripped) if len(value) > _ID_LENGTH)
+    return [value or None for value in stripped]
+
+
+def _day(raw: str) -> date | None:
+    """A completion day read as the record-by-record path reads it, if it is one."""
+    value = _date(raw)
+    return value if isinstance(value, date) else None
+
+
+def _construct_many(
+    cls: type[CreditEntry], names: tuple[str, ...], values: Iterable[tuple[Any, ...]], count: int
+) -> list[CreditEntry]:
+    """``count`` instances of ``cls`` from tuples of already valid field values, at once.
+
+    What ``_verdict.construct`` does for one instance, done by C-level ``map`` over many:
+    the instance dict, the set of fields given, no extra and no private attributes.
+    The result equals and dumps like a validated instance (tests/test_batch_rows.py).
+    """
+    objects = list(map(_new, repeat(cls, count)))
+    deque(map(_set, objects, repeat("__dict__"), map(dict, map(zip, repeat(names), values))), 0)
+    deque(map(_set_fields_set, objects, map(set, repeat(names, count))), 0)
+    deque(map(_set_extra, objects, repeat(None)), 0)
+    deque(map(_set_private, objects, repeat(None)), 0)
+    return objects
+
+
 def _run(
     result: BatchResult,
-    items: Iterable[CreditEntry | Mapping[str, Any] | InputRecord | InvalidRecord],
+    items: Iterable[CreditEntry | Mapping[str, Any] | InputRecord | InvalidRecord | RowBlock],
     year: int,
     known: Mapping[str, Person],
     rules: Policy,
@@ -583,12 +849,9 @@ def _run(
     presorted: bool,
 ) -> Iterator[BatchVerdict]:
     totals = result.totals
-    reader = _Reader()
     groups: dict[str, _Group] = {}
     done = _Judged()
     current: _Group | None = None
-    last_raw: tuple[Any, ...] | None = None
-    last_described: Person | str | None = None
 
     def judge(group: _Group) -> BatchVerdict:
         person = known.get(group.person_id) or group.person
@@ -621,50 +884,10 @@ def _run(
                 totals.excluded += 1
         return out
 
-    for index, item in enumerate(items):
+    for index, (person_id, entry, invalid, described, source, line) in enumerate(
+        _translated(items)
+    ):
         totals.records += 1
-        person_id: str | None
-        invalid: InvalidRecord | None = None
-        entry: CreditEntry | None = None
-        described: Person | str | None = None
-        if isinstance(item, CreditEntry):
-            entry, person_id = item, item.person_id
-        elif isinstance(item, InvalidRecord):
-            invalid = item.model_copy(update={"index": index})
-            person_id = item.person_id
-        else:
-            if isinstance(item, InputRecord):
-                fields, source, line, normalised = item
-                record = fields if normalised else _keyed(fields)
-            else:
-                record, source, line = _keyed(item), None, None
-            person_id = _text(record.get("person_id"))
-            try:
-                # Consecutive records of one person repeat the same person columns.
-                raw = (
-                    person_id,
-                    record.get("name"),
-                    record.get("unit"),
-                    record.get("city"),
-                    record.get("industry"),
-                )
-                if raw == last_raw:
-                    described = last_described
-                else:
-                    described = _describe(record, person_id)
-                    last_raw, last_described = raw, described
-                entry = reader.entry(record)
-            except _BadRecordError as bad:
-                invalid = InvalidRecord.model_construct(
-                    index=index,
-                    source=source,
-                    line=line,
-                    person_id=person_id,
-                    field=bad.field,
-                    value=_text(bad.value),
-                    reason=bad.reason,
-                    code=bad.code,
-                )
         if invalid is not None:
             result.invalid_records.append(invalid)
             totals.invalid += 1
@@ -680,8 +903,8 @@ def _run(
                     if invalid is None:
                         invalid = InvalidRecord.model_construct(
                             index=index,
-                            source=None if isinstance(item, CreditEntry) else _source_of(item),
-                            line=None if isinstance(item, CreditEntry) else _line_of(item),
+                            source=source,
+                            line=line,
                             person_id=person_id,
                             field="person_id",
                             value=person_id,
@@ -721,6 +944,21 @@ def _run(
         if not judged(person_id):
             yield judge(_Group(person_id))
     groups.clear()
+
+
+def _translated(
+    items: Iterable[CreditEntry | Mapping[str, Any] | InputRecord | InvalidRecord | RowBlock],
+) -> Iterator[_Translated]:
+    """Every record of ``items`` translated, in order."""
+    translator = _Translator()
+    index = 0
+    for item in items:
+        if type(item) is RowBlock:
+            yield from translator.block(item, index)
+            index += len(item.rows)
+        else:
+            yield translator.item(item, index)
+            index += 1
 
 
 class _Judged:
@@ -772,11 +1010,3 @@ def _describe(record: Mapping[str, Any], person_id: str | None) -> Person | str 
         return Person.model_validate(data)
     except ValidationError as error:
         raise _from_validation(error, {"id": "person_id"}, data) from None
-
-
-def _source_of(item: Any) -> str | None:
-    return item.source if isinstance(item, InputRecord) else None
-
-
-def _line_of(item: Any) -> int | None:
-    return item.line if isinstance(item, InputRecord) else None

@@ -29,11 +29,12 @@ from ._batch import (
     BatchVerdict,
     InputRecord,
     InvalidRecord,
+    RowBlock,
     evaluate_many,
     normalise_header,
 )
 from ._exceptions import CeRulesError, PolicyNotFoundError
-from ._io import RecordFileError, read_persons, read_records
+from ._io import RecordFileError, read_items, read_persons, read_records
 from ._overlay import merge_overlay
 from ._policy import Policy, list_policies, load_policy, policy_by_id
 from ._verdict import EntryDecision, Status, format_hours
@@ -89,12 +90,14 @@ def _as_of(value: str | None) -> date | None:
 
 def _records(
     files: Sequence[str], encoding: str | None, person: str | None = None
-) -> Iterator[InputRecord | InvalidRecord]:
+) -> Iterator[InputRecord | InvalidRecord | RowBlock]:
     for name in files:
+        if person is None:
+            yield from read_items(name, encoding=encoding)
+            continue
         for record in read_records(name, encoding=encoding):
-            if person is not None and _person_of(record) != person:
-                continue
-            yield record
+            if _person_of(record) == person:
+                yield record
 
 
 def _person_of(record: InputRecord | InvalidRecord) -> str | None:
@@ -123,8 +126,11 @@ def _progress(items: Iterable[Any], enabled: bool, lang: str) -> Iterator[Any]:
         return
     start = time.monotonic()
     count = 0
-    for count, item in enumerate(items, start=1):
-        if count % _PROGRESS_EVERY == 0:
+    shown = 0
+    for item in items:
+        count += len(item.rows) if isinstance(item, RowBlock) else 1
+        if count >= shown + _PROGRESS_EVERY:
+            shown = count
             rate = count / max(time.monotonic() - start, 1e-9)
             text = _say(
                 lang,
@@ -133,7 +139,7 @@ def _progress(items: Iterable[Any], enabled: bool, lang: str) -> Iterator[Any]:
             )
             print(f"\r{text}", end="", file=sys.stderr, flush=True)
         yield item
-    if count >= _PROGRESS_EVERY:
+    if shown:
         print(file=sys.stderr)
 
 
