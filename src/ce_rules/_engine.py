@@ -1,10 +1,11 @@
 """Annual evaluation: one person, one year, one policy, one verdict.
 
 ``evaluate`` is a pure function: it reads its arguments, consults no clock and no
-file, keeps no state between calls, and returns a frozen ``Verdict``. The order of
-the checks an entry goes through is fixed and documented (docs/concepts.md): the
-person, the credited year, the evaluation date, a local category deadline, the
-platform rule, the review status, and last duplicates.
+file, keeps no state between calls, and returns a frozen ``Verdict``. It checks its
+arguments, then calls ``judge``, which batches call directly once they have checked
+theirs. The order of the checks an entry goes through is fixed and documented
+(docs/concepts.md): the person, the credited year, the evaluation date, a local
+category deadline, the platform rule, the review status, and last duplicates.
 
 Every entry is judged up front, since the requirements depend on all of them; the
 decision objects, their messages and the fingerprint are built from that judgement on
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final, TypeVar, overload
 
 from dateutil.relativedelta import relativedelta
 
@@ -56,6 +57,7 @@ __all__ = [
     "ceil_cent",
     "check_as_of",
     "evaluate",
+    "judge",
     "resolve_policy",
 ]
 
@@ -69,14 +71,19 @@ _CENT: Final = Decimal("0.01")
 _PUBLIC: Final = Category.PUBLIC
 _PROFESSIONAL: Final = Category.PROFESSIONAL
 _APPROVED: Final = EntryStatus.APPROVED
+# Enum members read in every call, as constants: a member lookup costs more than a global.
 _COUNTED: Final = Reason.COUNTED
 _PENDING: Final = Reason.PENDING
+_DUPLICATE: Final = Reason.DUPLICATE
+_PLATFORM_NOT_RECOGNISED: Final = Reason.PLATFORM_NOT_RECOGNISED
+_COMPLIANT: Final = Status.COMPLIANT
 _STATUS_REASON: Final = {
     EntryStatus.PENDING: Reason.PENDING,
     EntryStatus.REJECTED: Reason.REJECTED,
     EntryStatus.REVOKED: Reason.REVOKED,
 }
 _FINGERPRINT_SCHEME: Final = "ce-rules/verdict-fingerprint/1"
+_V = TypeVar("_V", bound=Verdict)
 
 #: The key that makes two entries copies of each other (decision 4).
 _DuplicateKey = tuple[str, Role, date]
@@ -119,12 +126,11 @@ def check_as_of(as_of: object) -> date | None:
 
 
 def _platform_rule(
-    platform_rules: tuple[RecognisedPlatformsRule, ...], entry: CreditEntry
+    platform_rules: tuple[RecognisedPlatformsRule, ...], role: Role, platform: str | None
 ) -> RecognisedPlatformsRule | None:
     """Of the rules for the entry's unit level, mode and category, the one it breaks."""
-    platform = entry.course.platform
     for rule in platform_rules:
-        if entry.role in rule.roles and platform not in rule.platforms:
+        if role in rule.roles and platform not in rule.platforms:
             return rule
     return None
 
@@ -330,6 +336,14 @@ class _Details:
         rule = self.factor_rule(index)
         return _ONE if rule is None else rule.factor
 
+    def credited(self, index: int) -> Decimal:
+        """``effective_hours * factor(index)`` of the entry, with one look-up."""
+        entry = self.entries[index]
+        course = entry.course
+        hours = course.hours if entry.hours is None else entry.hours
+        rule = self.factor_table[entry.role, course.featured, course.category]
+        return hours * (_ONE if rule is None else rule.factor)
+
     def key(self, index: int) -> str:
         key = self.keys.get(index)
         if key is None:
@@ -413,9 +427,12 @@ class _Details:
         """
         entries = self.entries
         first = entries[group[0]]
-        if all(_same(entries[i], first) for i in group[1:]):
+        for i in group[1:]:
+            if not _same(entries[i], first):
+                break
+        else:
             return group[0]  # the usual case: the same record exported twice
-        credited = {i: entries[i].effective_hours * self.factor(i) for i in group}
+        credited = {i: self.credited(i) for i in group}
         most = max(credited.values())
         top = [i for i in group if credited[i] == most]
         first = entries[top[0]]
@@ -462,8 +479,59 @@ def evaluate(
     year = _check_year(year)
     as_of = check_as_of(as_of)
     rules = resolve_policy(policy, year)
-    entries = tuple(entries)
+    return judge(person, _check_entries(entries), year, rules, as_of)
 
+
+def _check_entries(entries: Iterable[CreditEntry]) -> tuple[CreditEntry, ...]:
+    """``entries`` as a tuple if every one is a ``CreditEntry``; else ``EvaluationInputError``."""
+    entries = tuple(entries)
+    for entry in entries:
+        if type(entry) is not CreditEntry and not isinstance(entry, CreditEntry):
+            # Looked for only now, to name it: enumerate would slow down every call.
+            index = next(i for i, e in enumerate(entries) if e is entry)
+            raise EvaluationInputError(f"entries[{index}]", entry, "must be a ce_rules.CreditEntry")
+    return entries
+
+
+@overload
+def judge(
+    person: Person,
+    entries: tuple[CreditEntry, ...],
+    year: int,
+    rules: Policy,
+    as_of: date | None,
+) -> Verdict: ...
+
+
+@overload
+def judge(
+    person: Person,
+    entries: tuple[CreditEntry, ...],
+    year: int,
+    rules: Policy,
+    as_of: date | None,
+    verdict_type: type[_V],
+    extra: dict[str, Any] | None = None,
+) -> _V: ...
+
+
+def judge(
+    person: Person,
+    entries: tuple[CreditEntry, ...],
+    year: int,
+    rules: Policy,
+    as_of: date | None,
+    verdict_type: type[_V] = Verdict,  # type: ignore[assignment]  # mypy: a TypeVar default
+    extra: dict[str, Any] | None = None,
+) -> _V:
+    """``evaluate`` without its argument checks, for callers that made them once (batches).
+
+    The caller guarantees a ``Person``, a tuple of ``CreditEntry``, a checked ``year``
+    and ``as_of`` (``check_as_of``), and a resolved policy that is not an overlay
+    (``resolve_policy``). The verdict is a ``verdict_type`` built in one go: the fields
+    of ``Verdict`` and then ``extra``, which must hold every field ``verdict_type`` adds
+    (``extend`` of the plain verdict gives an equal value).
+    """
     index_of_rules = rules._index()  # the rules by kind and in tables, derived once
     factor_table = index_of_rules.factor_table
     deadline_rules = index_of_rules.category_deadline_rules
@@ -485,8 +553,6 @@ def evaluate(
     earned = {_PUBLIC: _ZERO, _PROFESSIONAL: _ZERO}
 
     for index, entry in enumerate(entries):
-        if type(entry) is not CreditEntry and not isinstance(entry, CreditEntry):
-            raise EvaluationInputError(f"entries[{index}]", entry, "must be a ce_rules.CreditEntry")
         course = entry.course
         category = course.category
         completed_on = entry.completed_on
@@ -502,9 +568,9 @@ def evaluate(
         elif (
             platform_rules
             and (restricting := platform_rules.get((course.mode, category)))
-            and (broken := _platform_rule(restricting, entry))
+            and (broken := _platform_rule(restricting, entry.role, course.platform))
         ):
-            reasons[index] = Reason.PLATFORM_NOT_RECOGNISED
+            reasons[index] = _PLATFORM_NOT_RECOGNISED
             deciding[index] = broken
         elif entry.status is not _APPROVED:
             reason = reasons[index] = _STATUS_REASON[entry.status]
@@ -529,24 +595,22 @@ def evaluate(
         keep = first_counted[key] = details.keep(group)
         for index in group:
             if index != keep:
-                reasons[index] = Reason.DUPLICATE
+                reasons[index] = _DUPLICATE
                 details.duplicate_of[index] = keep
-                entry = entries[index]
-                earned[entry.course.category] -= entry.effective_hours * details.factor(index)
+                earned[entries[index].course.category] -= details.credited(index)
 
     # Approving pending copies of one entry would make the one with most hours count
     # (decision 4): it would add its hours, less those of a copy that counts already.
     pending = {_PUBLIC: _ZERO, _PROFESSIONAL: _ZERO}
     for key, group in pending_candidates.items():
         best = group[0] if len(group) == 1 else details.keep(group)
-        entry = entries[best]
-        would_add = entry.effective_hours * details.factor(best)
+        would_add = details.credited(best)
         counted = first_counted.get(key)
         if counted is not None:
-            would_add -= entries[counted].effective_hours * details.factor(counted)
+            would_add -= details.credited(counted)
         if would_add > 0:
             details.would_add[best] = would_add
-            pending[entry.course.category] += would_add
+            pending[entries[best].course.category] += would_add
 
     requirements = tuple(
         [_requirement(rule, earned, pending) for rule in index_of_rules.requirement_rules]
@@ -554,7 +618,7 @@ def evaluate(
     met_codes = {r.code for r in requirements if r.met}
     compliant = len(met_codes) == len(requirements)
     if compliant:
-        status = Status.COMPLIANT
+        status = _COMPLIANT
     elif as_of is not None and as_of <= date(year, 12, 31):
         status = Status.IN_PROGRESS
     else:
@@ -562,22 +626,21 @@ def evaluate(
     findings = _findings(index_of_rules.topic_rules, entries, reasons, topical)
     if rules.loosenings:
         findings += _loosening_findings(rules)
-    return with_details(
-        Verdict,
-        {
-            "person_id": person_id,
-            "year": year,
-            "policy_id": rules.id,
-            "policy_version": rules.version,
-            "as_of": as_of,
-            "status": status,
-            "compliant": compliant,
-            "certificate_eligible": met_codes.issuperset(rules.certificate_requires),
-            "requirements": requirements,
-            "findings": findings,
-        },
-        details,
-    )
+    fields: dict[str, Any] = {
+        "person_id": person_id,
+        "year": year,
+        "policy_id": rules.id,
+        "policy_version": rules.version,
+        "as_of": as_of,
+        "status": status,
+        "compliant": compliant,
+        "certificate_eligible": met_codes.issuperset(rules.certificate_requires),
+        "requirements": requirements,
+        "findings": findings,
+    }
+    if extra:
+        fields.update(extra)  # after the fields of Verdict: the declaration order
+    return with_details(verdict_type, fields, details)
 
 
 def _findings(
@@ -589,15 +652,26 @@ def _findings(
     """Advisory findings: a key-topic rule none of whose topics a counted entry covers."""
     findings: tuple[Finding, ...] = ()
     for rule in topic_rules:
-        covered = topical and any(
-            reasons[index] is _COUNTED
-            and entries[index].course.category is rule.category
-            and any(topic in rule.topics for topic in entries[index].course.topics)
-            for index in topical
-        )
-        if not covered:
+        if not _covered(rule, entries, reasons, topical):
             findings += (_topic_finding(rule),)
     return findings
+
+
+def _covered(
+    rule: KeyTopicsRule,
+    entries: tuple[CreditEntry, ...],
+    reasons: list[Reason],
+    topical: list[int],
+) -> bool:
+    """Whether a counted entry of the rule's category is in one of its key topics."""
+    # Plain loops: cheaper than nested generators for the one or two entries looked at.
+    for index in topical:
+        course = entries[index].course
+        if reasons[index] is _COUNTED and course.category is rule.category:
+            for topic in course.topics:
+                if topic in rule.topics:
+                    return True
+    return False
 
 
 _FINDING_KEY: Final = "__ce_rules_finding__"

@@ -125,7 +125,9 @@ _M = TypeVar("_M", bound=BaseModel)
 _V = TypeVar("_V", bound="Verdict")
 _new = object.__new__
 _set = object.__setattr__
-# BaseModel's slots, set directly: the frozen model's __setattr__ refuses them.
+# BaseModel's slots, set directly: the frozen model's __setattr__ refuses them (and the
+# descriptors are quicker than object.__setattr__, which looks each one up first).
+_set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
@@ -140,7 +142,7 @@ def construct(cls: type[_M], fields: dict[str, Any], private: dict[str, Any] | N
     them. The result equals, dumps and round-trips like a validated instance.
     """
     obj = _new(cls)
-    _set(obj, "__dict__", fields)
+    _set_dict(obj, fields)
     _set_fields_set(obj, set(fields))
     _set_extra(obj, None)
     _set_private(obj, private)

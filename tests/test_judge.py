@@ -1,0 +1,125 @@
+"""``judge``: ``evaluate`` after its argument checks, the entry point batches call."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ce_rules as ce
+from ce_rules._engine import judge
+from ce_rules._verdict import Verdict, extend
+from ce_rules.testing import make_entry, make_person
+from ce_rules.testing import strategies as ces
+
+ROOT = Path(__file__).parent.parent
+BASE = ce.get_policy("shandong", 2024)
+LOOSEN = ce.load_overlay(ROOT / "tests/data/overlays/city-loosen.toml")
+#: Resolved policies: the bundled ones, and the base with a deadline and a loosening overlay.
+POLICIES = (
+    BASE,
+    ce.policy_by_id("cn-national-2015"),
+    ce.merge_overlay(BASE, ce.load_overlay(ROOT / "examples/overlays/example-city-2024.toml")),
+    ce.merge_overlay(BASE, LOOSEN),
+)
+
+
+class NamedVerdict(Verdict):
+    """A verdict with fields of its own, like a batch's."""
+
+    name: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[ce.Person, tuple[ce.CreditEntry, ...], date | None]:
+    """A person, entries mostly theirs and mostly of 2024, and an evaluation day or None."""
+    person = draw(ces.persons())
+    person_ids = st.sampled_from([person.id, person.id, "370102199001015678"])
+    years = st.sampled_from([2023, 2024, 2024, 2024, 2025])
+    statuses = st.sampled_from(ce.EntryStatus)
+    course_pool = draw(st.lists(ces.courses(), min_size=1, max_size=6))
+    courses = st.sampled_from(course_pool)  # shared courses make duplicates likely
+    entries = draw(
+        st.lists(
+            ces.entries(person_id=person_ids, year=years, statuses=statuses, course=courses),
+            max_size=20,
+        )
+    )
+    as_of = draw(st.none() | st.dates(min_value=date(2024, 1, 1), max_value=date(2025, 3, 1)))
+    return person, tuple(entries), as_of
+
+
+@given(
+    cases(),
+    st.sampled_from(POLICIES),
+    st.none() | st.text(min_size=1, max_size=5),
+    st.lists(st.text(max_size=5), max_size=2).map(tuple),
+)
+def test_judge_builds_what_extend_of_evaluate_gives(
+    case: tuple[ce.Person, tuple[ce.CreditEntry, ...], date | None],
+    policy: ce.Policy,
+    name: str | None,
+    notes: tuple[str, ...],
+) -> None:
+    """A verdict subclass built by judge equals evaluate's verdict extended, in every field."""
+    person, entries, as_of = case
+    extra: dict[str, Any] = {"name": name, "notes": notes}
+    got = judge(person, entries, 2024, policy, as_of, NamedVerdict, extra)
+    want = extend(
+        ce.evaluate(person, entries, year=2024, policy=policy, as_of=as_of), NamedVerdict, **extra
+    )
+    assert type(got) is NamedVerdict
+    assert got.reasons == want.reasons  # before the details are built
+    assert got == want
+    assert hash(got) == hash(want)
+    assert got.model_dump_json() == want.model_dump_json()
+    assert repr(got) == repr(want)
+    assert got.model_fields_set == want.model_fields_set
+
+
+@given(cases(), st.sampled_from(POLICIES))
+def test_judge_without_a_type_gives_evaluates_verdict(
+    case: tuple[ce.Person, tuple[ce.CreditEntry, ...], date | None], policy: ce.Policy
+) -> None:
+    """By default judge returns the plain verdict evaluate returns."""
+    person, entries, as_of = case
+    got = judge(person, entries, 2024, policy, as_of)
+    want = ce.evaluate(person, entries, year=2024, policy=policy, as_of=as_of)
+    assert type(got) is Verdict
+    assert got == want
+    assert got.model_dump_json() == want.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "field"),
+    [
+        (("370102198001011234", []), {"year": 2024}, "person"),
+        ((make_person(), []), {"year": "2024"}, "year"),
+        ((make_person(), []), {"year": False}, "year"),
+        ((make_person(), []), {"year": 2101}, "year"),
+        ((make_person(), []), {"year": 2024, "as_of": "2024-05-01"}, "as_of"),
+        ((make_person(), []), {"year": 2024, "policy": 42}, "policy"),
+        ((make_person(), []), {"year": 2024, "policy": LOOSEN}, "policy"),
+        ((make_person(), [make_entry(), {"person_id": "x"}]), {"year": 2024}, "entries[1]"),
+        ((make_person(), (make_entry(), make_entry(), 3)), {"year": 2024}, "entries[2]"),
+    ],
+)
+def test_evaluate_still_checks_its_arguments(
+    args: tuple[object, ...], kwargs: dict[str, object], field: str
+) -> None:
+    """Every argument is checked before judging; the error names the one that is wrong."""
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(*args, **kwargs)  # type: ignore[arg-type]
+    assert caught.value.field == field
+
+
+def test_evaluate_checks_the_person_before_the_entries() -> None:
+    """Of two wrong arguments, the person is named first, as before."""
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate("someone", [42], year=2024)  # type: ignore[arg-type, list-item]
+    assert caught.value.field == "person"
