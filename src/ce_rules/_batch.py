@@ -15,31 +15,33 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections import deque
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import groupby, repeat
+from decimal import Decimal
+from itertools import compress, count, groupby, repeat
 from operator import is_
 from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ._engine import evaluate, resolve_policy
+from ._engine import judge as judge_year
 from ._exceptions import EvaluationInputError
-from ._model import Category, Course, CreditEntry, EntryStatus, Mode, Person, Role, UnitLevel
-from ._policy import Policy
-from ._verdict import (
-    Reason,
-    Status,
-    Verdict,
-    _new,
-    _set,
-    _set_extra,
-    _set_fields_set,
-    _set_private,
-    extend,
+from ._model import (
+    Category,
+    Course,
+    CreditEntry,
+    EntryFields,
+    EntryStatus,
+    Mode,
+    Person,
+    Role,
+    UnitLevel,
 )
+from ._policy import Policy
+from ._verdict import Reason, Status, Verdict, construct
 
 __all__ = [
     "COLUMNS",
@@ -303,7 +305,7 @@ class BatchTotals:
     counted: int = 0
     excluded: int = 0
     invalid: int = 0
-    by_reason: dict[str, int] = field(default_factory=dict)
+    by_reason: Counter[str] = field(default_factory=Counter)
     persons: int = 0
     compliant: int = 0
     non_compliant: int = 0
@@ -323,7 +325,7 @@ class BatchTotals:
             "counted": self.counted,
             "excluded": self.excluded,
             "invalid": self.invalid,
-            "by_reason": dict(sorted(self.by_reason.items())),
+            "by_reason": {str(code): n for code, n in sorted(self.by_reason.items())},
             "persons": self.persons,
             "compliant": self.compliant,
             "non_compliant": self.non_compliant,
@@ -506,7 +508,7 @@ def _from_validation(
 @dataclass
 class _Group:
     person_id: str
-    entries: list[CreditEntry] = field(default_factory=list)
+    entries: list[EntryFields] = field(default_factory=list)
     invalid: list[InvalidRecord] = field(default_factory=list)
     person: Person | None = None
     name: str | None = None
@@ -618,8 +620,67 @@ _Translated = tuple[
     str | None,
     int | None,
 ]
+
+
+class _Run(NamedTuple):
+    """Consecutive records of one person (or, ``person_id`` None, of no readable person).
+
+    Attributes:
+        person_id: The person.
+        entries: The valid entries, in order.
+        invalid: The invalid records, in order.
+        described: What the records say of the person, in order, repeats left out.
+        first: The batch index of the first record.
+        size: The number of records.
+        source: Their file, if any.
+        lines: Each record's line, if known.
+        invalid_at: The offsets (from ``first``) of the invalid records.
+    """
+
+    person_id: str | None
+    entries: list[Any]
+    invalid: list[InvalidRecord]
+    described: list[Person | str | None]
+    first: int
+    size: int
+    source: str | None
+    lines: Sequence[int | None]
+    invalid_at: list[int]
+
+
+class EntryRow(NamedTuple):
+    """A valid entry as a batch keeps it: the fields of ``CreditEntry``, as a named tuple.
+
+    Built from a CSV row only when every value is one the ``CreditEntry`` validators
+    accept unchanged (tests/test_batch_rows.py checks that they agree), it costs a
+    tenth of a model and the engine reads it the same way. It never leaves the batch:
+    verdicts describe entries in their own terms.
+    """
+
+    id: str | None
+    person_id: str
+    course: Course
+    role: Role
+    completed_on: date
+    hours: Decimal | None
+    credited_year: int | None
+    certificate_no: str | None
+    status: EntryStatus
+
+    @property
+    def effective_hours(self) -> Decimal:
+        """The hours of this entry before any credit factor."""
+        return self.course.hours if self.hours is None else self.hours
+
+    @property
+    def year(self) -> int:
+        """The year the entry is credited to."""
+        return self.completed_on.year if self.credited_year is None else self.credited_year
+
+
+_new_tuple: Final = tuple.__new__
+
 _CACHE_SIZE: Final = 4096
-_ENTRY_FIELDS: Final = tuple(CreditEntry.model_fields)
 _COURSE_COLUMNS: Final = (
     "course_id", "course_title", "category", "hours", "mode", "platform", "featured", "topics",
 )  # fmt: skip
@@ -673,6 +734,7 @@ class _Translator:
         self.courses = _Lookup(_fast(self._course))
         self.days = _Lookup(_fast(_day))
         self.roles = _Lookup(_fast(lambda raw: _choice({"role": raw}, "role", _ROLE, Role.LEARNER)))
+        self.units = _Lookup(_fast(lambda raw: _choice({"unit": raw}, "unit", _UNIT, _NO_UNIT)))
         self.statuses = _Lookup(
             _fast(lambda raw: _choice({"status": raw}, "status", _STATUS, EntryStatus.APPROVED))
         )
@@ -722,13 +784,16 @@ class _Translator:
             )
             return person_id, None, invalid, described, source, line
 
-    def block(self, block: RowBlock, index: int) -> list[_Translated]:
-        """The records of ``block``, in order (``index`` is its first record's)."""
+    def block(self, block: RowBlock, index: int) -> list[_Run]:
+        """The records of ``block`` as runs of one person, in order.
+
+        ``index`` is the batch index of the block's first record.
+        """
         source, header, rows, lines = block
-        count = len(rows)
+        size = len(rows)
         position = {name: i for i, name in enumerate(header) if name is not None}
         columns = list(zip(*rows, strict=True))
-        blank = ("",) * count
+        blank = ("",) * size
 
         def column(name: str) -> Sequence[str]:
             at = position.get(name)
@@ -743,30 +808,67 @@ class _Translator:
         statuses = list(map(self.statuses.__getitem__, column("status")))
         # Rows the fast path leaves to ``item``: a value it could not take as it is.
         slow: set[int] = set()
-        entry_ids = _optional_ids(column("entry_id"), count, slow)
-        certificates = _optional_ids(column("certificate_no"), count, slow)
+        entry_ids = _optional_ids(column("entry_id"), size, slow)
+        certificates = _optional_ids(column("certificate_no"), size, slow)
         for values in (courses, roles, days, statuses):
             if any(map(is_, values, repeat(None))):
-                slow.update(i for i, value in enumerate(values) if value is None)
-        if not all(0 < size <= _ID_LENGTH for size in map(len, ids)):
-            slow.update(i for i, value in enumerate(ids) if not 0 < len(value) <= _ID_LENGTH)
+                slow.update(_where(map(is_, values, repeat(None))))
+        lengths = list(map(len, ids))
+        if min(lengths) == 0 or max(lengths) > _ID_LENGTH:
+            slow.update(i for i, length in enumerate(lengths) if not 0 < length <= _ID_LENGTH)
         for name in ("course_hours", "credited_year"):  # rare: always record by record
             cells = column(name)
             if any(cells):
-                slow.update(i for i, cell in enumerate(cells) if cell)
+                slow.update(_where(cells))
         described = self._persons(header, rows, map(column, _PERSON_COLUMNS), ids, slow)
-        entries = _construct_many(
-            CreditEntry,
-            _ENTRY_FIELDS,
-            zip(entry_ids, ids, courses, roles, days, repeat(None), repeat(None), certificates,
-                statuses),
-            count,
+        entries: list[Any] = list(
+            map(
+                _new_tuple,
+                repeat(EntryRow),
+                zip(entry_ids, ids, courses, roles, days, repeat(None), repeat(None),
+                    certificates, statuses),
+            )
         )  # fmt: skip
-        out = list(zip(ids, entries, repeat(None), described, repeat(source), lines))
+        invalid: dict[int, InvalidRecord] = {}
         for i in slow:
             fields = _fields(header, rows[i])
-            out[i] = self.item(InputRecord(fields, source, lines[i], True), index + i)
-        return out
+            pid, entry, bad, described[i], _, _ = self.item(
+                InputRecord(fields, source, lines[i], True), index + i
+            )
+            ids[i] = pid or ""
+            entries[i] = entry
+            if bad is not None:
+                invalid[i] = bad
+        runs = []
+        start = 0
+        for person_id, run in groupby(ids):
+            stop = start + len(list(run))
+            if not slow or slow.isdisjoint(range(start, stop)):
+                good = entries[start:stop]
+                bad_at: list[int] = []
+            else:
+                good = [e for e in entries[start:stop] if e is not None]
+                bad_at = sorted(i - start for i in invalid if start <= i < stop)
+            people = described[start:stop]
+            if not all(map(is_, people, repeat(people[0]))):
+                people = [p for k, p in enumerate(people) if k == 0 or p is not people[k - 1]]
+            else:
+                people = people[:1]
+            runs.append(
+                _Run(
+                    person_id or None,
+                    good,
+                    [invalid[start + k] for k in bad_at],
+                    people,
+                    index + start,
+                    stop - start,
+                    source,
+                    lines[start:stop],
+                    bad_at,
+                )
+            )
+            start = stop
+        return runs
 
     def _persons(
         self,
@@ -779,16 +881,40 @@ class _Translator:
         """The person each row describes, read once per run of rows with the same cells."""
         described: list[Person | str | None] = []
         start = 0
-        for _cells, run in groupby(zip(*columns, strict=True)):
-            size = sum(1 for _ in run)
+        for cells, run in groupby(zip(*columns, strict=True)):
+            size = len(list(run))
             try:
-                person = _describe(_fields(header, rows[start]), ids[start] or None)
+                person = self._person(cells, header, rows[start])
             except _BadRecordError:
                 slow.update(range(start, start + size))  # every row of it is invalid
                 person = None
             described.extend(repeat(person, size))
             start += size
         return described
+
+    def _person(
+        self, cells: tuple[str, ...], header: tuple[str | None, ...], row: list[str]
+    ) -> Person | str | None:
+        """What ``_describe`` makes of ``row``, read from its person ``cells`` if plainly valid.
+
+        Raises:
+            _BadRecordError: As ``_describe``.
+        """
+        person_id, *texts = map(str.strip, cells)
+        name, unit_cell, city, industry = texts
+        unit = self.units[unit_cell]
+        if unit is None or max(map(len, texts)) > _TEXT_LENGTH or len(person_id) > _ID_LENGTH:
+            return _describe(_fields(header, row), person_id or None)
+        if unit is _NO_UNIT or not person_id:
+            return name or None
+        fields = {
+            "id": person_id,
+            "name": name or None,
+            "unit": unit,
+            "city": city or None,
+            "industry": industry or None,
+        }
+        return construct(Person, fields)
 
     def _course(self, key: tuple[str, ...]) -> Course:
         return self.reader.course(
@@ -797,6 +923,9 @@ class _Translator:
 
 
 _ID_LENGTH: Final = 64
+_TEXT_LENGTH: Final = 200
+#: A blank unit level: the record names no unit.
+_NO_UNIT: Final = object()
 
 
 def _fields(header: tuple[str | None, ...], row: list[str]) -> dict[str, str]:
@@ -816,27 +945,15 @@ def _optional_ids(
     return [value or None for value in stripped]
 
 
+def _where(flags: Iterable[Any]) -> list[int]:
+    """The positions of the true values of ``flags``."""
+    return list(compress(count(), flags))
+
+
 def _day(raw: str) -> date | None:
     """A completion day read as the record-by-record path reads it, if it is one."""
     value = _date(raw)
     return value if isinstance(value, date) else None
-
-
-def _construct_many(
-    cls: type[CreditEntry], names: tuple[str, ...], values: Iterable[tuple[Any, ...]], count: int
-) -> list[CreditEntry]:
-    """``count`` instances of ``cls`` from tuples of already valid field values, at once.
-
-    What ``_verdict.construct`` does for one instance, done by C-level ``map`` over many:
-    the instance dict, the set of fields given, no extra and no private attributes.
-    The result equals and dumps like a validated instance (tests/test_batch_rows.py).
-    """
-    objects = list(map(_new, repeat(cls, count)))
-    deque(map(_set, objects, repeat("__dict__"), map(dict, map(zip, repeat(names), values))), 0)
-    deque(map(_set_fields_set, objects, map(set, repeat(names, count))), 0)
-    deque(map(_set_extra, objects, repeat(None)), 0)
-    deque(map(_set_private, objects, repeat(None)), 0)
-    return objects
 
 
 def _run(
@@ -858,12 +975,14 @@ def _run(
         if person is None:
             totals.defaulted_persons += 1
             person = Person.model_construct(id=group.person_id, unit=DEFAULT_UNIT)
-        verdict = evaluate(person, group.entries, year=year, policy=rules, as_of=as_of)
-        out = extend(
-            verdict,
+        out = judge_year(
+            person,
+            tuple(group.entries),
+            year,
+            rules,
+            as_of,
             BatchVerdict,
-            name=person.name or group.name,
-            invalid_records=tuple(group.invalid),
+            {"name": person.name or group.name, "invalid_records": tuple(group.invalid)},
         )
         totals.persons += 1
         if out.status is Status.COMPLIANT:
@@ -874,23 +993,19 @@ def _run(
             totals.non_compliant += 1
         if group.invalid:
             totals.persons_with_invalid_input += 1
-        by_reason = totals.by_reason
-        for reason in verdict.reasons:
-            code = reason.value
-            by_reason[code] = by_reason.get(code, 0) + 1
-            if reason is Reason.COUNTED:
-                totals.counted += 1
-            else:
-                totals.excluded += 1
+        reasons = out.reasons
+        totals.by_reason.update(reasons)  # Reason codes are str: counted under their value
+        counted = reasons.count(Reason.COUNTED)
+        totals.counted += counted
+        totals.excluded += len(reasons) - counted
         return out
 
-    for index, (person_id, entry, invalid, described, source, line) in enumerate(
-        _translated(items)
-    ):
-        totals.records += 1
-        if invalid is not None:
-            result.invalid_records.append(invalid)
-            totals.invalid += 1
+    for run in _runs(items):
+        person_id = run.person_id
+        totals.records += run.size
+        if run.invalid:
+            result.invalid_records.extend(run.invalid)
+            totals.invalid += len(run.invalid)
         if person_id is None:
             continue
         if presorted:
@@ -900,34 +1015,23 @@ def _run(
                     yield judge(current)
                     current = None
                 if person_id in done:
-                    if invalid is None:
-                        invalid = InvalidRecord.model_construct(
-                            index=index,
-                            source=source,
-                            line=line,
-                            person_id=person_id,
-                            field="person_id",
-                            value=person_id,
-                            reason="input not sorted by person: this person's verdict was "
-                            "already issued (sort the input, or do not pass presorted)",
-                            code="unsorted",
-                        )
-                        result.invalid_records.append(invalid)
-                        totals.invalid += 1
+                    unsorted = [
+                        _unsorted(run, k) for k in range(run.size) if k not in run.invalid_at
+                    ]
+                    result.invalid_records.extend(unsorted)
+                    totals.invalid += len(unsorted)
                     continue
                 current = _Group(person_id)
             group = current
         else:
             group = groups.get(person_id) or groups.setdefault(person_id, _Group(person_id))
-        if entry is not None:
-            group.entries.append(entry)
-        if invalid is not None:
-            group.invalid.append(invalid)
-        if described is not None:
+        group.entries.extend(run.entries)
+        group.invalid.extend(run.invalid)
+        for described in run.described:
             if isinstance(described, Person):
                 if group.person is None:
                     group.person = described
-            elif group.name is None:
+            elif described is not None and group.name is None:
                 group.name = described
     if presorted:
         if current is not None:
@@ -946,10 +1050,10 @@ def _run(
     groups.clear()
 
 
-def _translated(
+def _runs(
     items: Iterable[CreditEntry | Mapping[str, Any] | InputRecord | InvalidRecord | RowBlock],
-) -> Iterator[_Translated]:
-    """Every record of ``items`` translated, in order."""
+) -> Iterator[_Run]:
+    """Every record of ``items`` translated, in order, in runs of one person."""
     translator = _Translator()
     index = 0
     for item in items:
@@ -957,8 +1061,34 @@ def _translated(
             yield from translator.block(item, index)
             index += len(item.rows)
         else:
-            yield translator.item(item, index)
+            person_id, entry, invalid, described, source, line = translator.item(item, index)
+            yield _Run(
+                person_id,
+                [] if entry is None else [entry],
+                [] if invalid is None else [invalid],
+                [described],
+                index,
+                1,
+                source,
+                (line,),
+                [] if invalid is None else [0],
+            )
             index += 1
+
+
+def _unsorted(run: _Run, offset: int) -> InvalidRecord:
+    """Record ``offset`` of ``run``, whose person's verdict was already issued."""
+    return InvalidRecord.model_construct(
+        index=run.first + offset,
+        source=run.source,
+        line=run.lines[offset],
+        person_id=run.person_id,
+        field="person_id",
+        value=run.person_id,
+        reason="input not sorted by person: this person's verdict was already issued "
+        "(sort the input, or do not pass presorted)",
+        code="unsorted",
+    )
 
 
 class _Judged:

@@ -24,7 +24,7 @@ from typing import Any, Final, TypeVar, overload
 from dateutil.relativedelta import relativedelta
 
 from ._exceptions import EvaluationInputError
-from ._model import Category, Course, CreditEntry, EntryStatus, Person, Role
+from ._model import Category, Course, CreditEntry, EntryFields, EntryStatus, Person, Role
 from ._policy import (
     CategoryDeadlineRule,
     CreditFactorRule,
@@ -136,7 +136,7 @@ def _platform_rule(
 
 
 def _category_deadline(
-    deadline_rules: tuple[CategoryDeadlineRule, ...], entry: CreditEntry
+    deadline_rules: tuple[CategoryDeadlineRule, ...], entry: EntryFields
 ) -> CategoryDeadlineRule | None:
     """The local per-category deadline the entry misses, if any (overlays, 二(二))."""
     for rule in deadline_rules:
@@ -183,7 +183,7 @@ def _course_key(course: Course) -> str:
     )
 
 
-def _entry_key(entry: CreditEntry, course_key: str) -> str:
+def _entry_key(entry: EntryFields, course_key: str) -> str:
     """The canonical form of an entry: what the fingerprint and tie-breaks are made of."""
     return "\x1f".join(
         (
@@ -273,7 +273,7 @@ def _counted_message(
     )
 
 
-def _same(one: CreditEntry, other: CreditEntry) -> bool:
+def _same(one: EntryFields, other: EntryFields) -> bool:
     """Whether two copies (same person, course id, role and day) are equal in every field."""
     return one is other or (
         one.id == other.id
@@ -305,7 +305,7 @@ class _Details:
     def __init__(
         self,
         person: Person,
-        entries: tuple[CreditEntry, ...],
+        entries: tuple[EntryFields, ...],
         year: int,
         as_of: date | None,
         policy: Policy,
@@ -496,7 +496,7 @@ def _check_entries(entries: Iterable[CreditEntry]) -> tuple[CreditEntry, ...]:
 @overload
 def judge(
     person: Person,
-    entries: tuple[CreditEntry, ...],
+    entries: tuple[EntryFields, ...],
     year: int,
     rules: Policy,
     as_of: date | None,
@@ -506,7 +506,7 @@ def judge(
 @overload
 def judge(
     person: Person,
-    entries: tuple[CreditEntry, ...],
+    entries: tuple[EntryFields, ...],
     year: int,
     rules: Policy,
     as_of: date | None,
@@ -517,7 +517,7 @@ def judge(
 
 def judge(
     person: Person,
-    entries: tuple[CreditEntry, ...],
+    entries: tuple[EntryFields, ...],
     year: int,
     rules: Policy,
     as_of: date | None,
@@ -526,7 +526,8 @@ def judge(
 ) -> _V:
     """``evaluate`` without its argument checks, for callers that made them once (batches).
 
-    The caller guarantees a ``Person``, a tuple of ``CreditEntry``, a checked ``year``
+    The caller guarantees a ``Person``, a tuple of entries (``CreditEntry``, or any
+    ``EntryFields`` holding valid values), a checked ``year``
     and ``as_of`` (``check_as_of``), and a resolved policy that is not an overlay
     (``resolve_policy``). The verdict is a ``verdict_type`` built in one go: the fields
     of ``Verdict`` and then ``extra``, which must hold every field ``verdict_type`` adds
@@ -645,7 +646,7 @@ def judge(
 
 def _findings(
     topic_rules: tuple[KeyTopicsRule, ...],
-    entries: tuple[CreditEntry, ...],
+    entries: tuple[EntryFields, ...],
     reasons: list[Reason],
     topical: list[int],
 ) -> tuple[Finding, ...]:
@@ -659,7 +660,7 @@ def _findings(
 
 def _covered(
     rule: KeyTopicsRule,
-    entries: tuple[CreditEntry, ...],
+    entries: tuple[EntryFields, ...],
     reasons: list[Reason],
     topical: list[int],
 ) -> bool:

@@ -10,17 +10,19 @@ all (missing, undecodable, without a header or a required column) raises
 from __future__ import annotations
 
 import codecs
+import copy
 import csv
 import importlib
+import io
 import json
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
-from itertools import chain, repeat
-from operator import itemgetter
+from itertools import chain, pairwise, repeat
+from operator import itemgetter, ne
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final, NamedTuple
 
 from pydantic import ValidationError
 
@@ -34,15 +36,21 @@ from ._batch import (
     _choice,
     _id,
     _text,
+    _where,
     normalise_header,
 )
 from ._exceptions import CeRulesError
 from ._model import Person
 
 __all__ = [
+    "CsvPart",
+    "CsvPlan",
+    "NotPlainError",
     "RecordFileError",
     "csv_items",
+    "csv_part_items",
     "detect_encoding",
+    "plan_csv_parts",
     "read_items",
     "read_persons",
     "read_records",
@@ -188,8 +196,13 @@ def _read_csv(
     return _csv_rows(path, source, chosen, delimiter, columns)
 
 
-def _csv_format(path: Path, encoding: str | None) -> tuple[str, str, str]:
-    """A CSV file's name as reported, its encoding and its delimiter."""
+def _csv_format(path: Path, encoding: str | None, *, verify: bool = True) -> tuple[str, str, str]:
+    """A CSV file's name as reported, its encoding and its delimiter.
+
+    With ``verify`` false, a file whose head is UTF-8 is taken as UTF-8 without
+    reading the rest; whoever reads it must then treat a decoding error as a wrong
+    guess (``CsvPlan.guessed``), not as the file's fault.
+    """
     source = str(path)
     try:
         with path.open("rb") as raw:
@@ -200,7 +213,8 @@ def _csv_format(path: Path, encoding: str | None) -> tuple[str, str, str]:
     # GBK bytes may first appear after the sniffed head: only a file that is UTF-8
     # throughout is read as UTF-8 (never a partial report, then a decoding error).
     if (
-        encoding is None
+        verify
+        and encoding is None
         and chosen == "utf-8"
         and len(head) == _SNIFF_BYTES
         and not _utf8_throughout(path, source)
@@ -270,7 +284,10 @@ class _Rows:
         is a record; a row of blank cells is no record (skipped); any other is broken.
         """
         width = self.width
-        odd = [i for i, n in enumerate(map(len, rows)) if n != width]
+        lengths = list(map(len, rows))
+        odd = (
+            [] if lengths.count(width) == len(lengths) else _where(map(ne, lengths, repeat(width)))
+        )
         # A row of blank cells has a blank first cell: only those are looked at closely.
         firsts = list(map(itemgetter(0), rows))
         if "" in firsts or any(map(str.isspace, firsts)):
@@ -324,55 +341,268 @@ def csv_items(
         raise _open_error(source, error) from None
     with handle:
         reader = csv.reader(handle, delimiter=delimiter)
-        line = 1
         try:
-            rows: _Rows | None = None
-            index = 0
-            while rows is None:
-                line = reader.line_num + 1
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    raise RecordFileError(
-                        source, "the file is empty (no header line)", "文件为空（没有表头）"
-                    ) from None
-                except csv.Error as error:
-                    yield _row_error(
-                        index, source, line, f"cannot split the line into fields: {error}"
-                    )
-                    index += 1
-                    continue
-                if any(cell.strip() for cell in row):
-                    if row[0].startswith("\ufeff"):
-                        row[0] = row[0][1:]
-                    rows = _Rows(source, tuple(_header(source, row, columns)), delimiter)
-                    rows.index = index
-            physical = reader.line_num  # lines read so far
-            limit = csv.field_size_limit()
-            while True:
-                line = physical + 1
-                chunk = handle.readlines(_BLOCK_CHARS)
-                if not chunk:
-                    return
-                text = "".join(chunk)
-                if "\r" in text:
-                    text = text.replace("\r\n", "\n")
-                if '"' in text or "\r" in text or "\0" in text:
-                    # Quotes, lone carriage returns or NULs: csv.reader reads the rest.
-                    yield from _csv_reader_items(rows, chain(chunk, handle), physical)
-                    return
-                parts = text.split("\n")
-                if not parts[-1]:
-                    parts.pop()  # the line break at the end of the chunk
-                if parts and max(map(len, parts)) > limit:
-                    # A line that may hold a field over csv's limit: csv.reader says so.
-                    yield from _csv_reader_items(rows, chain(chunk, handle), physical)
-                    return
-                split = list(map(str.split, parts, repeat(delimiter)))
-                yield from rows.items(split, range(line, line + len(split)))
-                physical += len(chunk)
+            rows = yield from _csv_header(reader, source, delimiter, columns)
         except UnicodeDecodeError as error:
-            raise _decode_error(source, encoding, line, error) from None
+            raise _decode_error(source, encoding, reader.line_num + 1, error) from None
+        yield from _csv_body(rows, handle, reader.line_num, encoding)
+
+
+def _csv_header(
+    reader: Any, source: str, delimiter: str, columns: tuple[str, ...]
+) -> Generator[InvalidRecord, None, _Rows]:
+    """Reads up to the header (the first row with a non-blank cell); yields broken lines."""
+    index = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            raise RecordFileError(
+                source, "the file is empty (no header line)", "文件为空（没有表头）"
+            ) from None
+        except csv.Error as error:
+            yield _row_error(index, source, line, f"cannot split the line into fields: {error}")
+            index += 1
+            continue
+        if any(cell.strip() for cell in row):
+            if row[0].startswith("\ufeff"):
+                row[0] = row[0][1:]
+            rows = _Rows(source, tuple(_header(source, row, columns)), delimiter)
+            rows.index = index
+            return rows
+
+
+class NotPlainError(Exception):
+    """A part of a CSV file holds a quote, a NUL or a lone carriage return.
+
+    A line break in it may not end a record, so the file cannot be read in parts.
+    """
+
+
+def _csv_body(
+    rows: _Rows, handle: IO[str], physical: int, encoding: str, *, plain: bool = False
+) -> Iterator[RowBlock | InvalidRecord]:
+    """The records of ``handle``, whose first line comes after line ``physical``.
+
+    Raises:
+        NotPlainError: ``plain`` is set and a line is not plain.
+    """
+    limit = csv.field_size_limit()
+    line = physical + 1
+    carry = ""  # the start of a line whose end has not been read yet
+    try:
+        while True:
+            line = physical + 1
+            data = handle.read(_BLOCK_CHARS)
+            text = carry + data
+            if not data:
+                if not text:
+                    return
+                carry = ""  # the last line, without a line break
+            else:
+                cut = text.rfind("\n") + 1
+                if not cut:
+                    carry = text
+                    continue
+                text, carry = text[:cut], text[cut:]
+            unified = text.replace("\r\n", "\n") if "\r" in text else text
+            parts = unified.split("\n")
+            if not parts[-1]:
+                parts.pop()  # the line break at the end
+            if (
+                '"' in unified
+                or "\r" in unified
+                or "\0" in unified
+                or (parts and max(map(len, parts)) > limit)
+            ):
+                # Quotes, lone carriage returns, NULs or a line that may hold a field over
+                # csv's limit: csv.reader reads the rest.
+                if plain:
+                    raise NotPlainError(rows.source)
+                rest = io.StringIO(text + carry, newline="")
+                yield from _csv_reader_items(rows, chain(rest, handle), physical)
+                return
+            split = list(map(str.split, parts, repeat(rows.delimiter)))
+            yield from rows.items(split, range(line, line + len(split)))
+            physical += len(parts)
+    except UnicodeDecodeError as error:
+        raise _decode_error(rows.source, encoding, line, error) from None
+
+
+class CsvPart(NamedTuple):
+    """A stretch of a CSV file that holds whole persons, to be checked on its own.
+
+    Attributes:
+        start: Its first byte (the start of a line).
+        stop: The byte after its last.
+    """
+
+    start: int
+    stop: int
+
+
+class CsvPlan(NamedTuple):
+    """How to read one CSV file in parts: its format, its header and the parts.
+
+    Attributes:
+        source: The file, as reported.
+        encoding: Its encoding.
+        rows: Its header, for the parts' rows.
+        header_lines: The lines up to and including the header.
+        parts: The parts, in file order, together the whole rest of the file.
+        guessed: Whether the encoding is UTF-8 guessed from the file's head only: a
+            decoding error in a part then means the guess was wrong.
+    """
+
+    source: str
+    encoding: str
+    rows: _Rows
+    header_lines: int
+    parts: tuple[CsvPart, ...]
+    guessed: bool
+
+
+#: Encodings in which a line break, a delimiter or a quote byte is always that character.
+_SPLITTABLE: Final = frozenset({"ascii", "utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312"})
+#: How far past a cut the plan looks for the next person before giving the cut up.
+_SCAN_BYTES: Final = 1 << 20
+
+
+def plan_csv_parts(path: str | Path, encoding: str | None, parts: int) -> CsvPlan | None:
+    """Cuts a CSV file into up to ``parts`` stretches at lines where the person changes.
+
+    Only a file in an encoding in which a line break byte is always a line break, with
+    a plain header in its first 64 KB, qualifies (None otherwise: read it whole). A
+    cut goes where a well-formed row names a different person than the row before it.
+    The parts themselves must then be plain too (``csv_part_items``): no quote, NUL or
+    lone carriage return, so that every line break ends a record.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".xlsx", ".xlsm") or parts < 2:
+        return None
+    # The parts decode the file in parallel: a UTF-8 guess is checked there, not here.
+    source, chosen, delimiter = _csv_format(path, encoding, verify=False)
+    if codecs.lookup(chosen).name not in _SPLITTABLE:
+        return None
+    try:
+        with path.open("rb") as raw:
+            plan = _plan(raw, source, chosen, delimiter, parts)
+    except OSError:
+        return None  # read as usual, which reports it
+    return None if plan is None else plan._replace(guessed=encoding is None)
+
+
+def _plan(raw: IO[bytes], source: str, encoding: str, delimiter: str, parts: int) -> CsvPlan | None:
+    head = raw.read(_SNIFF_BYTES)
+    # The header: the first line with a non-blank cell.
+    start, lines = 0, 0
+    while True:
+        end = head.find(b"\n", start)
+        if end < 0:
+            return None
+        lines += 1
+        text = head[start:end].decode(encoding, errors="replace").rstrip("\r")
+        if text.strip(" \t" + delimiter):
+            break
+        start = end + 1
+    if '"' in text or "\r" in text:
+        return None
+    try:
+        rows = _Rows(
+            source,
+            tuple(_header(source, text.removeprefix("\ufeff").split(delimiter), _REQUIRED)),
+            delimiter,
+        )
+    except RecordFileError:
+        return None  # read as usual, which reports it
+    size = raw.seek(0, io.SEEK_END)
+    column = rows.header.index("person_id")
+    cuts = [end + 1]
+    for number in range(1, parts):
+        at = max(size * number // parts, cuts[-1])
+        raw.seek(at)
+        cut = _cut(raw.read(_SCAN_BYTES), delimiter.encode(encoding), rows.width, column)
+        if cut is not None and cuts[-1] < at + cut < size:
+            cuts.append(at + cut)
+    if len(cuts) < 2:
+        return None
+    bounds = [*cuts, size]
+    return CsvPlan(
+        source, encoding, rows, lines, tuple(CsvPart(a, b) for a, b in pairwise(bounds)), False
+    )
+
+
+def _cut(data: bytes, separator: bytes, width: int, column: int) -> int | None:
+    """Where the first well-formed line of a new person starts in ``data``, if it does.
+
+    ``data`` starts anywhere in a line; the person of a line is compared with that of
+    the well-formed line before it.
+    """
+    start = data.find(b"\n") + 1
+    if start == 0:
+        return None
+    previous: bytes | None = None
+    while True:
+        end = data.find(b"\n", start)
+        if end < 0:
+            return None  # the rest may be a partial line
+        cells = data[start:end].rstrip(b"\r").split(separator)
+        if len(cells) == width:
+            person = cells[column].strip()
+            if previous is not None and person != previous:
+                return start
+            previous = person
+        start = end + 1
+
+
+def csv_part_items(plan: CsvPlan, part: CsvPart) -> Iterator[RowBlock | InvalidRecord]:
+    """The records of one part of a planned CSV file; lines count from the part's start.
+
+    The caller adds the lines before the part (``plan.header_lines`` and those of the
+    parts before it) to each line number.
+
+    Raises:
+        NotPlainError: The part holds a line that is not plain: read the file whole.
+    """
+    try:
+        raw = open(plan.source, "rb")  # noqa: SIM115 - closed by the text wrapper below
+    except OSError as error:
+        raise _open_error(plan.source, error) from None
+    raw.seek(part.start)
+    handle = io.TextIOWrapper(
+        io.BufferedReader(_Range(raw, part.stop - part.start)),
+        encoding=plan.encoding,
+        newline="",
+    )
+    rows = copy.copy(plan.rows)
+    rows.index = 0
+    with handle:
+        yield from _csv_body(rows, handle, 0, plan.encoding, plain=True)
+
+
+class _Range(io.RawIOBase):
+    """The next ``size`` bytes of a binary file, as a file of their own."""
+
+    def __init__(self, raw: IO[bytes], size: int) -> None:
+        super().__init__()
+        self._raw = raw
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = min(len(buffer), self._left)
+        if size <= 0:
+            return 0
+        got = self._raw.readinto(memoryview(buffer)[:size])  # type: ignore[attr-defined]
+        self._left -= got
+        return int(got)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def _csv_reader_items(

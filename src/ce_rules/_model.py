@@ -12,7 +12,7 @@ import enum
 import math
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Protocol
 
 from pydantic import (
     BaseModel,
@@ -30,6 +30,7 @@ __all__ = [
     "Category",
     "Course",
     "CreditEntry",
+    "EntryFields",
     "EntryStatus",
     "Hours",
     "Mode",
@@ -347,3 +348,34 @@ class CreditEntry(BaseModel):
     def year(self) -> int:
         """The year the entry is credited to (培训年度)."""
         return self.completed_on.year if self.credited_year is None else self.credited_year
+
+
+class EntryFields(Protocol):
+    """What the engine reads of an entry: a ``CreditEntry``, or a batch's valid row.
+
+    A batch keeps the entries it read from a file as named tuples with the same fields
+    (``_batch.EntryRow``); the engine judges either alike.
+    """
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def person_id(self) -> str: ...
+    @property
+    def course(self) -> Course: ...
+    @property
+    def role(self) -> Role: ...
+    @property
+    def completed_on(self) -> date: ...
+    @property
+    def hours(self) -> Decimal | None: ...
+    @property
+    def credited_year(self) -> int | None: ...
+    @property
+    def certificate_no(self) -> str | None: ...
+    @property
+    def status(self) -> EntryStatus: ...
+    @property
+    def effective_hours(self) -> Decimal: ...
+    @property
+    def year(self) -> int: ...

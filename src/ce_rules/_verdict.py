@@ -12,7 +12,7 @@ import enum
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, Final, Protocol, TypeVar
+from typing import Any, ClassVar, Final, Protocol, TypeVar, cast
 
 from pydantic import (
     BaseModel,
@@ -190,9 +190,12 @@ class _Deferred(BaseModel):
         return value
 
     def _deferred(self, name: str) -> Any:
-        built = self._built
+        # Private attributes read through the slot: ``self._built`` goes through
+        # BaseModel.__getattr__, which costs a microsecond.
+        private = cast("dict[str, Any]", self.__pydantic_private__)  # never None: it has some
+        built = private["_built"]
         if built is None:
-            built = self._built = {}
+            built = private["_built"] = {}
         value = built.get(name, _UNBUILT)
         if value is _UNBUILT:
             value = built[name] = self._build(name)
@@ -436,10 +439,11 @@ class Verdict(_Deferred):
     @property
     def reasons(self) -> tuple[Reason, ...]:
         """The reason of each input entry, in input order, without building ``entries``."""
-        built = self._built
+        private = cast("dict[str, Any]", self.__pydantic_private__)  # as in _deferred
+        built = private["_built"]
         if built is not None and "entries" in built:
             return tuple(d.reason for d in built["entries"])
-        details: VerdictDetails = self._source
+        details: VerdictDetails = private["_source"]
         return details.entry_reasons()
 
     def _build(self, name: str) -> object:

@@ -1,0 +1,241 @@
+"""``ce-rules check`` on several cores: a large CSV file checked in parts, then merged.
+
+Persons are independent, so a file sorted by person can be cut where the person
+changes (``_io.plan_csv_parts``) and each part checked by its own process, exactly as
+the whole file would be. The parts' rows go to temporary files and are copied out in
+file order; their totals are added and their invalid records renumbered, so the
+report is the same, byte for byte, as from one process.
+
+The merge is only taken when it is provably the same: within each part every person
+came after the one before (ids ascending, as a sorted export has them) and each part's
+first person comes after the previous part's last. Otherwise nothing is written, the
+temporary files are removed, and the caller checks the file in one process (which
+reports unsorted records as such).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, wait
+from dataclasses import fields
+from datetime import date
+from typing import IO, Any, NamedTuple
+
+from ._batch import BatchResult, BatchTotals, BatchVerdict, InvalidRecord, RowBlock, evaluate_many
+from ._io import CsvPart, CsvPlan, NotPlainError, RecordFileError, csv_part_items
+from ._policy import Policy
+
+__all__ = ["PartResult", "check_in_parts"]
+
+#: Writes verdicts as rows of the report (module-level, so that it can be pickled).
+RowWriter = Callable[[IO[str], Iterable[BatchVerdict]], None]
+_LINE_BLOCK = 1 << 23
+
+_progress_counter: Any = None  # a worker's shared count of records read
+
+
+class PartResult(NamedTuple):
+    """What checking one part gave.
+
+    Attributes:
+        output: The temporary file holding its rows of the report.
+        totals: Its totals.
+        invalid_records: Its invalid records, numbered from the part's start.
+        lines: The lines it spans.
+        first: Its first person judged, if any.
+        last: Its last person judged, if any.
+        ordered: Whether its persons came in ascending order, none twice.
+    """
+
+    output: str
+    totals: BatchTotals
+    invalid_records: list[InvalidRecord]
+    lines: int
+    first: str | None
+    last: str | None
+    ordered: bool
+
+
+def _start_worker(counter: Any) -> None:
+    global _progress_counter
+    _progress_counter = counter
+
+
+def _counted(items: Iterator[RowBlock | InvalidRecord]) -> Iterator[RowBlock | InvalidRecord]:
+    counter = _progress_counter
+    for item in items:
+        if counter is not None:
+            with counter.get_lock():
+                counter.value += len(item.rows) if isinstance(item, RowBlock) else 1
+        yield item
+
+
+def _check_part(
+    plan: CsvPlan,
+    part: CsvPart,
+    year: int,
+    policy: Policy,
+    as_of: date | None,
+    write_rows: RowWriter,
+) -> PartResult | None:
+    """Checks one part into a temporary file (runs in a worker process).
+
+    None if the part is not plain, or if the file's encoding, guessed from its head, is
+    wrong for this part: the file is then read whole, in one process.
+    """
+    batch = evaluate_many(
+        _counted(csv_part_items(plan, part)),
+        year=year,
+        policy=policy,
+        as_of=as_of,
+        presorted=True,
+    )
+    first: str | None = None
+    last: str | None = None
+    ordered = True
+
+    def tracked() -> Iterator[BatchVerdict]:
+        nonlocal first, last, ordered
+        for verdict in batch:
+            person = verdict.person_id
+            if first is None:
+                first = person
+            elif last is not None and not person > last:
+                ordered = False
+            last = person
+            yield verdict
+
+    handle, name = tempfile.mkstemp(prefix="ce-rules-", suffix=".part")
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as out:
+            write_rows(out, tracked())
+    except NotPlainError:
+        os.unlink(name)
+        return None  # a line break may be inside a quoted cell: one process reads it
+    except RecordFileError:
+        os.unlink(name)
+        if plan.guessed:
+            return None  # one process detects the encoding from the whole file
+        raise
+    except BaseException:
+        os.unlink(name)
+        raise
+    ordered = ordered and not any(r.code == "unsorted" for r in batch.invalid_records)
+    return PartResult(
+        name, batch.totals, batch.invalid_records, _lines(plan.source, part), first, last, ordered
+    )
+
+
+def _lines(source: str, part: CsvPart) -> int:
+    """The number of lines the part spans (it ends at a line break or the file's end)."""
+    count = 0
+    with open(source, "rb") as raw:
+        raw.seek(part.start)
+        left = part.stop - part.start
+        last = b"\n"
+        while left > 0:
+            block = raw.read(min(left, _LINE_BLOCK))
+            if not block:
+                break
+            count += block.count(b"\n")
+            left -= len(block)
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
+def check_in_parts(
+    plan: CsvPlan,
+    *,
+    year: int,
+    policy: Policy,
+    as_of: date | None,
+    write_rows: RowWriter,
+    head: str,
+    out: IO[str],
+    progress: Callable[[int], None] | None = None,
+) -> BatchResult | None:
+    """Checks ``plan``'s parts in as many processes and writes ``head`` and their rows.
+
+    Returns the merged ``BatchResult`` (its verdicts already written), or None, with
+    nothing written, when the parts cannot be merged into what one process would
+    report: the caller then checks the file in one process.
+    """
+    counter = _shared_counter() if progress is not None else None
+    results: list[PartResult | None] = []
+    failure: BaseException | None = None
+    try:
+        with ProcessPoolExecutor(
+            max_workers=len(plan.parts), initializer=_start_worker, initargs=(counter,)
+        ) as pool:
+            futures = [
+                pool.submit(_check_part, plan, part, year, policy, as_of, write_rows)
+                for part in plan.parts
+            ]
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.5)
+                if progress is not None and counter is not None:
+                    progress(counter.value)
+        for future in futures:
+            try:
+                results.append(future.result())
+            except BaseException as error:  # re-raised below, after cleaning up
+                failure = failure or error
+        if failure is not None:
+            raise failure
+        done = [result for result in results if result is not None]
+        if len(done) < len(results) or not _mergeable(done):
+            return None
+        out.write(head)
+        for result in done:
+            with open(result.output, encoding="utf-8", newline="") as part_rows:
+                while block := part_rows.read(1 << 20):
+                    out.write(block)
+        return _merged(plan, done, year, policy)
+    finally:
+        for leftover in results:
+            if leftover is not None:
+                os.unlink(leftover.output)
+
+
+def _shared_counter() -> Any:
+    import multiprocessing
+
+    return multiprocessing.Value("q", 0)
+
+
+def _mergeable(results: list[PartResult]) -> bool:
+    """Whether every person is judged once, as one process would, across the parts."""
+    last: str | None = None
+    for result in results:
+        if not result.ordered:
+            return False
+        if result.first is not None:
+            if last is not None and not result.first > last:
+                return False
+            last = result.last
+    return True
+
+
+def _merged(plan: CsvPlan, results: list[PartResult], year: int, policy: Policy) -> BatchResult:
+    batch = BatchResult(iter(()), year, policy)
+    totals = batch.totals
+    records = 0
+    lines = plan.header_lines
+    for result in results:
+        for record in result.invalid_records:
+            line = None if record.line is None else record.line + lines
+            batch.invalid_records.append(
+                record.model_copy(update={"index": record.index + records, "line": line})
+            )
+        part = result.totals
+        for field in fields(BatchTotals):
+            if field.name == "by_reason":
+                totals.by_reason.update(part.by_reason)
+            else:
+                setattr(totals, field.name, getattr(totals, field.name) + getattr(part, field.name))
+        records += part.records
+        lines += result.lines
+    return batch
