@@ -55,6 +55,7 @@ _PARALLEL_BYTES: Final = 8 << 20
 _MAX_JOBS: Final = 8
 #: Allocations between two young-generation collections during a batch (default 700).
 _GC_THRESHOLD: Final = 20_000
+_CACHE_SIZE: Final = 4096
 
 
 class _UsageError(Exception):
@@ -171,14 +172,6 @@ def _hours(value: Decimal) -> str:
     return format_hours(value)
 
 
-def _summary_row(verdict: BatchVerdict, lang: str) -> list[str]:
-    cells = [verdict.person_id, verdict.name or "", verdict.status.label.in_(lang)]
-    for result in verdict.requirements:
-        cells.append(f"{_hours(result.earned)}/{_hours(result.required)}")
-    cells.append(str(len(verdict.invalid_records)) if verdict.invalid_records else "")
-    return cells
-
-
 def _table_header(policy: Policy, lang: str) -> list[str]:
     cells = [
         _say(lang, "person", "身份证号"),
@@ -210,8 +203,27 @@ def _table_head(policy: Policy, lang: str) -> str:
 def _table_rows(
     out: IO[str], verdicts: Iterable[BatchVerdict], widths: list[int], lang: str
 ) -> None:
+    # Statuses and hours repeat from person to person: each is put in words once.
+    statuses: dict[Status, str] = {}
+    hours: dict[Decimal, str] = {}
+
+    def text(value: Decimal) -> str:
+        words = hours.get(value)
+        if words is None:
+            if len(hours) >= _CACHE_SIZE:
+                hours.clear()
+            words = hours[value] = _hours(value)
+        return words
+
     for verdict in verdicts:
-        out.write(_table_line(_summary_row(verdict, lang), widths))
+        status = statuses.get(verdict.status)
+        if status is None:
+            status = statuses[verdict.status] = verdict.status.label.in_(lang)
+        cells = [verdict.person_id, verdict.name or "", status]
+        for result in verdict.requirements:
+            cells.append(f"{text(result.earned)}/{text(result.required)}")
+        cells.append(str(len(verdict.invalid_records)) if verdict.invalid_records else "")
+        out.write(_table_line(cells, widths))
 
 
 def _table_foot(out: IO[str], batch: BatchResult, lang: str) -> None:

@@ -320,8 +320,6 @@ class _Rows:
         return RowBlock(self.source, self.header, rows, lines)
 
 
-#: Text read at once by the CSV reader: whole lines, about this many characters.
-_BLOCK_CHARS: Final = 1 << 18
 _BLOCK_ROWS: Final = 2048
 
 
@@ -336,16 +334,76 @@ def csv_items(
     of the file goes through ``csv.reader``. Either way each record keeps its line.
     """
     try:
-        handle = path.open(encoding=encoding, newline="")
+        raw = path.open("rb")
     except OSError as error:
         raise _open_error(source, error) from None
-    with handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+    with raw:
+        chunks = _decoded(raw, encoding)
+        lines = _Lines(chunks)
+        reader = csv.reader(lines, delimiter=delimiter)
         try:
             rows = yield from _csv_header(reader, source, delimiter, columns)
         except UnicodeDecodeError as error:
             raise _decode_error(source, encoding, reader.line_num + 1, error) from None
-        yield from _csv_body(rows, handle, reader.line_num, encoding)
+        yield from _csv_body(rows, chain([lines.rest()], chunks), reader.line_num, encoding)
+
+
+#: Bytes read at once by the CSV reader.
+_BLOCK_BYTES: Final = 1 << 18
+
+
+def _decoded(raw: IO[bytes], encoding: str, size: int | None = None) -> Iterator[str]:
+    """The text of ``raw`` from where it stands (``size`` bytes at most), a block at a time."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    left = _BLOCK_BYTES if size is None else size
+    while True:
+        data = raw.read(min(_BLOCK_BYTES, left)) if left > 0 else b""
+        if size is not None:
+            left -= len(data)
+        text = decoder.decode(data, final=not data)
+        if text:
+            yield text
+        if not data:
+            return
+
+
+class _Lines:
+    """The lines of decoded text, split as a file opened with ``newline=""`` splits them.
+
+    ``rest()`` is the text not yet taken as lines.
+    """
+
+    def __init__(self, chunks: Iterator[str], text: str = "") -> None:
+        self._chunks = chunks
+        self._pending = text
+        self._current = io.StringIO("", newline="")
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._current.readline()
+        if line:
+            return line
+        for chunk in self._chunks:
+            self._pending += chunk
+            # Up to the last line break; a carriage return at the very end may be the
+            # first half of "\r\n".
+            pending = self._pending
+            cut = max(pending.rfind("\n"), pending.rfind("\r", 0, len(pending) - 1)) + 1
+            if cut:
+                self._current = io.StringIO(pending[:cut], newline="")
+                self._pending = pending[cut:]
+                return self._current.readline()
+        if self._pending:
+            self._current = io.StringIO(self._pending, newline="")
+            self._pending = ""
+            return self._current.readline()
+        raise StopIteration
+
+    def rest(self) -> str:
+        """The text after the last line taken."""
+        return self._current.read() + self._pending
 
 
 def _csv_header(
@@ -381,9 +439,9 @@ class NotPlainError(Exception):
 
 
 def _csv_body(
-    rows: _Rows, handle: IO[str], physical: int, encoding: str, *, plain: bool = False
+    rows: _Rows, chunks: Iterator[str], physical: int, encoding: str, *, plain: bool = False
 ) -> Iterator[RowBlock | InvalidRecord]:
-    """The records of ``handle``, whose first line comes after line ``physical``.
+    """The records of the text ``chunks``, whose first line comes after line ``physical``.
 
     Raises:
         NotPlainError: ``plain`` is set and a line is not plain.
@@ -392,9 +450,8 @@ def _csv_body(
     line = physical + 1
     carry = ""  # the start of a line whose end has not been read yet
     try:
-        while True:
+        for data in chain(chunks, [""]):  # "" marks the end
             line = physical + 1
-            data = handle.read(_BLOCK_CHARS)
             text = carry + data
             if not data:
                 if not text:
@@ -420,8 +477,7 @@ def _csv_body(
                 # csv's limit: csv.reader reads the rest.
                 if plain:
                     raise NotPlainError(rows.source)
-                rest = io.StringIO(text + carry, newline="")
-                yield from _csv_reader_items(rows, chain(rest, handle), physical)
+                yield from _csv_reader_items(rows, _Lines(chunks, text + carry), physical)
                 return
             split = list(map(str.split, parts, repeat(rows.delimiter)))
             yield from rows.items(split, range(line, line + len(split)))
@@ -566,43 +622,15 @@ def csv_part_items(plan: CsvPlan, part: CsvPart) -> Iterator[RowBlock | InvalidR
         NotPlainError: The part holds a line that is not plain: read the file whole.
     """
     try:
-        raw = open(plan.source, "rb")  # noqa: SIM115 - closed by the text wrapper below
+        raw = open(plan.source, "rb")  # noqa: SIM115 - closed below, when the generator ends
     except OSError as error:
         raise _open_error(plan.source, error) from None
-    raw.seek(part.start)
-    handle = io.TextIOWrapper(
-        io.BufferedReader(_Range(raw, part.stop - part.start)),
-        encoding=plan.encoding,
-        newline="",
-    )
     rows = copy.copy(plan.rows)
     rows.index = 0
-    with handle:
-        yield from _csv_body(rows, handle, 0, plan.encoding, plain=True)
-
-
-class _Range(io.RawIOBase):
-    """The next ``size`` bytes of a binary file, as a file of their own."""
-
-    def __init__(self, raw: IO[bytes], size: int) -> None:
-        super().__init__()
-        self._raw = raw
-        self._left = size
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        size = min(len(buffer), self._left)
-        if size <= 0:
-            return 0
-        got = self._raw.readinto(memoryview(buffer)[:size])  # type: ignore[attr-defined]
-        self._left -= got
-        return int(got)
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+    with raw:
+        raw.seek(part.start)
+        chunks = _decoded(raw, plan.encoding, part.stop - part.start)
+        yield from _csv_body(rows, chunks, 0, plan.encoding, plain=True)
 
 
 def _csv_reader_items(
