@@ -53,8 +53,9 @@ _PROGRESS_EVERY: Final = 50_000
 #: Files smaller than this are checked in one process: starting more would cost more.
 _PARALLEL_BYTES: Final = 8 << 20
 _MAX_JOBS: Final = 8
-#: Allocations between two young-generation collections during a batch (default 700).
-_GC_THRESHOLD: Final = 20_000
+#: The collector's thresholds during a batch (default 700, 10, 10): a young-generation
+#: collection every 100,000 allocations, an older one a thousand times less often.
+_GC_THRESHOLDS: Final = (100_000, 1_000, 1_000)
 _CACHE_SIZE: Final = 4096
 
 
@@ -439,7 +440,7 @@ def _batch_gc() -> Iterator[None]:
     """
     thresholds = gc.get_threshold()
     gc.freeze()  # what exists already (the imported modules) is not scanned again
-    gc.set_threshold(_GC_THRESHOLD, *thresholds[1:])
+    gc.set_threshold(*_GC_THRESHOLDS)
     try:
         yield
     finally:
