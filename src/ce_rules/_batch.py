@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import compress, count, groupby, repeat
-from operator import is_
+from itertools import compress, count, pairwise, repeat
+from operator import is_, ne
 from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -30,6 +31,7 @@ from ._engine import evaluate, resolve_policy
 from ._engine import judge as judge_year
 from ._exceptions import EvaluationInputError
 from ._model import (
+    FROZEN,
     Category,
     Course,
     CreditEntry,
@@ -234,6 +236,9 @@ class BatchVerdict(Verdict):
         invalid_records: The person's records that could not be read; when there are
             any the verdict is incomplete, since the missing entries might have counted.
     """
+
+    # Built on first validation or dump, not at import: a batch builds verdicts directly.
+    model_config = ConfigDict(**FROZEN, defer_build=True)
 
     name: str | None = None
     invalid_records: tuple[InvalidRecord, ...] = ()
@@ -505,13 +510,17 @@ def _from_validation(
     return _BadRecordError(rename.get(name, name), value, message, first["type"])
 
 
-@dataclass
 class _Group:
-    person_id: str
-    entries: list[EntryFields] = field(default_factory=list)
-    invalid: list[InvalidRecord] = field(default_factory=list)
-    person: Person | None = None
-    name: str | None = None
+    """One person's records so far: entries, invalid records, and who the records say they are."""
+
+    __slots__ = ("entries", "invalid", "name", "person", "person_id")
+
+    def __init__(self, person_id: str) -> None:
+        self.person_id = person_id
+        self.entries: list[EntryFields] = []
+        self.invalid: list[InvalidRecord] = []
+        self.person: Person | None = None
+        self.name: str | None = None
 
 
 class BatchResult(Iterator[BatchVerdict]):
@@ -679,6 +688,10 @@ class EntryRow(NamedTuple):
 
 
 _new_tuple: Final = tuple.__new__
+# Enum members read once per person, as constants: a member lookup costs more.
+_COMPLIANT: Final = Status.COMPLIANT
+_IN_PROGRESS: Final = Status.IN_PROGRESS
+_COUNTED: Final = Reason.COUNTED
 
 _CACHE_SIZE: Final = 4096
 _COURSE_COLUMNS: Final = (
@@ -791,6 +804,8 @@ class _Translator:
         """
         source, header, rows, lines = block
         size = len(rows)
+        if not size:
+            return []
         position = {name: i for i, name in enumerate(header) if name is not None}
         columns = list(zip(*rows, strict=True))
         blank = ("",) * size
@@ -820,7 +835,16 @@ class _Translator:
             cells = column(name)
             if any(cells):
                 slow.update(_where(cells))
-        described = self._persons(header, rows, map(column, _PERSON_COLUMNS), ids, slow)
+        # Who each run of rows with the same person cells describes, read once per run.
+        people_cells = list(zip(*map(column, _PERSON_COLUMNS), strict=True))
+        described_at = _changes(people_cells)
+        described: list[Person | str | None] = []
+        for start, stop in pairwise(described_at):
+            try:
+                described.append(self._person(people_cells[start], header, rows[start]))
+            except _BadRecordError:
+                slow.update(range(start, stop))  # every row of it is invalid
+                described.append(None)
         entries: list[Any] = list(
             map(
                 _new_tuple,
@@ -830,33 +854,39 @@ class _Translator:
             )
         )  # fmt: skip
         invalid: dict[int, InvalidRecord] = {}
+        # What a row left to ``item`` describes, where that differs from its run's.
+        described_slow: dict[int, Person | str | None] = {}
         for i in slow:
             fields = _fields(header, rows[i])
-            pid, entry, bad, described[i], _, _ = self.item(
+            pid, entry, bad, person, _, _ = self.item(
                 InputRecord(fields, source, lines[i], True), index + i
             )
             ids[i] = pid or ""
             entries[i] = entry
             if bad is not None:
                 invalid[i] = bad
+            described_slow[i] = person
+        runs_at = _changes(ids)
+        # Usually each person's rows describe them alike: one description per run.
+        uniform = runs_at == described_at and all(
+            described_slow[i] == described[bisect_right(described_at, i) - 1]
+            for i in described_slow
+        )
         runs = []
-        start = 0
-        for person_id, run in groupby(ids):
-            stop = start + len(list(run))
+        for number, (start, stop) in enumerate(pairwise(runs_at)):
             if not slow or slow.isdisjoint(range(start, stop)):
                 good = entries[start:stop]
                 bad_at: list[int] = []
             else:
                 good = [e for e in entries[start:stop] if e is not None]
                 bad_at = sorted(i - start for i in invalid if start <= i < stop)
-            people = described[start:stop]
-            if not all(map(is_, people, repeat(people[0]))):
-                people = [p for k, p in enumerate(people) if k == 0 or p is not people[k - 1]]
+            if uniform:
+                people = [described[number]]
             else:
-                people = people[:1]
+                people = _descriptions(described_at, described, described_slow, start, stop)
             runs.append(
                 _Run(
-                    person_id or None,
+                    ids[start] or None,
                     good,
                     [invalid[start + k] for k in bad_at],
                     people,
@@ -867,30 +897,7 @@ class _Translator:
                     bad_at,
                 )
             )
-            start = stop
         return runs
-
-    def _persons(
-        self,
-        header: tuple[str | None, ...],
-        rows: list[list[str]],
-        columns: Iterator[Sequence[str]],
-        ids: list[str],
-        slow: set[int],
-    ) -> list[Person | str | None]:
-        """The person each row describes, read once per run of rows with the same cells."""
-        described: list[Person | str | None] = []
-        start = 0
-        for cells, run in groupby(zip(*columns, strict=True)):
-            size = len(list(run))
-            try:
-                person = self._person(cells, header, rows[start])
-            except _BadRecordError:
-                slow.update(range(start, start + size))  # every row of it is invalid
-                person = None
-            described.extend(repeat(person, size))
-            start += size
-        return described
 
     def _person(
         self, cells: tuple[str, ...], header: tuple[str | None, ...], row: list[str]
@@ -950,6 +957,31 @@ def _where(flags: Iterable[Any]) -> list[int]:
     return list(compress(count(), flags))
 
 
+def _changes(values: list[Any]) -> list[int]:
+    """Where each run of equal values starts, and the end: ``[0, ..., len(values)]``."""
+    return [0, *compress(count(1), map(ne, values[1:], values[:-1])), len(values)]
+
+
+def _descriptions(
+    described_at: list[int],
+    described: list[Person | str | None],
+    described_slow: dict[int, Person | str | None],
+    start: int,
+    stop: int,
+) -> list[Person | str | None]:
+    """What rows ``start`` to ``stop`` describe, in order, repeats left out."""
+    out: list[Person | str | None] = []
+    for i in range(start, stop):
+        value = (
+            described_slow[i]
+            if i in described_slow
+            else described[bisect_right(described_at, i) - 1]
+        )
+        if not out or value is not out[-1]:
+            out.append(value)
+    return out
+
+
 def _day(raw: str) -> date | None:
     """A completion day read as the record-by-record path reads it, if it is one."""
     value = _date(raw)
@@ -985,9 +1017,10 @@ def _run(
             {"name": person.name or group.name, "invalid_records": tuple(group.invalid)},
         )
         totals.persons += 1
-        if out.status is Status.COMPLIANT:
+        status = out.status
+        if status is _COMPLIANT:
             totals.compliant += 1
-        elif out.status is Status.IN_PROGRESS:
+        elif status is _IN_PROGRESS:
             totals.in_progress += 1
         else:
             totals.non_compliant += 1
@@ -995,7 +1028,7 @@ def _run(
             totals.persons_with_invalid_input += 1
         reasons = out.reasons
         totals.by_reason.update(reasons)  # Reason codes are str: counted under their value
-        counted = reasons.count(Reason.COUNTED)
+        counted = reasons.count(_COUNTED)
         totals.counted += counted
         totals.excluded += len(reasons) - counted
         return out
@@ -1028,11 +1061,11 @@ def _run(
         group.entries.extend(run.entries)
         group.invalid.extend(run.invalid)
         for described in run.described:
-            if isinstance(described, Person):
-                if group.person is None:
-                    group.person = described
-            elif described is not None and group.name is None:
-                group.name = described
+            if described is None or isinstance(described, str):
+                if group.name is None:
+                    group.name = described
+            elif group.person is None:
+                group.person = described
     if presorted:
         if current is not None:
             done.add(current.person_id)
