@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -133,6 +134,31 @@ def test_duplicate_kept_is_the_one_with_most_hours_whatever_the_order() -> None:
         duplicate = next(d for d in verdict.entries if d.reason is ce.Reason.DUPLICATE)
         assert duplicate.hours == Decimal(4)
         assert duplicate.duplicate_of == order.index(large)
+
+
+@pytest.mark.parametrize(
+    ("ids", "kept"),
+    [
+        (("R2", "R10"), "R10"),
+        (("R1", "R10"), "R1"),  # a prefix: the canonical forms decide ("\x1f" < "0")
+        (("A", "A\x01"), "A\x01"),  # a prefix, and "A\x01\x1f..." < "A\x1f..."
+        ((None, "A"), None),
+        (("R3", "R20", "R1"), "R1"),
+        (("B", "AB", "A"), "A"),
+    ],
+)
+def test_duplicate_kept_among_equal_hours_is_the_least_canonical_form(
+    ids: tuple[str | None, ...], kept: str | None
+) -> None:
+    """Of copies with as many hours, the least canonical form counts, in any order (decision 4)."""
+    person = make_person()
+    course = make_course(category=ce.Category.PUBLIC, hours=10, mode=ce.Mode.OFFLINE)
+    entries = [make_entry(person, course, id=entry_id) for entry_id in ids]
+    for order in itertools.permutations(entries):
+        verdict = ce.evaluate(person, order, year=2024)
+        counted = [order[d.index].id for d in verdict.entries if d.counted]
+        assert counted == [kept]
+        assert verdict.requirement("public_hours").earned == Decimal(10)
 
 
 def test_pending_copy_of_a_counted_entry_would_add_nothing() -> None:

@@ -15,10 +15,12 @@ first use (``_Details``), so a caller that reads only the status pays for nothin
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
+from itertools import pairwise
+from types import MappingProxyType
 from typing import Any, Final, TypeVar, overload
 
 from dateutil.relativedelta import relativedelta
@@ -82,6 +84,12 @@ _STATUS_REASON: Final = {
     EntryStatus.REJECTED: Reason.REJECTED,
     EntryStatus.REVOKED: Reason.REVOKED,
 }
+#: What pending entries add when there are none (read-only: shared by every call).
+_NOTHING_PENDING: Final[Mapping[Category, Decimal]] = MappingProxyType(
+    {_PUBLIC: _ZERO, _PROFESSIONAL: _ZERO}
+)
+#: Nothing by index (read-only: shared by every call).
+_NONE: Final[Mapping[int, Any]] = MappingProxyType({})
 _FINGERPRINT_SCHEME: Final = "ce-rules/verdict-fingerprint/1"
 _V = TypeVar("_V", bound=Verdict)
 
@@ -210,24 +218,28 @@ def ceil_cent(value: Fraction) -> tuple[Decimal, bool]:
 
 def _requirement(
     rule: MinHoursRule | MinShareRule,
-    earned_by: dict[Category, Decimal],
-    pending_by: dict[Category, Decimal],
+    public: Decimal,
+    professional: Decimal,
+    pending_by: Mapping[Category, Decimal],
 ) -> RequirementResult:
+    """How the hours earned in each category (and those pending) stand against ``rule``."""
     rounding = None
-    if isinstance(rule, MinHoursRule):
-        if rule.category is None:
-            earned = earned_by[_PUBLIC] + earned_by[_PROFESSIONAL]
+    category = rule.category
+    # The kind, not isinstance: an isinstance check on a pydantic class goes through ABCMeta.
+    if rule.kind == "min_hours":
+        if category is None:
+            earned = public + professional
             pending = pending_by[_PUBLIC] + pending_by[_PROFESSIONAL]
         else:
-            earned = earned_by[rule.category]
-            pending = pending_by[rule.category]
+            earned = public if category is _PUBLIC else professional
+            pending = pending_by[category]
         required = rule.hours
         met = earned >= required
         shortfall = _ZERO if met else required - earned
     else:
         share = rule.ratio
-        total = Fraction(earned_by[_PUBLIC] + earned_by[_PROFESSIONAL])
-        earned = earned_by[rule.category]
+        total = Fraction(public + professional)
+        earned = public if category is _PUBLIC else professional
         pending = pending_by[rule.category]
         met = Fraction(earned) >= share * total
         required, inexact_required = ceil_cent(share * total)
@@ -245,7 +257,7 @@ def _requirement(
         {
             "code": rule.code,
             "kind": rule.kind,
-            "category": rule.category,
+            "category": category,
             "required": required,
             "earned": earned,
             "shortfall": shortfall,
@@ -285,8 +297,24 @@ def _same(one: EntryFields, other: EntryFields) -> bool:
     )
 
 
+def _all_same(entries: tuple[EntryFields, ...], indices: list[int]) -> bool:
+    """Whether the entries at ``indices`` (copies of one entry) are equal in every field."""
+    first = entries[indices[0]]
+    for i in indices[1:]:  # noqa: SIM110 - a loop: all() of a generator costs more
+        if not _same(entries[i], first):
+            return False
+    return True
+
+
 class _Details:
-    """What ``evaluate`` decided, kept to build the verdict's details on first use."""
+    """What ``evaluate`` decided, kept to build the verdict's details on first use.
+
+    Attributes:
+        deciding: The rule that excluded an entry (platform, local deadline), by index.
+        duplicate_of: The copy that counts instead of a duplicate, by index.
+        would_add: What approving a pending entry would add, by index (where it would).
+        keys: Canonical entry keys computed so far, by index.
+    """
 
     __slots__ = (
         "as_of",
@@ -311,6 +339,7 @@ class _Details:
         policy: Policy,
         reasons: list[Reason],
         factor_table: dict[FactorKey, CreditFactorRule | None],
+        deciding: dict[int, RecognisedPlatformsRule | CategoryDeadlineRule],
     ) -> None:
         self.person = person
         self.entries = entries
@@ -319,13 +348,11 @@ class _Details:
         self.policy = policy
         self.reasons = reasons
         self.factor_table = factor_table  # the policy's, already looked up by evaluate
-        #: The rule that excluded an entry (platform, local deadline), by index.
-        self.deciding: dict[int, RecognisedPlatformsRule | CategoryDeadlineRule] = {}
-        self.duplicate_of: dict[int, int] = {}
-        #: What approving a pending entry would add, by index (only where it would).
-        self.would_add: dict[int, Decimal] = {}
-        #: Canonical entry keys computed so far, by index.
-        self.keys: dict[int, str] = {}
+        self.deciding = deciding
+        # Read-only and empty until judge has something to put in them: most calls do not.
+        self.duplicate_of: Mapping[int, int] = _NONE
+        self.would_add: Mapping[int, Decimal] = _NONE
+        self.keys: dict[int, str] | None = None  # built on first use
 
     def factor_rule(self, index: int) -> CreditFactorRule | None:
         entry = self.entries[index]
@@ -345,10 +372,13 @@ class _Details:
         return hours * (_ONE if rule is None else rule.factor)
 
     def key(self, index: int) -> str:
-        key = self.keys.get(index)
+        keys = self.keys
+        if keys is None:
+            keys = self.keys = {}
+        key = keys.get(index)
         if key is None:
             entry = self.entries[index]
-            key = self.keys[index] = _entry_key(entry, _course_key(entry.course))
+            key = keys[index] = _entry_key(entry, _course_key(entry.course))
         return key
 
     def decisions(self) -> tuple[EntryDecision, ...]:
@@ -426,19 +456,21 @@ class _Details:
         equal in every field any one will do, else the canonical forms decide.
         """
         entries = self.entries
-        first = entries[group[0]]
-        for i in group[1:]:
-            if not _same(entries[i], first):
-                break
-        else:
-            return group[0]  # the usual case: the same record exported twice
-        credited = {i: self.credited(i) for i in group}
-        most = max(credited.values())
-        top = [i for i in group if credited[i] == most]
-        first = entries[top[0]]
-        if all(_same(entries[i], first) for i in top[1:]):
+        if _all_same(entries, group):
+            return group[0]  # the same record exported twice
+        credited = [self.credited(i) for i in group]
+        most = max(credited)
+        top = [i for i, hours in zip(group, credited, strict=True) if hours == most]
+        # (When all of them have most hours, they are not all the same: see above.)
+        if len(top) < len(group) and _all_same(entries, top):
             return top[0]
-        return min(top, key=lambda i: (self.key(i), i))
+        # A canonical form starts with the entry's id: where no id is a prefix of another,
+        # the ids alone order the forms, and building these can wait (for the fingerprint).
+        by_id = sorted([(entries[i].id or "", i) for i in top])
+        for (shorter, _), (longer, _) in pairwise(by_id):
+            if longer.startswith(shorter):  # sorted: an id's prefixes come right before it
+                return min(top, key=lambda i: (self.key(i), i))
+        return by_id[0][1]
 
 
 def evaluate(
@@ -541,17 +573,17 @@ def judge(
 
     # Every entry counts unless a check below says otherwise.
     reasons = [_COUNTED] * len(entries)
-    details = _Details(person, entries, year, as_of, rules, reasons, factor_table)
-    deciding = details.deciding
+    deciding: dict[int, RecognisedPlatformsRule | CategoryDeadlineRule] = {}
     # The counted entry of each duplicate key (the first, until duplicates are resolved),
-    # and the keys seen more than once.
+    # and the keys seen more than once (None until there is one: rare).
     first_counted: dict[_DuplicateKey, int] = {}
-    duplicated: dict[_DuplicateKey, list[int]] = {}
+    duplicated: dict[_DuplicateKey, list[int]] | None = None
     topical: list[int] = []  # counted entries whose course names topics
     # Entries completed after as_of do not count yet; without as_of, none is too late.
     last_day = date.max if as_of is None else as_of
-    pending_candidates: dict[_DuplicateKey, list[int]] = {}
-    earned = {_PUBLIC: _ZERO, _PROFESSIONAL: _ZERO}
+    pending_candidates: dict[_DuplicateKey, list[int]] | None = None
+    # Two locals rather than a dict by category: cheaper to add to for every entry.
+    public = professional = _ZERO
 
     for index, entry in enumerate(entries):
         course = entry.course
@@ -576,6 +608,8 @@ def judge(
         elif entry.status is not _APPROVED:
             reason = reasons[index] = _STATUS_REASON[entry.status]
             if reason is _PENDING:
+                if pending_candidates is None:
+                    pending_candidates = {}
                 key = (course.id, entry.role, completed_on)
                 pending_candidates.setdefault(key, []).append(index)
         else:
@@ -583,40 +617,60 @@ def judge(
             key = (course.id, role, completed_on)
             first = first_counted.setdefault(key, index)
             if first != index:
+                if duplicated is None:
+                    duplicated = {}
                 duplicated.setdefault(key, [first]).append(index)
             hours = course.hours if entry.hours is None else entry.hours
             factor_rule = factor_table[role, course.featured, category]
-            earned[category] += hours if factor_rule is None else hours * factor_rule.factor
+            credited = hours if factor_rule is None else hours * factor_rule.factor
+            if category is _PUBLIC:
+                public += credited
+            else:
+                professional += credited
             if course.topics:
                 topical.append(index)
 
+    details = _Details(person, entries, year, as_of, rules, reasons, factor_table, deciding)
     # Duplicates (decision 4): of one course, role and day, one entry counts; the
     # others were added above and are taken out again.
-    for key, group in duplicated.items():
-        keep = first_counted[key] = details.keep(group)
-        for index in group:
-            if index != keep:
-                reasons[index] = _DUPLICATE
-                details.duplicate_of[index] = keep
-                earned[entries[index].course.category] -= details.credited(index)
+    if duplicated:
+        details.duplicate_of = duplicate_of = {}
+        for key, group in duplicated.items():
+            keep = first_counted[key] = details.keep(group)
+            for index in group:
+                if index != keep:
+                    reasons[index] = _DUPLICATE
+                    duplicate_of[index] = keep
+                    if entries[index].course.category is _PUBLIC:
+                        public -= details.credited(index)
+                    else:
+                        professional -= details.credited(index)
 
     # Approving pending copies of one entry would make the one with most hours count
     # (decision 4): it would add its hours, less those of a copy that counts already.
-    pending = {_PUBLIC: _ZERO, _PROFESSIONAL: _ZERO}
-    for key, group in pending_candidates.items():
-        best = group[0] if len(group) == 1 else details.keep(group)
-        would_add = details.credited(best)
-        counted = first_counted.get(key)
-        if counted is not None:
-            would_add -= details.credited(counted)
-        if would_add > 0:
-            details.would_add[best] = would_add
-            pending[entries[best].course.category] += would_add
+    pending: Mapping[Category, Decimal] = _NOTHING_PENDING
+    if pending_candidates:
+        pending = adding = {_PUBLIC: _ZERO, _PROFESSIONAL: _ZERO}
+        details.would_add = would_add_by = {}
+        for key, group in pending_candidates.items():
+            best = group[0] if len(group) == 1 else details.keep(group)
+            would_add = details.credited(best)
+            counted = first_counted.get(key)
+            if counted is not None:
+                would_add -= details.credited(counted)
+            if would_add > _ZERO:
+                would_add_by[best] = would_add
+                adding[entries[best].course.category] += would_add
 
-    requirements = tuple(
-        [_requirement(rule, earned, pending) for rule in index_of_rules.requirement_rules]
-    )
-    met_codes = {r.code for r in requirements if r.met}
+    # One loop, no comprehensions: each would be a call of its own for two or three rules.
+    results = []
+    met_codes = set()
+    for rule in index_of_rules.requirement_rules:
+        result = _requirement(rule, public, professional, pending)
+        results.append(result)
+        if result.met:
+            met_codes.add(result.code)
+    requirements = tuple(results)
     compliant = len(met_codes) == len(requirements)
     if compliant:
         status = _COMPLIANT
@@ -653,7 +707,7 @@ def _findings(
     """Advisory findings: a key-topic rule none of whose topics a counted entry covers."""
     findings: tuple[Finding, ...] = ()
     for rule in topic_rules:
-        if not _covered(rule, entries, reasons, topical):
+        if not topical or not _covered(rule, entries, reasons, topical):
             findings += (_topic_finding(rule),)
     return findings
 

@@ -12,7 +12,7 @@ import enum
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, Final, Protocol, TypeVar, cast
+from typing import Any, ClassVar, Final, Protocol, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -192,7 +192,8 @@ class _Deferred(BaseModel):
     def _deferred(self, name: str) -> Any:
         # Private attributes read through the slot: ``self._built`` goes through
         # BaseModel.__getattr__, which costs a microsecond.
-        private = cast("dict[str, Any]", self.__pydantic_private__)  # never None: it has some
+        # Never None: the class has private attributes (a cast would cost a call).
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
         built = private["_built"]
         if built is None:
             built = private["_built"] = {}
@@ -439,7 +440,7 @@ class Verdict(_Deferred):
     @property
     def reasons(self) -> tuple[Reason, ...]:
         """The reason of each input entry, in input order, without building ``entries``."""
-        private = cast("dict[str, Any]", self.__pydantic_private__)  # as in _deferred
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]  # as above
         built = private["_built"]
         if built is not None and "entries" in built:
             return tuple(d.reason for d in built["entries"])
