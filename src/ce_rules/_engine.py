@@ -73,6 +73,7 @@ _CENT: Final = Decimal("0.01")
 _PUBLIC: Final = Category.PUBLIC
 _PROFESSIONAL: Final = Category.PROFESSIONAL
 _APPROVED: Final = EntryStatus.APPROVED
+_LEARNER: Final = Role.LEARNER
 # Enum members read in every call, as constants: a member lookup costs more than a global.
 _COUNTED: Final = Reason.COUNTED
 _PENDING: Final = Reason.PENDING
@@ -584,6 +585,9 @@ def judge(
     pending_candidates: dict[_DuplicateKey, list[int]] | None = None
     # Two locals rather than a dict by category: cheaper to add to for every entry.
     public = professional = _ZERO
+    # The credit factor rules of a learner of a course that is not featured.
+    learner_public = factor_table[_LEARNER, False, _PUBLIC]
+    learner_professional = factor_table[_LEARNER, False, _PROFESSIONAL]
 
     for index, entry in enumerate(entries):
         course = entry.course
@@ -621,7 +625,11 @@ def judge(
                     duplicated = {}
                 duplicated.setdefault(key, [first]).append(index)
             hours = course.hours if entry.hours is None else entry.hours
-            factor_rule = factor_table[role, course.featured, category]
+            featured = course.featured
+            if role is _LEARNER and not featured:  # most entries: looked up once per call
+                factor_rule = learner_public if category is _PUBLIC else learner_professional
+            else:
+                factor_rule = factor_table[role, featured, category]
             credited = hours if factor_rule is None else hours * factor_rule.factor
             if category is _PUBLIC:
                 public += credited
