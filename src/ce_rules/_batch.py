@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import compress, count, pairwise, repeat
-from operator import is_, ne
+from itertools import accumulate, compress, count, groupby, pairwise, repeat
+from operator import is_, itemgetter
 from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -797,6 +797,21 @@ class _Translator:
             )
             return person_id, None, invalid, described, source, line
 
+    def run(self, item: Any, index: int) -> _Run:
+        """One item of any kind but ``RowBlock``, as a run of one record."""
+        person_id, entry, invalid, described, source, line = self.item(item, index)
+        return _Run(
+            person_id,
+            [] if entry is None else [entry],
+            [] if invalid is None else [invalid],
+            [described],
+            index,
+            1,
+            source,
+            (line,),
+            [] if invalid is None else [0],
+        )
+
     def block(self, block: RowBlock, index: int) -> list[_Run]:
         """The records of ``block`` as runs of one person, in order.
 
@@ -959,7 +974,8 @@ def _where(flags: Iterable[Any]) -> list[int]:
 
 def _changes(values: list[Any]) -> list[int]:
     """Where each run of equal values starts, and the end: ``[0, ..., len(values)]``."""
-    return [0, *compress(count(1), map(ne, values[1:], values[:-1])), len(values)]
+    runs = map(list, map(itemgetter(1), groupby(values)))  # each run taken before the next
+    return [0, *accumulate(map(len, runs))]
 
 
 def _descriptions(
@@ -1033,39 +1049,48 @@ def _run(
         totals.excluded += len(reasons) - counted
         return out
 
-    for run in _runs(items):
-        person_id = run.person_id
-        totals.records += run.size
-        if run.invalid:
-            result.invalid_records.extend(run.invalid)
-            totals.invalid += len(run.invalid)
-        if person_id is None:
-            continue
-        if presorted:
-            if current is None or current.person_id != person_id:
-                if current is not None:
-                    done.add(current.person_id)
-                    yield judge(current)
-                    current = None
-                if person_id in done:
-                    unsorted = [
-                        _unsorted(run, k) for k in range(run.size) if k not in run.invalid_at
-                    ]
-                    result.invalid_records.extend(unsorted)
-                    totals.invalid += len(unsorted)
-                    continue
-                current = _Group(person_id)
-            group = current
+    translator = _Translator()
+    index = 0  # of the next record in the batch
+    for item in items:
+        if type(item) is RowBlock:
+            runs = translator.block(item, index)
+            index += len(item.rows)
         else:
-            group = groups.get(person_id) or groups.setdefault(person_id, _Group(person_id))
-        group.entries.extend(run.entries)
-        group.invalid.extend(run.invalid)
-        for described in run.described:
-            if described is None or isinstance(described, str):
-                if group.name is None:
-                    group.name = described
-            elif group.person is None:
-                group.person = described
+            runs = [translator.run(item, index)]
+            index += 1
+        for run in runs:
+            person_id = run.person_id
+            totals.records += run.size
+            if run.invalid:
+                result.invalid_records.extend(run.invalid)
+                totals.invalid += len(run.invalid)
+            if person_id is None:
+                continue
+            if presorted:
+                if current is None or current.person_id != person_id:
+                    if current is not None:
+                        done.add(current.person_id)
+                        yield judge(current)
+                        current = None
+                    if person_id in done:
+                        unsorted = [
+                            _unsorted(run, k) for k in range(run.size) if k not in run.invalid_at
+                        ]
+                        result.invalid_records.extend(unsorted)
+                        totals.invalid += len(unsorted)
+                        continue
+                    current = _Group(person_id)
+                group = current
+            else:
+                group = groups.get(person_id) or groups.setdefault(person_id, _Group(person_id))
+            group.entries.extend(run.entries)
+            group.invalid.extend(run.invalid)
+            for described in run.described:
+                if described is None or isinstance(described, str):
+                    if group.name is None:
+                        group.name = described
+                elif group.person is None:
+                    group.person = described
     if presorted:
         if current is not None:
             done.add(current.person_id)
@@ -1086,7 +1111,7 @@ def _run(
 def _runs(
     items: Iterable[CreditEntry | Mapping[str, Any] | InputRecord | InvalidRecord | RowBlock],
 ) -> Iterator[_Run]:
-    """Every record of ``items`` translated, in order, in runs of one person."""
+    """Every record of ``items`` translated, in order, in runs of one person (as ``_run``)."""
     translator = _Translator()
     index = 0
     for item in items:
@@ -1094,18 +1119,7 @@ def _runs(
             yield from translator.block(item, index)
             index += len(item.rows)
         else:
-            person_id, entry, invalid, described, source, line = translator.item(item, index)
-            yield _Run(
-                person_id,
-                [] if entry is None else [entry],
-                [] if invalid is None else [invalid],
-                [described],
-                index,
-                1,
-                source,
-                (line,),
-                [] if invalid is None else [0],
-            )
+            yield translator.run(item, index)
             index += 1
 
 
