@@ -175,6 +175,24 @@ def test_pending_copy_of_a_counted_entry_would_add_nothing() -> None:
     assert verdict.requirement("public_hours").pending == 0
 
 
+def test_pending_copy_would_add_what_the_copy_of_its_own_day_lacks() -> None:
+    """A pending entry is weighed against the counted copy of its course, role and day."""
+    person = make_person()
+    course = make_course(category=ce.Category.PUBLIC, hours=10, mode=ce.Mode.OFFLINE)
+    pending = ce.EntryStatus.PENDING
+    day1, day2, day3 = date(2024, 3, 1), date(2024, 4, 1), date(2024, 5, 1)
+    entries = [
+        make_entry(person, course, completed_on=day1, hours=4),
+        make_entry(person, course, completed_on=day2, hours=6),
+        make_entry(person, course, completed_on=day2, status=pending),
+        make_entry(person, course, completed_on=day3, status=pending),
+        make_entry(person, course, completed_on=day1, hours=5, status=pending),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024)
+    assert [d.would_add for d in verdict.entries] == [0, 0, 4, 10, 1]
+    assert verdict.requirement("public_hours").pending == Decimal(15)
+
+
 def test_explain_speaks_both_languages() -> None:
     """Explain renders the status, each requirement with its clause, and exclusions."""
     person = make_person()

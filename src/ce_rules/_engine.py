@@ -286,6 +286,11 @@ def _counted_message(
     )
 
 
+def _duplicate_key(entry: EntryFields) -> _DuplicateKey:
+    """The entry's course id, role and day: what its copies share (decision 4)."""
+    return (entry.course.id, entry.role, entry.completed_on)
+
+
 def _same(one: EntryFields, other: EntryFields) -> bool:
     """Whether two copies (same person, course id, role and day) are equal in every field."""
     return one is other or (
@@ -575,9 +580,12 @@ def judge(
     # Every entry counts unless a check below says otherwise.
     reasons = [_COUNTED] * len(entries)
     deciding: dict[int, RecognisedPlatformsRule | CategoryDeadlineRule] = {}
-    # The counted entry of each duplicate key (the first, until duplicates are resolved),
-    # and the keys seen more than once (None until there is one: rare).
+    # The first counted entry of each course; and, for a course counted more than once,
+    # the counted entry of each duplicate key (the first, until duplicates are resolved).
+    # Most courses count once: their id alone is a cheaper key than a tuple.
+    first_of_course: dict[str, int] = {}
     first_counted: dict[_DuplicateKey, int] = {}
+    # The keys seen more than once (None until there is one: rare).
     duplicated: dict[_DuplicateKey, list[int]] | None = None
     topical: list[int] = []  # counted entries whose course names topics
     # Entries completed after as_of do not count yet; without as_of, none is too late.
@@ -618,12 +626,15 @@ def judge(
                 pending_candidates.setdefault(key, []).append(index)
         else:
             role = entry.role
-            key = (course.id, role, completed_on)
-            first = first_counted.setdefault(key, index)
-            if first != index:
-                if duplicated is None:
-                    duplicated = {}
-                duplicated.setdefault(key, [first]).append(index)
+            first = first_of_course.setdefault(course.id, index)
+            if first != index:  # the course counts again: a copy if of the same role and day
+                first_counted.setdefault(_duplicate_key(entries[first]), first)
+                key = (course.id, role, completed_on)
+                first = first_counted.setdefault(key, index)
+                if first != index:
+                    if duplicated is None:
+                        duplicated = {}
+                    duplicated.setdefault(key, [first]).append(index)
             hours = course.hours if entry.hours is None else entry.hours
             featured = course.featured
             if role is _LEARNER and not featured:  # most entries: looked up once per call
@@ -664,6 +675,10 @@ def judge(
             best = group[0] if len(group) == 1 else details.keep(group)
             would_add = details.credited(best)
             counted = first_counted.get(key)
+            if counted is None:  # a course counted once is known by its id alone
+                only = first_of_course.get(key[0])
+                if only is not None and _duplicate_key(entries[only]) == key:
+                    counted = only
             if counted is not None:
                 would_add -= details.credited(counted)
             if would_add > _ZERO:
