@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
-from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, Final, TypeVar, overload
 
@@ -464,19 +463,31 @@ class _Details:
         entries = self.entries
         if _all_same(entries, group):
             return group[0]  # the same record exported twice
-        credited = [self.credited(i) for i in group]
-        most = max(credited)
-        top = [i for i, hours in zip(group, credited, strict=True) if hours == most]
+        top = self._most_credited(group)
         # (When all of them have most hours, they are not all the same: see above.)
         if len(top) < len(group) and _all_same(entries, top):
             return top[0]
-        # A canonical form starts with the entry's id: where no id is a prefix of another,
-        # the ids alone order the forms, and building these can wait (for the fingerprint).
-        by_id = sorted([(entries[i].id or "", i) for i in top])
-        for (shorter, _), (longer, _) in pairwise(by_id):
-            if longer.startswith(shorter):  # sorted: an id's prefixes come right before it
-                return min(top, key=lambda i: (self.key(i), i))
-        return by_id[0][1]
+        # A canonical form starts with the entry's id: when no other id starts with the
+        # least one, its form is the least too, and the forms can wait (for the fingerprint).
+        ids = [entries[i].id or "" for i in top]
+        least = min(ids)
+        if [other.startswith(least) for other in ids].count(True) == 1:
+            return top[ids.index(least)]
+        return min(top, key=lambda i: (self.key(i), i))
+
+    def _most_credited(self, group: list[int]) -> list[int]:
+        """The copies in ``group`` credited the most hours."""
+        entries = self.entries
+        first = entries[group[0]]
+        for i in group:
+            entry = entries[i]
+            if entry.course is not first.course or entry.hours != first.hours:
+                break
+        else:
+            return group  # copies of one course, role and hours are credited alike
+        credited = [self.credited(i) for i in group]
+        most = max(credited)
+        return [i for i, hours in zip(group, credited, strict=True) if hours == most]
 
 
 def evaluate(
