@@ -599,8 +599,6 @@ def judge(
     # The keys seen more than once (None until there is one: rare).
     duplicated: dict[_DuplicateKey, list[int]] | None = None
     topical: list[int] = []  # counted entries whose course names topics
-    # Entries completed after as_of do not count yet; without as_of, none is too late.
-    last_day = date.max if as_of is None else as_of
     pending_candidates: dict[_DuplicateKey, list[int]] | None = None
     # Two locals rather than a dict by category: cheaper to add to for every entry.
     public = professional = _ZERO
@@ -616,7 +614,7 @@ def judge(
             reasons[index] = Reason.OTHER_PERSON
         elif (entry.credited_year or completed_on.year) != year:
             reasons[index] = Reason.OTHER_YEAR
-        elif completed_on > last_day:
+        elif as_of is not None and completed_on > as_of:  # without as_of, none is too late
             reasons[index] = Reason.AFTER_AS_OF
         elif deadline_rules and (missed := _category_deadline(deadline_rules, entry)):
             reasons[index] = Reason.AFTER_CATEGORY_DEADLINE
