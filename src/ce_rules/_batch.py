@@ -829,7 +829,9 @@ class _Translator:
             at = position.get(name)
             return blank if at is None else columns[at]
 
-        ids = list(map(str.strip, column("person_id")))
+        # One string per run of equal ids, which the person's entries then share: the
+        # engine's check that an entry is the person's is an identity test.
+        ids = _shared(list(map(str.strip, column("person_id"))))
         courses = list(
             map(self.courses.__getitem__, zip(*map(column, _COURSE_COLUMNS), strict=True))
         )
@@ -856,7 +858,7 @@ class _Translator:
         described: list[Person | str | None] = []
         for start, stop in pairwise(described_at):
             try:
-                described.append(self._person(people_cells[start], header, rows[start]))
+                described.append(self._person(ids[start], people_cells[start], header, rows[start]))
             except _BadRecordError:
                 slow.update(range(start, stop))  # every row of it is invalid
                 described.append(None)
@@ -915,14 +917,18 @@ class _Translator:
         return runs
 
     def _person(
-        self, cells: tuple[str, ...], header: tuple[str | None, ...], row: list[str]
+        self,
+        person_id: str,
+        cells: tuple[str, ...],
+        header: tuple[str | None, ...],
+        row: list[str],
     ) -> Person | str | None:
         """What ``_describe`` makes of ``row``, read from its person ``cells`` if plainly valid.
 
         Raises:
             _BadRecordError: As ``_describe``.
         """
-        person_id, *texts = map(str.strip, cells)
+        texts = list(map(str.strip, cells[1:]))  # person_id is the row's stripped id
         name, unit_cell, city, industry = texts
         unit = self.units[unit_cell]
         if unit is None or max(map(len, texts)) > _TEXT_LENGTH or len(person_id) > _ID_LENGTH:
@@ -970,6 +976,14 @@ def _optional_ids(
 def _where(flags: Iterable[Any]) -> list[int]:
     """The positions of the true values of ``flags``."""
     return list(compress(count(), flags))
+
+
+def _shared(values: list[str]) -> list[str]:
+    """``values`` with each run of equal values made of one object."""
+    shared: list[str] = []
+    for value, run in groupby(values):
+        shared.extend(repeat(value, len(list(run))))
+    return shared
 
 
 def _changes(values: list[Any]) -> list[int]:
