@@ -25,7 +25,7 @@ from itertools import accumulate, compress, count, groupby, pairwise, repeat
 from operator import is_, itemgetter
 from typing import Any, Final, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ._engine import evaluate, resolve_policy
 from ._engine import judge as judge_year
@@ -216,7 +216,7 @@ class InvalidRecord(BaseModel):
         code: A stable code for machines (pydantic's error type or ``row``, ``unsorted``).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     index: int
     source: str | None = None
@@ -236,9 +236,6 @@ class BatchVerdict(Verdict):
         invalid_records: The person's records that could not be read; when there are
             any the verdict is incomplete, since the missing entries might have counted.
     """
-
-    # Built on first validation or dump, not at import: a batch builds verdicts directly.
-    model_config = ConfigDict(**FROZEN, defer_build=True)
 
     name: str | None = None
     invalid_records: tuple[InvalidRecord, ...] = ()
@@ -1073,11 +1070,11 @@ def _run(
             runs = [translator.run(item, index)]
             index += 1
         for run in runs:
-            person_id = run.person_id
-            totals.records += run.size
-            if run.invalid:
-                result.invalid_records.extend(run.invalid)
-                totals.invalid += len(run.invalid)
+            person_id, entries, invalid, described_by, _, size, _, _, invalid_at = run
+            totals.records += size
+            if invalid:
+                result.invalid_records.extend(invalid)
+                totals.invalid += len(invalid)
             if person_id is None:
                 continue
             if presorted:
@@ -1087,9 +1084,7 @@ def _run(
                         yield judge(current)
                         current = None
                     if person_id in done:
-                        unsorted = [
-                            _unsorted(run, k) for k in range(run.size) if k not in run.invalid_at
-                        ]
+                        unsorted = [_unsorted(run, k) for k in range(size) if k not in invalid_at]
                         result.invalid_records.extend(unsorted)
                         totals.invalid += len(unsorted)
                         continue
@@ -1097,9 +1092,13 @@ def _run(
                 group = current
             else:
                 group = groups.get(person_id) or groups.setdefault(person_id, _Group(person_id))
-            group.entries.extend(run.entries)
-            group.invalid.extend(run.invalid)
-            for described in run.described:
+            if group.entries:
+                group.entries.extend(entries)
+            else:
+                group.entries = entries  # the run's own list, made for it
+            if invalid:
+                group.invalid.extend(invalid)
+            for described in described_by:
                 if described is None or isinstance(described, str):
                     if group.name is None:
                         group.name = described

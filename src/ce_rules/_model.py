@@ -219,7 +219,7 @@ _Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 #: A short text (a name, a title): stripped, then 1 to 200 characters.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 #: The configuration of every value of ce-rules: frozen, and no field it does not know.
-FROZEN: Final = ConfigDict(frozen=True, extra="forbid")
+FROZEN: Final = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Person(BaseModel):
