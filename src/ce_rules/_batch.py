@@ -967,7 +967,7 @@ def _optional_ids(
     stripped = list(map(str.strip, cells))
     if max(map(len, stripped)) > _ID_LENGTH:
         slow.update(i for i, value in enumerate(stripped) if len(value) > _ID_LENGTH)
-    return [value or None for value in stripped]
+    return [value or None for value in stripped] if "" in stripped else stripped
 
 
 def _where(flags: Iterable[Any]) -> list[int]:
