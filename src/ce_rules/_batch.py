@@ -960,7 +960,7 @@ def _fields(header: tuple[str | None, ...], row: list[str]) -> dict[str, str]:
 
 def _optional_ids(
     cells: Sequence[str], count: int, slow: set[int]
-) -> list[str | None] | Iterator[None]:
+) -> Sequence[str | None] | Iterator[None]:
     """Optional identifiers, stripped, blank as None; the rows of overlong ones go to ``slow``."""
     if not any(cells):
         return repeat(None, count)
