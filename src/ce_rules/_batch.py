@@ -32,6 +32,8 @@ from ._engine import judge as judge_year
 from ._exceptions import EvaluationInputError
 from ._model import (
     FROZEN,
+    ID_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
     Category,
     Course,
     CreditEntry,
@@ -199,7 +201,8 @@ _DATE: Final = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 #: The unit level of a person known only from their entries (docs/cli.md, "Persons").
 DEFAULT_UNIT: Final = UnitLevel.MUNICIPAL
-_COURSE_CACHE_SIZE: Final = 4096
+#: Entries of each bounded cache of the batch (courses, days, roles ...): memory stays flat.
+_CACHE_SIZE: Final = 4096
 
 
 class InvalidRecord(BaseModel):
@@ -465,7 +468,7 @@ class _Reader:
             course = Course.model_validate(data)
         except ValidationError as error:
             raise _from_validation(error, {**_COURSE_FIELDS, "hours": hours_field}, data) from None
-        if len(self.courses) >= _COURSE_CACHE_SIZE:
+        if len(self.courses) >= _CACHE_SIZE:
             self.courses.clear()  # bounded: memory stays flat however many courses pass
         self.courses[key] = course
         return course
@@ -690,7 +693,6 @@ _COMPLIANT: Final = Status.COMPLIANT
 _IN_PROGRESS: Final = Status.IN_PROGRESS
 _COUNTED: Final = Reason.COUNTED
 
-_CACHE_SIZE: Final = 4096
 _COURSE_COLUMNS: Final = (
     "course_id", "course_title", "category", "hours", "mode", "platform", "featured", "topics",
 )  # fmt: skip
@@ -843,8 +845,8 @@ class _Translator:
             if any(map(is_, values, repeat(None))):
                 slow.update(_where(map(is_, values, repeat(None))))
         lengths = list(map(len, ids))
-        if min(lengths) == 0 or max(lengths) > _ID_LENGTH:
-            slow.update(i for i, length in enumerate(lengths) if not 0 < length <= _ID_LENGTH)
+        if min(lengths) == 0 or max(lengths) > ID_MAX_LENGTH:
+            slow.update(i for i, length in enumerate(lengths) if not 0 < length <= ID_MAX_LENGTH)
         for name in ("course_hours", "credited_year"):  # rare: always record by record
             cells = column(name)
             if any(cells):
@@ -928,7 +930,7 @@ class _Translator:
         texts = list(map(str.strip, cells[1:]))  # person_id is the row's stripped id
         name, unit_cell, city, industry = texts
         unit = self.units[unit_cell]
-        if unit is None or max(map(len, texts)) > _TEXT_LENGTH or len(person_id) > _ID_LENGTH:
+        if unit is None or max(map(len, texts)) > TEXT_MAX_LENGTH or len(person_id) > ID_MAX_LENGTH:
             return _describe(_fields(header, row), person_id or None)
         if unit is _NO_UNIT or not person_id:
             return name or None
@@ -947,8 +949,6 @@ class _Translator:
         )
 
 
-_ID_LENGTH: Final = 64
-_TEXT_LENGTH: Final = 200
 #: A blank unit level: the record names no unit.
 _NO_UNIT: Final = object()
 
@@ -965,8 +965,8 @@ def _optional_ids(
     if not any(cells):
         return repeat(None, count)
     stripped = list(map(str.strip, cells))
-    if max(map(len, stripped)) > _ID_LENGTH:
-        slow.update(i for i, value in enumerate(stripped) if len(value) > _ID_LENGTH)
+    if max(map(len, stripped)) > ID_MAX_LENGTH:
+        slow.update(i for i, value in enumerate(stripped) if len(value) > ID_MAX_LENGTH)
     return [value or None for value in stripped] if "" in stripped else stripped
 
 

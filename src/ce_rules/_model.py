@@ -26,7 +26,9 @@ from pydantic import (
 
 __all__ = [
     "FROZEN",
+    "ID_MAX_LENGTH",
     "MAX_ENTRY_HOURS",
+    "TEXT_MAX_LENGTH",
     "Category",
     "Course",
     "CreditEntry",
@@ -215,9 +217,16 @@ def parse_hours(value: Any) -> Decimal:
 #: Hours of one course or entry: an exact decimal, 0 < hours <= 1000, two places at most.
 Hours = Annotated[Decimal, BeforeValidator(parse_hours)]
 # Identifiers and texts are stripped, then must not be empty (checked in pydantic's core).
-_Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+#: The longest identifier (characters, once stripped) and the longest short text.
+ID_MAX_LENGTH: Final = 64
+TEXT_MAX_LENGTH: Final = 200
+_Id = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ID_MAX_LENGTH)
+]
 #: A short text (a name, a title): stripped, then 1 to 200 characters.
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX_LENGTH)
+]
 #: The configuration of every value of ce-rules: frozen, and no field it does not know.
 FROZEN: Final = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
