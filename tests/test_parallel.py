@@ -6,6 +6,7 @@ zero so that small files go through the same path.
 
 from __future__ import annotations
 
+import io
 import random
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from ce_rules import _cli
 from ce_rules._io import plan_csv_parts
 from ce_rules._parallel import check_in_parts
+from ce_rules._policy import policy_by_id
 
 HEADER = ",".join(
     ["身份证号", "姓名", "单位级别", "记录编号", "课程编号", "课程名称", "科目类别", "学时",
@@ -201,3 +203,26 @@ def test_jobs_must_be_a_positive_number_or_auto(
     assert code == 2
     assert "--jobs" in err
     assert check(capsys, str(path), "--jobs", "auto")[0] in (0, 1, 2)
+
+
+def test_progress_counts_every_record_of_every_part(tmp_path: Path) -> None:
+    """On a terminal the parts report the records they read, all of them in the end."""
+    path = records_file(tmp_path / "sorted.csv", SORTED)
+    plan = plan_csv_parts(path, None, 2)
+    assert plan is not None
+    seen: list[int] = []
+    out = io.StringIO()
+    batch = check_in_parts(
+        plan,
+        year=2024,
+        policy=policy_by_id("shandong-2024"),
+        as_of=None,
+        write_rows=_cli._csv_rows,
+        head="",
+        out=out,
+        progress=seen.append,
+    )
+    assert batch is not None
+    assert seen
+    assert seen[-1] == batch.totals.records
+    assert out.getvalue().count("\n") == batch.totals.persons
