@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ce_rules import CreditEntry, evaluate_many
-from ce_rules._batch import EntryRow, _runs
+from ce_rules import Course, CreditEntry, evaluate_many
+from ce_rules._batch import CourseRow, EntryRow, _runs
 from ce_rules._io import csv_items, read_items, read_records
 
 HEADER = [
@@ -90,19 +90,22 @@ def test_blocks_and_records_agree(tmp_path: Path, text: str) -> None:
 )
 @given(text=csv_texts())
 def test_every_fast_entry_is_what_the_model_makes_of_it(tmp_path: Path, text: str) -> None:
-    """An ``EntryRow`` holds exactly what ``CreditEntry`` validation makes of its values."""
+    """An ``EntryRow`` (and its ``CourseRow``) holds exactly what validation makes of it."""
     path = tmp_path / "records.csv"
     path.write_text(text, encoding="utf-8")
     for run in _runs(read_items(path)):
         for entry in run.entries:
             if isinstance(entry, EntryRow):
-                model = CreditEntry.model_validate(entry._asdict())
-                assert model.__dict__ == entry._asdict()
+                fields = {**entry._asdict(), "course": entry.course._asdict()}
+                model = CreditEntry.model_validate(fields)
+                assert model.course.__dict__ == entry.course._asdict()
+                assert {**model.__dict__, "course": entry.course} == entry._asdict()
 
 
 def test_entry_rows_have_the_fields_of_credit_entries() -> None:
     """Same names, same order: the engine reads either alike."""
     assert EntryRow._fields == tuple(CreditEntry.model_fields)
+    assert CourseRow._fields == tuple(Course.model_fields)
 
 
 #: Characters that make splitting lines hard: delimiters, quotes, line breaks, spaces.

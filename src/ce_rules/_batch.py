@@ -41,6 +41,7 @@ from ._model import (
     EntryStatus,
     Mode,
     Person,
+    PublicTopic,
     Role,
     UnitLevel,
 )
@@ -657,6 +658,24 @@ class _Run(NamedTuple):
     invalid_at: list[int]
 
 
+class CourseRow(NamedTuple):
+    """A valid course as a batch keeps it: the fields of ``Course``, as a named tuple.
+
+    Made from a validated ``Course`` once per distinct course of a file; the engine reads
+    it as fast as any tuple (a pydantic model's fields are read through its
+    ``__getattr__`` hook, which makes each read several times slower).
+    """
+
+    id: str
+    title: str
+    category: Category
+    hours: Decimal
+    mode: Mode
+    platform: str | None
+    featured: bool
+    topics: tuple[PublicTopic | str, ...]
+
+
 class EntryRow(NamedTuple):
     """A valid entry as a batch keeps it: the fields of ``CreditEntry``, as a named tuple.
 
@@ -668,7 +687,7 @@ class EntryRow(NamedTuple):
 
     id: str | None
     person_id: str
-    course: Course
+    course: CourseRow
     role: Role
     completed_on: date
     hours: Decimal | None
@@ -830,7 +849,7 @@ class _Translator:
 
         # One string per run of equal ids, which the person's entries then share: the
         # engine's check that an entry is the person's is an identity test.
-        ids = _shared(list(map(str.strip, column("person_id"))))
+        ids, runs_at = _shared(list(map(str.strip, column("person_id"))))
         courses = list(
             map(self.courses.__getitem__, zip(*map(column, _COURSE_COLUMNS), strict=True))
         )
@@ -877,12 +896,14 @@ class _Translator:
             pid, entry, bad, person, _, _ = self.item(
                 InputRecord(fields, source, lines[i], True), index + i
             )
-            ids[i] = pid or ""
+            if (pid or "") != ids[i]:  # never so far: both strip the same cell
+                ids[i] = pid or ""
+                runs_at = []
             entries[i] = entry
             if bad is not None:
                 invalid[i] = bad
             described_slow[i] = person
-        runs_at = _changes(ids)
+        runs_at = runs_at or _changes(ids)
         # Usually each person's rows describe them alike: one description per run.
         uniform = runs_at == described_at and all(
             described_slow[i] == described[bisect_right(described_at, i) - 1]
@@ -943,10 +964,11 @@ class _Translator:
         }
         return construct(Person, fields)
 
-    def _course(self, key: tuple[str, ...]) -> Course:
-        return self.reader.course(
+    def _course(self, key: tuple[str, ...]) -> CourseRow:
+        course = self.reader.course(
             {name: cell for name, cell in zip(_COURSE_COLUMNS, key, strict=True) if cell}
         )
+        return _new_tuple(CourseRow, tuple(course.__dict__.values()))
 
 
 #: A blank unit level: the record names no unit.
@@ -975,12 +997,14 @@ def _where(flags: Iterable[Any]) -> list[int]:
     return list(compress(count(), flags))
 
 
-def _shared(values: list[str]) -> list[str]:
-    """``values`` with each run of equal values made of one object."""
+def _shared(values: list[str]) -> tuple[list[str], list[int]]:
+    """``values`` with each run of equal values made of one object, and the runs' bounds."""
     shared: list[str] = []
+    bounds = [0]
     for value, run in groupby(values):
         shared.extend(repeat(value, len(list(run))))
-    return shared
+        bounds.append(len(shared))
+    return shared, bounds
 
 
 def _changes(values: list[Any]) -> list[int]:

@@ -25,7 +25,15 @@ from typing import Any, Final, TypeVar, overload
 from dateutil.relativedelta import relativedelta
 
 from ._exceptions import EvaluationInputError
-from ._model import Category, Course, CreditEntry, EntryFields, EntryStatus, Person, Role
+from ._model import (
+    Category,
+    CourseFields,
+    CreditEntry,
+    EntryFields,
+    EntryStatus,
+    Person,
+    Role,
+)
 from ._policy import (
     CategoryDeadlineRule,
     CreditFactorRule,
@@ -176,7 +184,7 @@ def _loosening_findings(policy: Policy) -> tuple[Finding, ...]:
     )
 
 
-def _course_key(course: Course) -> str:
+def _course_key(course: CourseFields) -> str:
     return "\x1f".join(
         (
             course.id,

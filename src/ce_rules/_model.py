@@ -31,6 +31,7 @@ __all__ = [
     "TEXT_MAX_LENGTH",
     "Category",
     "Course",
+    "CourseFields",
     "CreditEntry",
     "EntryFields",
     "EntryStatus",
@@ -359,6 +360,27 @@ class CreditEntry(BaseModel):
         return self.completed_on.year if self.credited_year is None else self.credited_year
 
 
+class CourseFields(Protocol):
+    """What the engine reads of a course: a ``Course``, or a batch's valid row of one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def category(self) -> Category: ...
+    @property
+    def hours(self) -> Decimal: ...
+    @property
+    def mode(self) -> Mode: ...
+    @property
+    def platform(self) -> str | None: ...
+    @property
+    def featured(self) -> bool: ...
+    @property
+    def topics(self) -> tuple[PublicTopic | str, ...]: ...
+
+
 class EntryFields(Protocol):
     """What the engine reads of an entry: a ``CreditEntry``, or a batch's valid row.
 
@@ -371,7 +393,7 @@ class EntryFields(Protocol):
     @property
     def person_id(self) -> str: ...
     @property
-    def course(self) -> Course: ...
+    def course(self) -> CourseFields: ...
     @property
     def role(self) -> Role: ...
     @property
