@@ -1,10 +1,11 @@
 """``ce-rules check`` on several cores: a large CSV file checked in parts, then merged.
 
 Persons are independent, so a file sorted by person can be cut where the person
-changes (``_io.plan_csv_parts``) and each part checked by its own process, exactly as
-the whole file would be. The parts' rows go to temporary files and are copied out in
-file order; their totals are added and their invalid records renumbered, so the
-report is the same, byte for byte, as from one process.
+changes (``_io.plan_csv_parts``) and each part checked at the same time, exactly as the
+whole file would be: the first by this process, each other one by a process of its
+own. The parts' rows go to temporary files and are copied out in file order; their
+totals are added and their invalid records renumbered, so the report is the same, byte
+for byte, as from one process.
 
 The merge is only taken when it is provably the same: within each part every person
 came after the one before (ids ascending, as a sorted export has them) and each part's
@@ -15,10 +16,11 @@ reports unsorted records as such).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
+import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import fields
 from datetime import date
 from typing import IO, Any, NamedTuple
@@ -33,7 +35,8 @@ __all__ = ["PartResult", "check_in_parts"]
 RowWriter = Callable[[IO[str], Iterable[BatchVerdict]], None]
 _LINE_BLOCK = 1 << 23
 
-_progress_counter: Any = None  # a worker's shared count of records read
+#: Records read between two reports of progress.
+_PROGRESS_EVERY = 50_000
 
 
 class PartResult(NamedTuple):
@@ -58,18 +61,31 @@ class PartResult(NamedTuple):
     ordered: bool
 
 
-def _start_worker(counter: Any) -> None:
-    global _progress_counter
-    _progress_counter = counter
+class _Progress:
+    """The records read by all the parts, counted in memory they share.
 
+    Each process adds what it reads; the parent, which checks the first part itself,
+    reports the total every ``_PROGRESS_EVERY`` records of its own.
+    """
 
-def _counted(items: Iterator[RowBlock | InvalidRecord]) -> Iterator[RowBlock | InvalidRecord]:
-    counter = _progress_counter
-    for item in items:
-        if counter is not None:
+    def __init__(self, counter: Any, report: Callable[[int], None] | None) -> None:
+        self.counter = counter
+        self.report = report
+
+    def counted(
+        self, items: Iterator[RowBlock | InvalidRecord]
+    ) -> Iterator[RowBlock | InvalidRecord]:
+        counter, report = self.counter, self.report
+        since = 0
+        for item in items:
+            size = len(item.rows) if isinstance(item, RowBlock) else 1
             with counter.get_lock():
-                counter.value += len(item.rows) if isinstance(item, RowBlock) else 1
-        yield item
+                counter.value += size
+            since += size
+            if report is not None and since >= _PROGRESS_EVERY:
+                since = 0
+                report(counter.value)
+            yield item
 
 
 def _check_part(
@@ -79,14 +95,16 @@ def _check_part(
     policy: Policy,
     as_of: date | None,
     write_rows: RowWriter,
+    progress: _Progress | None = None,
 ) -> PartResult | None:
-    """Checks one part into a temporary file (runs in a worker process).
+    """Checks one part into a temporary file.
 
     None if the part is not plain, or if the file's encoding, guessed from its head, is
     wrong for this part: the file is then read whole, in one process.
     """
+    items = csv_part_items(plan, part)
     batch = evaluate_many(
-        _counted(csv_part_items(plan, part)),
+        items if progress is None else progress.counted(items),
         year=year,
         policy=policy,
         as_of=as_of,
@@ -156,35 +174,53 @@ def check_in_parts(
     out: IO[str],
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult | None:
-    """Checks ``plan``'s parts in as many processes and writes ``head`` and their rows.
+    """Checks ``plan``'s parts at once and writes ``head`` and their rows to ``out``.
 
+    This process checks the first part while one more process per other part checks it.
     Returns the merged ``BatchResult`` (its verdicts already written), or None, with
     nothing written, when the parts cannot be merged into what one process would
     report: the caller then checks the file in one process.
     """
-    counter = _shared_counter() if progress is not None else None
+    context = multiprocessing.get_context()
+    shared = _Progress(context.Value("q", 0), progress) if progress is not None else None
+    counter = None if shared is None else shared.counter
+    children = []
+    for part in plan.parts[1:]:
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_child,
+            args=(sender, plan, part, year, policy, as_of, write_rows, counter),
+            daemon=True,
+        )
+        process.start()
+        sender.close()
+        children.append((process, receiver))
     results: list[PartResult | None] = []
     failure: BaseException | None = None
     try:
-        with ProcessPoolExecutor(
-            max_workers=len(plan.parts), initializer=_start_worker, initargs=(counter,)
-        ) as pool:
-            futures = [
-                pool.submit(_check_part, plan, part, year, policy, as_of, write_rows)
-                for part in plan.parts
-            ]
-            pending = set(futures)
-            while pending:
-                _, pending = wait(pending, timeout=0.5)
-                if progress is not None and counter is not None:
-                    progress(counter.value)
-        for future in futures:
+        try:
+            results.append(
+                _check_part(plan, plan.parts[0], year, policy, as_of, write_rows, shared)
+            )
+        except BaseException as error:  # re-raised below, after the other parts
+            failure = error
+            if not isinstance(error, Exception):  # interrupted: stop the others too
+                for process, _ in children:
+                    process.terminate()
+        for process, receiver in children:
             try:
-                results.append(future.result())
-            except BaseException as error:  # re-raised below, after cleaning up
-                failure = failure or error
+                ok, payload = receiver.recv()
+            except EOFError:
+                process.join()
+                ok, payload = False, f"it ended with exit code {process.exitcode}"
+            if ok:
+                results.append(payload)
+            else:
+                failure = failure or _failure(payload)
         if failure is not None:
             raise failure
+        if shared is not None and progress is not None:
+            progress(shared.counter.value)  # every part's records, read
         done = [result for result in results if result is not None]
         if len(done) < len(results) or not _mergeable(done):
             return None
@@ -195,15 +231,43 @@ def check_in_parts(
                     out.write(block)
         return _merged(plan, done, year, policy)
     finally:
+        for process, receiver in children:
+            receiver.close()
+            process.join()
         for leftover in results:
             if leftover is not None:
                 os.unlink(leftover.output)
 
 
-def _shared_counter() -> Any:
-    import multiprocessing
+def _child(
+    sender: Any,
+    plan: CsvPlan,
+    part: CsvPart,
+    year: int,
+    policy: Policy,
+    as_of: date | None,
+    write_rows: RowWriter,
+    counter: Any,
+) -> None:
+    """A worker process: checks one part and sends back its result, or its error."""
+    try:
+        progress = None if counter is None else _Progress(counter, None)
+        result = _check_part(plan, part, year, policy, as_of, write_rows, progress)
+    except RecordFileError as error:
+        sender.send((False, (error.source, error.message, error.message_zh)))
+    except Exception:  # any other fault: its traceback, for the parent to raise
+        sender.send((False, traceback.format_exc()))
+    else:
+        sender.send((True, result))
+    finally:
+        sender.close()
 
-    return multiprocessing.Value("q", 0)
+
+def _failure(payload: Any) -> BaseException:
+    """The exception a worker process reported."""
+    if isinstance(payload, tuple):
+        return RecordFileError(*payload)
+    return RuntimeError(f"a ce-rules worker process failed: {payload}")
 
 
 def _mergeable(results: list[PartResult]) -> bool:
