@@ -226,3 +226,21 @@ def test_progress_counts_every_record_of_every_part(tmp_path: Path) -> None:
     assert seen
     assert seen[-1] == batch.totals.records
     assert out.getvalue().count("\n") == batch.totals.persons
+
+
+def test_an_error_in_another_part_is_reported_like_in_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], merged: list[bool]
+) -> None:
+    """A file not in the encoding given: exit 2, naming the file, whichever part finds it."""
+    lines = ["person_id,name,course_id,course_title,category,hours,completed_on"]
+    for number in range(3000):
+        name = "Zhang" if number < 2000 else "张伟"
+        lines.append(f"P{number:05d},{name},C1,course,public,30,2024-03-01")
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
+    parts = check(capsys, str(path), "--jobs", "2", "--encoding", "utf-8")
+    one = check(capsys, str(path), "--jobs", "1", "--encoding", "utf-8")
+    assert parts[0] == one[0] == 2
+    assert str(path) in parts[2]
+    assert "utf-8" in parts[2]
+    assert merged == []  # an error, not a merge or a fallback
