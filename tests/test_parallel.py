@@ -7,13 +7,14 @@ zero so that small files go through the same path.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ce_rules import _cli
+from ce_rules import _cli, _parallel
 from ce_rules._io import plan_csv_parts
 from ce_rules._parallel import check_in_parts
 from ce_rules._policy import policy_by_id
@@ -244,3 +245,17 @@ def test_an_error_in_another_part_is_reported_like_in_one_process(
     assert str(path) in parts[2]
     assert "utf-8" in parts[2]
     assert merged == []  # an error, not a merge or a fallback
+
+
+def test_parts_also_work_where_processes_are_spawned(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    merged: list[bool],
+) -> None:
+    """Where processes are spawned (macOS, Windows), the parts are sent, not inherited."""
+    spawn = multiprocessing.get_context("spawn")
+    monkeypatch.setattr(_parallel.multiprocessing, "get_context", lambda: spawn)
+    path = records_file(tmp_path / "sorted.csv", SORTED)
+    assert check(capsys, str(path), "--jobs", "2") == check(capsys, str(path), "--jobs", "1")
+    assert merged == [True]

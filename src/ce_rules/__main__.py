@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from ._cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a worker process started by "spawn" imports it
+    raise SystemExit(main())
