@@ -889,7 +889,7 @@ class _Translator:
             )
         )  # fmt: skip
         invalid: dict[int, InvalidRecord] = {}
-        # What a row left to ``item`` describes, where that differs from its run's.
+        # What each row left to ``item`` describes, by row.
         described_slow: dict[int, Person | str | None] = {}
         for i in slow:
             fields = _fields(header, rows[i])

@@ -458,10 +458,9 @@ def _checked(args: argparse.Namespace) -> int:
     plan = _plan(args)
     batch = None
     if plan is not None:
-        # Checked up front like evaluate_many does: a bad year or date stops the run.
-        policy = evaluate_many((), year=args.year, policy=_policy(args.policy)).policy
+        # Checked up front as evaluate_many checks them: a bad year or date stops the run.
         as_of = _as_of(args.as_of)
-        evaluate_many((), year=args.year, policy=policy, as_of=as_of)
+        policy = evaluate_many((), year=args.year, policy=_policy(args.policy), as_of=as_of).policy
     out = _open_output(args.output, csv_bom=args.format == "csv")
     try:
         if plan is not None:
