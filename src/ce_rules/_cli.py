@@ -19,7 +19,7 @@ import os
 import sys
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -40,7 +40,7 @@ from ._batch import (
 from ._exceptions import CeRulesError, PolicyNotFoundError
 from ._io import CsvPlan, RecordFileError, plan_csv_parts, read_items, read_persons, read_records
 from ._overlay import merge_overlay
-from ._parallel import check_in_parts
+from ._parallel import Progress, check_in_parts
 from ._policy import Policy, list_policies, load_policy, policy_by_id
 from ._verdict import EntryDecision, Status, format_hours
 
@@ -49,7 +49,6 @@ __all__ = ["main"]
 EXIT_OK: Final = 0
 EXIT_NOT_COMPLIANT: Final = 1
 EXIT_INVALID: Final = 2
-_PROGRESS_EVERY: Final = 50_000
 #: Files smaller than this are checked in one process: starting more would cost more.
 _PARALLEL_BYTES: Final = 8 << 20
 _MAX_JOBS: Final = 8
@@ -136,16 +135,9 @@ def _progress(items: Iterable[Any], enabled: bool, lang: str) -> Iterator[Any]:
     if not enabled:
         yield from items
         return
-    start = time.monotonic()
-    count = 0
-    shown = 0
-    for item in items:
-        count += len(item.rows) if isinstance(item, RowBlock) else 1
-        if count >= shown + _PROGRESS_EVERY:
-            shown = count
-            _show_progress(count, start, lang)
-        yield item
-    if shown:
+    progress = Progress(_shown_progress(lang))
+    yield from progress.counted(items)
+    if progress.reported:
         print(file=sys.stderr)
 
 
@@ -549,19 +541,9 @@ def _check_in_parts(
     return batch
 
 
-def _shown_progress(lang: str) -> Any:
-    start = time.monotonic()
-
-    def show(count: int) -> None:
-        rate = count / max(time.monotonic() - start, 1e-9)
-        text = _say(
-            lang,
-            f"{count:,} records read, {rate:,.0f}/s",
-            f"已读取{count:,}条记录，每秒{rate:,.0f}条",
-        )
-        print(f"\r{text}", end="", file=sys.stderr, flush=True)
-
-    return show
+def _shown_progress(lang: str) -> Callable[[int], None]:
+    """Shows a count of records read, with the rate since now."""
+    return partial(_show_progress, start=time.monotonic(), lang=lang)
 
 
 def _explain(args: argparse.Namespace) -> int:

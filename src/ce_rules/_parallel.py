@@ -29,14 +29,14 @@ from ._batch import BatchResult, BatchTotals, BatchVerdict, InvalidRecord, RowBl
 from ._io import CsvPart, CsvPlan, NotPlainError, RecordFileError, csv_part_items
 from ._policy import Policy
 
-__all__ = ["PartResult", "check_in_parts"]
+__all__ = ["PROGRESS_EVERY", "PartResult", "Progress", "check_in_parts"]
 
 #: Writes verdicts as rows of the report (module-level, so that it can be pickled).
 RowWriter = Callable[[IO[str], Iterable[BatchVerdict]], None]
 _LINE_BLOCK = 1 << 23
 
 #: Records read between two reports of progress.
-_PROGRESS_EVERY = 50_000
+PROGRESS_EVERY = 50_000
 
 
 class PartResult(NamedTuple):
@@ -61,30 +61,43 @@ class PartResult(NamedTuple):
     ordered: bool
 
 
-class _Progress:
-    """The records read by all the parts, counted in memory they share.
+class Progress:
+    """Records read, counted as they pass, and reported every ``PROGRESS_EVERY`` of them.
 
-    Each process adds what it reads; the parent, which checks the first part itself,
-    reports the total every ``_PROGRESS_EVERY`` records of its own.
+    ``counter``, a ``multiprocessing.Value``, lets the processes of a run in parts add to
+    one count; without it the count is this process's own.
+
+    Attributes:
+        reported: Whether the count was reported at least once.
     """
 
-    def __init__(self, counter: Any, report: Callable[[int], None] | None) -> None:
-        self.counter = counter
+    def __init__(self, report: Callable[[int], None] | None, counter: Any = None) -> None:
         self.report = report
+        self.counter = counter
+        self.reported = False
+        self._own = 0
 
-    def counted(
-        self, items: Iterator[RowBlock | InvalidRecord]
-    ) -> Iterator[RowBlock | InvalidRecord]:
+    @property
+    def total(self) -> int:
+        """The records read so far (by every process sharing the counter)."""
+        return self._own if self.counter is None else int(self.counter.value)
+
+    def counted(self, items: Iterable[Any]) -> Iterator[Any]:
+        """``items`` as they are, counting the records in them."""
         counter, report = self.counter, self.report
         since = 0
         for item in items:
             size = len(item.rows) if isinstance(item, RowBlock) else 1
-            with counter.get_lock():
-                counter.value += size
+            if counter is None:
+                self._own += size
+            else:
+                with counter.get_lock():
+                    counter.value += size
             since += size
-            if report is not None and since >= _PROGRESS_EVERY:
+            if report is not None and since >= PROGRESS_EVERY:
                 since = 0
-                report(counter.value)
+                self.reported = True
+                report(self.total)
             yield item
 
 
@@ -95,7 +108,7 @@ def _check_part(
     policy: Policy,
     as_of: date | None,
     write_rows: RowWriter,
-    progress: _Progress | None = None,
+    progress: Progress | None = None,
 ) -> PartResult | None:
     """Checks one part into a temporary file.
 
@@ -182,7 +195,7 @@ def check_in_parts(
     report: the caller then checks the file in one process.
     """
     context = multiprocessing.get_context()
-    shared = _Progress(context.Value("q", 0), progress) if progress is not None else None
+    shared = Progress(progress, context.Value("q", 0)) if progress is not None else None
     counter = None if shared is None else shared.counter
     children = []
     for part in plan.parts[1:]:
@@ -220,7 +233,7 @@ def check_in_parts(
         if failure is not None:
             raise failure
         if shared is not None and progress is not None:
-            progress(shared.counter.value)  # every part's records, read
+            progress(shared.total)  # every part's records, read
         done = [result for result in results if result is not None]
         if len(done) < len(results) or not _mergeable(done):
             return None
@@ -251,7 +264,7 @@ def _child(
 ) -> None:
     """A worker process: checks one part and sends back its result, or its error."""
     try:
-        progress = None if counter is None else _Progress(counter, None)
+        progress = None if counter is None else Progress(None, counter)
         result = _check_part(plan, part, year, policy, as_of, write_rows, progress)
     except RecordFileError as error:
         sender.send((False, (error.source, error.message, error.message_zh)))
