@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import accumulate, compress, count, groupby, pairwise, repeat
+from itertools import accumulate, chain, compress, count, groupby, pairwise, repeat
 from operator import is_, itemgetter
 from typing import Any, Final, NamedTuple
 
@@ -999,12 +999,9 @@ def _where(flags: Iterable[Any]) -> list[int]:
 
 def _shared(values: list[str]) -> tuple[list[str], list[int]]:
     """``values`` with each run of equal values made of one object, and the runs' bounds."""
-    shared: list[str] = []
-    bounds = [0]
-    for value, run in groupby(values):
-        shared.extend(repeat(value, len(list(run))))
-        bounds.append(len(shared))
-    return shared, bounds
+    bounds = _changes(values)
+    runs = (repeat(values[start], stop - start) for start, stop in pairwise(bounds))
+    return list(chain.from_iterable(runs)), bounds
 
 
 def _changes(values: list[Any]) -> list[int]:
@@ -1084,50 +1081,41 @@ def _run(
         totals.excluded += len(reasons) - counted
         return out
 
-    translator = _Translator()
-    index = 0  # of the next record in the batch
-    for item in items:
-        if type(item) is RowBlock:
-            runs = translator.block(item, index)
-            index += len(item.rows)
+    for run in _runs(items):
+        person_id, entries, invalid, described_by, _, size, _, _, invalid_at = run
+        totals.records += size
+        if invalid:
+            result.invalid_records.extend(invalid)
+            totals.invalid += len(invalid)
+        if person_id is None:
+            continue
+        if presorted:
+            if current is None or current.person_id != person_id:
+                if current is not None:
+                    done.add(current.person_id)
+                    yield judge(current)
+                    current = None
+                if person_id in done:
+                    unsorted = [_unsorted(run, k) for k in range(size) if k not in invalid_at]
+                    result.invalid_records.extend(unsorted)
+                    totals.invalid += len(unsorted)
+                    continue
+                current = _Group(person_id)
+            group = current
         else:
-            runs = [translator.run(item, index)]
-            index += 1
-        for run in runs:
-            person_id, entries, invalid, described_by, _, size, _, _, invalid_at = run
-            totals.records += size
-            if invalid:
-                result.invalid_records.extend(invalid)
-                totals.invalid += len(invalid)
-            if person_id is None:
-                continue
-            if presorted:
-                if current is None or current.person_id != person_id:
-                    if current is not None:
-                        done.add(current.person_id)
-                        yield judge(current)
-                        current = None
-                    if person_id in done:
-                        unsorted = [_unsorted(run, k) for k in range(size) if k not in invalid_at]
-                        result.invalid_records.extend(unsorted)
-                        totals.invalid += len(unsorted)
-                        continue
-                    current = _Group(person_id)
-                group = current
-            else:
-                group = groups.get(person_id) or groups.setdefault(person_id, _Group(person_id))
-            if group.entries:
-                group.entries.extend(entries)
-            else:
-                group.entries = entries  # the run's own list, made for it
-            if invalid:
-                group.invalid.extend(invalid)
-            for described in described_by:
-                if described is None or isinstance(described, str):
-                    if group.name is None:
-                        group.name = described
-                elif group.person is None:
-                    group.person = described
+            group = groups.get(person_id) or groups.setdefault(person_id, _Group(person_id))
+        if group.entries:
+            group.entries.extend(entries)
+        else:
+            group.entries = entries  # the run's own list, made for it
+        if invalid:
+            group.invalid.extend(invalid)
+        for described in described_by:
+            if described is None or isinstance(described, str):
+                if group.name is None:
+                    group.name = described
+            elif group.person is None:
+                group.person = described
     if presorted:
         if current is not None:
             done.add(current.person_id)

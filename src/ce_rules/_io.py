@@ -34,6 +34,7 @@ from ._batch import (
     RowBlock,
     _BadRecordError,
     _choice,
+    _fields,
     _id,
     _text,
     _where,
@@ -249,16 +250,7 @@ def _csv_rows(
         if isinstance(item, RowBlock):
             header = item.header
             for row, line in zip(item.rows, item.lines, strict=True):
-                yield InputRecord(
-                    {
-                        name: cell
-                        for name, cell in zip(header, row, strict=False)
-                        if name is not None and cell
-                    },
-                    source,
-                    line,
-                    True,
-                )
+                yield InputRecord(_fields(header, row), source, line, True)
         else:
             yield item
 
