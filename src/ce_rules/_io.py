@@ -432,8 +432,10 @@ class NotPlainError(Exception):
 
 def _csv_body(
     rows: _Rows, chunks: Iterator[str], physical: int, encoding: str, *, plain: bool = False
-) -> Iterator[RowBlock | InvalidRecord]:
+) -> Generator[RowBlock | InvalidRecord, None, int]:
     """The records of the text ``chunks``, whose first line comes after line ``physical``.
+
+    Returns the number of the last line read.
 
     Raises:
         NotPlainError: ``plain`` is set and a line is not plain.
@@ -447,7 +449,7 @@ def _csv_body(
             text = carry + data
             if not data:
                 if not text:
-                    return
+                    return physical
                 carry = ""  # the last line, without a line break
             else:
                 cut = text.rfind("\n") + 1
@@ -469,11 +471,11 @@ def _csv_body(
                 # csv's limit: csv.reader reads the rest.
                 if plain:
                     raise NotPlainError(rows.source)
-                yield from _csv_reader_items(rows, _Lines(chunks, text + carry), physical)
-                return
+                return (yield from _csv_reader_items(rows, _Lines(chunks, text + carry), physical))
             split = list(map(str.split, parts, repeat(rows.delimiter)))
             yield from rows.items(split, range(line, line + len(split)))
             physical += len(parts)
+        return physical
     except UnicodeDecodeError as error:
         raise _decode_error(rows.source, encoding, line, error) from None
 
@@ -604,11 +606,11 @@ def _cut(data: bytes, separator: bytes, width: int, column: int) -> int | None:
         start = end + 1
 
 
-def csv_part_items(plan: CsvPlan, part: CsvPart) -> Iterator[RowBlock | InvalidRecord]:
+def csv_part_items(plan: CsvPlan, part: CsvPart) -> Generator[RowBlock | InvalidRecord, None, int]:
     """The records of one part of a planned CSV file; lines count from the part's start.
 
     The caller adds the lines before the part (``plan.header_lines`` and those of the
-    parts before it) to each line number.
+    parts before it) to each line number. Returns the number of lines the part spans.
 
     Raises:
         NotPlainError: The part holds a line that is not plain: read the file whole.
@@ -622,13 +624,16 @@ def csv_part_items(plan: CsvPlan, part: CsvPart) -> Iterator[RowBlock | InvalidR
     with raw:
         raw.seek(part.start)
         chunks = _decoded(raw, plan.encoding, part.stop - part.start)
-        yield from _csv_body(rows, chunks, 0, plan.encoding, plain=True)
+        return (yield from _csv_body(rows, chunks, 0, plan.encoding, plain=True))
 
 
 def _csv_reader_items(
     rows: _Rows, lines: Iterator[str], before: int
-) -> Iterator[RowBlock | InvalidRecord]:
-    """The records of ``lines`` through ``csv.reader``, in blocks, numbered after ``before``."""
+) -> Generator[RowBlock | InvalidRecord, None, int]:
+    """The records of ``lines`` through ``csv.reader``, in blocks, numbered after ``before``.
+
+    Returns the number of the last line read.
+    """
     reader = csv.reader(lines, delimiter=rows.delimiter)
     block: list[list[str]] = []
     starts: list[int] = []
@@ -654,6 +659,7 @@ def _csv_reader_items(
             yield from rows.items(block, starts)
             block, starts = [], []
     yield from rows.items(block, starts)
+    return before + reader.line_num
 
 
 def _read_jsonl(path: Path, encoding: str) -> Iterator[InputRecord | InvalidRecord]:

@@ -33,7 +33,6 @@ __all__ = ["PROGRESS_EVERY", "PartResult", "Progress", "check_in_parts"]
 
 #: Writes verdicts as rows of the report (module-level, so that it can be pickled).
 RowWriter = Callable[[IO[str], Iterable[BatchVerdict]], None]
-_LINE_BLOCK = 1 << 23
 
 #: Records read between two reports of progress.
 PROGRESS_EVERY = 50_000
@@ -115,7 +114,13 @@ def _check_part(
     None if the part is not plain, or if the file's encoding, guessed from its head, is
     wrong for this part: the file is then read whole, in one process.
     """
-    items = csv_part_items(plan, part)
+    spanned = 0  # the part's lines, known once it is read
+
+    def read() -> Iterator[RowBlock | InvalidRecord]:
+        nonlocal spanned
+        spanned = yield from csv_part_items(plan, part)
+
+    items = read()
     batch = evaluate_many(
         items if progress is None else progress.counted(items),
         year=year,
@@ -154,26 +159,7 @@ def _check_part(
         os.unlink(name)
         raise
     ordered = ordered and not any(r.code == "unsorted" for r in batch.invalid_records)
-    return PartResult(
-        name, batch.totals, batch.invalid_records, _lines(plan.source, part), first, last, ordered
-    )
-
-
-def _lines(source: str, part: CsvPart) -> int:
-    """The number of lines the part spans (it ends at a line break or the file's end)."""
-    count = 0
-    with open(source, "rb") as raw:
-        raw.seek(part.start)
-        left = part.stop - part.start
-        last = b"\n"
-        while left > 0:
-            block = raw.read(min(left, _LINE_BLOCK))
-            if not block:
-                break
-            count += block.count(b"\n")
-            left -= len(block)
-            last = block[-1:]
-    return count + (last != b"\n")
+    return PartResult(name, batch.totals, batch.invalid_records, spanned, first, last, ordered)
 
 
 def check_in_parts(
