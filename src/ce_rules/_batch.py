@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from itertools import accumulate, chain, compress, count, groupby, pairwise, repeat
 from operator import is_, itemgetter
 from typing import Any, Final, NamedTuple
@@ -735,6 +736,11 @@ class _Lookup(dict[Any, Any]):
         return value
 
 
+def _cell_choice(name: str, table: Mapping[str, Any], default: Any, raw: str) -> Any:
+    """What ``_choice`` makes of one cell of column ``name``."""
+    return _choice({name: raw}, name, table, default)
+
+
 def _fast(compute: Any) -> Any:
     """``compute`` that answers None where the record-by-record path must decide."""
 
@@ -764,10 +770,10 @@ class _Translator:
         self.last_described: Person | str | None = None
         self.courses = _Lookup(_fast(self._course))
         self.days = _Lookup(_fast(_day))
-        self.roles = _Lookup(_fast(lambda raw: _choice({"role": raw}, "role", _ROLE, Role.LEARNER)))
-        self.units = _Lookup(_fast(lambda raw: _choice({"unit": raw}, "unit", _UNIT, _NO_UNIT)))
+        self.roles = _Lookup(_fast(partial(_cell_choice, "role", _ROLE, Role.LEARNER)))
+        self.units = _Lookup(_fast(partial(_cell_choice, "unit", _UNIT, _NO_UNIT)))
         self.statuses = _Lookup(
-            _fast(lambda raw: _choice({"status": raw}, "status", _STATUS, EntryStatus.APPROVED))
+            _fast(partial(_cell_choice, "status", _STATUS, EntryStatus.APPROVED))
         )
 
     def item(self, item: Any, index: int) -> _Translated:
