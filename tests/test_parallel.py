@@ -71,10 +71,12 @@ def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str
     return code, captured.out, captured.err
 
 
-@pytest.fixture(autouse=True)
-def any_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small files are split too."""
+@pytest.fixture(autouse=True, params=["one part a process", "many small parts"])
+def any_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files are split too: into one part a process, or into many more parts."""
     monkeypatch.setattr(_cli, "_PARALLEL_BYTES", 0)
+    if request.param == "many small parts":
+        monkeypatch.setattr(_parallel, "PART_BYTES", 1500)
 
 
 @pytest.fixture
@@ -108,6 +110,25 @@ def test_parts_report_exactly_what_one_process_reports(
     assert merged == [True]
     assert parts == one
     assert "invalid" in one[2]  # the file has broken lines: they are compared too
+
+
+def test_each_part_is_merged_once_in_file_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """However the processes took the parts, every part is merged, once, in file order."""
+    path = records_file(tmp_path / "sorted.csv", SORTED)
+    numbers: list[list[int]] = []
+
+    def spy(plan: Any, results: list[_parallel.PartResult], *args: Any) -> Any:
+        numbers.append([result.number for result in results])
+        return merge(plan, results, *args)
+
+    merge = _parallel._merged
+    monkeypatch.setattr(_parallel, "_merged", spy)
+    check(capsys, str(path), "--jobs", "2")
+    expected = _parallel.part_count(path.stat().st_size, 2)
+    assert numbers == [list(range(expected))]
+    assert expected == 2 or expected > 20  # one part a process, or many small parts
 
 
 def test_persons_not_in_ascending_order_are_checked_in_one_process(
@@ -215,6 +236,7 @@ def test_progress_counts_every_record_of_every_part(tmp_path: Path) -> None:
     out = io.StringIO()
     batch = check_in_parts(
         plan,
+        jobs=2,
         year=2024,
         policy=policy_by_id("shandong-2024"),
         as_of=None,
@@ -244,7 +266,7 @@ def test_an_error_in_another_part_is_reported_like_in_one_process(
     assert parts[0] == one[0] == 2
     assert str(path) in parts[2]
     assert "utf-8" in parts[2]
-    assert merged == []  # an error, not a merge or a fallback
+    assert merged == [False]  # one process reads the file again, to name the line
 
 
 def test_parts_also_work_where_processes_are_spawned(

@@ -57,7 +57,9 @@ __all__ = [
     "InputRecord",
     "InvalidRecord",
     "RowBlock",
+    "Translator",
     "evaluate_many",
+    "evaluate_part",
     "normalise_header",
 ]
 
@@ -617,7 +619,26 @@ def evaluate_many(
     # Fail on a bad year or date now, not at the first verdict.
     evaluate(Person(id="-", unit=DEFAULT_UNIT), (), year=year, policy=rules, as_of=as_of)
     result = BatchResult(iter(()), year, rules)
-    result._verdicts = _run(result, entries, year, known, rules, as_of, presorted)
+    result._verdicts = _run(result, entries, year, known, rules, as_of, presorted, Translator())
+    return result
+
+
+def evaluate_part(
+    items: Iterable[RowBlock | InvalidRecord],
+    *,
+    year: int,
+    policy: Policy,
+    as_of: date | None,
+    translator: Translator,
+) -> BatchResult:
+    """``evaluate_many(items, presorted=True)`` for one part of a file (``_parallel``).
+
+    The caller has checked ``year`` and ``as_of`` and resolved ``policy`` (as
+    ``evaluate_many`` does); ``translator`` is reused from part to part, so that what
+    its caches hold is not read again for each part.
+    """
+    result = BatchResult(iter(()), year, policy)
+    result._verdicts = _run(result, items, year, {}, policy, as_of, True, translator)
     return result
 
 
@@ -753,7 +774,7 @@ def _fast(compute: Any) -> Any:
     return attempt
 
 
-class _Translator:
+class Translator:
     """Translates batch items into records (``_Translated``), validating what repeats once.
 
     ``item`` takes one item of any kind. ``block`` takes a ``RowBlock`` a column at a
@@ -761,6 +782,9 @@ class _Translator:
     bounded caches filled by the same functions ``item`` uses, and entries are built
     from the validated parts. A row any of whose cells is not plainly valid goes
     through ``item`` instead, so errors are named exactly as for a single record.
+
+    What it keeps depends only on the records read, so one translator can serve one
+    batch after another (the parts of a file that one process checks in turn).
     """
 
     def __init__(self) -> None:
@@ -1050,6 +1074,7 @@ def _run(
     rules: Policy,
     as_of: date | None,
     presorted: bool,
+    translator: Translator,
 ) -> Iterator[BatchVerdict]:
     totals = result.totals
     groups: dict[str, _Group] = {}
@@ -1087,7 +1112,7 @@ def _run(
         totals.excluded += len(reasons) - counted
         return out
 
-    for run in _runs(items):
+    for run in _runs(items, translator):
         person_id, entries, invalid, described_by, _, size, _, _, invalid_at = run
         totals.records += size
         if invalid:
@@ -1141,9 +1166,10 @@ def _run(
 
 def _runs(
     items: Iterable[CreditEntry | Mapping[str, Any] | InputRecord | InvalidRecord | RowBlock],
+    translator: Translator | None = None,
 ) -> Iterator[_Run]:
     """Every record of ``items`` translated, in order, in runs of one person (as ``_run``)."""
-    translator = _Translator()
+    translator = translator or Translator()
     index = 0
     for item in items:
         if type(item) is RowBlock:

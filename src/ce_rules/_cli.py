@@ -40,7 +40,7 @@ from ._batch import (
 from ._exceptions import CeRulesError, PolicyNotFoundError
 from ._io import CsvPlan, RecordFileError, plan_csv_parts, read_items, read_persons, read_records
 from ._overlay import merge_overlay
-from ._parallel import Progress, check_in_parts
+from ._parallel import Progress, check_in_parts, part_count
 from ._policy import Policy, list_policies, load_policy, policy_by_id
 from ._verdict import EntryDecision, Status, format_hours
 
@@ -506,11 +506,12 @@ def _plan(args: argparse.Namespace) -> CsvPlan | None:
     ):
         return None
     try:
-        if Path(args.files[0]).stat().st_size < _PARALLEL_BYTES:
-            return None
+        size = Path(args.files[0]).stat().st_size
     except OSError:
         return None  # reported by the usual path
-    return plan_csv_parts(args.files[0], args.encoding, jobs)
+    if size < _PARALLEL_BYTES:
+        return None
+    return plan_csv_parts(args.files[0], args.encoding, part_count(size, jobs))
 
 
 def _check_in_parts(
@@ -526,6 +527,7 @@ def _check_in_parts(
     progress = _shown_progress(args.lang) if sys.stderr.isatty() and not args.quiet else None
     batch = check_in_parts(
         plan,
+        jobs=_jobs(args.jobs),
         year=args.year,
         policy=policy,
         as_of=as_of,

@@ -1,21 +1,25 @@
 """``ce-rules check`` on several cores: a large CSV file checked in parts, then merged.
 
 Persons are independent, so a file sorted by person can be cut where the person
-changes (``_io.plan_csv_parts``) and each part checked at the same time, exactly as the
-whole file would be: the first by this process, each other one by a process of its
-own. The parts' rows go to temporary files and are copied out in file order; their
-totals are added and their invalid records renumbered, so the report is the same, byte
-for byte, as from one process.
+changes (``_io.plan_csv_parts``) and its parts checked at the same time, exactly as the
+whole file would be. The file is cut into many more parts than there are processes
+(``part_count``); this process and one more per extra job each take the next part no
+one has taken, until none is left. A process on a busy core thus takes fewer parts
+instead of holding the others up. Each process writes its parts' rows to a temporary
+file of its own; the rows are copied out in file order, the totals added and the
+invalid records renumbered, so the report is the same, byte for byte, as from one
+process.
 
 The merge is only taken when it is provably the same: within each part every person
 came after the one before (ids ascending, as a sorted export has them) and each part's
-first person comes after the previous part's last. Otherwise nothing is written, the
-temporary files are removed, and the caller checks the file in one process (which
-reports unsorted records as such).
+first person comes after the previous part's last. Otherwise nothing is written and
+the caller checks the file in one process (which reports unsorted records as such).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import multiprocessing
 import os
 import tempfile
@@ -23,26 +27,49 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from datetime import date
-from typing import IO, Any, NamedTuple
+from itertools import chain
+from operator import attrgetter, itemgetter
+from typing import IO, Any, BinaryIO, Final, NamedTuple
 
-from ._batch import BatchResult, BatchTotals, BatchVerdict, InvalidRecord, RowBlock, evaluate_many
-from ._io import CsvPart, CsvPlan, NotPlainError, RecordFileError, csv_part_items
+from ._batch import (
+    BatchResult,
+    BatchTotals,
+    BatchVerdict,
+    InvalidRecord,
+    RowBlock,
+    Translator,
+    evaluate_part,
+)
+from ._io import CsvPlan, NotPlainError, RecordFileError, csv_part_items
 from ._policy import Policy
 
-__all__ = ["PROGRESS_EVERY", "PartResult", "Progress", "check_in_parts"]
+__all__ = ["PROGRESS_EVERY", "PartResult", "Progress", "check_in_parts", "part_count"]
 
 #: Writes verdicts as rows of the report (module-level, so that it can be pickled).
 RowWriter = Callable[[IO[str], Iterable[BatchVerdict]], None]
 
 #: Records read between two reports of progress.
-PROGRESS_EVERY = 50_000
+PROGRESS_EVERY: Final = 50_000
+#: About how many bytes of the file a part holds: a few tenths of a second's work, so
+#: that the processes finish within about that of each other.
+PART_BYTES: Final = 1 << 21
+#: At most this many parts, however large the file.
+MAX_PARTS: Final = 1024
+
+
+def part_count(size: int, jobs: int) -> int:
+    """How many parts a file of ``size`` bytes is cut into for ``jobs`` processes."""
+    return max(jobs, min(MAX_PARTS, size // PART_BYTES))
 
 
 class PartResult(NamedTuple):
     """What checking one part gave.
 
     Attributes:
-        output: The temporary file holding its rows of the report.
+        number: The part's place in the file, from 0.
+        output: The temporary file holding its rows of the report (one per process).
+        start: Where its rows start in ``output`` (a byte offset).
+        stop: Where they end.
         totals: Its totals.
         invalid_records: Its invalid records, numbered from the part's start.
         lines: The lines it spans.
@@ -51,7 +78,10 @@ class PartResult(NamedTuple):
         ordered: Whether its persons came in ascending order, none twice.
     """
 
+    number: int
     output: str
+    start: int
+    stop: int
     totals: BatchTotals
     invalid_records: list[InvalidRecord]
     lines: int
@@ -75,6 +105,7 @@ class Progress:
         self.counter = counter
         self.reported = False
         self._own = 0
+        self._since = 0  # records since the last report, over every part counted
 
     @property
     def total(self) -> int:
@@ -84,7 +115,6 @@ class Progress:
     def counted(self, items: Iterable[Any]) -> Iterator[Any]:
         """``items`` as they are, counting the records in them."""
         counter, report = self.counter, self.report
-        since = 0
         for item in items:
             size = len(item.rows) if isinstance(item, RowBlock) else 1
             if counter is None:
@@ -92,41 +122,108 @@ class Progress:
             else:
                 with counter.get_lock():
                     counter.value += size
-            since += size
-            if report is not None and since >= PROGRESS_EVERY:
-                since = 0
+            self._since += size
+            if report is not None and self._since >= PROGRESS_EVERY:
+                self._since = 0
                 self.reported = True
                 report(self.total)
             yield item
 
 
-def _check_part(
+class _PartError(Exception):
+    """Checking part ``number`` (-1: no part in particular) raised ``error``."""
+
+    def __init__(self, number: int, error: BaseException) -> None:
+        super().__init__(number, error)
+        self.number = number
+        self.error = error
+
+
+def _take(taken: Any, parts: int) -> int | None:
+    """The next part no process has taken yet, now taken; None when none is left."""
+    with taken.get_lock():
+        number = int(taken.value)
+        if number >= parts:
+            return None
+        taken.value = number + 1
+    return number
+
+
+def _stop(taken: Any, parts: int) -> None:
+    """No process takes another part (those taken are finished)."""
+    with taken.get_lock():
+        taken.value = parts
+
+
+def _check_parts(
     plan: CsvPlan,
-    part: CsvPart,
+    taken: Any,
+    output: str,
     year: int,
     policy: Policy,
     as_of: date | None,
     write_rows: RowWriter,
-    progress: Progress | None = None,
-) -> PartResult | None:
-    """Checks one part into a temporary file.
+    progress: Progress | None,
+) -> list[PartResult] | None:
+    """Checks parts not yet taken, one after another, writing their rows to ``output``.
 
-    None if the part is not plain, or if the file's encoding, guessed from its head, is
-    wrong for this part: the file is then read whole, in one process.
+    None if a part cannot be merged (see ``_check_part``): the other processes then
+    take no more parts either.
+
+    Raises:
+        _PartError: Checking a part raised an error; the others take no more parts.
+    """
+    parts = len(plan.parts)
+    number = -1
+    translator = Translator()  # its caches serve every part this process checks
+    results = []
+    try:
+        with open(output, "wb") as file:
+            while (claimed := _take(taken, parts)) is not None:
+                number = claimed
+                result = _check_part(
+                    plan, number, translator, year, policy, as_of, write_rows, progress, file
+                )
+                if result is None:
+                    _stop(taken, parts)
+                    return None
+                results.append(result._replace(output=output))
+                number = -1
+    except Exception as error:
+        _stop(taken, parts)
+        raise _PartError(number, error) from error
+    return results
+
+
+def _check_part(
+    plan: CsvPlan,
+    number: int,
+    translator: Translator,
+    year: int,
+    policy: Policy,
+    as_of: date | None,
+    write_rows: RowWriter,
+    progress: Progress | None,
+    file: BinaryIO,
+) -> PartResult | None:
+    """Checks part ``number``, appending its rows of the report to ``file``.
+
+    None if the part is not plain or cannot be read (in the encoding guessed from the
+    file's head, say): the file is then read whole, in one process.
     """
     spanned = 0  # the part's lines, known once it is read
 
     def read() -> Iterator[RowBlock | InvalidRecord]:
         nonlocal spanned
-        spanned = yield from csv_part_items(plan, part)
+        spanned = yield from csv_part_items(plan, plan.parts[number])
 
     items = read()
-    batch = evaluate_many(
+    batch = evaluate_part(
         items if progress is None else progress.counted(items),
         year=year,
         policy=policy,
         as_of=as_of,
-        presorted=True,
+        translator=translator,
     )
     first: str | None = None
     last: str | None = None
@@ -143,28 +240,35 @@ def _check_part(
             last = person
             yield verdict
 
-    handle, name = tempfile.mkstemp(prefix="ce-rules-", suffix=".part")
+    rows = io.StringIO(newline="")
     try:
-        with open(handle, "w", encoding="utf-8", newline="") as out:
-            write_rows(out, tracked())
-    except NotPlainError:
-        os.unlink(name)
-        return None  # a line break may be inside a quoted cell: one process reads it
-    except RecordFileError:
-        os.unlink(name)
-        if plan.guessed:
-            return None  # one process detects the encoding from the whole file
-        raise
-    except BaseException:
-        os.unlink(name)
-        raise
+        write_rows(rows, tracked())
+    except (NotPlainError, RecordFileError):
+        # One process reads the file instead: a line break may be inside a quoted cell,
+        # an encoding guessed from the head may be wrong, and an error is reported
+        # with its line in the whole file.
+        return None
     ordered = ordered and not any(r.code == "unsorted" for r in batch.invalid_records)
-    return PartResult(name, batch.totals, batch.invalid_records, spanned, first, last, ordered)
+    start = file.tell()
+    file.write(rows.getvalue().encode("utf-8"))
+    return PartResult(
+        number,
+        "",
+        start,
+        file.tell(),
+        batch.totals,
+        batch.invalid_records,
+        spanned,
+        first,
+        last,
+        ordered,
+    )
 
 
 def check_in_parts(
     plan: CsvPlan,
     *,
+    jobs: int,
     year: int,
     policy: Policy,
     as_of: date | None,
@@ -173,100 +277,114 @@ def check_in_parts(
     out: IO[str],
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult | None:
-    """Checks ``plan``'s parts at once and writes ``head`` and their rows to ``out``.
+    """Checks ``plan``'s parts in ``jobs`` processes and writes ``head`` and their rows to ``out``.
 
-    This process checks the first part while one more process per other part checks it.
-    Returns the merged ``BatchResult`` (its verdicts already written), or None, with
-    nothing written, when the parts cannot be merged into what one process would
-    report: the caller then checks the file in one process.
+    This process checks parts too, while one more process per extra job does. Returns
+    the merged ``BatchResult`` (its verdicts already written), or None, with nothing
+    written, when the parts cannot be merged into what one process would report: the
+    caller then checks the file in one process.
     """
     context = multiprocessing.get_context()
+    parts = len(plan.parts)
+    taken = context.Value("q", 0)  # the parts handed out so far
     shared = Progress(progress, context.Value("q", 0)) if progress is not None else None
     counter = None if shared is None else shared.counter
-    children = []
-    for part in plan.parts[1:]:
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(
-            target=_child,
-            args=(sender, plan, part, year, policy, as_of, write_rows, counter),
-            daemon=True,
-        )
-        process.start()
-        sender.close()
-        children.append((process, receiver))
-    results: list[PartResult | None] = []
-    failure: BaseException | None = None
+    outputs: list[str] = []
+    children: list[tuple[Any, Any]] = []
     try:
-        try:
-            results.append(
-                _check_part(plan, plan.parts[0], year, policy, as_of, write_rows, shared)
+        for _ in range(min(jobs, parts)):
+            handle, name = tempfile.mkstemp(prefix="ce-rules-", suffix=".part")
+            os.close(handle)
+            outputs.append(name)
+        for output in outputs[1:]:
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_child,
+                args=(sender, plan, taken, output, year, policy, as_of, write_rows, counter),
+                daemon=True,
             )
-        except BaseException as error:  # re-raised below, after the other parts
-            failure = error
-            if not isinstance(error, Exception):  # interrupted: stop the others too
-                for process, _ in children:
-                    process.terminate()
+            process.start()
+            sender.close()
+            children.append((process, receiver))
+        found: list[list[PartResult] | None] = []
+        failures: list[tuple[int, BaseException]] = []
+        try:
+            found.append(
+                _check_parts(plan, taken, outputs[0], year, policy, as_of, write_rows, shared)
+            )
+        except _PartError as failed:
+            failures.append((failed.number, failed.error))
+        except BaseException:  # interrupted: stop the others too
+            for process, _ in children:
+                process.terminate()
+            raise
         for process, receiver in children:
             try:
                 ok, payload = receiver.recv()
             except EOFError:
                 process.join()
-                ok, payload = False, f"it ended with exit code {process.exitcode}"
+                ok, payload = False, (-1, f"it ended with exit code {process.exitcode}")
             if ok:
-                results.append(payload)
+                found.append(payload)
             else:
-                failure = failure or _failure(payload)
-        if failure is not None:
-            raise failure
+                number, trace = payload
+                error = RuntimeError(f"a ce-rules worker process failed: {trace}")
+                failures.append((number, error))
+        if failures:
+            raise min(failures, key=itemgetter(0))[1]  # the first part's, as in one process
         if shared is not None and progress is not None:
             progress(shared.total)  # every part's records, read
-        done = [result for result in results if result is not None]
-        if len(done) < len(results) or not _mergeable(done):
+        if any(result is None for result in found):
+            return None
+        results = sorted(chain.from_iterable(filter(None, found)), key=attrgetter("number"))
+        if [result.number for result in results] != list(range(parts)):
+            raise RuntimeError("ce-rules: a part of the file was not checked")  # never so far
+        if not _mergeable(results):
             return None
         out.write(head)
-        for result in done:
-            with open(result.output, encoding="utf-8", newline="") as part_rows:
-                while block := part_rows.read(1 << 20):
-                    out.write(block)
-        return _merged(plan, done, year, policy)
+        _copy_rows(results, outputs, out)
+        return _merged(plan, results, year, policy)
     finally:
+        _stop(taken, parts)
         for process, receiver in children:
             receiver.close()
             process.join()
-        for leftover in results:
-            if leftover is not None:
-                os.unlink(leftover.output)
+        for name in outputs:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+
+
+def _copy_rows(results: list[PartResult], outputs: list[str], out: IO[str]) -> None:
+    """Copies each part's rows, in order, from the file its process wrote them to."""
+    with contextlib.ExitStack() as stack:
+        files = {name: stack.enter_context(open(name, "rb")) for name in outputs}
+        for result in results:
+            file = files[result.output]
+            file.seek(result.start)
+            out.write(file.read(result.stop - result.start).decode("utf-8"))
 
 
 def _child(
     sender: Any,
     plan: CsvPlan,
-    part: CsvPart,
+    taken: Any,
+    output: str,
     year: int,
     policy: Policy,
     as_of: date | None,
     write_rows: RowWriter,
     counter: Any,
 ) -> None:
-    """A worker process: checks one part and sends back its result, or its error."""
+    """A worker process: checks parts and sends back their results, or the error."""
     try:
         progress = None if counter is None else Progress(None, counter)
-        result = _check_part(plan, part, year, policy, as_of, write_rows, progress)
-    except RecordFileError as error:
-        sender.send((False, (error.source, error.message, error.message_zh)))
-    except Exception:  # any other fault: its traceback, for the parent to raise
-        sender.send((False, traceback.format_exc()))
+        results = _check_parts(plan, taken, output, year, policy, as_of, write_rows, progress)
+    except _PartError as failed:  # a fault: its traceback, for the parent to raise
+        sender.send((False, (failed.number, "".join(traceback.format_exception(failed.error)))))
     else:
-        sender.send((True, result))
+        sender.send((True, results))
     finally:
         sender.close()
-
-
-def _failure(payload: Any) -> BaseException:
-    """The exception a worker process reported."""
-    if isinstance(payload, tuple):
-        return RecordFileError(*payload)
-    return RuntimeError(f"a ce-rules worker process failed: {payload}")
 
 
 def _mergeable(results: list[PartResult]) -> bool:
