@@ -11,6 +11,7 @@ memory (max RSS; for ce-rules the largest of its processes).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -48,6 +49,19 @@ def run(command: list[str]) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 1024, last
 
 
+def compiled(python: str) -> None:
+    """Compiles ce-rules' modules to bytecode, as installing it from a wheel does.
+
+    An editable install under PYTHONDONTWRITEBYTECODE (as in some CI images) would
+    otherwise compile them again at every start, which no installed copy does.
+    """
+    spec = importlib.util.find_spec("ce_rules")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("ce_rules is not installed in this environment")
+    folder = spec.submodule_search_locations[0]
+    subprocess.run([python, "-m", "compileall", "-q", folder], check=True)
+
+
 def bench(rows: int, seed: int, fmt: str, repeat: int) -> dict[str, float]:
     path = DATA / f"records-{rows}-{seed}.csv"
     if not path.exists():
@@ -55,6 +69,7 @@ def bench(rows: int, seed: int, fmt: str, repeat: int) -> dict[str, float]:
         write(rows, seed, path)
         print(f"generated {path} in {time.perf_counter() - start:.1f} s", flush=True)
     python = sys.executable
+    compiled(python)
     command = [python, "-m", "ce_rules", "--lang", "en", "check", str(path), "--year", "2024",
                "--quiet", "--format", fmt]  # fmt: skip
     base_runs, ce_runs = [], []
