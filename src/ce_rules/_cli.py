@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -149,10 +150,14 @@ def _show_progress(count: int, start: float, lang: str) -> None:
     print(f"\r{text}", end="", file=sys.stderr, flush=True)
 
 
+#: Columns a character takes on a terminal, by its East Asian width (wide, fullwidth: 2).
+_CHAR_WIDTH: Final = {"W": 2, "F": 2}
+
+
 def _width(text: str) -> int:
     if text.isascii():
         return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(map(_CHAR_WIDTH.get, map(unicodedata.east_asian_width, text), repeat(1)))
 
 
 def _pad(text: str, width: int) -> str:
@@ -196,27 +201,35 @@ def _table_head(policy: Policy, lang: str) -> str:
 def _table_rows(
     out: IO[str], verdicts: Iterable[BatchVerdict], widths: list[int], lang: str
 ) -> None:
-    # Statuses and hours repeat from person to person: each is put in words once.
+    """One line a verdict: each cell padded to its column's width, as ``_table_line`` pads it."""
+    id_width, name_width, status_width, *result_widths, _ = widths
+    # Statuses and requirement cells repeat from person to person: each is made once.
     statuses: dict[Status, str] = {}
-    hours: dict[Decimal, str] = {}
-
-    def text(value: Decimal) -> str:
-        words = hours.get(value)
-        if words is None:
-            if len(hours) >= _CACHE_SIZE:
-                hours.clear()
-            words = hours[value] = _hours(value)
-        return words
-
+    results: list[dict[tuple[Decimal, Decimal], str]] = [{} for _ in result_widths]
     for verdict in verdicts:
-        status = statuses.get(verdict.status)
+        fields = verdict.__dict__  # one read of the fields, not one through pydantic each
+        status = statuses.get(fields["status"])
         if status is None:
-            status = statuses[verdict.status] = verdict.status.label.in_(lang)
-        cells = [verdict.person_id, verdict.name or "", status]
-        for result in verdict.requirements:
-            cells.append(f"{text(result.earned)}/{text(result.required)}")
-        cells.append(str(len(verdict.invalid_records)) if verdict.invalid_records else "")
-        out.write(_table_line(cells, widths))
+            status = statuses[fields["status"]] = _pad(
+                fields["status"].label.in_(lang), status_width
+            )
+        person_id = fields["person_id"]
+        cells = [
+            person_id.ljust(id_width) if person_id.isascii() else _pad(person_id, id_width),
+            _pad(fields["name"] or "", name_width),
+            status,
+        ]
+        for result, width, made in zip(fields["requirements"], result_widths, results, strict=True):
+            key = (result.earned, result.required)
+            cell = made.get(key)
+            if cell is None:
+                if len(made) >= _CACHE_SIZE:
+                    made.clear()
+                cell = made[key] = _pad(f"{_hours(key[0])}/{_hours(key[1])}", width)
+            cells.append(cell)
+        invalid = fields["invalid_records"]
+        cells.append(str(len(invalid)) if invalid else "")
+        out.write("  ".join(cells).rstrip() + "\n")
 
 
 def _table_foot(out: IO[str], batch: BatchResult, lang: str) -> None:
