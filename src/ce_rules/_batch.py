@@ -955,7 +955,7 @@ class Translator:
                 _Run(
                     ids[start] or None,
                     good,
-                    [invalid[start + k] for k in bad_at],
+                    [invalid[start + k] for k in bad_at] if bad_at else [],
                     people,
                     index + start,
                     stop - start,
@@ -1077,6 +1077,7 @@ def _run(
     translator: Translator,
 ) -> Iterator[BatchVerdict]:
     totals = result.totals
+    by_reason = totals.by_reason
     groups: dict[str, _Group] = {}
     done = _Judged()
     current: _Group | None = None
@@ -1105,11 +1106,19 @@ def _run(
             totals.non_compliant += 1
         if group.invalid:
             totals.persons_with_invalid_input += 1
+        # Reason codes are str: counted under their value. Most entries count, so their
+        # reason is counted at once and only the others one by one.
         reasons = out.reasons
-        totals.by_reason.update(reasons)  # Reason codes are str: counted under their value
         counted = reasons.count(_COUNTED)
+        excluded = len(reasons) - counted
+        if counted:
+            by_reason[_COUNTED] += counted
+        if excluded:
+            for reason in reasons:
+                if reason is not _COUNTED:
+                    by_reason[reason] += 1
         totals.counted += counted
-        totals.excluded += len(reasons) - counted
+        totals.excluded += excluded
         return out
 
     for run in _runs(items, translator):
