@@ -191,6 +191,28 @@ def test_parts_that_are_not_plain_fall_back_to_one_process(
     assert merged == [False]
 
 
+def test_a_cut_inside_a_long_run_of_one_person_moves_past_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], merged: list[bool]
+) -> None:
+    """A person with more records than the first look past a cut takes in: looked further."""
+    path = records_file(tmp_path / "sorted.csv", SORTED)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    middle = len(lines) // 2
+    person = lines[middle].split(",")[0]
+    long_run = [lines[middle]] * 2000  # about 200 KB of one person, around the middle
+    path.write_text("\n".join([*lines[:middle], *long_run, *lines[middle:]]), encoding="utf-8")
+    plan = plan_csv_parts(path, None, 2)
+    assert plan is not None
+    assert len(plan.parts) == 2
+    data = path.read_bytes()
+    cut = plan.parts[1].start
+    assert data[cut - 1 : cut] == b"\n"
+    assert data[cut:].split(b",", 1)[0] != person.encode()
+    assert data[: cut - 1].rsplit(b"\n", 1)[1].split(b",", 1)[0] == person.encode()
+    assert check(capsys, str(path), "--jobs", "2") == check(capsys, str(path), "--jobs", "1")
+    assert merged == [True]
+
+
 def test_a_header_that_is_not_plain_is_not_cut(tmp_path: Path) -> None:
     """Quotes in the header: no plan at all."""
     path = records_file(tmp_path / "sorted.csv", SORTED)

@@ -517,6 +517,8 @@ class CsvPlan(NamedTuple):
 _SPLITTABLE: Final = frozenset({"ascii", "utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312"})
 #: How far past a cut the plan looks for the next person before giving the cut up.
 _SCAN_BYTES: Final = 1 << 20
+#: How far it looks first: far enough for a few dozen persons, cheap for hundreds of cuts.
+_PEEK_BYTES: Final = 1 << 16
 
 
 def plan_csv_parts(path: str | Path, encoding: str | None, parts: int) -> CsvPlan | None:
@@ -568,11 +570,16 @@ def _plan(raw: IO[bytes], source: str, encoding: str, delimiter: str, parts: int
         return None  # read as usual, which reports it
     size = raw.seek(0, io.SEEK_END)
     column = rows.header.index("person_id")
+    separator = delimiter.encode(encoding)
     cuts = [end + 1]
     for number in range(1, parts):
         at = max(size * number // parts, cuts[-1])
-        raw.seek(at)
-        cut = _cut(raw.read(_SCAN_BYTES), delimiter.encode(encoding), rows.width, column)
+        cut = None
+        for scan in (_PEEK_BYTES, _SCAN_BYTES):
+            raw.seek(at)
+            cut = _cut(raw.read(scan), separator, rows.width, column)
+            if cut is not None:
+                break
         if cut is not None and cuts[-1] < at + cut < size:
             cuts.append(at + cut)
     if len(cuts) < 2:
