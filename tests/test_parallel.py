@@ -276,18 +276,19 @@ def test_progress_counts_every_record_of_every_part(tmp_path: Path) -> None:
 def test_an_error_in_another_part_is_reported_like_in_one_process(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], merged: list[bool]
 ) -> None:
-    """A file not in the encoding given: exit 2, naming the file, whichever part finds it."""
+    """A file not in the encoding given: exit 2, naming the file and the same line."""
     lines = ["person_id,name,course_id,course_title,category,hours,completed_on"]
-    for number in range(3000):
-        name = "Zhang" if number < 2000 else "张伟"
+    for number in range(30_000):  # the GBK bytes in a later part, past the first 256 KB
+        name = "Zhang" if number < 25_000 else "张伟"
         lines.append(f"P{number:05d},{name},C1,course,public,30,2024-03-01")
     path = tmp_path / "gbk.csv"
     path.write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
     parts = check(capsys, str(path), "--jobs", "2", "--encoding", "utf-8")
     one = check(capsys, str(path), "--jobs", "1", "--encoding", "utf-8")
-    assert parts[0] == one[0] == 2
-    assert str(path) in parts[2]
-    assert "utf-8" in parts[2]
+    assert parts == one
+    assert one[0] == 2
+    assert str(path) in one[2]
+    assert "utf-8 near line 17873" in one[2]  # the first line of the block that holds them
     assert merged == [False]  # one process reads the file again, to name the line
 
 
