@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,35 @@ def test_evaluate_checks_the_person_before_the_entries() -> None:
     with pytest.raises(ce.EvaluationInputError) as caught:
         ce.evaluate("someone", [42], year=2024)  # type: ignore[arg-type, list-item]
     assert caught.value.field == "person"
+
+
+def _learner_factor(factor: Decimal) -> ce.Policy:
+    """The Shandong policy with ``factor`` for learners' hours (二(一), 三(一): 1)."""
+    rules = tuple(
+        rule.model_copy(update={"factor": factor})
+        if isinstance(rule, ce.CreditFactorRule) and rule.role is ce.Role.LEARNER
+        else rule
+        for rule in BASE.rules
+    )
+    return BASE.model_copy(update={"rules": rules})
+
+
+@given(
+    cases(),
+    st.sampled_from([Decimal("1"), Decimal("1.0"), Decimal("1.00"), Decimal("2"), Decimal("0.5")]),
+)
+def test_earned_hours_are_the_counted_hours_digit_for_digit(
+    case: tuple[ce.Person, tuple[ce.CreditEntry, ...], date | None], factor: Decimal
+) -> None:
+    """Earned hours are the counted hours times their factor, summed, digit for digit.
+
+    A factor of exactly 1 is not multiplied by: that must change nothing, not even a digit.
+    """
+    person, entries, as_of = case
+    verdict = ce.evaluate(person, entries, year=2024, policy=_learner_factor(factor), as_of=as_of)
+    for result in verdict.requirements:
+        if result.kind != "min_hours" or result.category is None:
+            continue
+        counted = [d for d in verdict.entries if d.counted and d.category is result.category]
+        expected = sum((d.hours * d.factor for d in counted), Decimal(0))
+        assert result.earned.as_tuple() == expected.as_tuple()

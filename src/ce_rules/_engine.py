@@ -610,9 +610,11 @@ def judge(
     pending_candidates: dict[_DuplicateKey, list[int]] | None = None
     # Two locals rather than a dict by category: cheaper to add to for every entry.
     public = professional = _ZERO
-    # The credit factor rules of a learner of a course that is not featured.
-    learner_public = factor_table[_LEARNER, False, _PUBLIC]
-    learner_professional = factor_table[_LEARNER, False, _PROFESSIONAL]
+    # What credit factors multiply hours by (None: nothing to multiply); first those of a
+    # learner of a course that is not featured, most entries.
+    multipliers = index_of_rules.multiplier_table
+    learner_public = multipliers[_LEARNER, False, _PUBLIC]
+    learner_professional = multipliers[_LEARNER, False, _PROFESSIONAL]
 
     for index, entry in enumerate(entries):
         course = entry.course
@@ -655,10 +657,10 @@ def judge(
             hours = course.hours if entry.hours is None else entry.hours
             featured = course.featured
             if role is _LEARNER and not featured:  # most entries: looked up once per call
-                factor_rule = learner_public if category is _PUBLIC else learner_professional
+                factor = learner_public if category is _PUBLIC else learner_professional
             else:
-                factor_rule = factor_table[role, featured, category]
-            credited = hours if factor_rule is None else hours * factor_rule.factor
+                factor = multipliers[role, featured, category]
+            credited = hours if factor is None else hours * factor
             if category is _PUBLIC:
                 public += credited
             else:

@@ -362,6 +362,9 @@ class _RuleIndex(NamedTuple):
     topic_rules: tuple[KeyTopicsRule, ...]
     factor_table: dict[FactorKey, CreditFactorRule | None]
     platform_table: dict[UnitLevel, dict[PlatformKey, tuple[RecognisedPlatformsRule, ...]]]
+    #: What each combination's factor multiplies hours by; None where it leaves them as
+    #: they are (no rule, or a factor of exactly ``Decimal(1)``: the same digits).
+    multiplier_table: dict[FactorKey, Decimal | None]
 
     @classmethod
     def of(cls, rules: tuple[Rule, ...]) -> _RuleIndex:
@@ -373,6 +376,12 @@ class _RuleIndex(NamedTuple):
             table = platform_table[rule.unit_level]
             key = (rule.mode, rule.category)
             table[key] = (*table.get(key, ()), rule)
+        factor_table = {
+            (role, featured, category): _first_factor_rule(factor_rules, role, featured, category)
+            for role in Role
+            for featured in (False, True)
+            for category in Category
+        }
         return cls(
             rules,
             tuple(r for r in rules if isinstance(r, MinHoursRule | MinShareRule)),
@@ -380,16 +389,17 @@ class _RuleIndex(NamedTuple):
             platform_rules,
             tuple(r for r in rules if isinstance(r, CategoryDeadlineRule)),
             tuple(r for r in rules if isinstance(r, KeyTopicsRule)),
-            {
-                (role, featured, category): _first_factor_rule(
-                    factor_rules, role, featured, category
-                )
-                for role in Role
-                for featured in (False, True)
-                for category in Category
-            },
+            factor_table,
             platform_table,
+            {key: _multiplier(rule) for key, rule in factor_table.items()},
         )
+
+
+def _multiplier(rule: CreditFactorRule | None) -> Decimal | None:
+    """What ``rule`` multiplies hours by; None if that leaves every value's digits as they are."""
+    if rule is None or (rule.factor == 1 and rule.factor.as_tuple().exponent == 0):
+        return None
+    return rule.factor
 
 
 class Policy(BaseModel):
