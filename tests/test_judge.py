@@ -156,3 +156,36 @@ def test_earned_hours_are_the_counted_hours_digit_for_digit(
         counted = [d for d in verdict.entries if d.counted and d.category is result.category]
         expected = sum((d.hours * d.factor for d in counted), Decimal(0))
         assert result.earned.as_tuple() == expected.as_tuple()
+
+
+def _padded(entries: tuple[ce.CreditEntry, ...]) -> tuple[ce.CreditEntry, ...]:
+    """``entries`` with their courses' hours written with two places (20 as 20.00)."""
+    cent = Decimal("0.01")
+    return tuple(
+        entry.model_copy(
+            update={
+                "course": entry.course.model_copy(
+                    update={"hours": entry.course.hours.quantize(cent)}
+                )
+            }
+        )
+        for entry in entries
+    )
+
+
+@given(st.lists(cases(), min_size=1, max_size=4), st.sampled_from(POLICIES))
+def test_requirement_results_reused_across_a_batch_change_no_verdict(
+    batch: list[tuple[ce.Person, tuple[ce.CreditEntry, ...], date | None]], policy: ce.Policy
+) -> None:
+    """A batch reuses requirement results for equal hours; each verdict is as if alone.
+
+    Each case is judged twice, its hours written as drawn and then with two places: the
+    same values, other digits, which the verdict keeps.
+    """
+    memo: dict[Any, Any] = {}
+    for person, entries, as_of in batch:
+        for variant in (entries, _padded(entries)):
+            got = judge(person, variant, 2024, policy, as_of, Verdict, None, memo)
+            want = judge(person, variant, 2024, policy, as_of)
+            assert got == want
+            assert got.model_dump_json() == want.model_dump_json()

@@ -28,7 +28,7 @@ from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
-from ._engine import evaluate, resolve_policy
+from ._engine import RequirementMemo, evaluate, resolve_policy
 from ._engine import judge as judge_year
 from ._exceptions import EvaluationInputError
 from ._model import (
@@ -1078,6 +1078,7 @@ def _run(
 ) -> Iterator[BatchVerdict]:
     totals = result.totals
     by_reason = totals.by_reason
+    memo: RequirementMemo = {}  # requirement results, for persons with the same hours
     groups: dict[str, _Group] = {}
     done = _Judged()
     current: _Group | None = None
@@ -1095,6 +1096,7 @@ def _run(
             as_of,
             BatchVerdict,
             {"name": person.name or group.name, "invalid_records": tuple(group.invalid)},
+            memo,
         )
         totals.persons += 1
         status = out.status

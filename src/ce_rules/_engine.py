@@ -293,6 +293,13 @@ def _counted_message(
     )
 
 
+#: Results of requirements already built in one batch, by the rule's position and the
+#: exact digits of the hours earned and pending that alone decide it.
+RequirementMemo = dict[tuple[int, str, str], RequirementResult]
+#: A memo holds at most this many results.
+_MEMO_SIZE: Final = 4096
+
+
 def _duplicate_key(entry: EntryFields) -> _DuplicateKey:
     """The entry's course id, role and day: what its copies share (decision 4)."""
     return (entry.course.id, entry.role, entry.completed_on)
@@ -569,6 +576,7 @@ def judge(
     as_of: date | None,
     verdict_type: type[_V],
     extra: dict[str, Any] | None = None,
+    memo: RequirementMemo | None = None,
 ) -> _V: ...
 
 
@@ -580,6 +588,7 @@ def judge(
     as_of: date | None,
     verdict_type: type[_V] = Verdict,  # type: ignore[assignment]  # mypy: a TypeVar default
     extra: dict[str, Any] | None = None,
+    memo: RequirementMemo | None = None,
 ) -> _V:
     """``evaluate`` without its argument checks, for callers that made them once (batches).
 
@@ -589,6 +598,9 @@ def judge(
     (``resolve_policy``). The verdict is a ``verdict_type`` built in one go: the fields
     of ``Verdict`` and then ``extra``, which must hold every field ``verdict_type`` adds
     (``extend`` of the plain verdict gives an equal value).
+
+    ``memo``, one per batch and policy, keeps the results of requirements decided by one
+    category's hours, for the next person with the same hours: the same frozen value.
     """
     index_of_rules = rules._index()  # the rules by kind and in tables, derived once
     factor_table = index_of_rules.factor_table
@@ -707,8 +719,21 @@ def judge(
     # One loop, no comprehensions: each would be a call of its own for two or three rules.
     results = []
     met_codes = set()
-    for rule in index_of_rules.requirement_rules:
-        result = _requirement(rule, public, professional, pending)
+    deciding_categories = index_of_rules.deciding_categories
+    for position, rule in enumerate(index_of_rules.requirement_rules):
+        alone = deciding_categories[position]
+        if memo is None or alone is None:
+            result = _requirement(rule, public, professional, pending)
+        else:
+            # Keyed by the exact digits (str): 20 and 20.0 are equal but print apart.
+            earned = public if alone is _PUBLIC else professional
+            memo_key = (position, str(earned), str(pending[alone]))
+            known = memo.get(memo_key)
+            if known is None:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()  # bounded: memory stays flat however many totals pass
+                known = memo[memo_key] = _requirement(rule, public, professional, pending)
+            result = known
         results.append(result)
         if result.met:
             met_codes.add(result.code)

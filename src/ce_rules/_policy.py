@@ -365,6 +365,9 @@ class _RuleIndex(NamedTuple):
     #: What each combination's factor multiplies hours by; None where it leaves them as
     #: they are (no rule, or a factor of exactly ``Decimal(1)``: the same digits).
     multiplier_table: dict[FactorKey, Decimal | None]
+    #: For each requirement rule, the one category whose hours earned and pending alone
+    #: decide its result (a ``min_hours`` rule of one category), else None.
+    deciding_categories: tuple[Category | None, ...]
 
     @classmethod
     def of(cls, rules: tuple[Rule, ...]) -> _RuleIndex:
@@ -382,9 +385,10 @@ class _RuleIndex(NamedTuple):
             for featured in (False, True)
             for category in Category
         }
+        requirement_rules = tuple(r for r in rules if isinstance(r, MinHoursRule | MinShareRule))
         return cls(
             rules,
-            tuple(r for r in rules if isinstance(r, MinHoursRule | MinShareRule)),
+            requirement_rules,
             factor_rules,
             platform_rules,
             tuple(r for r in rules if isinstance(r, CategoryDeadlineRule)),
@@ -392,6 +396,7 @@ class _RuleIndex(NamedTuple):
             factor_table,
             platform_table,
             {key: _multiplier(rule) for key, rule in factor_table.items()},
+            tuple(r.category if isinstance(r, MinHoursRule) else None for r in requirement_rules),
         )
 
 
