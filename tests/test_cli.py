@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -474,3 +476,22 @@ def test_output_closed_early_does_not_claim_all_compliant(tmp_path: Path) -> Non
     process.stdout.readline()
     process.stdout.close()
     assert process.wait(timeout=60) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a named pipe (POSIX)")
+def test_ctrl_c_exits_130_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """Interrupted, the report is incomplete: exit 130 (not a verdict's code), no traceback."""
+    fifo = tmp_path / "records.csv"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ce_rules", "--lang", "en", "check", str(fifo), "--year", "2024"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    with open(fifo, "wb"):  # returns once the command has opened the file to read it
+        process.send_signal(signal.SIGINT)  # while it waits for the first line
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.decode("utf-8").strip() == "ce-rules: interrupted"

@@ -50,6 +50,8 @@ __all__ = ["main"]
 EXIT_OK: Final = 0
 EXIT_NOT_COMPLIANT: Final = 1
 EXIT_INVALID: Final = 2
+#: Interrupted (Ctrl-C): 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED: Final = 130
 #: Files smaller than this are checked in one process: starting more would cost more.
 _PARALLEL_BYTES: Final = 8 << 20
 _MAX_JOBS: Final = 8
@@ -772,6 +774,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(lang, str(error), zh)
     except CeRulesError as error:
         return _error(lang, str(error), str(error))
+    except KeyboardInterrupt:
+        # Ctrl-C: the report is incomplete, so its exit code must not read as a verdict.
+        print(_say(lang, "ce-rules: interrupted", "ce-rules：已中断"), file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not every verdict was
         # written, so the run cannot say "all compliant" (exit 0). What is still

@@ -379,6 +379,8 @@ def _child(
     try:
         progress = None if counter is None else Progress(None, counter)
         results = _check_parts(plan, taken, output, year, policy, as_of, write_rows, progress)
+    except KeyboardInterrupt:
+        return  # Ctrl-C reaches every process of the command: the command reports it
     except _PartError as failed:  # a fault: its traceback, for the parent to raise
         sender.send((False, (failed.number, "".join(traceback.format_exception(failed.error)))))
     else:

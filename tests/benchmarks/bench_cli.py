@@ -33,8 +33,12 @@ TOTALS = re.compile(
 KEYS = ("persons", "compliant", "non_compliant", "records", "counted", "excluded", "invalid")
 
 
-def run(command: list[str]) -> tuple[float, float, str]:
-    """Run ``command``; return wall seconds, peak RSS in MB and stdout's last line."""
+def run(command: list[str]) -> tuple[float, float, str, float]:
+    """Run ``command``; return wall seconds, peak RSS in MB, stdout's last line and CPU seconds.
+
+    The CPU seconds (user and system) are those of the process and every process it
+    waited for: for ``ce-rules check`` on several cores, the sum over its processes.
+    """
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
@@ -46,7 +50,7 @@ def run(command: list[str]) -> tuple[float, float, str]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1, 2):
         raise SystemExit(f"{command} failed with {code}")
-    return seconds, usage.ru_maxrss / 1024, last
+    return seconds, usage.ru_maxrss / 1024, last, usage.ru_utime + usage.ru_stime
 
 
 def compiled(python: str) -> None:
@@ -86,18 +90,20 @@ def bench(rows: int, seed: int, fmt: str, repeat: int) -> dict[str, float]:
         print(f"totals identical: {same} {ours}")
         if not same:
             print(f"  hand-written: {baseline}")
-    base_s = [seconds for seconds, _, _ in base_runs]
-    ce_s = [seconds for seconds, _, _ in ce_runs]
-    ce_mb = max(mb for _, mb, _ in ce_runs)
-    base_mb = max(mb for _, mb, _ in base_runs)
+    base_s = [seconds for seconds, _, _, _ in base_runs]
+    ce_s = [seconds for seconds, _, _, _ in ce_runs]
+    ce_mb = max(mb for _, mb, _, _ in ce_runs)
+    base_mb = max(mb for _, mb, _, _ in base_runs)
+    ce_cpu = statistics.median(cpu for _, _, _, cpu in ce_runs)
+    base_cpu = statistics.median(cpu for _, _, _, cpu in base_runs)
     best, typical = min(ce_s), statistics.median(ce_s)
     base_best, base_typical = min(base_s), statistics.median(base_s)
     print(
-        f"{rows:>9,} rows, {repeat} runs each (best / median):\n"
+        f"{rows:>9,} rows, {repeat} runs each (best / median wall; median CPU, all processes):\n"
         f"  ce-rules check: {best:6.2f} / {typical:6.2f} s ({rows / best:>9,.0f} rows/s), "
-        f"peak {ce_mb:5.0f} MB\n"
+        f"CPU {ce_cpu:5.2f} s, peak {ce_mb:5.0f} MB\n"
         f"  hand-written:   {base_best:6.2f} / {base_typical:6.2f} s "
-        f"({rows / base_best:>9,.0f} rows/s), peak {base_mb:5.0f} MB\n"
+        f"({rows / base_best:>9,.0f} rows/s), CPU {base_cpu:5.2f} s, peak {base_mb:5.0f} MB\n"
         f"  ratio: {best / base_best:.2f} (best) / {typical / base_typical:.2f} (median); "
         f"each run: {' '.join(f'{c / b:.2f}' for c, b in zip(ce_s, base_s, strict=True))}",
         flush=True,
