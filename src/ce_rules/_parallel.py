@@ -130,6 +130,16 @@ class Progress:
             yield item
 
 
+class _Job(NamedTuple):
+    """What each process of a run in parts checks, and how it writes the rows of a report."""
+
+    plan: CsvPlan
+    year: int
+    policy: Policy
+    as_of: date | None
+    write_rows: RowWriter
+
+
 class _PartError(Exception):
     """Checking part ``number`` (-1: no part in particular) raised ``error``."""
 
@@ -156,14 +166,7 @@ def _stop(taken: Any, parts: int) -> None:
 
 
 def _check_parts(
-    plan: CsvPlan,
-    taken: Any,
-    output: str,
-    year: int,
-    policy: Policy,
-    as_of: date | None,
-    write_rows: RowWriter,
-    progress: Progress | None,
+    job: _Job, taken: Any, output: str, progress: Progress | None
 ) -> list[PartResult] | None:
     """Checks parts not yet taken, one after another, writing their rows to ``output``.
 
@@ -173,7 +176,7 @@ def _check_parts(
     Raises:
         _PartError: Checking a part raised an error; the others take no more parts.
     """
-    parts = len(plan.parts)
+    parts = len(job.plan.parts)
     number = -1
     translator = Translator()  # its caches serve every part this process checks
     results = []
@@ -181,13 +184,11 @@ def _check_parts(
         with open(output, "wb") as file:
             while (claimed := _take(taken, parts)) is not None:
                 number = claimed
-                result = _check_part(
-                    plan, number, translator, year, policy, as_of, write_rows, progress, file
-                )
+                result = _check_part(job, number, translator, progress, file)
                 if result is None:
                     _stop(taken, parts)
                     return None
-                results.append(result._replace(output=output))
+                results.append(result)
                 number = -1
     except Exception as error:
         _stop(taken, parts)
@@ -196,17 +197,9 @@ def _check_parts(
 
 
 def _check_part(
-    plan: CsvPlan,
-    number: int,
-    translator: Translator,
-    year: int,
-    policy: Policy,
-    as_of: date | None,
-    write_rows: RowWriter,
-    progress: Progress | None,
-    file: BinaryIO,
+    job: _Job, number: int, translator: Translator, progress: Progress | None, file: BinaryIO
 ) -> PartResult | None:
-    """Checks part ``number``, appending its rows of the report to ``file``.
+    """Checks part ``number``, appending its rows of the report to ``file`` (by name).
 
     None if the part is not plain or cannot be read (in the encoding guessed from the
     file's head, say): the file is then read whole, in one process.
@@ -215,14 +208,14 @@ def _check_part(
 
     def read() -> Iterator[RowBlock | InvalidRecord]:
         nonlocal spanned
-        spanned = yield from csv_part_items(plan, plan.parts[number])
+        spanned = yield from csv_part_items(job.plan, job.plan.parts[number])
 
     items = read()
     batch = evaluate_part(
         items if progress is None else progress.counted(items),
-        year=year,
-        policy=policy,
-        as_of=as_of,
+        year=job.year,
+        policy=job.policy,
+        as_of=job.as_of,
         translator=translator,
     )
     first: str | None = None
@@ -242,7 +235,7 @@ def _check_part(
 
     rows = io.StringIO(newline="")
     try:
-        write_rows(rows, tracked())
+        job.write_rows(rows, tracked())
     except (NotPlainError, RecordFileError):
         # One process reads the file instead: a line break may be inside a quoted cell,
         # an encoding guessed from the head may be wrong, and an error is reported
@@ -253,7 +246,7 @@ def _check_part(
     file.write(rows.getvalue().encode("utf-8"))
     return PartResult(
         number,
-        "",
+        file.name,
         start,
         file.tell(),
         batch.totals,
@@ -285,6 +278,7 @@ def check_in_parts(
     caller then checks the file in one process.
     """
     context = multiprocessing.get_context()
+    job = _Job(plan, year, policy, as_of, write_rows)
     parts = len(plan.parts)
     taken = context.Value("q", 0)  # the parts handed out so far
     shared = Progress(progress, context.Value("q", 0)) if progress is not None else None
@@ -300,7 +294,7 @@ def check_in_parts(
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
                 target=_child,
-                args=(sender, plan, taken, output, year, policy, as_of, write_rows, counter),
+                args=(sender, job, taken, output, counter),
                 daemon=True,
             )
             process.start()
@@ -309,9 +303,7 @@ def check_in_parts(
         found: list[list[PartResult] | None] = []
         failures: list[tuple[int, BaseException]] = []
         try:
-            found.append(
-                _check_parts(plan, taken, outputs[0], year, policy, as_of, write_rows, shared)
-            )
+            found.append(_check_parts(job, taken, outputs[0], shared))
         except _PartError as failed:
             failures.append((failed.number, failed.error))
         except BaseException:  # interrupted: stop the others too
@@ -364,21 +356,11 @@ def _copy_rows(results: list[PartResult], outputs: list[str], out: IO[str]) -> N
             out.write(file.read(result.stop - result.start).decode("utf-8"))
 
 
-def _child(
-    sender: Any,
-    plan: CsvPlan,
-    taken: Any,
-    output: str,
-    year: int,
-    policy: Policy,
-    as_of: date | None,
-    write_rows: RowWriter,
-    counter: Any,
-) -> None:
+def _child(sender: Any, job: _Job, taken: Any, output: str, counter: Any) -> None:
     """A worker process: checks parts and sends back their results, or the error."""
     try:
         progress = None if counter is None else Progress(None, counter)
-        results = _check_parts(plan, taken, output, year, policy, as_of, write_rows, progress)
+        results = _check_parts(job, taken, output, progress)
     except KeyboardInterrupt:
         return  # Ctrl-C reaches every process of the command: the command reports it
     except _PartError as failed:  # a fault: its traceback, for the parent to raise
