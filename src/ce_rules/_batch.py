@@ -619,7 +619,7 @@ def evaluate_many(
     # Fail on a bad year or date now, not at the first verdict.
     evaluate(Person(id="-", unit=DEFAULT_UNIT), (), year=year, policy=rules, as_of=as_of)
     result = BatchResult(iter(()), year, rules)
-    result._verdicts = _run(result, entries, year, known, rules, as_of, presorted, Translator())
+    result._verdicts = _run(result, entries, year, known, rules, as_of, presorted, Translator(), {})
     return result
 
 
@@ -630,15 +630,17 @@ def evaluate_part(
     policy: Policy,
     as_of: date | None,
     translator: Translator,
+    memo: RequirementMemo,
 ) -> BatchResult:
     """``evaluate_many(items, presorted=True)`` for one part of a file (``_parallel``).
 
     The caller has checked ``year`` and ``as_of`` and resolved ``policy`` (as
-    ``evaluate_many`` does); ``translator`` is reused from part to part, so that what
-    its caches hold is not read again for each part.
+    ``evaluate_many`` does). ``translator`` and ``memo`` (the requirement results already
+    built, for this policy) are reused from part to part, so that what they hold is not
+    made again for each part.
     """
     result = BatchResult(iter(()), year, policy)
-    result._verdicts = _run(result, items, year, {}, policy, as_of, True, translator)
+    result._verdicts = _run(result, items, year, {}, policy, as_of, True, translator, memo)
     return result
 
 
@@ -1075,10 +1077,11 @@ def _run(
     as_of: date | None,
     presorted: bool,
     translator: Translator,
+    memo: RequirementMemo,
 ) -> Iterator[BatchVerdict]:
+    # ``memo``: requirement results already built, for persons with the same hours.
     totals = result.totals
     by_reason = totals.by_reason
-    memo: RequirementMemo = {}  # requirement results, for persons with the same hours
     groups: dict[str, _Group] = {}
     done = _Judged()
     current: _Group | None = None

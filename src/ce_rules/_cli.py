@@ -222,7 +222,7 @@ def _table_rows(
             status,
         ]
         for result, width, made in zip(fields["requirements"], result_widths, results, strict=True):
-            key = (result.earned, result.required)
+            key = (result.earned, result.required)  # equal hours print alike (format_hours)
             cell = made.get(key)
             if cell is None:
                 if len(made) >= _CACHE_SIZE:

@@ -40,6 +40,7 @@ from ._batch import (
     Translator,
     evaluate_part,
 )
+from ._engine import RequirementMemo
 from ._io import CsvPlan, NotPlainError, RecordFileError, csv_part_items
 from ._policy import Policy
 
@@ -178,13 +179,15 @@ def _check_parts(
     """
     parts = len(job.plan.parts)
     number = -1
-    translator = Translator()  # its caches serve every part this process checks
+    # What these keep serves every part this process checks.
+    translator = Translator()
+    memo: RequirementMemo = {}
     results = []
     try:
         with open(output, "wb") as file:
             while (claimed := _take(taken, parts)) is not None:
                 number = claimed
-                result = _check_part(job, number, translator, progress, file)
+                result = _check_part(job, number, translator, memo, progress, file)
                 if result is None:
                     _stop(taken, parts)
                     return None
@@ -197,7 +200,12 @@ def _check_parts(
 
 
 def _check_part(
-    job: _Job, number: int, translator: Translator, progress: Progress | None, file: BinaryIO
+    job: _Job,
+    number: int,
+    translator: Translator,
+    memo: RequirementMemo,
+    progress: Progress | None,
+    file: BinaryIO,
 ) -> PartResult | None:
     """Checks part ``number``, appending its rows of the report to ``file`` (by name).
 
@@ -217,6 +225,7 @@ def _check_part(
         policy=job.policy,
         as_of=job.as_of,
         translator=translator,
+        memo=memo,
     )
     first: str | None = None
     last: str | None = None
