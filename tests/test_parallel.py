@@ -194,7 +194,7 @@ def test_parts_that_are_not_plain_fall_back_to_one_process(
 def test_a_cut_inside_a_long_run_of_one_person_moves_past_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], merged: list[bool]
 ) -> None:
-    """A person with more records than the first look past a cut takes in: looked further."""
+    """A cut in one person's records, further than the first look reaches, moves past them."""
     path = records_file(tmp_path / "sorted.csv", SORTED)
     lines = path.read_text(encoding="utf-8").split("\n")
     middle = len(lines) // 2
