@@ -8,7 +8,6 @@ shortest representation is already such a decimal (``0.5``, never
 
 from __future__ import annotations
 
-import enum
 import math
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -23,6 +22,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from ._vocabulary import Category, EntryStatus, Mode, PublicTopic, Role, UnitLevel
 
 __all__ = [
     "FROZEN",
@@ -48,135 +49,6 @@ __all__ = [
 #: The largest number of hours one course or entry may carry; more is a data error.
 MAX_ENTRY_HOURS: Final = Decimal(1000)
 _CENT: Final = Decimal("0.01")
-
-
-class Category(enum.StrEnum):
-    """The two kinds of subject (二、三): 公需科目 and 专业科目."""
-
-    PUBLIC = "public"
-    PROFESSIONAL = "professional"
-
-    @property
-    def label(self) -> str:
-        """The Chinese name of the category."""
-        return _CATEGORY_LABELS[self]
-
-
-_CATEGORY_LABELS: Final = {Category.PUBLIC: "公需科目", Category.PROFESSIONAL: "专业科目"}
-
-
-class Role(enum.StrEnum):
-    """The part a person played in a course: learner, or instructor (授课教师, 二(三))."""
-
-    LEARNER = "learner"
-    INSTRUCTOR = "instructor"
-
-    @property
-    def label(self) -> str:
-        """The Chinese name of the role."""
-        return {Role.LEARNER: "学员", Role.INSTRUCTOR: "授课教师"}[self]
-
-
-class Mode(enum.StrEnum):
-    """How a course is taken (二(二)): distance education online, or offline training."""
-
-    ONLINE = "online"
-    OFFLINE = "offline"
-
-    @property
-    def label(self) -> str:
-        """The Chinese name of the mode."""
-        return {Mode.ONLINE: "远程教育", Mode.OFFLINE: "线下培训"}[self]
-
-
-class UnitLevel(enum.StrEnum):
-    """Whether the employer is a provincial-level unit (省直单位) or a municipal one (二(二))."""
-
-    PROVINCIAL = "provincial"
-    MUNICIPAL = "municipal"
-
-    @property
-    def label(self) -> str:
-        """The Chinese name of the level."""
-        return {UnitLevel.PROVINCIAL: "省直单位", UnitLevel.MUNICIPAL: "市属单位"}[self]
-
-
-class EntryStatus(enum.StrEnum):
-    """Where an entry stands in the employer's review; only approved entries count."""
-
-    APPROVED = "approved"
-    PENDING = "pending"
-    REJECTED = "rejected"
-    REVOKED = "revoked"
-
-    @property
-    def label(self) -> str:
-        """The Chinese name of the status."""
-        return _STATUS_LABELS[self]
-
-
-_STATUS_LABELS: Final = {
-    EntryStatus.APPROVED: "已审核",
-    EntryStatus.PENDING: "待审核",
-    EntryStatus.REJECTED: "已驳回",
-    EntryStatus.REVOKED: "已撤销",
-}
-
-
-class PublicTopic(enum.StrEnum):
-    """The topics of public subjects named in 二(一).
-
-    The first five are the key topic series (专题系列课程); the other nine are the
-    elective areas. Which of them a policy treats as key is policy data, not this enum.
-    """
-
-    XI_JINPING_THOUGHT = "xi_jinping_thought"
-    PARTY_HISTORY = "party_history"
-    YELLOW_RIVER = "yellow_river"
-    GREEN_LOW_CARBON = "green_low_carbon"
-    PROFESSIONAL_ETHICS = "professional_ethics"
-    DIGITAL_TECHNOLOGY = "digital_technology"
-    INTELLECTUAL_PROPERTY = "intellectual_property"
-    CYBERSECURITY = "cybersecurity"
-    EMERGENCY_MANAGEMENT = "emergency_management"
-    HEALTH_AND_ELDERLY_CARE = "health_and_elderly_care"
-    TALENT_INTERNATIONALISATION = "talent_internationalisation"
-    SCIENTIFIC_SPIRIT = "scientific_spirit"
-    TEAMWORK = "teamwork"
-    HUMANITIES = "humanities"
-
-    @property
-    def label(self) -> str:
-        """The Chinese name of the topic, as the notice writes it."""
-        return _TOPIC_LABELS[self]
-
-    @classmethod
-    def from_label(cls, text: str) -> PublicTopic | None:
-        """The topic whose value or Chinese label is ``text``, if any."""
-        text = text.strip().strip('“”"')
-        return _TOPIC_BY_TEXT.get(text)
-
-
-_TOPIC_LABELS: Final = {
-    PublicTopic.XI_JINPING_THOUGHT: "习近平新时代中国特色社会主义思想",
-    PublicTopic.PARTY_HISTORY: "党史学习教育",
-    PublicTopic.YELLOW_RIVER: "黄河流域生态保护和高质量发展",
-    PublicTopic.GREEN_LOW_CARBON: "绿色低碳高质量发展",
-    PublicTopic.PROFESSIONAL_ETHICS: "专业技术人员职业道德和能力建设",
-    PublicTopic.DIGITAL_TECHNOLOGY: "数字技术",
-    PublicTopic.INTELLECTUAL_PROPERTY: "知识产权",
-    PublicTopic.CYBERSECURITY: "网络安全",
-    PublicTopic.EMERGENCY_MANAGEMENT: "应急管理",
-    PublicTopic.HEALTH_AND_ELDERLY_CARE: "医养健康",
-    PublicTopic.TALENT_INTERNATIONALISATION: "人才国际化",
-    PublicTopic.SCIENTIFIC_SPIRIT: "科学精神培育",
-    PublicTopic.TEAMWORK: "团队合作建设",
-    PublicTopic.HUMANITIES: "人文素养",
-}
-_TOPIC_BY_TEXT: Final = {
-    **{t.value: t for t in PublicTopic},
-    **{label: t for t, label in _TOPIC_LABELS.items()},
-}
 
 
 def parse_hours(value: Any) -> Decimal:

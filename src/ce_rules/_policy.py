@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from pydantic import model_validator as _model_validator
 
 from ._exceptions import PolicyFileError, PolicyNotFoundError
+from ._message import Message
 from ._model import FROZEN, Category, Mode, PublicTopic, Role, UnitLevel
 
 __all__ = [
@@ -70,28 +71,6 @@ class Citation(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.document} {self.clause}"
-
-
-class Message(BaseModel):
-    """A text in Chinese and in English.
-
-    Attributes:
-        zh: The Chinese text.
-        en: The English text.
-    """
-
-    model_config = FROZEN
-
-    zh: _Text
-    en: _Text
-
-    def in_(self, lang: str) -> str:
-        """The text in ``lang`` (``"zh"`` or ``"en"``)."""
-        if lang == "zh":
-            return self.zh
-        if lang == "en":
-            return self.en
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
 
 
 class _RuleBase(BaseModel):
