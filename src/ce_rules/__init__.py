@@ -11,10 +11,10 @@ from ._batch import (
     BatchResult,
     BatchTotals,
     BatchVerdict,
-    InputRecord,
-    InvalidRecord,
+    RecordRef,
     evaluate_many,
 )
+from ._cells import CellError
 from ._catalogue import rule_catalogue
 from ._deadlines import (
     CohortVerdict,
@@ -36,7 +36,19 @@ from ._exceptions import (
     PolicyFileError,
     PolicyNotFoundError,
 )
-from ._io import RecordFileError, read_records
+from ._message import Message
+from ._readers import (
+    BadCell,
+    BrokenRow,
+    RawRow,
+    RecordFile,
+    RecordFileError,
+    SkippedRow,
+    load_column_mapping,
+    open_record_file,
+    read_records,
+)
+from ._records import InvalidRecord, Problem
 from ._model import (
     MAX_ENTRY_HOURS,
     Category,
@@ -61,7 +73,6 @@ from ._policy import (
     FilingDeadlineRule,
     KeyTopicsRule,
     Loosening,
-    Message,
     MinHoursRule,
     MinShareRule,
     Policy,
@@ -94,7 +105,8 @@ from ._verdict import (
     format_hours,
 )
 
-__version__ = "0.1.0"
+#: The version of ce-rules (the one place it is written; the build reads it from here).
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "DEFAULT_REGION",
@@ -104,11 +116,14 @@ __all__ = [
     "AppliesTo",
     "BatchResult",
     "BatchTotals",
+    "BadCell",
     "BatchVerdict",
+    "BrokenRow",
     "Category",
     "CategoryDeadlineRule",
     "CategoryGap",
     "CeRulesError",
+    "CellError",
     "Citation",
     "CohortVerdict",
     "CompliancePlan",
@@ -124,7 +139,6 @@ __all__ = [
     "FilingDeadlineRule",
     "Finding",
     "Hours",
-    "InputRecord",
     "InvalidRecord",
     "KeyTopicsRule",
     "Loosening",
@@ -135,16 +149,21 @@ __all__ = [
     "PeriodVerdict",
     "Person",
     "Policy",
+    "Problem",
     "PolicyError",
     "PolicyFileError",
     "PolicyNotFoundError",
     "PublicTopic",
     "Reason",
+    "RawRow",
     "RecognisedPlatformsRule",
+    "RecordFile",
     "RecordFileError",
+    "RecordRef",
     "RequirementResult",
     "Role",
     "Rule",
+    "SkippedRow",
     "Status",
     "Submission",
     "SubmissionDeadlineRule",
@@ -166,9 +185,11 @@ __all__ = [
     "format_hours",
     "get_policy",
     "list_policies",
+    "load_column_mapping",
     "load_overlay",
     "load_policy",
     "merge_overlay",
+    "open_record_file",
     "overlay_applies",
     "parse_hours",
     "parse_policy",

@@ -1,64 +1,82 @@
-"""The ``ce-rules`` command line: a thin edge over ``evaluate_many`` and the registry.
+"""The ``ce-rules`` command line: a thin edge over the readers, ``evaluate_many`` and the registry.
 
-Commands: ``check`` (every person's verdict from record files), ``explain`` (one
-person in full), ``rules`` (a policy's rule catalogue), ``policies`` (what is
-registered) and ``schema`` (JSON Schemas for systems not written in Python).
+Commands: ``check`` (every person's verdict from record files), ``explain`` (one person in
+full), ``rules`` (a policy's rule catalogue), ``policies`` (what is registered) and
+``schema`` (JSON Schemas for systems not written in Python).
 
-Exit codes: 0 every person compliant, 1 some not compliant (or still in progress),
-2 invalid input or usage. The core never imports this module.
+Exit codes: 0 every person compliant; 1 some not compliant, in progress or undetermined;
+2 invalid input, usage, or an output that cannot be written; 70 an internal error;
+130 and 143 interrupted (SIGINT, SIGTERM). The core never imports this module.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import gc
-import io
 import json
 import os
 import sys
-import time
-import unicodedata
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import date
-from decimal import Decimal
-from functools import partial
-from itertools import repeat
 from pathlib import Path
 from typing import IO, Any, Final
 
-from ._batch import (
-    COLUMNS,
-    BatchResult,
-    BatchVerdict,
-    InputRecord,
-    InvalidRecord,
-    RowBlock,
-    evaluate_many,
-    normalise_header,
-)
+from . import __version__
+from ._batch import BatchResult, BatchVerdict, evaluate_many
+from ._cells import CellError, parse_cell, parse_id
 from ._exceptions import CeRulesError, PolicyNotFoundError
-from ._io import CsvPlan, RecordFileError, plan_csv_parts, read_items, read_persons, read_records
+from ._message import Message
+from ._model import Mode, Person, UnitLevel
+from ._output import (
+    OutputError,
+    Sheet,
+    Terminated,
+    atomic_output,
+    check_output_path,
+    terminal_safe,
+    termination_as_interrupt,
+    write_workbook,
+)
 from ._overlay import merge_overlay
-from ._parallel import Progress, check_in_parts, part_count
 from ._policy import Policy, list_policies, load_policy, policy_by_id
-from ._verdict import EntryDecision, Status, format_hours
+from ._readers import (
+    BrokenRow,
+    RawRow,
+    RecordFile,
+    RecordFileError,
+    SkippedRow,
+    load_column_mapping,
+    open_record_file,
+)
+from ._render import (
+    csv_header,
+    csv_row,
+    invalid_header,
+    invalid_row,
+    skipped_header,
+    skipped_row,
+    skipped_summary,
+    table_header,
+    table_row,
+    totals_line,
+    totals_rows,
+)
+from ._schema import PERSON_COLUMNS, RECORD_COLUMNS, column, record_json_schema
+from ._verdict import EntryDecision, Reason, Status, format_hours
 
 __all__ = ["main"]
 
 EXIT_OK: Final = 0
 EXIT_NOT_COMPLIANT: Final = 1
 EXIT_INVALID: Final = 2
-#: Interrupted (Ctrl-C): 128 + SIGINT, as shells report it.
+#: An error in ce-rules itself (sysexits' EX_SOFTWARE): never mistaken for a verdict.
+EXIT_INTERNAL: Final = 70
+#: Interrupted: 128 + the signal, as shells report it (SIGINT 130, SIGTERM 143).
 EXIT_INTERRUPTED: Final = 130
-#: Files smaller than this are checked in one process: starting more would cost more.
-_PARALLEL_BYTES: Final = 8 << 20
-_MAX_JOBS: Final = 8
-#: The collector's thresholds during a batch (default 700, 10, 10): a young-generation
-#: collection every 100,000 allocations, an older one a thousand times less often.
-_GC_THRESHOLDS: Final = (100_000, 1_000, 1_000)
-_CACHE_SIZE: Final = 4096
+_DEBUG_VARIABLE: Final = "CE_RULES_DEBUG"
+#: How many records a warning names before it says "and N more".
+_NAMED: Final = 10
 
 
 class _UsageError(Exception):
@@ -72,9 +90,15 @@ def _say(lang: str, en: str, zh: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _error(lang: str, en: str, zh: str) -> int:
+def _print_error(lang: str, en: str, zh: str) -> None:
     print(_say(lang, f"ce-rules: error: {en}", f"ce-rules：错误：{zh}"), file=sys.stderr)
-    return EXIT_INVALID
+
+
+def _warn(lang: str, en: str, zh: str) -> None:
+    print(_say(lang, f"warning: {en}", f"提示：{zh}"), file=sys.stderr)
+
+
+# --- inputs -------------------------------------------------------------------------------
 
 
 def _policy(value: str | None) -> Policy | None:
@@ -102,476 +126,395 @@ def _as_of(value: str | None) -> date | None:
         ) from None
 
 
-def _records(
-    files: Sequence[str], encoding: str | None, person: str | None = None
-) -> Iterator[InputRecord | InvalidRecord | RowBlock]:
-    for name in files:
-        if person is None:
-            yield from read_items(name, encoding=encoding)
-            continue
-        for record in read_records(name, encoding=encoding):
-            if _person_of(record) == person:
-                yield record
+def _choice(option: str, value: str | None, kind: type[UnitLevel] | type[Mode]) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_cell(column("unit" if kind is UnitLevel else "mode"), value)
+    except CellError as error:
+        raise _UsageError(f"{option}: {error.message.en}", f"{option}：{error.message.zh}") from None
 
 
-def _person_of(record: InputRecord | InvalidRecord) -> str | None:
-    if isinstance(record, InvalidRecord):
-        return record.person_id
-    for key, value in record.fields.items():
-        if normalise_header(str(key)) == "person_id":
-            return str(value).strip()
-    return None
-
-
-def _preflight(files: Sequence[str], encoding: str | None) -> None:
-    # Open each file and read its header before any output: a file that cannot be read
-    # at all stops the run before a partial report is written.
-    for name in files:
-        iterator = read_records(name, encoding=encoding)
-        next(iter(iterator), None)
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            close()
-
-
-def _progress(items: Iterable[Any], enabled: bool, lang: str) -> Iterator[Any]:
-    if not enabled:
-        yield from items
-        return
-    progress = Progress(_shown_progress(lang))
-    yield from progress.counted(items)
-    if progress.reported:
-        print(file=sys.stderr)
-
-
-def _show_progress(count: int, start: float, lang: str) -> None:
-    rate = count / max(time.monotonic() - start, 1e-9)
-    text = _say(
-        lang, f"{count:,} records read, {rate:,.0f}/s", f"已读取{count:,}条记录，每秒{rate:,.0f}条"
-    )
-    print(f"\r{text}", end="", file=sys.stderr, flush=True)
-
-
-#: Columns a character takes on a terminal, by its East Asian width (wide, fullwidth: 2).
-_CHAR_WIDTH: Final = {"W": 2, "F": 2}
-
-
-def _width(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    return sum(map(_CHAR_WIDTH.get, map(unicodedata.east_asian_width, text), repeat(1)))
-
-
-def _pad(text: str, width: int) -> str:
-    if text.isascii():
-        return text.ljust(width)
-    return text + " " * max(width - _width(text), 0)
-
-
-def _hours(value: Decimal) -> str:
-    return format_hours(value)
-
-
-def _table_header(policy: Policy, lang: str) -> list[str]:
-    cells = [
-        _say(lang, "person", "身份证号"),
-        _say(lang, "name", "姓名"),
-        _say(lang, "status", "结论"),
-    ]
-    cells.extend(r.code for r in policy.requirement_rules)
-    cells.append(_say(lang, "invalid", "无效记录"))
-    return cells
-
-
-_WIDTHS: Final = (20, 8, 14)
-_ZH_HEADERS: Final = {column.name: column.zh[0] for column in COLUMNS}
-
-
-def _table_widths(policy: Policy, lang: str) -> list[int]:
-    header = _table_header(policy, lang)
-    return [*_WIDTHS, *([18] * (len(header) - len(_WIDTHS) - 1)), 0]
-
-
-def _table_line(cells: list[str], widths: list[int]) -> str:
-    return "  ".join(map(_pad, cells, widths)).rstrip() + "\n"
-
-
-def _table_head(policy: Policy, lang: str) -> str:
-    return _table_line(_table_header(policy, lang), _table_widths(policy, lang))
-
-
-def _table_rows(
-    out: IO[str], verdicts: Iterable[BatchVerdict], widths: list[int], lang: str
-) -> None:
-    """One line a verdict: each cell padded to its column's width, as ``_table_line`` pads it."""
-    id_width, name_width, status_width, *result_widths, _ = widths
-    # Statuses and requirement cells repeat from person to person: each is made once.
-    statuses: dict[Status, str] = {}
-    results: list[dict[tuple[Decimal, Decimal], str]] = [{} for _ in result_widths]
-    for verdict in verdicts:
-        fields = verdict.__dict__  # one read of the fields, not one through pydantic each
-        status = statuses.get(fields["status"])
-        if status is None:
-            status = statuses[fields["status"]] = _pad(
-                fields["status"].label.in_(lang), status_width
+def _mapping(args: argparse.Namespace) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    if args.columns:
+        mapping.update(load_column_mapping(args.columns))
+    for item in args.column or ():
+        header, sep, field = item.partition("=")
+        if not sep or not header.strip():
+            raise _UsageError(
+                f"--column must be HEADER=FIELD (or HEADER= to leave it aside), got {item!r}",
+                f"--column 应为“表头=字段”（或“表头=”表示不读该列），实际为 {item!r}",
             )
-        person_id = fields["person_id"]
-        cells = [
-            person_id.ljust(id_width) if person_id.isascii() else _pad(person_id, id_width),
-            _pad(fields["name"] or "", name_width),
-            status,
-        ]
-        for result, width, made in zip(fields["requirements"], result_widths, results, strict=True):
-            key = (result.earned, result.required)  # equal hours print alike (format_hours)
-            cell = made.get(key)
-            if cell is None:
-                if len(made) >= _CACHE_SIZE:
-                    made.clear()
-                cell = made[key] = _pad(f"{_hours(key[0])}/{_hours(key[1])}", width)
-            cells.append(cell)
-        invalid = fields["invalid_records"]
-        cells.append(str(len(invalid)) if invalid else "")
-        out.write("  ".join(cells).rstrip() + "\n")
+        mapping[header.strip()] = field.strip()
+    return mapping
 
 
-def _table_foot(out: IO[str], batch: BatchResult, lang: str) -> None:
-    _write_invalid(out, batch.invalid_records, lang)
-    out.write(_totals_line(batch, lang) + "\n")
+def _protected(args: argparse.Namespace) -> list[str]:
+    """Every file the run reads: the output must never be one of them."""
+    files = [*args.files]
+    for name in (args.persons, args.columns):
+        if name:
+            files.append(name)
+    if args.policy and (args.policy.endswith(".toml") or Path(args.policy).is_file()):
+        files.append(args.policy)
+    return files
 
 
-def _write_table(out: IO[str], batch: BatchResult, lang: str) -> None:
-    out.write(_table_head(batch.policy, lang))
-    _table_rows(out, batch, _table_widths(batch.policy, lang), lang)
-    _table_foot(out, batch, lang)
-
-
-def _write_invalid(out: IO[str], records: Sequence[InvalidRecord], lang: str) -> None:
-    if not records:
-        return
-    out.write(_say(lang, "Invalid records:\n", "无效记录：\n"))
-    for record in records:
-        where = f"{record.source or '-'}:{record.line or '-'}"
-        value = "" if record.value is None else f" {record.value!r}"
-        field = record.field
-        if lang == "zh" and field in _ZH_HEADERS:
-            field = f"{_ZH_HEADERS[field]}({field})"
-        out.write(f"  {where} {field}{value}: {record.reason}\n")
-
-
-def _totals_line(batch: BatchResult, lang: str) -> str:
-    t = batch.totals
-    if lang == "zh":
-        return (
-            f"合计：{t.persons}人，合格{t.compliant}人，不合格{t.non_compliant}人，"
-            f"进行中{t.in_progress}人；记录{t.records}条：计入{t.counted}条，"
-            f"未计入{t.excluded}条，无效{t.invalid}条"
+def _open_inputs(args: argparse.Namespace, mapping: dict[str, str]) -> list[RecordFile]:
+    """Every input opened and its header read before any output: a file that cannot be
+    read at all stops the run before a report is written."""
+    opened = []
+    for name in args.files:
+        record_file = open_record_file(
+            name, mapping=mapping, encoding=args.encoding, strict=args.strict
         )
-    return (
-        f"Totals: {t.persons} persons, {t.compliant} compliant, {t.non_compliant} non-compliant, "
-        f"{t.in_progress} in progress; {t.records} records: {t.counted} counted, "
-        f"{t.excluded} excluded, {t.invalid} invalid"
+        opened.append(record_file)
+        _tell_about_file(record_file, args)
+    return opened
+
+
+def _tell_about_file(record_file: RecordFile, args: argparse.Namespace) -> None:
+    lang = args.lang
+    for note in record_file.notes:
+        if not args.quiet:
+            print(_say(lang, f"note: {note.en}", f"说明：{note.zh}"), file=sys.stderr)
+    unknown = record_file.unknown()
+    if unknown:
+        names = "、".join(unknown) if lang == "zh" else ", ".join(unknown)
+        _warn(
+            lang,
+            f"{record_file.source}: columns not understood, not read: {names} "
+            "(map one with --column HEADER=FIELD, or leave it aside with --column HEADER=)",
+            f"{record_file.source}：以下列无法识别，未读取：{names}"
+            "（可用 --column 表头=字段 指定，或用 --column 表头= 表示不读）",
+        )
+
+
+def _rows(files: Sequence[RecordFile]) -> Iterator[RawRow | SkippedRow | BrokenRow]:
+    for record_file in files:
+        yield from record_file.rows()
+
+
+def _of_person(
+    rows: Iterable[RawRow | SkippedRow | BrokenRow], person_id: str
+) -> Iterator[RawRow | SkippedRow | BrokenRow]:
+    """The rows whose person cell reads as ``person_id``, by the parser ``check`` uses."""
+    for row in rows:
+        if isinstance(row, RawRow):
+            try:
+                if parse_id(row.cells.get("person_id")) == person_id:
+                    yield row
+            except CellError:
+                continue
+
+
+def _persons(args: argparse.Namespace) -> dict[str, Person] | None:
+    if not args.persons:
+        return None
+    record_file = open_record_file(args.persons, encoding=args.encoding, columns=PERSON_COLUMNS)
+    persons: dict[str, Person] = {}
+    for row in record_file.rows():
+        if isinstance(row, SkippedRow):
+            continue
+        if isinstance(row, BrokenRow):
+            raise RecordFileError(
+                row.source,
+                Message(zh=f"第{row.line}行：{row.message.zh}", en=f"line {row.line}: {row.message.en}"),
+            )
+        values: dict[str, Any] = {}
+        for col in PERSON_COLUMNS:
+            try:
+                values[col.name] = parse_cell(col, row.cells.get(col.name))
+            except CellError as error:
+                raise RecordFileError(
+                    row.source,
+                    Message(
+                        zh=f"第{row.line}行：{col.label}：{error.message.zh}",
+                        en=f"line {row.line}: {col.name}: {error.message.en}",
+                    ),
+                ) from None
+        if values["person_id"] is None:
+            raise RecordFileError(
+                row.source,
+                Message(zh=f"第{row.line}行：缺少身份证号", en=f"line {row.line}: person_id is required"),
+            )
+        person = Person(
+            id=values["person_id"],
+            name=values["name"],
+            unit=values["unit"],
+            city=values["city"],
+            industry=values["industry"],
+        )
+        if persons.setdefault(person.id, person) != person:
+            # Two different descriptions of one person: neither may silently win.
+            raise RecordFileError(
+                row.source,
+                Message(
+                    zh=f"第{row.line}行：身份证号 {person.id} 在前面已有不同的描述",
+                    en=f"line {row.line}: person_id {person.id!r} is already described "
+                    "differently above",
+                ),
+            )
+    return persons
+
+
+def _batch(args: argparse.Namespace, person_id: str | None = None) -> BatchResult:
+    policy = _policy(args.policy)
+    as_of = _as_of(args.as_of)
+    default_unit = _choice("--default-unit", args.default_unit, UnitLevel)
+    default_mode = _choice("--default-mode", args.default_mode, Mode)
+    mapping = _mapping(args)
+    opened = _open_inputs(args, mapping)
+    persons = _persons(args)
+    rows: Iterable[Any] = _rows(opened)
+    if person_id is not None:
+        # Explaining one person: only their rows, picked by the same parser check uses.
+        rows = _of_person(rows, person_id)
+        if persons is not None:
+            persons = {person_id: persons[person_id]} if person_id in persons else {}
+    return evaluate_many(
+        rows,
+        year=args.year,
+        persons=persons,
+        policy=policy,
+        as_of=as_of,
+        default_unit=default_unit,
+        default_mode=default_mode,
     )
 
 
-def _head(batch: BatchResult) -> dict[str, Any]:
-    return {
-        "year": batch.year,
-        "policy_id": batch.policy.id,
-        "policy_version": batch.policy.version,
-    }
+# --- outputs ------------------------------------------------------------------------------
 
 
-def _write_json(out: IO[str], batch: BatchResult) -> None:
-    head = json.dumps(_head(batch), ensure_ascii=False)[:-1]
-    out.write(head + ', "verdicts": [')
-    for number, verdict in enumerate(batch):
+def _format(args: argparse.Namespace) -> str:
+    if args.format is not None:
+        return str(args.format)
+    if args.output and args.output.lower().endswith(".xlsx"):
+        return "xlsx"
+    if args.output and args.output.lower().endswith(".csv"):
+        return "csv"
+    return "table"
+
+
+def _write_table(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict], lang: str) -> None:
+    out.write(table_header(batch.policy, lang))
+    for verdict in verdicts:
+        out.write(table_row(verdict, batch.policy, lang))
+    if batch.invalid_records:
+        out.write(_say(lang, "Invalid records:\n", "无效记录：\n"))
+        for record in batch.invalid_records:
+            where = f"{record.source or '-'}:{record.line or '-'}"
+            out.write(f"  {terminal_safe(where)} {terminal_safe(record.describe(lang))}\n")
+    out.write(totals_line(batch, lang) + "\n")
+
+
+def _write_csv(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict], lang: str) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(csv_header(batch.policy, lang))
+    for verdict in verdicts:
+        writer.writerow(_plain(csv_row(verdict, lang)))
+
+
+def _plain(row: Sequence[Any]) -> list[Any]:
+    return ["" if v is None else format_hours(v) if hasattr(v, "as_tuple") else v for v in row]
+
+
+def _write_json(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict]) -> None:
+    head = {"year": batch.year, "policy_id": batch.policy.id, "policy_version": batch.policy.version}
+    out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "verdicts": [')
+    for number, verdict in enumerate(verdicts):
         out.write(("\n" if number == 0 else ",\n") + verdict.model_dump_json())
     out.write('\n], "invalid_records": [')
     for number, record in enumerate(batch.invalid_records):
         out.write(("\n" if number == 0 else ",\n") + record.model_dump_json())
+    out.write('\n], "skipped": [')
+    for number, row in enumerate(batch.skipped):
+        out.write(("\n" if number == 0 else ",\n") + json.dumps(_skipped(row), ensure_ascii=False))
     out.write('\n], "totals": ' + json.dumps(batch.totals.as_dict()) + "}\n")
 
 
-def _write_jsonl(out: IO[str], batch: BatchResult) -> None:
-    for verdict in batch:
+def _skipped(row: SkippedRow) -> dict[str, Any]:
+    return {"source": row.source, "line": row.line, "kind": row.kind, "text": row.text}
+
+
+def _write_jsonl(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict]) -> None:
+    for verdict in verdicts:
         out.write('{"verdict": ' + verdict.model_dump_json() + "}\n")
     for record in batch.invalid_records:
         out.write('{"invalid_record": ' + record.model_dump_json() + "}\n")
+    for row in batch.skipped:
+        out.write(json.dumps({"skipped": _skipped(row)}, ensure_ascii=False) + "\n")
     out.write('{"totals": ' + json.dumps(batch.totals.as_dict()) + "}\n")
 
 
-def _csv_head(policy: Policy) -> str:
-    header = ["person_id", "name", "status", "compliant", "certificate_eligible"]
-    for rule in policy.requirement_rules:
-        header += [f"{rule.code}_earned", f"{rule.code}_required", f"{rule.code}_shortfall"]
-    header.append("invalid_records")
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerow(header)
-    return text.getvalue()
+def _write_xlsx(out: IO[bytes], batch: BatchResult, verdicts: list[BatchVerdict], lang: str) -> None:
+    invalid_rows = [row for record in batch.invalid_records for row in invalid_row(record, lang)]
+    sheets = [
+        Sheet(_say(lang, "verdicts", "结论"), csv_header(batch.policy, lang),
+              [csv_row(v, lang) for v in verdicts]),
+        Sheet(_say(lang, "invalid records", "无效记录"), invalid_header(lang), invalid_rows),
+        Sheet(_say(lang, "skipped rows", "跳过的行"), skipped_header(lang),
+              [skipped_row(r, lang) for r in batch.skipped]),
+        Sheet(_say(lang, "totals", "合计"), [_say(lang, "item", "项目"), _say(lang, "count", "数量")],
+              totals_rows(batch.totals, lang)),
+    ]  # fmt: skip
+    write_workbook(out, sheets)
 
 
-def _csv_rows(out: IO[str], verdicts: Iterable[BatchVerdict]) -> None:
-    writer = csv.writer(out, lineterminator="\n")
+def _stdout_text() -> IO[str]:
+    return sys.stdout
+
+
+def _write(args: argparse.Namespace, batch: BatchResult, verdicts: list[BatchVerdict]) -> None:
+    fmt = _format(args)
+    lang = args.lang
+    if fmt == "xlsx":
+        if not args.output:
+            raise _UsageError(
+                "--format xlsx needs --output FILE.xlsx", "--format xlsx 需要 --output 文件.xlsx"
+            )
+        with atomic_output(args.output, binary=True, protected=_protected(args)) as raw:
+            _write_xlsx(raw, batch, verdicts, lang)
+        return
+    writers: dict[str, Callable[[IO[str]], None]] = {
+        "table": lambda out: _write_table(out, batch, verdicts, lang),
+        "csv": lambda out: _write_csv(out, batch, verdicts, lang),
+        "json": lambda out: _write_json(out, batch, verdicts),
+        "jsonl": lambda out: _write_jsonl(out, batch, verdicts),
+    }
+    if args.output:
+        # A BOM lets spreadsheet programs recognise UTF-8 CSV.
+        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+        with atomic_output(args.output, encoding=encoding, protected=_protected(args)) as out:
+            writers[fmt](out)
+    else:
+        writers[fmt](_stdout_text())
+        sys.stdout.flush()
+
+
+def _warnings(batch: BatchResult, verdicts: list[BatchVerdict], lang: str, fmt: str) -> None:
+    """What the user must know, on stderr: nothing here is only in a counter."""
+    totals = batch.totals
+    if batch.unknown_fields:
+        names = ", ".join(batch.unknown_fields)
+        _warn(lang, f"keys not understood, not read: {names}", f"以下字段无法识别，未读取：{names}")
+    summary = skipped_summary(batch.skipped, lang)
+    if summary:
+        print(summary, file=sys.stderr)
+    if not totals.records - totals.skipped:
+        _warn(lang, "the input has no records", "输入中没有记录")
+    _other_year(verdicts, batch.year, lang)
+    _undetermined(verdicts, lang)
+    if totals.invalid:
+        listed = fmt in ("table", "json", "jsonl", "xlsx")
+        if not listed:
+            for record in batch.invalid_records:
+                where = f"{record.source or '-'}:{record.line or '-'}"
+                print(f"  {terminal_safe(where)} {terminal_safe(record.describe(lang))}", file=sys.stderr)
+        where_en = "listed in the output" if listed else "listed above"
+        where_zh = "见输出" if listed else "见上"
+        _print_error(
+            lang,
+            f"{totals.invalid} invalid records ({where_en}): fix them and run again",
+            f"有{totals.invalid}条无效记录（{where_zh}），请修正后重新运行",
+        )
+
+
+def _named(refs: list[str], lang: str) -> str:
+    shown = ", ".join(refs[:_NAMED])
+    if len(refs) > _NAMED:
+        shown += _say(lang, f" and {len(refs) - _NAMED} more", f" 等{len(refs)}条")
+    return shown
+
+
+def _other_year(verdicts: list[BatchVerdict], year: int, lang: str) -> None:
+    refs = []
     for verdict in verdicts:
-        row: list[Any] = [
-            verdict.person_id,
-            verdict.name or "",
-            verdict.status.value,
-            str(verdict.compliant).lower(),
-            str(verdict.certificate_eligible).lower(),
-        ]
-        for result in verdict.requirements:
-            row += [_hours(result.earned), _hours(result.required), _hours(result.shortfall)]
-        row.append(len(verdict.invalid_records))
-        writer.writerow(row)
+        for decision, ref in zip(verdict.entries, verdict.records, strict=False):
+            if decision.reason is Reason.OTHER_YEAR:
+                refs.append(f"{ref.source or '-'}:{ref.line or '-'}")
+    if refs:
+        _warn(
+            lang,
+            f"{len(refs)} entries are credited to another year than {year}: {_named(refs, lang)}",
+            f"有{len(refs)}条记录不属于{year}培训年度：{_named(refs, lang)}",
+        )
 
 
-def _write_csv(out: IO[str], batch: BatchResult) -> None:
-    out.write(_csv_head(batch.policy))
-    _csv_rows(out, batch)
+def _undetermined(verdicts: list[BatchVerdict], lang: str) -> None:
+    undetermined = [v for v in verdicts if v.status is Status.UNDETERMINED]
+    if not undetermined:
+        return
+    facts = sorted({f for v in undetermined for f in v.missing_facts})
+    ids = _named([v.person_id for v in undetermined], lang)
+    hint_en = []
+    hint_zh = []
+    if "unit" in facts:
+        hint_en.append("a unit column, --persons FILE or --default-unit")
+        hint_zh.append("单位级别列、--persons 人员名单或 --default-unit")
+    if "mode" in facts:
+        hint_en.append("a mode column or --default-mode")
+        hint_zh.append("学习形式列或 --default-mode")
+    if "featured" in facts:
+        hint_en.append("a featured column (是否优质在线公需课)")
+        hint_zh.append("“是否优质在线公需课”列")
+    _warn(
+        lang,
+        f"{len(undetermined)} persons are undetermined, the records lack {', '.join(facts)}: "
+        f"{ids}; give {' or '.join(hint_en)}",
+        f"有{len(undetermined)}人结论待定，记录缺少"
+        f"{'、'.join(column(f).label for f in facts)}：{ids}；请提供{'或'.join(hint_zh)}",
+    )
 
 
 def _exit_code(batch: BatchResult) -> int:
     totals = batch.totals
     if totals.invalid:
         return EXIT_INVALID
-    if totals.non_compliant or totals.in_progress:
+    if totals.non_compliant or totals.in_progress or totals.undetermined:
         return EXIT_NOT_COMPLIANT
     return EXIT_OK
 
 
-def _open_output(path: str | None, csv_bom: bool) -> IO[str]:
-    if path is None:
-        return sys.stdout
-    try:
-        # A BOM lets spreadsheet programs recognise UTF-8 CSV.
-        return open(path, "w", encoding="utf-8-sig" if csv_bom else "utf-8", newline="")
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise _UsageError(
-            f"cannot write the output file {path}: {reason}",
-            f"无法写入输出文件 {path}：{reason}",
-        ) from None
-
-
-def _warnings(batch: BatchResult, lang: str, *, listed: bool = True) -> None:
-    """Warnings and the invalid-record error on stderr.
-
-    ``listed`` says whether the output lists the invalid records; the CSV output (one
-    row per person) does not, so they are listed here instead, never only counted.
-    """
-    totals = batch.totals
-    if not totals.records:
-        print(
-            _say(lang, "warning: the input has no records", "提示：输入中没有记录"), file=sys.stderr
-        )
-    other_year = totals.by_reason.get("other_year", 0)
-    if other_year:
-        print(
-            _say(
-                lang,
-                f"warning: {other_year} entries are credited to another year than {batch.year}",
-                f"提示：有{other_year}条记录不属于{batch.year}培训年度",
-            ),
-            file=sys.stderr,
-        )
-    if any(r.code == "unsorted" for r in batch.invalid_records):
-        print(
-            _say(
-                lang,
-                "warning: the input is not sorted by person; sort it or pass --unsorted",
-                "提示：输入未按人员排序；请先排序，或使用 --unsorted",
-            ),
-            file=sys.stderr,
-        )
-    if totals.invalid:
-        if not listed:
-            _write_invalid(sys.stderr, batch.invalid_records, lang)
-        print(
-            _say(
-                lang,
-                f"error: {totals.invalid} invalid records (listed in the output)",
-                f"错误：有{totals.invalid}条无效记录（见输出）",
-            )
-            if listed
-            else _say(
-                lang,
-                f"error: {totals.invalid} invalid records (listed above)",
-                f"错误：有{totals.invalid}条无效记录（见上）",
-            ),
-            file=sys.stderr,
-        )
-
-
-def _batch(args: argparse.Namespace, person: str | None = None) -> BatchResult:
-    policy = _policy(args.policy)
-    _preflight(args.files, args.encoding)
-    persons = read_persons(args.persons, encoding=args.encoding) if args.persons else None
-    if persons is not None and person is not None:
-        # Explaining one person: the others of the persons file are not judged.
-        persons = {person: persons[person]} if person in persons else {}
-    records = _progress(
-        _records(args.files, args.encoding, person),
-        enabled=sys.stderr.isatty() and not args.quiet,
-        lang=args.lang,
-    )
-    return evaluate_many(
-        records,
-        year=args.year,
-        persons=persons,
-        policy=policy,
-        as_of=_as_of(args.as_of),
-        presorted=not args.unsorted,
-    )
-
-
-def _check_output_path(args: argparse.Namespace) -> None:
-    # Opening the output truncates it: it must not be a file the run still has to read.
-    if args.output is None or not Path(args.output).exists():
-        return
-    inputs = [*args.files, *([args.persons] if args.persons else [])]
-    for name in inputs:
-        if Path(name).exists() and Path(name).samefile(args.output):
-            raise _UsageError(
-                f"--output {args.output} is the input file {name}: it would be overwritten",
-                f"--output {args.output} 是输入文件 {name}，会被覆盖",
-            )
-
-
-@contextmanager
-def _batch_gc() -> Iterator[None]:
-    """The garbage collector tuned for a batch, then as it was.
-
-    A batch makes millions of short-lived objects without cycles, which the default
-    thresholds would have the collector scan over and over, with everything imported.
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()  # what exists already (the imported modules) is not scanned again
-    gc.set_threshold(*_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+# --- commands -----------------------------------------------------------------------------
 
 
 def _check(args: argparse.Namespace) -> int:
-    with _batch_gc():
-        return _checked(args)
-
-
-def _checked(args: argparse.Namespace) -> int:
-    _check_output_path(args)
-    plan = _plan(args)
-    batch = None
-    if plan is not None:
-        # Checked up front as evaluate_many checks them: a bad year or date stops the run.
-        as_of = _as_of(args.as_of)
-        policy = evaluate_many((), year=args.year, policy=_policy(args.policy), as_of=as_of).policy
-    out = _open_output(args.output, csv_bom=args.format == "csv")
-    try:
-        if plan is not None:
-            batch = _check_in_parts(args, plan, policy, as_of, out)
-        if batch is None:
-            batch = _batch(args)
-            if args.format == "table":
-                _write_table(out, batch, args.lang)
-            elif args.format == "csv":
-                _write_csv(out, batch)
-            elif args.format == "json":
-                _write_json(out, batch)
-            else:
-                _write_jsonl(out, batch)
-        out.flush()
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    _warnings(batch, args.lang, listed=args.format != "csv")
+    if args.output:
+        # Before anything is read: the report never lands on a file the run reads.
+        check_output_path(args.output, _protected(args))
+    fmt = _format(args)
+    if fmt == "xlsx" and not args.output:
+        raise _UsageError(
+            "--format xlsx needs --output FILE.xlsx", "--format xlsx 需要 --output 文件.xlsx"
+        )
+    batch = _batch(args)
+    verdicts = list(batch)
+    _write(args, batch, verdicts)
+    _warnings(batch, verdicts, args.lang, fmt)
     return _exit_code(batch)
 
 
-def _jobs(value: str) -> int:
-    if value == "auto":
-        try:
-            available = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on every platform
-            available = os.cpu_count() or 1
-        return max(1, min(available, _MAX_JOBS))
-    try:
-        jobs = int(value)
-    except ValueError:
-        jobs = 0
-    if jobs < 1:
-        raise _UsageError(
-            f"--jobs must be a whole number of processes or auto, got {value!r}",
-            f"--jobs 应为进程数或 auto，实际为 {value!r}",
-        )
-    return jobs
-
-
-def _plan(args: argparse.Namespace) -> CsvPlan | None:
-    """How to check in parts, or None to check in one process (docs/cli.md, "Speed")."""
-    jobs = _jobs(args.jobs)
-    if (
-        jobs < 2
-        or len(args.files) != 1
-        or args.format not in ("table", "csv")
-        or args.persons
-        or args.unsorted
-    ):
-        return None
-    try:
-        size = Path(args.files[0]).stat().st_size
-    except OSError:
-        return None  # reported by the usual path
-    if size < _PARALLEL_BYTES:
-        return None
-    return plan_csv_parts(args.files[0], args.encoding, part_count(size, jobs))
-
-
-def _check_in_parts(
-    args: argparse.Namespace, plan: CsvPlan, policy: Policy, as_of: date | None, out: IO[str]
-) -> BatchResult | None:
-    write_rows: Any
-    if args.format == "table":
-        head = _table_head(policy, args.lang)
-        write_rows = partial(_table_rows, widths=_table_widths(policy, args.lang), lang=args.lang)
-    else:
-        head = _csv_head(policy)
-        write_rows = _csv_rows
-    progress = _shown_progress(args.lang) if sys.stderr.isatty() and not args.quiet else None
-    batch = check_in_parts(
-        plan,
-        jobs=_jobs(args.jobs),
-        year=args.year,
-        policy=policy,
-        as_of=as_of,
-        write_rows=write_rows,
-        head=head,
-        out=out,
-        progress=progress,
-    )
-    if progress is not None:
-        print(file=sys.stderr)
-    if batch is not None and args.format == "table":
-        _table_foot(out, batch, args.lang)
-    return batch
-
-
-def _shown_progress(lang: str) -> Callable[[int], None]:
-    """Shows a count of records read, with the rate since now."""
-    return partial(_show_progress, start=time.monotonic(), lang=lang)
-
-
 def _explain(args: argparse.Namespace) -> int:
-    batch = _batch(args, person=args.person_id)
-    verdicts = [v for v in batch if v.person_id == args.person_id]
+    try:
+        person_id = parse_id(args.person_id)
+    except CellError as error:
+        raise _UsageError(f"PERSON_ID: {error.message.en}", f"身份证号：{error.message.zh}") from None
+    if person_id is None:
+        raise _UsageError("PERSON_ID is empty", "身份证号为空")
+    batch = _batch(args, person_id=person_id)
+    verdicts = [v for v in batch if v.person_id == person_id]
     if not verdicts:
-        return _error(
-            args.lang,
-            f"no record of person {args.person_id!r} in the input",
-            f"输入中没有人员 {args.person_id!r} 的记录",
+        print(
+            _say(
+                args.lang,
+                f"ce-rules: error: no record of person {person_id!r} in the input",
+                f"ce-rules：错误：输入中没有人员 {person_id!r} 的记录",
+            ),
+            file=sys.stderr,
         )
+        return EXIT_INVALID
     verdict = verdicts[0]
     if args.format == "json":
         sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
@@ -581,16 +524,22 @@ def _explain(args: argparse.Namespace) -> int:
         def category(decision: EntryDecision) -> str:
             return decision.category.label if lang == "zh" else decision.category.value
 
-        print(verdict.explain(lang))
+        for line in verdict.explain(lang).splitlines():
+            print(terminal_safe(line))
         print(_say(lang, "Every entry:", "全部记录："))
-        for decision in verdict.entries:
+        for decision, ref in zip(verdict.entries, verdict.records, strict=True):
             mark = "+" if decision.counted else "x"
             clause = f" [{decision.citation.clause}]" if decision.citation else ""
+            where = f" ({ref.source}:{ref.line})" if ref.source else ""
             print(
-                f"  {mark} #{decision.index} {decision.course_id} {category(decision)} "
-                f"{_hours(decision.hours)}: {decision.message.in_(lang)}{clause}"
+                terminal_safe(
+                    f"  {mark} #{decision.index} {decision.course_id} {category(decision)} "
+                    f"{format_hours(decision.hours)}: {decision.message.in_(lang)}{clause}{where}"
+                )
             )
-        _write_invalid(sys.stdout, verdict.invalid_records, lang)
+        for record in verdict.invalid_records:
+            where = f"{record.source or '-'}:{record.line or '-'}"
+            print(terminal_safe(f"  ! {where} {record.describe(lang)}"))
     if verdict.invalid_records:
         return EXIT_INVALID
     return EXIT_OK if verdict.status is Status.COMPLIANT else EXIT_NOT_COMPLIANT
@@ -617,24 +566,6 @@ def _policies(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def record_schema() -> dict[str, Any]:
-    """The JSON Schema of one input record (English column names; Chinese ones also read)."""
-    properties: dict[str, Any] = {}
-    for column in COLUMNS:
-        kind: dict[str, Any] = {"type": ["string", "number", "boolean", "null"]}
-        properties[column.name] = {
-            **kind,
-            "description": f"{column.description} (中文表头: {'、'.join(column.zh)})",
-        }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "ce-rules input record",
-        "type": "object",
-        "properties": properties,
-        "required": [c.name for c in COLUMNS if c.required],
-    }
-
-
 def output_schema() -> dict[str, Any]:
     """The JSON Schema of ``ce-rules check --format json`` output."""
     verdict = BatchVerdict.model_json_schema(ref_template="#/$defs/{model}", mode="serialization")
@@ -644,22 +575,31 @@ def output_schema() -> dict[str, Any]:
     totals = {
         "type": "object",
         "properties": {
-            "records": counts,
-            "counted": counts,
-            "excluded": counts,
-            "invalid": counts,
+            **{
+                name: counts
+                for name in (
+                    "records", "counted", "excluded", "invalid", "skipped", "persons",
+                    "compliant", "non_compliant", "in_progress", "undetermined",
+                    "persons_with_invalid_input", "defaulted_persons",
+                )
+            },
             "by_reason": {"type": "object", "additionalProperties": counts},
-            "persons": counts,
-            "compliant": counts,
-            "non_compliant": counts,
-            "in_progress": counts,
-            "persons_with_invalid_input": counts,
-            "defaulted_persons": counts,
         },
-        "required": ["records", "counted", "excluded", "invalid", "persons"],
+        "required": ["records", "counted", "excluded", "invalid", "skipped", "persons"],
+        "additionalProperties": False,
+    }  # fmt: skip
+    defs["BatchTotals"] = totals
+    defs["SkippedRow"] = {
+        "type": "object",
+        "properties": {
+            "source": {"type": "string"},
+            "line": {"type": "integer"},
+            "kind": {"enum": ["title", "blank", "footer", "note"]},
+            "text": {"type": "string"},
+        },
+        "required": ["source", "line", "kind", "text"],
         "additionalProperties": False,
     }
-    defs["BatchTotals"] = totals
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "ce-rules check --format json",
@@ -670,32 +610,36 @@ def output_schema() -> dict[str, Any]:
             "policy_version": {"type": "string"},
             "verdicts": {"type": "array", "items": {"$ref": "#/$defs/BatchVerdict"}},
             "invalid_records": {"type": "array", "items": {"$ref": "#/$defs/InvalidRecord"}},
+            "skipped": {"type": "array", "items": {"$ref": "#/$defs/SkippedRow"}},
             "totals": {"$ref": "#/$defs/BatchTotals"},
         },
         "required": [
-            "year",
-            "policy_id",
-            "policy_version",
-            "verdicts",
-            "invalid_records",
+            "year", "policy_id", "policy_version", "verdicts", "invalid_records", "skipped",
             "totals",
         ],
         "additionalProperties": False,
         "$defs": defs,
-    }
+    }  # fmt: skip
 
 
 def _schema(args: argparse.Namespace) -> int:
-    schemas = {"record": record_schema, "output": output_schema}
-    if args.which == "verdict":
-        data: Any = BatchVerdict.model_json_schema(mode="serialization")
-    elif args.which == "all":
-        data = {name: make() for name, make in schemas.items()}
-        data["verdict"] = BatchVerdict.model_json_schema(mode="serialization")
+    schemas: dict[str, Callable[[], Any]] = {
+        "record": record_json_schema,
+        "person": lambda: record_json_schema(PERSON_COLUMNS),
+        "verdict": lambda: BatchVerdict.model_json_schema(mode="serialization"),
+        "output": output_schema,
+    }
+    if args.which == "all":
+        data: Any = {name: make() for name, make in schemas.items()}
     else:
         data = schemas[args.which]()
     print(json.dumps(data, ensure_ascii=False, indent=2))
     return EXIT_OK
+
+
+# --- the parser ---------------------------------------------------------------------------
+
+_UNIT_CHOICES: Final = "provincial|municipal (省直单位|市属单位)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -703,6 +647,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="ce-rules",
         description="Continuing-education rules (专业技术人员继续教育) as code.",
     )
+    parser.add_argument("--version", action="version", version=f"ce-rules {__version__}")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (zh|en)")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -714,24 +659,37 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--persons", help="a file of persons (person_id, name, unit, ...)")
         sub.add_argument("--encoding", help="CSV encoding (default: detect UTF-8/GB18030)")
         sub.add_argument(
-            "--unsorted",
-            action="store_true",
-            help="input is not grouped by person: hold it all in memory",
+            "--column",
+            action="append",
+            metavar="HEADER=FIELD",
+            help="read the column HEADER as FIELD (HEADER= leaves it aside); repeatable",
         )
-        sub.add_argument("--quiet", action="store_true", help="no progress on stderr")
+        sub.add_argument("--columns", metavar="FILE", help="a TOML file of such mappings")
+        sub.add_argument(
+            "--strict", action="store_true", help="a column not understood is an error"
+        )
+        sub.add_argument(
+            "--default-unit", metavar="UNIT", help=f"unit of persons no record describes: {_UNIT_CHOICES}"
+        )
+        sub.add_argument(
+            "--default-mode", metavar="MODE", help="mode of courses without one: online|offline"
+        )
+        sub.add_argument("--quiet", action="store_true", help="no notes on stderr")
         sub.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+        # Accepted and ignored, so that scripts written for 0.1 keep working: the order
+        # of the records no longer matters, and one process reads every file.
+        sub.add_argument("--unsorted", action="store_true", help=argparse.SUPPRESS)
+        sub.add_argument("--jobs", help=argparse.SUPPRESS)
 
     check = commands.add_parser("check", help="every person's verdict")
     inputs(check)
     check.add_argument(
-        "--format", choices=("table", "json", "jsonl", "csv"), default="table", help="output"
+        "--format",
+        choices=("table", "json", "jsonl", "csv", "xlsx"),
+        default=None,
+        help="output (default: table; csv or xlsx after the suffix of --output)",
     )
     check.add_argument("--output", "-o", help="write to this file instead of stdout")
-    check.add_argument(
-        "--jobs",
-        default="auto",
-        help="processes for one large sorted CSV file (default auto: one per core; 1: one)",
-    )
     check.set_defaults(handler=_check)
 
     explain = commands.add_parser("explain", help="one person's verdict in full")
@@ -749,31 +707,53 @@ def _parser() -> argparse.ArgumentParser:
     policies.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
     policies.set_defaults(handler=_policies)
 
-    schema = commands.add_parser("schema", help="JSON Schemas of input record and output")
+    schema = commands.add_parser("schema", help="JSON Schemas of records, persons and output")
     schema.add_argument(
-        "which", nargs="?", choices=("record", "verdict", "output", "all"), default="all"
+        "which", nargs="?", choices=("record", "person", "verdict", "output", "all"), default="all"
     )
     schema.set_defaults(handler=_schema)
     return parser
 
 
+def _deprecated(args: argparse.Namespace) -> None:
+    if getattr(args, "unsorted", False):
+        _warn(
+            args.lang,
+            "--unsorted is no longer needed: records may come in any order",
+            "--unsorted 已无需使用：记录可按任意顺序排列",
+        )
+    if getattr(args, "jobs", None) is not None:
+        _warn(args.lang, "--jobs is no longer used and is ignored", "--jobs 已不再使用，将被忽略")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``ce-rules``; returns the exit code (0 compliant, 1 not compliant, 2 invalid)."""
+    """Run ``ce-rules``; returns the exit code (see the module docstring)."""
     args = _parser().parse_args(argv)
     lang: str = args.lang
     try:
-        code: int = args.handler(args)
+        with termination_as_interrupt():
+            _deprecated(args)
+            code: int = args.handler(args)
     except RecordFileError as error:
-        return _error(lang, str(error), f"{error.source}：{error.message_zh}")
+        _print_error(lang, f"{error.source}: {error.message.en}", f"{error.source}：{error.message.zh}")
+        return EXIT_INVALID
+    except OutputError as error:
+        _print_error(lang, error.message.en, error.message.zh)
+        return EXIT_INVALID
     except _UsageError as error:
-        return _error(lang, error.en, error.zh)
+        _print_error(lang, error.en, error.zh)
+        return EXIT_INVALID
     except PolicyNotFoundError as error:
         where = error.region if error.year is None else f"{error.region} {error.year}年度"
         known = "、".join(error.available) or "无"
-        zh = f"没有适用于 {where} 的政策（已登记：{known}）"
-        return _error(lang, str(error), zh)
+        _print_error(lang, str(error), f"没有适用于 {where} 的政策（已登记：{known}）")
+        return EXIT_INVALID
     except CeRulesError as error:
-        return _error(lang, str(error), str(error))
+        _print_error(lang, str(error), str(error))
+        return EXIT_INVALID
+    except Terminated as error:
+        print(_say(lang, "ce-rules: terminated", "ce-rules：已终止"), file=sys.stderr)
+        return 128 + error.signum
     except KeyboardInterrupt:
         # Ctrl-C: the report is incomplete, so its exit code must not read as a verdict.
         print(_say(lang, "ce-rules: interrupted", "ce-rules：已中断"), file=sys.stderr)
@@ -785,10 +765,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         # idiom of the Python documentation, "Note on SIGPIPE").
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.stderr.close()
         return EXIT_INVALID
+    except Exception as error:  # noqa: BLE001 - the last resort: a message, not a traceback
+        return _internal_error(lang, error)
     return code
 
 
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+def _internal_error(lang: str, error: BaseException) -> int:
+    """An error in ce-rules itself: one line, its own exit code; the trace on request."""
+    if os.environ.get(_DEBUG_VARIABLE):
+        traceback.print_exception(error)
+    what = f"{type(error).__name__}: {error}"
+    _print_error(
+        lang,
+        f"internal error ({what}); please report it, with the output of the same command "
+        f"run with {_DEBUG_VARIABLE}=1",
+        f"内部错误（{what}）；请报告此问题，并附上设置 {_DEBUG_VARIABLE}=1 后运行同一命令的输出",
+    )
+    return EXIT_INTERNAL
+

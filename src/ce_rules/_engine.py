@@ -20,7 +20,7 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, Final, TypeVar, overload
+from typing import Any, Final
 
 from dateutil.relativedelta import relativedelta
 
@@ -31,8 +31,10 @@ from ._model import (
     CreditEntry,
     EntryFields,
     EntryStatus,
+    Mode,
     Person,
     Role,
+    UnitLevel,
 )
 from ._policy import (
     CategoryDeadlineRule,
@@ -44,9 +46,11 @@ from ._policy import (
     MinShareRule,
     Policy,
     RecognisedPlatformsRule,
+    _RuleIndex,
     get_policy,
     policy_by_id,
 )
+from ._schema import column
 from ._verdict import (
     EntryDecision,
     Finding,
@@ -86,6 +90,7 @@ _COUNTED: Final = Reason.COUNTED
 _PENDING: Final = Reason.PENDING
 _DUPLICATE: Final = Reason.DUPLICATE
 _PLATFORM_NOT_RECOGNISED: Final = Reason.PLATFORM_NOT_RECOGNISED
+_UNDETERMINED: Final = Reason.UNDETERMINED
 _COMPLIANT: Final = Status.COMPLIANT
 _STATUS_REASON: Final = {
     EntryStatus.PENDING: Reason.PENDING,
@@ -99,8 +104,9 @@ _NOTHING_PENDING: Final[Mapping[Category, Decimal]] = MappingProxyType(
 #: Nothing by index (read-only: shared by every call).
 _NONE: Final[Mapping[int, Any]] = MappingProxyType({})
 _FINGERPRINT_SCHEME: Final = "ce-rules/verdict-fingerprint/1"
-_V = TypeVar("_V", bound=Verdict)
 
+#: A rule that decided an entry's exclusion or left it open.
+_Deciding = RecognisedPlatformsRule | CategoryDeadlineRule | CreditFactorRule
 #: The key that makes two entries copies of each other (decision 4).
 _DuplicateKey = tuple[str, Role, date]
 
@@ -191,9 +197,9 @@ def _course_key(course: CourseFields) -> str:
             course.title,
             course.category,
             format_hours(course.hours),
-            course.mode,
+            course.mode or "",
             course.platform or "",
-            "1" if course.featured else "0",
+            {True: "1", False: "0", None: ""}[course.featured],
             ",".join(course.topics),
         )
     )
@@ -229,8 +235,16 @@ def _requirement(
     public: Decimal,
     professional: Decimal,
     pending_by: Mapping[Category, Decimal],
+    open_by: Mapping[Category, Decimal],
 ) -> RequirementResult:
-    """How the hours earned in each category (and those pending) stand against ``rule``."""
+    """How the hours earned in each category (and those pending or open) stand against ``rule``.
+
+    ``open_by`` holds, by category, what entries waiting for a missing fact might add
+    (domain decision 11). ``met`` is what is certain: for a minimum, the hours earned
+    without them; for a share, the category's hours without its own open hours against
+    a total with the other category's. ``determined`` says whether the open hours, all
+    added in the most favourable way, would leave ``met`` as it is.
+    """
     rounding = None
     category = rule.category
     # The kind, not isinstance: an isinstance check on a pydantic class goes through ABCMeta.
@@ -238,21 +252,27 @@ def _requirement(
         if category is None:
             earned = public + professional
             pending = pending_by[_PUBLIC] + pending_by[_PROFESSIONAL]
+            open_hours = open_by[_PUBLIC] + open_by[_PROFESSIONAL]
         else:
             earned = public if category is _PUBLIC else professional
             pending = pending_by[category]
+            open_hours = open_by[category]
         required = rule.hours
         met = earned >= required
+        possible = met or earned + open_hours >= required
         shortfall = _ZERO if met else required - earned
     else:
         share = rule.ratio
         total = Fraction(public + professional)
         earned = public if category is _PUBLIC else professional
         pending = pending_by[rule.category]
-        met = Fraction(earned) >= share * total
+        open_hours = open_by[rule.category]
+        open_other = open_by[_PROFESSIONAL if category is _PUBLIC else _PUBLIC]
+        met = Fraction(earned) >= share * (total + Fraction(open_other))
+        possible = met or Fraction(earned + open_hours) >= share * (total + Fraction(open_hours))
         required, inexact_required = ceil_cent(share * total)
         # Hours of the category added raise the total too: x >= (s*t - e) / (1 - s).
-        if met:
+        if Fraction(earned) >= share * total:
             shortfall, inexact_shortfall = _ZERO, False
         else:
             shortfall, inexact_shortfall = ceil_cent(
@@ -270,11 +290,33 @@ def _requirement(
             "earned": earned,
             "shortfall": shortfall,
             "pending": pending,
+            "undetermined": open_hours,
             "met": met,
+            "determined": met == possible,
             "rounding": rounding,
             "citation": rule.citation,
         },
         {"_source": rule.message, "_built": None},
+    )
+
+
+def _undetermined_message(
+    low: Decimal, high: Decimal, facts: tuple[str, ...], rule: _Deciding | None
+) -> Message:
+    """An entry waiting for missing facts: what it counts for certain and at most."""
+    named = _facts_text(facts)
+    why_zh = "" if rule is None else f"（{rule.message.zh}）"
+    why_en = "" if rule is None else f" ({rule.message.en})"
+    if low:
+        return message(
+            f"待定：缺少{named.zh}；计入{format_hours(low)}学时，至多{format_hours(high)}学时"
+            + why_zh,
+            f"undetermined: {named.en} missing; counts {format_hours(low)} to "
+            f"{format_hours(high)} hours" + why_en,
+        )
+    return message(
+        f"待定：缺少{named.zh}；可能计入{format_hours(high)}学时，也可能不计入" + why_zh,
+        f"undetermined: {named.en} missing; may count {format_hours(high)} hours or none" + why_en,
     )
 
 
@@ -293,11 +335,95 @@ def _counted_message(
     )
 
 
-#: Results of requirements already built in one batch, by the rule's position and the
-#: exact digits of the hours earned and pending that alone decide it.
-RequirementMemo = dict[tuple[int, str, str], RequirementResult]
-#: A memo holds at most this many results.
-_MEMO_SIZE: Final = 4096
+#: Every value of the facts a record may leave unknown (domain decision 11).
+_UNITS: Final = tuple(UnitLevel)
+_MODES: Final = tuple(Mode)
+#: A range of credited hours: the least and the most the missing facts allow.
+_Range = tuple[Decimal, Decimal]
+
+
+def _open_facts(
+    index: _RuleIndex, unit: UnitLevel | None, entry: EntryFields
+) -> tuple[
+    RecognisedPlatformsRule | None,
+    _Range,
+    tuple[str, ...],
+    RecognisedPlatformsRule | CreditFactorRule | None,
+]:
+    """How an entry counts when its person's unit, or its course's mode or featured, is unknown.
+
+    Every value the unknown facts could take is tried (at most eight combinations;
+    only an online public course can be featured). Returns the platform rule that
+    excludes the entry in every combination (else None), the least and the most hours
+    credited over the combinations (an excluded one credits 0), the unknown facts
+    that change the outcome, and the rule that would decide it (the platform rule that
+    excludes it in some combination, or the factor rule of the most credited).
+    """
+    course = entry.course
+    category = course.category
+    role = entry.role
+    hours = course.hours if entry.hours is None else entry.hours
+    outcomes: dict[tuple[UnitLevel, Mode, bool], Decimal | None] = {}
+    broken_any: RecognisedPlatformsRule | None = None
+    for u in _UNITS if unit is None else (unit,):
+        table = index.platform_table[u]
+        for m in _MODES if course.mode is None else (course.mode,):
+            restricting = table.get((m, category))
+            broken = _platform_rule(restricting, role, course.platform) if restricting else None
+            broken_any = broken_any or broken
+            if course.featured is not None:
+                featureds: tuple[bool, ...] = (course.featured,)
+            elif category is _PUBLIC and m is Mode.ONLINE:
+                featureds = (False, True)
+            else:
+                featureds = (False,)
+            for f in featureds:
+                multiplier = index.multiplier_table[role, f, category]
+                credited = hours if multiplier is None else hours * multiplier
+                outcomes[u, m, f] = None if broken is not None else credited
+    values = list(outcomes.values())
+    if all(v is None for v in values):
+        return broken_any, (_ZERO, _ZERO), (), None
+    credits = [_ZERO if v is None else v for v in values]
+    low, high = min(credits), max(credits)
+    if len(set(values)) == 1:
+        return None, (low, high), (), None
+    missing = _deciding_facts(outcomes, unit is None, course.mode is None, course.featured is None)
+    most = next(key for key, value in outcomes.items() if value == high)
+    factor_rule = index.factor_table[role, most[2], category]
+    return None, (low, high), missing, broken_any or factor_rule
+
+
+def _deciding_facts(
+    outcomes: Mapping[tuple[UnitLevel, Mode, bool], Decimal | None],
+    unit_open: bool,
+    mode_open: bool,
+    featured_open: bool,
+) -> tuple[str, ...]:
+    """The unknown facts on which the outcome turns: each alone, else all of them together."""
+    facts = []
+    for position, fact, open_ in ((0, "unit", unit_open), (1, "mode", mode_open),
+                                  (2, "featured", featured_open)):  # fmt: skip
+        if not open_:
+            continue
+        for key, value in outcomes.items():
+            for other, other_value in outcomes.items():
+                same_elsewhere = all(key[k] == other[k] for k in range(3) if k != position)
+                if same_elsewhere and key[position] != other[position] and value != other_value:
+                    facts.append(fact)
+                    break
+            if facts and facts[-1] == fact:
+                break
+    if facts:
+        return tuple(facts)
+    return tuple(
+        f for f, o in (("unit", unit_open), ("mode", mode_open), ("featured", featured_open)) if o
+    )
+
+
+def _facts_text(facts: tuple[str, ...]) -> Message:
+    """The missing facts named in both languages (their column headers)."""
+    return message("、".join(column(f).label for f in facts), ", ".join(facts))
 
 
 def _duplicate_key(entry: EntryFields) -> _DuplicateKey:
@@ -333,6 +459,9 @@ class _Details:
         deciding: The rule that excluded an entry (platform, local deadline), by index.
         duplicate_of: The copy that counts instead of a duplicate, by index.
         would_add: What approving a pending entry would add, by index (where it would).
+        ranges: The least and most hours credited to an entry whose counting depends on
+            a missing fact, by index (only where they differ).
+        missing: The facts such an entry waits for, by index.
         keys: Canonical entry keys computed so far, by index.
     """
 
@@ -343,8 +472,10 @@ class _Details:
         "entries",
         "factor_table",
         "keys",
+        "missing",
         "person",
         "policy",
+        "ranges",
         "reasons",
         "would_add",
         "year",
@@ -359,7 +490,7 @@ class _Details:
         policy: Policy,
         reasons: list[Reason],
         factor_table: dict[FactorKey, CreditFactorRule | None],
-        deciding: dict[int, RecognisedPlatformsRule | CategoryDeadlineRule],
+        deciding: dict[int, _Deciding],
     ) -> None:
         self.person = person
         self.entries = entries
@@ -372,23 +503,30 @@ class _Details:
         # Read-only and empty until judge has something to put in them: most calls do not.
         self.duplicate_of: Mapping[int, int] = _NONE
         self.would_add: Mapping[int, Decimal] = _NONE
+        self.ranges: Mapping[int, _Range] = _NONE
+        self.missing: Mapping[int, tuple[str, ...]] = _NONE
         self.keys: dict[int, str] | None = None  # built on first use
 
     def factor_rule(self, index: int) -> CreditFactorRule | None:
         entry = self.entries[index]
         course = entry.course
-        return self.factor_table[entry.role, course.featured, course.category]
+        # A featured flag still unknown where it does not change the hours: the rule of a
+        # course not featured is the one cited.
+        return self.factor_table[entry.role, course.featured or False, course.category]
 
     def factor(self, index: int) -> Decimal:
         rule = self.factor_rule(index)
         return _ONE if rule is None else rule.factor
 
     def credited(self, index: int) -> Decimal:
-        """``effective_hours * factor(index)`` of the entry, with one look-up."""
+        """``effective_hours * factor(index)``: the least, if missing facts leave it open."""
+        known = self.ranges.get(index)
+        if known is not None:
+            return known[0]
         entry = self.entries[index]
         course = entry.course
         hours = course.hours if entry.hours is None else entry.hours
-        rule = self.factor_table[entry.role, course.featured, course.category]
+        rule = self.factor_table[entry.role, course.featured or False, course.category]
         return hours * (_ONE if rule is None else rule.factor)
 
     def key(self, index: int) -> str:
@@ -412,8 +550,15 @@ class _Details:
             credited = hours * factor if counted else _ZERO
             would_add = self.would_add.get(index, _ZERO)
             rule = factor_rule if counted else self.deciding.get(index)
+            open_hours = _ZERO
+            missing: tuple[str, ...] = ()
             if counted:
                 text = _counted_message(hours, factor, credited, factor_rule)
+            elif reason is _UNDETERMINED:
+                low, high = self.ranges[index]
+                missing = self.missing[index]
+                credited, open_hours, counted = low, high - low, low > 0
+                text = _undetermined_message(low, high, missing, rule)
             elif would_add:
                 base = reason.text
                 text = message(
@@ -436,6 +581,8 @@ class _Details:
                         "factor": factor,
                         "credited_hours": credited,
                         "would_add": would_add,
+                        "undetermined_hours": open_hours,
+                        "missing_facts": missing,
                         "counted": counted,
                         "reason": reason,
                         "rule": None if rule is None else rule.code,
@@ -457,7 +604,7 @@ class _Details:
                 str(self.year),
                 self.as_of.isoformat() if self.as_of else "",
                 person.id,
-                person.unit,
+                person.unit or "",
                 person.city or "",
                 person.industry or "",
             )
@@ -557,60 +704,31 @@ def _check_entries(entries: Iterable[CreditEntry]) -> tuple[CreditEntry, ...]:
     return entries
 
 
-@overload
 def judge(
     person: Person,
     entries: tuple[EntryFields, ...],
     year: int,
     rules: Policy,
     as_of: date | None,
-) -> Verdict: ...
-
-
-@overload
-def judge(
-    person: Person,
-    entries: tuple[EntryFields, ...],
-    year: int,
-    rules: Policy,
-    as_of: date | None,
-    verdict_type: type[_V],
-    extra: dict[str, Any] | None = None,
-    memo: RequirementMemo | None = None,
-) -> _V: ...
-
-
-def judge(
-    person: Person,
-    entries: tuple[EntryFields, ...],
-    year: int,
-    rules: Policy,
-    as_of: date | None,
-    verdict_type: type[_V] = Verdict,  # type: ignore[assignment]  # mypy: a TypeVar default
-    extra: dict[str, Any] | None = None,
-    memo: RequirementMemo | None = None,
-) -> _V:
-    """``evaluate`` without its argument checks, for callers that made them once (batches).
+) -> Verdict:
+    """``evaluate`` without its argument checks, for callers that made them once.
 
     The caller guarantees a ``Person``, a tuple of entries (``CreditEntry``, or any
-    ``EntryFields`` holding valid values), a checked ``year``
-    and ``as_of`` (``check_as_of``), and a resolved policy that is not an overlay
-    (``resolve_policy``). The verdict is a ``verdict_type`` built in one go: the fields
-    of ``Verdict`` and then ``extra``, which must hold every field ``verdict_type`` adds
-    (``extend`` of the plain verdict gives an equal value).
-
-    ``memo``, one per batch and policy, keeps the results of requirements decided by one
-    category's hours, for the next person with the same hours: the same frozen value.
+    ``EntryFields`` holding valid values), a checked ``year`` and ``as_of``
+    (``check_as_of``), and a resolved policy that is not an overlay (``resolve_policy``).
     """
     index_of_rules = rules._index()  # the rules by kind and in tables, derived once
     factor_table = index_of_rules.factor_table
     deadline_rules = index_of_rules.category_deadline_rules
-    platform_rules = index_of_rules.platform_table[person.unit]
+    unit = person.unit
+    # None: the unit is unknown, and each entry a platform rule may restrict is looked at
+    # under every unit level (_open_facts).
+    platform_rules = None if unit is None else index_of_rules.platform_table[unit]
     person_id = person.id
 
     # Every entry counts unless a check below says otherwise.
     reasons = [_COUNTED] * len(entries)
-    deciding: dict[int, RecognisedPlatformsRule | CategoryDeadlineRule] = {}
+    deciding: dict[int, _Deciding] = {}
     # The first counted entry of each course; and, for a course counted more than once,
     # the counted entry of each duplicate key (the first, until duplicates are resolved).
     # Most courses count once: their id alone is a cheaper key than a tuple.
@@ -620,8 +738,12 @@ def judge(
     duplicated: dict[_DuplicateKey, list[int]] | None = None
     topical: list[int] = []  # counted entries whose course names topics
     pending_candidates: dict[_DuplicateKey, list[int]] | None = None
+    # Entries whose counting waits for a missing fact (None until there is one: rare).
+    ranges: dict[int, _Range] | None = None
+    missing_of: dict[int, tuple[str, ...]] = {}
     # Two locals rather than a dict by category: cheaper to add to for every entry.
     public = professional = _ZERO
+    open_public = open_professional = _ZERO
     # What credit factors multiply hours by (None: nothing to multiply); first those of a
     # learner of a course that is not featured, most entries.
     multipliers = index_of_rules.multiplier_table
@@ -634,53 +756,83 @@ def judge(
         completed_on = entry.completed_on
         if entry.person_id != person_id:
             reasons[index] = Reason.OTHER_PERSON
-        elif (entry.credited_year or completed_on.year) != year:
+            continue
+        if (entry.credited_year or completed_on.year) != year:
             reasons[index] = Reason.OTHER_YEAR
-        elif as_of is not None and completed_on > as_of:  # without as_of, none is too late
+            continue
+        if as_of is not None and completed_on > as_of:  # without as_of, none is too late
             reasons[index] = Reason.AFTER_AS_OF
-        elif deadline_rules and (missed := _category_deadline(deadline_rules, entry)):
+            continue
+        if deadline_rules and (missed := _category_deadline(deadline_rules, entry)):
             reasons[index] = Reason.AFTER_CATEGORY_DEADLINE
             deciding[index] = missed
-        elif (
-            platform_rules
-            and (restricting := platform_rules.get((course.mode, category)))
-            and (broken := _platform_rule(restricting, entry.role, course.platform))
-        ):
+            continue
+        span: _Range | None = None
+        if platform_rules is None or course.mode is None or course.featured is None:
+            broken, span, missing, maybe = _open_facts(index_of_rules, unit, entry)
+            if span[0] == span[1]:
+                span = None  # the missing facts do not matter for this entry
+            else:
+                if ranges is None:
+                    ranges = {}
+                ranges[index] = span
+                missing_of[index] = missing
+                if maybe is not None:
+                    deciding[index] = maybe
+        else:
+            restricting = platform_rules.get((course.mode, category))
+            broken = (
+                _platform_rule(restricting, entry.role, course.platform) if restricting else None
+            )
+        if broken is not None:
             reasons[index] = _PLATFORM_NOT_RECOGNISED
             deciding[index] = broken
-        elif entry.status is not _APPROVED:
+            continue
+        if entry.status is not _APPROVED:
             reason = reasons[index] = _STATUS_REASON[entry.status]
             if reason is _PENDING:
                 if pending_candidates is None:
                     pending_candidates = {}
                 key = (course.id, entry.role, completed_on)
                 pending_candidates.setdefault(key, []).append(index)
+            continue
+        role = entry.role
+        first = first_of_course.setdefault(course.id, index)
+        if first != index:  # the course counts again: a copy if of the same role and day
+            first_counted.setdefault(_duplicate_key(entries[first]), first)
+            key = (course.id, role, completed_on)
+            first = first_counted.setdefault(key, index)
+            if first != index:
+                if duplicated is None:
+                    duplicated = {}
+                duplicated.setdefault(key, [first]).append(index)
+        if span is not None:
+            # Counted for what is certain; what the missing facts might add is kept apart.
+            reasons[index] = _UNDETERMINED
+            credited, extra = span[0], span[1] - span[0]
+            if category is _PUBLIC:
+                open_public += extra
+            else:
+                open_professional += extra
         else:
-            role = entry.role
-            first = first_of_course.setdefault(course.id, index)
-            if first != index:  # the course counts again: a copy if of the same role and day
-                first_counted.setdefault(_duplicate_key(entries[first]), first)
-                key = (course.id, role, completed_on)
-                first = first_counted.setdefault(key, index)
-                if first != index:
-                    if duplicated is None:
-                        duplicated = {}
-                    duplicated.setdefault(key, [first]).append(index)
             hours = course.hours if entry.hours is None else entry.hours
             featured = course.featured
             if role is _LEARNER and not featured:  # most entries: looked up once per call
                 factor = learner_public if category is _PUBLIC else learner_professional
             else:
-                factor = multipliers[role, featured, category]
+                factor = multipliers[role, bool(featured), category]
             credited = hours if factor is None else hours * factor
-            if category is _PUBLIC:
-                public += credited
-            else:
-                professional += credited
-            if course.topics:
-                topical.append(index)
+        if category is _PUBLIC:
+            public += credited
+        else:
+            professional += credited
+        if course.topics:
+            topical.append(index)
 
     details = _Details(person, entries, year, as_of, rules, reasons, factor_table, deciding)
+    if ranges is not None:
+        details.ranges = ranges
+        details.missing = missing_of
     # Duplicates (decision 4): of one course, role and day, one entry counts; the
     # others were added above and are taken out again.
     if duplicated:
@@ -689,12 +841,19 @@ def judge(
             keep = first_counted[key] = details.keep(group)
             for index in group:
                 if index != keep:
+                    credited = details.credited(index)
+                    extra = _ZERO
+                    if reasons[index] is _UNDETERMINED:
+                        low, high = details.ranges[index]
+                        extra = high - low
                     reasons[index] = _DUPLICATE
                     duplicate_of[index] = keep
                     if entries[index].course.category is _PUBLIC:
-                        public -= details.credited(index)
+                        public -= credited
+                        open_public -= extra
                     else:
-                        professional -= details.credited(index)
+                        professional -= credited
+                        open_professional -= extra
 
     # Approving pending copies of one entry would make the one with most hours count
     # (decision 4): it would add its hours, less those of a copy that counts already.
@@ -715,39 +874,41 @@ def judge(
             if would_add > _ZERO:
                 would_add_by[best] = would_add
                 adding[entries[best].course.category] += would_add
+    open_by: Mapping[Category, Decimal] = _NOTHING_PENDING
+    if open_public or open_professional:
+        open_by = {_PUBLIC: open_public, _PROFESSIONAL: open_professional}
 
     # One loop, no comprehensions: each would be a call of its own for two or three rules.
     results = []
     met_codes = set()
-    deciding_categories = index_of_rules.deciding_categories
-    for position, rule in enumerate(index_of_rules.requirement_rules):
-        alone = deciding_categories[position]
-        if memo is None or alone is None:
-            result = _requirement(rule, public, professional, pending)
-        else:
-            # Keyed by the exact digits (str): 20 and 20.0 are equal but print apart.
-            earned = public if alone is _PUBLIC else professional
-            memo_key = (position, str(earned), str(pending[alone]))
-            known = memo.get(memo_key)
-            if known is None:
-                if len(memo) >= _MEMO_SIZE:
-                    memo.clear()  # bounded: memory stays flat however many totals pass
-                known = memo[memo_key] = _requirement(rule, public, professional, pending)
-            result = known
+    undecided = False  # some requirement not met, which missing facts might still meet
+    for rule in index_of_rules.requirement_rules:
+        result = _requirement(rule, public, professional, pending, open_by)
         results.append(result)
         if result.met:
             met_codes.add(result.code)
+        elif not result.determined:
+            undecided = True
     requirements = tuple(results)
     compliant = len(met_codes) == len(requirements)
     if compliant:
         status = _COMPLIANT
     elif as_of is not None and as_of <= date(year, 12, 31):
         status = Status.IN_PROGRESS
+    elif undecided and all(r.met or not r.determined for r in requirements):
+        status = Status.UNDETERMINED
     else:
         status = Status.NON_COMPLIANT
     findings = _findings(index_of_rules.topic_rules, entries, reasons, topical)
     if rules.loosenings:
         findings += _loosening_findings(rules)
+    missing_facts: tuple[str, ...] = ()
+    if ranges is not None:
+        missing_facts = tuple(
+            sorted(
+                {f for i, facts in missing_of.items() if reasons[i] is _UNDETERMINED for f in facts}
+            )
+        )
     fields: dict[str, Any] = {
         "person_id": person_id,
         "year": year,
@@ -756,13 +917,24 @@ def judge(
         "as_of": as_of,
         "status": status,
         "compliant": compliant,
-        "certificate_eligible": met_codes.issuperset(rules.certificate_requires),
+        "certificate_eligible": _certificate(rules.certificate_requires, requirements),
+        "missing_facts": missing_facts,
         "requirements": requirements,
         "findings": findings,
     }
-    if extra:
-        fields.update(extra)  # after the fields of Verdict: the declaration order
-    return with_details(verdict_type, fields, details)
+    return with_details(Verdict, fields, details)
+
+
+def _certificate(
+    codes: tuple[str, ...], requirements: tuple[RequirementResult, ...]
+) -> bool | None:
+    """Whether the requirements the certificate needs are met; None if missing facts decide."""
+    needed = [r for r in requirements if r.code in codes]
+    if all(r.met for r in needed):
+        return True
+    if any(not r.met and r.determined for r in needed):
+        return False
+    return None
 
 
 def _findings(

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from ._message import Message
 from ._vocabulary import Category, EntryStatus, Mode, PublicTopic, Role, UnitLevel
 
 __all__ = [
@@ -43,7 +44,9 @@ __all__ = [
     "Role",
     "Text",
     "UnitLevel",
+    "entry_problems",
     "parse_hours",
+    "settle_course_facts",
 ]
 
 #: The largest number of hours one course or entry may carry; more is a data error.
@@ -110,7 +113,9 @@ class Person(BaseModel):
     Attributes:
         id: A stable identifier, usually the resident ID number (身份证号).
         name: The person's name, for display only.
-        unit: Whether the employer is a provincial-level unit (二(二)).
+        unit: Whether the employer is a provincial-level unit (二(二)); None when it is
+            not known: where it could decide whether an entry counts, the verdict is then
+            ``undetermined`` and names it (domain decision 11), never guessed.
         city: The city of a municipal unit (各市), for city policies.
         industry: The industry authority whose professional-subject plan applies (三(二)).
     """
@@ -119,7 +124,7 @@ class Person(BaseModel):
 
     id: _Id
     name: Text | None = None
-    unit: UnitLevel
+    unit: UnitLevel | None = None
     city: Text | None = None
     industry: Text | None = None
 
@@ -132,9 +137,12 @@ class Course(BaseModel):
         title: The course title.
         category: Public or professional subjects.
         hours: The course's hours (学时).
-        mode: Online (distance education) or offline training.
+        mode: Online (distance education) or offline training; None when not known
+            (a featured course is online: that is inferred, being certain).
         platform: The online learning platform, e.g. ``专技知到``.
-        featured: Selected as a featured online public course (优质在线公需课, 二(三)).
+        featured: Selected as a featured online public course (优质在线公需课, 二(三));
+            None when not known (a course that is not an online public one is not
+            featured: that is inferred, being certain).
         topics: Public-subject topics (二(一)); known ones become ``PublicTopic``.
     """
 
@@ -144,9 +152,9 @@ class Course(BaseModel):
     title: Text
     category: Category
     hours: Hours
-    mode: Mode
+    mode: Mode | None = None
     platform: Text | None = None
-    featured: bool = False
+    featured: bool | None = False
     topics: tuple[PublicTopic | Text, ...] = ()
 
     @field_validator("topics", mode="before")
@@ -161,14 +169,36 @@ class Course(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _featured_is_online_public(self) -> Course:
-        if self.featured and (self.category is not Category.PUBLIC or self.mode is not Mode.ONLINE):
+    def _settled(self) -> Course:
+        mode, featured = settle_course_facts(self.category, self.mode, self.featured)
+        if (mode, featured) != (self.mode, self.featured):
+            return self.model_copy(update={"mode": mode, "featured": featured})
+        return self
+
+
+def settle_course_facts(
+    category: Category, mode: Mode | None, featured: bool | None
+) -> tuple[Mode | None, bool | None]:
+    """A course's mode and featured flag with what is certain about them filled in.
+
+    Only an online public course can be a featured online public course (优质在线公需课,
+    二(三)): a featured course is online, and a course that is offline or professional
+    is not featured. Anything else stays unknown (None).
+
+    Raises:
+        ValueError: The course is featured but not an online public course.
+    """
+    if featured:
+        if category is not Category.PUBLIC or mode is Mode.OFFLINE:
+            shown = "unknown" if mode is None else mode.value
             raise ValueError(
                 "featured: only an online public course can be a featured online public "
-                f"course (优质在线公需课, 二(三)); got category={self.category.value}, "
-                f"mode={self.mode.value}"
+                f"course (优质在线公需课, 二(三)); got category={category.value}, mode={shown}"
             )
-        return self
+        return Mode.ONLINE, True
+    if featured is None and (category is not Category.PUBLIC or mode is Mode.OFFLINE):
+        return mode, False
+    return mode, featured
 
 
 class CreditEntry(BaseModel):
@@ -210,15 +240,11 @@ class CreditEntry(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> CreditEntry:
-        if self.hours is not None and self.hours > self.course.hours:
-            raise ValueError(
-                f"hours: {self.hours} is more than the course's {self.course.hours} hours"
-            )
-        if self.credited_year is not None and self.credited_year > self.completed_on.year:
-            raise ValueError(
-                f"credited_year: {self.credited_year} is after the completion year "
-                f"{self.completed_on.year}; make-up study credits an earlier year"
-            )
+        problems = entry_problems(
+            self.hours, self.course.hours, self.credited_year, self.completed_on
+        )
+        if problems:
+            raise ValueError("; ".join(f"{field}: {text.en}" for field, _, text in problems))
         return self
 
     @property
@@ -230,6 +256,41 @@ class CreditEntry(BaseModel):
     def year(self) -> int:
         """The year the entry is credited to (培训年度)."""
         return self.completed_on.year if self.credited_year is None else self.credited_year
+
+
+def entry_problems(
+    hours: Decimal | None, course_hours: Decimal, credited_year: int | None, completed_on: date
+) -> list[tuple[str, str, Message]]:
+    """What is inconsistent between an entry's fields: (field, code, message) for each.
+
+    An entry's hours are at most its course's (partial credit, never more); make-up study
+    (补学) credits an earlier year, never a later one than the completion's.
+    """
+    problems: list[tuple[str, str, Message]] = []
+    if hours is not None and hours > course_hours:
+        problems.append(
+            (
+                "hours",
+                "more_than_course",
+                Message(
+                    zh=f"本条记录的学时{hours}多于课程学时{course_hours}",
+                    en=f"{hours} is more than the course's {course_hours} hours",
+                ),
+            )
+        )
+    if credited_year is not None and credited_year > completed_on.year:
+        problems.append(
+            (
+                "credited_year",
+                "after_completion",
+                Message(
+                    zh=f"培训年度{credited_year}晚于完成年度{completed_on.year}；补学只计入以前年度",
+                    en=f"{credited_year} is after the completion year {completed_on.year}; "
+                    "make-up study credits an earlier year",
+                ),
+            )
+        )
+    return problems
 
 
 class CourseFields(Protocol):
@@ -244,11 +305,11 @@ class CourseFields(Protocol):
     @property
     def hours(self) -> Decimal: ...
     @property
-    def mode(self) -> Mode: ...
+    def mode(self) -> Mode | None: ...
     @property
     def platform(self) -> str | None: ...
     @property
-    def featured(self) -> bool: ...
+    def featured(self) -> bool | None: ...
     @property
     def topics(self) -> tuple[PublicTopic | str, ...]: ...
 

@@ -12,10 +12,11 @@ import enum
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, Final, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Final, Protocol, TypeVar
 
 from pydantic import (
     BaseModel,
+    PlainSerializer,
     PrivateAttr,
     ValidatorFunctionWrapHandler,
     computed_field,
@@ -40,11 +41,17 @@ __all__ = [
 
 
 class Status(enum.StrEnum):
-    """The outcome of a year: compliant, non-compliant, or still in progress."""
+    """The outcome of a year: compliant, non-compliant, still in progress, or undetermined.
+
+    ``undetermined``: a fact the records do not give (the unit level, a course's mode,
+    whether it is featured) decides whether the requirements are met, and the verdict
+    says which instead of guessing it (domain decision 11).
+    """
 
     COMPLIANT = "compliant"
     NON_COMPLIANT = "non_compliant"
     IN_PROGRESS = "in_progress"
+    UNDETERMINED = "undetermined"
 
     @property
     def label(self) -> Message:
@@ -56,6 +63,7 @@ _STATUS_TEXT: Final = {
     Status.COMPLIANT: Message(zh="合格", en="compliant"),
     Status.NON_COMPLIANT: Message(zh="不合格", en="non-compliant"),
     Status.IN_PROGRESS: Message(zh="进行中（尚未达标）", en="in progress (not yet met)"),
+    Status.UNDETERMINED: Message(zh="待定（缺少信息）", en="undetermined (facts missing)"),
 }
 
 
@@ -78,6 +86,8 @@ class Reason(enum.StrEnum):
     DUPLICATE = "duplicate"
     #: Completed after a local per-category deadline (a city overlay, 二(二)).
     AFTER_CATEGORY_DEADLINE = "after_category_deadline"
+    #: Whether (or how much) it counts depends on a fact the records do not give.
+    UNDETERMINED = "undetermined"
 
     @property
     def text(self) -> Message:
@@ -106,6 +116,10 @@ _REASON_TEXT: Final = {
         zh="完成日期晚于本地规定的该类科目截止日期",
         en="completed after the local deadline for its category",
     ),
+    Reason.UNDETERMINED: Message(
+        zh="缺少信息，能否计入（或计入多少）待定",
+        en="a missing fact decides whether (or how much) it counts",
+    ),
 }
 
 
@@ -120,6 +134,11 @@ def format_hours(hours: Decimal) -> str:
         text = text.rstrip("0").rstrip(".")
     return text
 
+
+#: Hours in a verdict: an exact decimal, written in JSON in its shortest exact form
+#: (``"30.5"``, never ``"30.50"``), so that equal hours read the same whichever way they
+#: were summed.
+HoursOut = Annotated[Decimal, PlainSerializer(format_hours, return_type=str, when_used="json")]
 
 _M = TypeVar("_M", bound=BaseModel)
 _V = TypeVar("_V", bound="Verdict")
@@ -241,7 +260,11 @@ class RequirementResult(_Deferred):
         earned: The credited hours that count toward it.
         shortfall: The extra hours of ``category`` still needed; 0 when met.
         pending: What entries awaiting approval would add if approved.
-        met: Whether the requirement is met (compared exactly).
+        undetermined: What entries whose counting depends on a missing fact might add
+            (0 when every fact is known).
+        met: Whether the requirement is met (compared exactly) on what is certain.
+        determined: Whether ``met`` holds whatever the missing facts are (always, when
+            none is missing).
         rounding: How ``required`` and ``shortfall`` were rounded, if they had to be
             (a share of a total need not be a whole number of hundredths).
         citation: The clause the rule implements.
@@ -253,11 +276,13 @@ class RequirementResult(_Deferred):
     code: str
     kind: str
     category: Category | None
-    required: Decimal
-    earned: Decimal
-    shortfall: Decimal
-    pending: Decimal
+    required: HoursOut
+    earned: HoursOut
+    shortfall: HoursOut
+    pending: HoursOut
+    undetermined: HoursOut = Decimal(0)
     met: bool
+    determined: bool = True
     rounding: str | None = None
     citation: Citation
     _deferred_fields = _RequirementBuiltFields
@@ -271,17 +296,30 @@ class RequirementResult(_Deferred):
 
     def _build(self, name: str) -> Message:
         # The source is the rule's own message: the statement of the requirement.
-        return requirement_message(self._source, self.earned, self.shortfall, self.met)
+        return requirement_message(
+            self._source, self.earned, self.shortfall, self.met, self.undetermined
+        )
 
 
 def requirement_message(
-    statement: Message, earned: Decimal, shortfall: Decimal, met: bool
+    statement: Message,
+    earned: Decimal,
+    shortfall: Decimal,
+    met: bool,
+    undetermined: Decimal = Decimal(0),
 ) -> Message:
     """A requirement's outcome: the rule's statement, the hours earned and what is missing."""
     if met:
         return message(
             f"{statement.zh}：已获{format_hours(earned)}学时，已达标",
             f"{statement.en}: {format_hours(earned)} earned, met",
+        )
+    if undetermined:
+        return message(
+            f"{statement.zh}：已获{format_hours(earned)}学时，尚差{format_hours(shortfall)}学时"
+            f"（另有至多{format_hours(undetermined)}学时因缺少信息待定）",
+            f"{statement.en}: {format_hours(earned)} earned, {format_hours(shortfall)} short "
+            f"(up to {format_hours(undetermined)} more wait for missing facts)",
         )
     return message(
         f"{statement.zh}：已获{format_hours(earned)}学时，尚差{format_hours(shortfall)}学时",
@@ -303,7 +341,11 @@ class EntryDecision(BaseModel):
         factor: The credit factor that applies (1 when no factor rule matches).
         credited_hours: ``hours * factor`` if counted, else 0.
         would_add: For a pending entry, what it would add once approved; else 0.
-        counted: Whether it counts.
+        undetermined_hours: For an ``undetermined`` entry, what it might add beyond
+            ``credited_hours`` once the missing facts are known; else 0.
+        missing_facts: For an ``undetermined`` entry, the facts it waits for (``unit``,
+            ``mode``, ``featured``: record column names).
+        counted: Whether it counts (``credited_hours`` > 0).
         reason: Why it did or did not count.
         rule: The code of the rule that decided, if a rule did.
         citation: That rule's clause.
@@ -319,10 +361,12 @@ class EntryDecision(BaseModel):
     category: Category
     role: Role
     credited_year: int
-    hours: Decimal
-    factor: Decimal
-    credited_hours: Decimal
-    would_add: Decimal
+    hours: HoursOut
+    factor: HoursOut
+    credited_hours: HoursOut
+    would_add: HoursOut
+    undetermined_hours: HoursOut = Decimal(0)
+    missing_facts: tuple[str, ...] = ()
     counted: bool
     reason: Reason
     rule: str | None
@@ -332,19 +376,34 @@ class EntryDecision(BaseModel):
 
 
 class Finding(BaseModel):
-    """Advisory: something worth telling the person that does not change the verdict.
+    """Something the verdict tells beyond its numbers, with what it rests on.
+
+    Advisory findings (a key topic not covered) never change the status; others explain
+    a fact of the verdict (a loosening by a local overlay, records that disagree on a
+    person's unit level, a default the caller supplied).
 
     Attributes:
-        code: The rule's stable code.
-        citation: The clause.
+        code: A stable code: the rule's code, or what was found (``conflicting_unit``,
+            ``assumed_unit`` …).
+        citation: The clause it rests on, when a rule of the policy raised it.
+        decision: The number of the decision of docs/concepts.md it rests on, when the
+            notice is silent.
         message: The finding in Chinese and English.
     """
 
     model_config = FROZEN
 
     code: str
-    citation: Citation
+    citation: Citation | None = None
+    decision: int | None = None
     message: Message
+
+    @property
+    def basis(self) -> str:
+        """What the finding rests on, for people: the clause, or the decision's number."""
+        if self.citation is not None:
+            return self.citation.clause
+        return f"decision {self.decision}" if self.decision is not None else ""
 
 
 class VerdictDetails(Protocol):
@@ -386,10 +445,12 @@ class Verdict(_Deferred):
         policy_id: The policy applied.
         policy_version: The version of the policy data.
         as_of: The day the verdict speaks for, if not after the year's end.
-        status: Compliant, non-compliant, or in progress.
+        status: Compliant, non-compliant, in progress, or undetermined.
         compliant: Whether every requirement is met.
         certificate_eligible: Whether the requirements the policy names for the
-            electronic certificate are all met.
+            electronic certificate are all met; None when missing facts decide it.
+        missing_facts: The facts the records do not give on which some entry waits
+            (record column names: ``unit``, ``mode``, ``featured``), sorted.
         requirements: One result per requirement rule, in policy order.
         findings: Advisory findings.
         entries: One decision per input entry, in input order.
@@ -410,7 +471,8 @@ class Verdict(_Deferred):
     as_of: date | None
     status: Status
     compliant: bool
-    certificate_eligible: bool
+    certificate_eligible: bool | None
+    missing_facts: tuple[str, ...] = ()
     requirements: tuple[RequirementResult, ...]
     findings: tuple[Finding, ...]
     _deferred_fields = _VerdictBuiltFields
@@ -506,6 +568,13 @@ def _explain(verdict: Verdict, lang: str) -> str:
     lines = [head]
     for result in verdict.requirements:
         lines.append(f"- {result.message.in_(lang)} [{result.citation.clause}]")
+    if verdict.missing_facts:
+        facts = "、".join(verdict.missing_facts) if zh else ", ".join(verdict.missing_facts)
+        lines.append(
+            f"缺少的信息：{facts}（决定11：不作猜测）"
+            if zh
+            else f"Facts missing: {facts} (decision 11: never guessed)"
+        )
     counted = verdict.counted
     excluded = verdict.excluded
     lines.append(
@@ -522,13 +591,11 @@ def _explain(verdict: Verdict, lang: str) -> str:
         )
     for finding in verdict.findings:
         prefix = "提示" if zh else "Note"
-        lines.append(f"{prefix}: {finding.message.in_(lang)} [{finding.citation.clause}]")
-    if zh:
-        lines.append(
-            "电子证书：" + ("符合发放条件" if verdict.certificate_eligible else "暂不符合发放条件")
-        )
-    else:
-        lines.append(
-            "Certificate: " + ("eligible" if verdict.certificate_eligible else "not yet eligible")
-        )
+        basis = finding.basis
+        if zh and finding.citation is None and finding.decision is not None:
+            basis = f"决定{finding.decision}"
+        lines.append(f"{prefix}: {finding.message.in_(lang)}" + (f" [{basis}]" if basis else ""))
+    eligible = {True: ("符合发放条件", "eligible"), False: ("暂不符合发放条件", "not yet eligible")}
+    shown = eligible.get(verdict.certificate_eligible, ("待定", "undetermined"))  # type: ignore[arg-type]
+    lines.append(("电子证书：" if zh else "Certificate: ") + (shown[0] if zh else shown[1]))
     return "\n".join(lines)

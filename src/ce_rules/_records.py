@@ -1,0 +1,338 @@
+"""Records: one row of cells in, a person's description and an entry out, or every problem.
+
+A record is a flat mapping of the columns of ``_schema.RECORD_COLUMNS`` (English or Chinese
+keys) to raw cells, as a reader yields it or as a caller passes it. ``RecordBuilder``
+parses each cell with the one parser of its column's kind (``_cells``), checks what ties
+cells together (``settle_course_facts``, ``entry_problems``, the same functions the model
+validators call), and returns the entry, or an ``InvalidRecord`` naming *every* problem of
+the row in Chinese and English. Nothing here decides whether an entry counts: that is the
+engine's.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Final, NamedTuple
+
+from pydantic import BaseModel, ValidationError
+
+from ._cells import CellError, parse_cell
+from ._message import Message
+from ._model import (
+    FROZEN,
+    Course,
+    CreditEntry,
+    EntryStatus,
+    Mode,
+    Role,
+    UnitLevel,
+    entry_problems,
+    settle_course_facts,
+)
+from ._schema import IGNORED, Column, column, match_header
+
+__all__ = [
+    "Built",
+    "Described",
+    "InvalidRecord",
+    "Problem",
+    "RecordBuilder",
+    "keyed",
+]
+
+#: Distinct courses kept by a builder: enough for any real catalogue, bounded for hostile input.
+_COURSE_CACHE: Final = 1 << 16
+_SHOWN_VALUE: Final = 200
+
+
+class Problem(BaseModel):
+    """One thing wrong with one cell (or with how cells fit together) of a record.
+
+    Attributes:
+        field: The column at fault (its English name), or ``(row)`` for the whole row.
+        value: The offending value as read, shortened to 200 characters.
+        code: A stable code for machines (``required``, ``not_a_number``, ``unknown_value`` …).
+        message: What is wrong and what to do, in Chinese and English.
+    """
+
+    model_config = FROZEN
+
+    field: str
+    value: str | None = None
+    code: str
+    message: Message
+
+
+class InvalidRecord(BaseModel):
+    """A record that could not be read, with where it came from and every reason why.
+
+    Attributes:
+        index: The record's position in the batch input (0-based).
+        source: The file it came from, if any.
+        line: The line (or spreadsheet row) it starts on, if known.
+        person_id: The person it names, if that much could be read.
+        problems: Every problem found in the record, in column order.
+    """
+
+    model_config = FROZEN
+
+    index: int
+    source: str | None = None
+    line: int | None = None
+    person_id: str | None = None
+    problems: tuple[Problem, ...]
+
+    @property
+    def field(self) -> str:
+        """The column of the first problem."""
+        return self.problems[0].field
+
+    @property
+    def code(self) -> str:
+        """The code of the first problem."""
+        return self.problems[0].code
+
+    @property
+    def reason(self) -> str:
+        """Every problem in English, one after the other."""
+        return "; ".join(f"{p.field}: {p.message.en}" for p in self.problems)
+
+    def describe(self, lang: str) -> str:
+        """Every problem in ``lang``, each with its column (its Chinese header in ``zh``)."""
+        parts = []
+        for problem in self.problems:
+            name = problem.field
+            if lang == "zh" and name != "(row)":
+                name = f"{column(name).label}({name})"
+            value = "" if problem.value is None else f" {problem.value!r}"
+            parts.append(f"{name}{value}: {problem.message.in_(lang)}")
+        return "；".join(parts) if lang == "zh" else "; ".join(parts)
+
+
+class Described(NamedTuple):
+    """What one record says about its person; None where it says nothing.
+
+    Attributes:
+        name: The person's name.
+        unit: The unit level.
+        city: The city.
+        industry: The industry authority.
+    """
+
+    name: str | None
+    unit: UnitLevel | None
+    city: str | None
+    industry: str | None
+
+
+class Built(NamedTuple):
+    """A record read: its person, what it says of them, its entry, and what was assumed.
+
+    Attributes:
+        person_id: The person.
+        described: What the record says of the person.
+        entry: The entry.
+        assumed: The facts taken from a default the caller supplied (``mode``), not
+            from the record.
+    """
+
+    person_id: str
+    described: Described
+    entry: CreditEntry
+    assumed: tuple[str, ...]
+
+
+def keyed(record: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A record's cells by English column name, and the keys not understood.
+
+    Keys in English or Chinese (``_schema.match_header``); keys known and not needed
+    (``序号``) are dropped. Two keys naming one column: the first is kept and the second
+    is reported as not understood, so it is never silently lost.
+    """
+    cells: dict[str, Any] = {}
+    unknown: list[str] = []
+    for key, value in record.items():
+        name = match_header(str(key))
+        if name == IGNORED:
+            continue
+        if name is None or name in cells:
+            unknown.append(str(key))
+            continue
+        cells[name] = value
+    return cells, unknown
+
+
+def _shown(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else repr(value)
+    return text[:_SHOWN_VALUE]
+
+
+def _required(col: Column) -> Problem:
+    return Problem(
+        field=col.name,
+        code="required",
+        message=Message(
+            zh=f"缺少必填的“{col.label}”", en=f"{col.name} ({col.label}) is required"
+        ),
+    )
+
+
+class RecordBuilder:
+    """Builds entries from records, parsing each distinct course once.
+
+    Args:
+        default_mode: The mode of a course whose record gives none, when the caller
+            supplies one (``--default-mode``); it is then named in ``Built.assumed``.
+    """
+
+    def __init__(self, *, default_mode: Mode | None = None) -> None:
+        self.default_mode = default_mode
+        self._courses: OrderedDict[tuple[Any, ...], Course | list[Problem]] = OrderedDict()
+
+    def build(self, cells: Mapping[str, Any]) -> Built | list[Problem]:
+        """The record ``cells`` (English column names) as an entry, or all its problems."""
+        problems: list[Problem] = []
+        values: dict[str, Any] = {}
+        for name in _ENTRY_FIELDS:
+            values[name] = self._cell(name, cells, problems)
+        for name in _PERSON_FIELDS:
+            values[name] = self._cell(name, cells, problems)
+        course = self._course(cells)
+        if isinstance(course, list):
+            problems.extend(course)
+        assumed: tuple[str, ...] = ()
+        if problems:
+            # A cell the course and the entry both read (hours) is reported once.
+            unique = {(p.field, p.code): p for p in problems}
+            return sorted(unique.values(), key=_column_order)
+        assert isinstance(course, Course)
+        if cells.get("mode") in (None, "") and course.mode is None and self.default_mode:
+            course = course.model_copy(update={"mode": self.default_mode})
+            assumed = ("mode",)
+        course_hours = values.pop("course_hours")
+        hours = values["hours"]
+        for field, code, text in entry_problems(
+            hours if course_hours is not None else None,
+            course.hours,
+            values["credited_year"],
+            values["completed_on"],
+        ):
+            problems.append(
+                Problem(field=field, value=_shown(cells.get(field)), code=code, message=text)
+            )
+        if problems:
+            return problems
+        data = {
+            "id": values["entry_id"],
+            "person_id": values["person_id"],
+            "course": course,
+            "role": values["role"] or Role.LEARNER,
+            "completed_on": values["completed_on"],
+            "hours": hours if course_hours is not None else None,
+            "credited_year": values["credited_year"],
+            "certificate_no": values["certificate_no"],
+            "status": values["status"] or EntryStatus.APPROVED,
+        }
+        try:
+            entry = CreditEntry.model_validate(data)
+        except ValidationError as error:  # pragma: no cover - the cells were checked above
+            return [_from_validation(error)]
+        described = Described(values["name"], values["unit"], values["city"], values["industry"])
+        return Built(values["person_id"], described, entry, assumed)
+
+    def _cell(self, name: str, cells: Mapping[str, Any], problems: list[Problem]) -> Any:
+        col = column(name)
+        raw = cells.get(name)
+        try:
+            value = parse_cell(col, raw)
+        except CellError as error:
+            problems.append(
+                Problem(field=name, value=_shown(raw), code=error.code, message=error.message)
+            )
+            return None
+        if value is None and col.required:
+            problems.append(_required(col))
+        return value
+
+    def _course(self, cells: Mapping[str, Any]) -> Course | list[Problem]:
+        key = tuple(cells.get(name) for name in _COURSE_FIELDS) + ("featured" in cells,)
+        known = self._courses.get(key)
+        if known is None:
+            known = self._new_course(cells)
+            if len(self._courses) >= _COURSE_CACHE:
+                self._courses.popitem(last=False)
+            self._courses[key] = known
+        return known
+
+    def _new_course(self, cells: Mapping[str, Any]) -> Course | list[Problem]:
+        problems: list[Problem] = []
+        values = {name: self._cell(name, cells, problems) for name in _COURSE_FIELDS}
+        if problems:
+            return problems
+        featured = values["featured"]
+        if featured is None and "featured" in cells:
+            featured = False  # the column is there and the cell blank: 否, as exports write it
+        try:
+            mode, featured = settle_course_facts(values["category"], values["mode"], featured)
+        except ValueError as error:
+            return [
+                Problem(
+                    field="featured",
+                    value=_shown(cells.get("featured")),
+                    code="not_online_public",
+                    message=Message(
+                        zh="只有远程教育的公需科目课程才能是优质在线公需课（二(三)）",
+                        en=str(error).removeprefix("featured: "),
+                    ),
+                )
+            ]
+        hours: Decimal = values["course_hours"] or values["hours"]
+        data = {
+            # A record without a course id names its course by its title (docs/cli.md).
+            "id": values["course_id"] or values["course_title"],
+            "title": values["course_title"],
+            "category": values["category"],
+            "hours": hours,
+            "mode": mode,
+            "platform": values["platform"],
+            "featured": featured,
+            "topics": values["topics"],
+        }
+        try:
+            return Course.model_validate(data)
+        except ValidationError as error:  # pragma: no cover - the cells were checked above
+            return [_from_validation(error)]
+
+
+_COURSE_FIELDS: Final = (
+    "course_id", "course_title", "category", "hours", "course_hours", "mode", "platform",
+    "featured", "topics",
+)  # fmt: skip
+_ENTRY_FIELDS: Final = (
+    "person_id", "entry_id", "hours", "course_hours", "role", "completed_on", "credited_year",
+    "certificate_no", "status",
+)  # fmt: skip
+_PERSON_FIELDS: Final = ("name", "unit", "city", "industry")
+_ORDER: Final = {
+    name: i
+    for i, name in enumerate(
+        ("person_id", "name", "unit", "city", "industry", "entry_id", "course_id",
+         "course_title", "category", "hours", "course_hours", "mode", "platform", "featured",
+         "topics", "role", "completed_on", "credited_year", "certificate_no", "status")
+    )
+}  # fmt: skip
+
+
+def _column_order(problem: Problem) -> int:
+    return _ORDER.get(problem.field, len(_ORDER))
+
+
+def _from_validation(error: ValidationError) -> Problem:  # pragma: no cover - see callers
+    first = error.errors(include_url=False)[0]
+    field = str(first["loc"][0]) if first["loc"] else "(row)"
+    text = str(first["msg"])
+    return Problem(field=field, code=first["type"], message=Message(zh=text, en=text))

@@ -1,0 +1,280 @@
+"""Rendering verdicts for people and spreadsheets: the table, CSV and xlsx rows, totals.
+
+Everything here follows the language asked for (``zh`` or ``en``): headers, statuses and
+values. Text that came from input (ids, names, reasons quoting values) is made safe where
+it is shown: ``terminal_safe`` for the terminal table, ``formula_safe`` for CSV and xlsx
+(OWASP CSV injection). Machine formats (JSON, JSON Lines) keep stable English keys and
+values and are written by the command line directly.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Final
+
+from ._batch import BatchResult, BatchTotals, BatchVerdict
+from ._output import formula_safe, terminal_safe
+from ._policy import MinHoursRule, Policy, RequirementRule
+from ._readers import SkippedRow
+from ._records import InvalidRecord
+from ._schema import column
+from ._verdict import RequirementResult, Status, format_hours
+
+__all__ = [
+    "csv_header",
+    "csv_row",
+    "invalid_header",
+    "invalid_row",
+    "requirement_label",
+    "skipped_header",
+    "skipped_row",
+    "table_header",
+    "table_row",
+    "totals_line",
+    "totals_rows",
+]
+
+Cell = str | int | Decimal | bool | None
+
+
+def _say(lang: str, en: str, zh: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def requirement_label(rule: RequirementRule, lang: str) -> str:
+    """A requirement's name for people: its category (公需科目), the total, or a share."""
+    if isinstance(rule, MinHoursRule):
+        if rule.category is None:
+            return _say(lang, "total", "总学时")
+        return rule.category.label if lang == "zh" else rule.category.value
+    return _say(lang, f"{rule.category.value} share", f"{rule.category.label}占比")
+
+
+def _status(status: Status, lang: str) -> str:
+    return status.label.in_(lang)
+
+
+def _flag(value: bool | None, lang: str) -> str:
+    if value is None:
+        return _say(lang, "undetermined", "待定")
+    return _say(lang, "true" if value else "false", "是" if value else "否")
+
+
+def _requirement_cell(result: RequirementResult, lang: str) -> str:
+    text = f"{format_hours(result.earned)}/{format_hours(result.required)}"
+    if result.shortfall:
+        text += _say(lang, f" short {format_hours(result.shortfall)}", f" 差{format_hours(result.shortfall)}")
+    if result.undetermined:
+        text += _say(
+            lang,
+            f" ({format_hours(result.undetermined)} open)",
+            f"（待定{format_hours(result.undetermined)}）",
+        )
+    return text
+
+
+# --- the terminal table ------------------------------------------------------------------
+
+#: Columns a character takes on a terminal, by its East Asian width (wide, fullwidth: 2).
+_WIDE: Final = frozenset({"W", "F"})
+_WIDTHS: Final = (20, 8, 16)
+_REQUIREMENT_WIDTH: Final = 22
+
+
+def display_width(text: str) -> int:
+    """How many terminal columns ``text`` takes (Chinese characters take two)."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in _WIDE else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - display_width(text), 0)
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n"
+
+
+def _table_widths(policy: Policy) -> list[int]:
+    return [*_WIDTHS, *([_REQUIREMENT_WIDTH] * len(policy.requirement_rules)), 0]
+
+
+def table_header(policy: Policy, lang: str) -> str:
+    """The table's header line."""
+    cells = [
+        _say(lang, "person", "身份证号"),
+        _say(lang, "name", "姓名"),
+        _say(lang, "status", "结论"),
+        *(requirement_label(r, lang) for r in policy.requirement_rules),
+        _say(lang, "invalid", "无效记录"),
+    ]
+    return _line(cells, _table_widths(policy))
+
+
+def table_row(verdict: BatchVerdict, policy: Policy, lang: str) -> str:
+    """One verdict as a line of the table; text from input is escaped for the terminal."""
+    invalid = len(verdict.invalid_records)
+    cells = [
+        terminal_safe(verdict.person_id),
+        terminal_safe(verdict.name or ""),
+        _status(verdict.status, lang),
+        *(_requirement_cell(r, lang) for r in verdict.requirements),
+        str(invalid) if invalid else "",
+    ]
+    return _line(cells, _table_widths(policy))
+
+
+# --- CSV and xlsx rows --------------------------------------------------------------------
+
+
+def csv_header(policy: Policy, lang: str) -> list[str]:
+    """The header of a verdicts sheet: stable English names, or Chinese ones."""
+    if lang == "en":
+        header = ["person_id", "name", "status", "compliant", "certificate_eligible"]
+        for rule in policy.requirement_rules:
+            code = rule.code
+            header += [f"{code}_earned", f"{code}_required", f"{code}_shortfall",
+                       f"{code}_undetermined"]  # fmt: skip
+        return [*header, "missing_facts", "invalid_records"]
+    header = ["身份证号", "姓名", "结论", "是否合格", "电子证书"]
+    for rule in policy.requirement_rules:
+        label = requirement_label(rule, "zh")
+        header += [f"{label}已获学时", f"{label}要求学时", f"{label}尚差学时", f"{label}待定学时"]
+    return [*header, "缺少的信息", "无效记录数"]
+
+
+def csv_row(verdict: BatchVerdict, lang: str) -> list[Cell]:
+    """One verdict as a row of cells (text from input made formula-safe)."""
+    row: list[Cell] = [
+        formula_safe(verdict.person_id),
+        formula_safe(verdict.name or ""),
+        _status(verdict.status, lang),
+        _flag(verdict.compliant, lang),
+        _flag(verdict.certificate_eligible, lang),
+    ]
+    for result in verdict.requirements:
+        row += [result.earned, result.required, result.shortfall, result.undetermined]
+    facts = verdict.missing_facts
+    if lang == "zh":
+        shown = "、".join(column(f).label for f in facts)
+    else:
+        shown = ";".join(facts)
+    return [*row, shown, len(verdict.invalid_records)]
+
+
+def invalid_header(lang: str) -> list[str]:
+    """The header of the invalid-records sheet."""
+    if lang == "en":
+        return ["source", "line", "person_id", "field", "value", "code", "problem"]
+    return ["文件", "行号", "身份证号", "列", "取值", "代码", "问题"]
+
+
+def invalid_row(record: InvalidRecord, lang: str) -> Iterator[list[Cell]]:
+    """One row per problem of an invalid record."""
+    for problem in record.problems:
+        name = problem.field
+        if lang == "zh" and name != "(row)":
+            name = f"{column(name).label}({name})"
+        yield [
+            formula_safe(record.source or ""),
+            record.line,
+            formula_safe(record.person_id or ""),
+            name,
+            formula_safe(problem.value or ""),
+            problem.code,
+            formula_safe(problem.message.in_(lang)),
+        ]
+
+
+_SKIP_KINDS: Final = {
+    "title": ("title row", "标题行"),
+    "blank": ("blank row", "空行"),
+    "footer": ("footer row", "表尾行"),
+    "note": ("note row", "备注行"),
+}
+
+
+def skipped_header(lang: str) -> list[str]:
+    """The header of the skipped-rows sheet."""
+    return ["source", "line", "kind", "text"] if lang == "en" else ["文件", "行号", "类型", "内容"]
+
+
+def skipped_row(row: SkippedRow, lang: str) -> list[Cell]:
+    """One row that is not a record."""
+    en, zh = _SKIP_KINDS[row.kind]
+    return [formula_safe(row.source), row.line, _say(lang, en, zh), formula_safe(row.text)]
+
+
+# --- totals -------------------------------------------------------------------------------
+
+
+def totals_rows(totals: BatchTotals, lang: str) -> list[list[Cell]]:
+    """The totals as (name, number) rows, in the language asked for."""
+    names = {
+        "records": "记录",
+        "counted": "计入",
+        "excluded": "未计入",
+        "invalid": "无效",
+        "skipped": "跳过的行",
+        "persons": "人数",
+        "compliant": "合格",
+        "non_compliant": "不合格",
+        "in_progress": "进行中",
+        "undetermined": "待定",
+        "persons_with_invalid_input": "有无效记录的人数",
+        "defaulted_persons": "使用默认值的人数",
+    }
+    data = totals.as_dict()
+    rows: list[list[Cell]] = []
+    for key, zh in names.items():
+        rows.append([key if lang == "en" else zh, data[key]])
+    for reason, count in sorted(totals.by_reason.items()):
+        rows.append([f"by_reason.{reason}" if lang == "en" else f"按原因：{reason}", count])
+    return rows
+
+
+def totals_line(batch: BatchResult, lang: str) -> str:
+    """The totals in one sentence."""
+    t = batch.totals
+    if lang == "zh":
+        text = (
+            f"合计：{t.persons}人，合格{t.compliant}人，不合格{t.non_compliant}人，"
+            f"进行中{t.in_progress}人，待定{t.undetermined}人；记录{t.records}条：计入{t.counted}条，"
+            f"未计入{t.excluded}条，无效{t.invalid}条，跳过{t.skipped}行"
+        )
+    else:
+        text = (
+            f"Totals: {t.persons} persons, {t.compliant} compliant, {t.non_compliant} "
+            f"non-compliant, {t.in_progress} in progress, {t.undetermined} undetermined; "
+            f"{t.records} records: {t.counted} counted, {t.excluded} excluded, "
+            f"{t.invalid} invalid, {t.skipped} skipped"
+        )
+    return text
+
+
+def skipped_summary(rows: Iterable[SkippedRow], lang: str) -> str | None:
+    """The rows skipped, by kind, with their lines (the first ten of each kind)."""
+    by_kind: dict[str, list[SkippedRow]] = {}
+    for row in rows:
+        by_kind.setdefault(row.kind, []).append(row)
+    if not by_kind:
+        return None
+    parts = []
+    for kind, found in by_kind.items():
+        en, zh = _SKIP_KINDS[kind]
+        where = ", ".join(f"{r.source}:{r.line}" for r in found[:10])
+        more = "" if len(found) <= 10 else _say(lang, f" and {len(found) - 10} more", f" 等{len(found)}行")
+        parts.append(_say(lang, f"{len(found)} {en}(s) ({where}{more})", f"{zh}{len(found)}行（{where}{more}）"))
+    return _say(lang, "skipped, not records: ", "已跳过非记录行：") + _say(lang, "; ", "；").join(parts)
+
+
+def reason_counts(verdicts: Iterable[BatchVerdict]) -> Counter[str]:
+    """Entries per reason code over ``verdicts``."""
+    counts: Counter[str] = Counter()
+    for verdict in verdicts:
+        counts.update(d.reason for d in verdict.entries)
+    return counts
