@@ -686,8 +686,10 @@ def _discard_worksheet(worksheet: Any) -> None:
     out = getattr(writer, "out", None)
     if not isinstance(out, str):
         return
-    with suppress(Exception):
-        writer.close()
+    for generator in (getattr(worksheet, "_rows", None), writer):
+        with suppress(Exception):  # the rows first: closing them writes to the writer's file
+            if generator is not None:
+                generator.close()
     with suppress(OSError):
         os.unlink(out)
     with suppress(Exception):
