@@ -199,8 +199,6 @@ def _same_file(name: str, target: Path, *, exists: bool) -> bool:
         return False  # a protected file that does not exist is not the target
 
 
-# --------------------------------------------------------------------------- atomic output
-
 #: ``os.O_TMPFILE`` where the platform has it (Linux), else None; None also forces the
 #: named temporary file, as the tests do.
 _O_TMPFILE: int | None = getattr(os, "O_TMPFILE", None)
@@ -402,12 +400,12 @@ def atomic_output(
         mode: int | None = stat.S_IMODE(os.stat(target).st_mode) & 0o777
     except FileNotFoundError:
         mode = None
+    handle: IO[Any] | None = None
     try:
         # Made with the previous mode (narrowed by the umask) or with 0o666 & ~umask.
         staging = _stage(target.parent, target.name, 0o666 if mode is None else mode)
     except OSError as error:
         raise _write_failed(given, error, mode is not None) from error
-    handle: IO[Any] | None = None
     try:
         assert staging.fd is not None
         buffered = io.BufferedWriter(_StagedFileIO(staging.fd, given, mode is not None))
@@ -439,10 +437,9 @@ def atomic_output(
         ) from error
 
 
-# --------------------------------------------------------------------------- cell safety
-
-#: What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"), with the
-#: full-width forms that Chinese input methods type and some spreadsheets also accept.
+#: What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"), and their
+#: full-width forms, which Chinese input methods type: quoted too, in case a program
+#: normalises them.
 _FORMULA_TRIGGERS: Final = frozenset("=+-@\t\r＝＋－＠")
 
 
@@ -483,8 +480,6 @@ def terminal_safe(text: str) -> str:
     """
     return text.translate(_TERMINAL_ESCAPES)
 
-
-# --------------------------------------------------------------------------- workbooks
 
 #: The values a workbook cell holds.
 CellValue: TypeAlias = str | int | Decimal | bool | None
