@@ -824,7 +824,7 @@ def test_parsers_raise_nothing_but_cell_error(value: object) -> None:
 
 @given(_ANY_TEXT)
 def test_parsing_what_was_parsed_gives_the_same(text: str) -> None:
-    """An accepted value written back as text reads as itself; NFKC never changes a result."""
+    """An accepted value written back as text reads as itself; width never changes a result."""
     for parser in (parse_hours, parse_date, parse_id, parse_year, parse_text, parse_flag):
         try:
             first = parser(text)
@@ -832,8 +832,37 @@ def test_parsing_what_was_parsed_gives_the_same(text: str) -> None:
             continue
         assert parser(to_text(first)) == first
     for parser in PARSERS:
-        folded = _outcome(parser, unicodedata.normalize("NFKC", text))
+        folded = _outcome(parser, _width_folded(text))
         assert _outcome(parser, text) == folded
+
+
+def _width_folded(text: str) -> str:
+    return "".join(
+        unicodedata.normalize("NFKC", c)
+        if unicodedata.decomposition(c).startswith(("<wide>", "<narrow>"))
+        else c
+        for c in text
+    )
+
+
+def test_width_folding_covers_every_wide_and_narrow_form() -> None:
+    """Every <wide> or <narrow> character of the Basic Multilingual Plane is folded."""
+    from ce_rules._cells import _WIDTH_FOLDS
+
+    wide = {
+        p
+        for p in range(0x10000)
+        if unicodedata.decomposition(chr(p)).startswith(("<wide>", "<narrow>"))
+    }
+    assert wide == set(_WIDTH_FOLDS)
+
+
+def test_compatibility_forms_other_than_width_are_not_folded_into_numbers() -> None:
+    """A superscript or circled digit is refused as a number, never read as another one."""
+    for text in ("10²", "①⓪", "½"):
+        with pytest.raises(CellError):
+            parse_hours(text)
+    assert parse_hours("１０．５") == Decimal("10.5")
 
 
 def _full_width(text: str) -> str:

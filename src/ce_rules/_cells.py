@@ -283,15 +283,35 @@ def _without_format(text: str) -> str:
     return "".join([c for c in text if category(c) != "Cf"])
 
 
+def _width_folds() -> dict[int, str]:
+    """What NFKC makes of every full-width and half-width form.
+
+    They are the ideographic space and the Halfwidth and Fullwidth Forms block (checked
+    against the whole Basic Multilingual Plane by a test).
+    """
+    folds = {}
+    for point in (0x3000, *range(0xFF00, 0xFFF0)):
+        if unicodedata.decomposition(chr(point)).startswith(("<wide>", "<narrow>")):
+            folds[point] = unicodedata.normalize("NFKC", chr(point))
+    return folds
+
+
+#: Width folding: the full-width and half-width forms, to what NFKC makes of them.
+_WIDTH_FOLDS: Final = _width_folds()
+
+
 def normalise(text: str | None) -> str | None:
     r"""The text as compared and parsed, or None for a blank.
 
     Removes every format character (Unicode category Cf: zero-width spaces and joiners,
-    U+2060, the byte order mark, the soft hyphen, bidirectional controls), applies
-    Unicode NFKC (full-width digits, letters and punctuation become ASCII, the ideographic
-    space a space) and strips surrounding whitespace. An empty result, and exactly
-    ``\N``, ``NULL`` or ``null`` (a database's null), is a blank. Format characters go
-    before NFKC, so that one between a letter and its accent cannot keep them apart.
+    U+2060, the byte order mark, the soft hyphen, bidirectional controls), folds width
+    (the part of Unicode NFKC that maps the ``<wide>`` and ``<narrow>`` forms: full-width
+    digits, letters and punctuation become ASCII, the ideographic space a space), applies
+    NFC and strips surrounding whitespace. Other compatibility forms are kept as they are,
+    so that a superscript or a circled digit is refused by a number's parser rather than
+    read as another number (``10²`` is not ``102``). An empty result, and exactly ``\N``,
+    ``NULL`` or ``null`` (a database's null), is a blank. Format characters go first, so
+    that one between a letter and its accent cannot keep them apart.
 
     Raises:
         CellError: ``surrogate`` for text holding a lone surrogate (a damaged file, or a
@@ -305,7 +325,7 @@ def normalise(text: str | None) -> str | None:
         # Printable text holds no surrogate and no format character: skip the search.
         if not text.isprintable():
             text = _without_format(_refuse_surrogates(text))
-        text = unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFC", text.translate(_WIDTH_FOLDS))
     text = text.strip(_WHITESPACE)
     if not text or text in _NULLS:
         return None
