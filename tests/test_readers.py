@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -792,8 +793,9 @@ def test_jsonl_strict_unknown_key(tmp_path: Path) -> None:
     """In strict mode the first unknown key refuses the file, naming it and its line."""
     path = jsonl(tmp_path, ['{"person_id": "A"}', '{"person_id": "B", "机构": "甲"}'])
     file = open_record_file(path, strict=True)
-    with pytest.raises(RecordFileError, match=r"line 2: columns not understood.*机构"):
-        items(file)
+    for _ in range(2):  # each reading refuses it
+        with pytest.raises(RecordFileError, match=r"line 2: columns not understood.*机构"):
+            items(file)
 
 
 def test_jsonl_encodings(tmp_path: Path) -> None:
@@ -909,3 +911,67 @@ def test_accounting_holds_for_long_unclosed_quotes(tmp_path: Path) -> None:
     assert "within 100 lines" in got[0].message.en
     assert len(got) == 300
     assert_accounted(file, 301)
+
+
+_HEADER_BYTES = st.sampled_from(
+    [
+        b"",
+        ",".join(PROPERTY_HEADER).encode("utf-8") + b"\r\n",
+        ",".join(PROPERTY_HEADER).encode("gbk") + b"\n",
+        "\t".join(PROPERTY_HEADER).encode("utf-16") + b"\n\0",
+        b'{"person_id": "P1"}\n',
+    ]
+)
+
+
+@_PROPERTY
+@given(
+    head=_HEADER_BYTES,
+    body=st.binary(max_size=300),
+    suffix=st.sampled_from([".csv", ".jsonl", ".xls", ".txt"]),
+)
+def test_property_any_bytes_are_read_or_refused(
+    tmp_path: Path, head: bytes, body: bytes, suffix: str
+) -> None:
+    """Any bytes under any name are read, or refused with RecordFileError, nothing else."""
+    path = tmp_path / f"p{suffix}"
+    path.write_bytes(head + body)
+    try:
+        file = open_record_file(path)
+        got = items(file)
+    except RecordFileError:
+        return
+    if file.format == "csv":
+        assert_accounted(file, len(io.StringIO(_decoded(path, file), newline="").readlines()))
+    else:
+        lines = _decoded(path, file).split("\n")
+        assert len(got) == len(lines) - (lines[-1] == "")
+
+
+def _decoded(path: Path, file: RecordFile) -> str:
+    """The text of ``path`` in the encoding ``file`` was read in."""
+    return path.read_bytes().decode(file.encoding or "utf-8").removeprefix("\ufeff")
+
+
+@_PROPERTY
+@given(flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=6))
+def test_property_damaged_workbooks_are_read_or_refused(
+    tmp_path: Path, flips: list[tuple[int, int]]
+) -> None:
+    """A workbook with damaged bytes is read, or refused with RecordFileError, nothing else."""
+    data = bytearray(_WORKBOOK)
+    for at, value in flips:
+        data[at % len(data)] = value
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    with contextlib.suppress(RecordFileError):
+        items(open_record_file(path))
+
+
+def _workbook_bytes() -> bytes:
+    out = io.BytesIO()
+    workbook({"S": [["标题"], HEADER, record(1), record(2), ["合计"]]}).save(out)
+    return out.getvalue()
+
+
+_WORKBOOK = _workbook_bytes()

@@ -44,6 +44,7 @@ __all__ = [
     "Cell",
     "Header",
     "HeaderColumn",
+    "Item",
     "RawRow",
     "RecordFile",
     "RecordFileError",
@@ -78,6 +79,7 @@ _FOOTER_WORDS: Final = (
     "填表", "打印", "导出", "备注", "说明", "注：", "注:",
 )  # fmt: skip
 _FOOTER_COUNT: Final = re.compile(r"共\d+(条|人|项)")
+_FOOTER_FIRST: Final = frozenset(w[0] for w in _FOOTER_WORDS) | {"共"}
 _OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC: Final = (b"PK\x03\x04", b"PK\x05\x06")
 _HTML_STARTS: Final = (
@@ -608,15 +610,17 @@ def _skip_kind(
     cells: Sequence[str | None], person: int | None
 ) -> Literal["blank", "footer", "note"] | None:
     """Whether a row after the header is not a record, and what it is."""
-    pid = cells[person] if person is not None and person < len(cells) else None
-    if pid and not pid.isspace() and not _footer_cell(pid):
-        return None  # a person: a record (the common case, decided at once)
+    pid = (cells[person] if person is not None and person < len(cells) else None) or ""
+    first = pid.lstrip()[:1]
+    # A person: a record (the common case, decided at a glance at its first character).
+    if first and (first not in _FOOTER_FIRST or not _footer_cell(pid)):
+        return None
     filled = [c for c in cells if c and not c.isspace()]
     if not filled:
         return "blank"
     if any(map(_footer_cell, filled)):
         return "footer"
-    if not (pid and not pid.isspace()) and len(filled) <= 1:
+    if not first and len(filled) <= 1:
         return "note"
     return None
 
@@ -1267,13 +1271,14 @@ class _JsonLinesFile(RecordFile):
 
     def _field(self, key: str, line: int) -> str | None:
         if key in self._fields:
-            return self._fields[key]
-        text = key.strip()
-        field = self._resolver.field(text) if text else None
-        self._fields[key] = field
-        col = HeaderColumn(len(self._keys) + 1, key if text else '""', field)
-        self._keys.append(col)
+            field = self._fields[key]
+        else:
+            text = key.strip()
+            field = self._resolver.field(text) if text else None
+            self._fields[key] = field
+            self._keys.append(HeaderColumn(len(self._keys) + 1, key if text else '""', field))
         if field is None and self._strict:
+            col = next(c for c in self._keys if c.header in (key, '""') and c.field is None)
             raise _strict_error(self.source, [col], line)
         return field
 
@@ -1391,7 +1396,7 @@ def _check_zip(path: Path, source: str) -> None:
             entries = archive.infolist()
     except OSError as error:
         raise _open_error(source, error) from None
-    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
+    except Exception:  # a damaged zip may fail in zipfile anywhere: it is no workbook
         raise not_workbook from None
     bomb_zh = "工作簿解压后过大或压缩比异常（疑似“压缩炸弹”），拒绝读取"
     if len(entries) > ZIP_ENTRIES:
@@ -1695,17 +1700,17 @@ class _XlsxFile(RecordFile):
             )
 
     def _headless(self, index: int, positions: list[int], line: int) -> tuple[HeaderColumn, ...]:
+        """Records data found in columns without a header (``positions``, from 0)."""
         header = self._headers[index]
         known = {c.position: c for c in header.columns}
-        new = [p + 1 for p in positions if known.get(p + 1, HeaderColumn(0, "", "")).field == ""]
-        if not new:
-            return header.columns
-        for position in new:
-            known[position] = HeaderColumn(position, "", None)
+        for p in positions:
+            if p + 1 not in known or known[p + 1].field == "":
+                known[p + 1] = HeaderColumn(p + 1, "", None)
         columns = tuple(known[p] for p in sorted(known))
-        self._headers[index] = Header(header.source, header.line, header.lines, columns)
+        if columns != header.columns:
+            self._headers[index] = Header(header.source, header.line, header.lines, columns)
         if self._strict:
-            raise _strict_error(header.source, [known[p] for p in new], line)
+            raise _strict_error(header.source, [known[p + 1] for p in positions], line)
         return columns
 
 
