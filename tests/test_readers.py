@@ -430,6 +430,14 @@ def test_missing_required_columns_named(tmp_path: Path) -> None:
     assert "课程名称 (course_title)" in message.en
     assert "line 2" in message.en
     assert "身份证号, 学时, 姓名" in message.en
+    assert "--encoding" not in message.en
+
+
+def test_garbled_headers_hint_at_the_encoding(tmp_path: Path) -> None:
+    """A header read in the wrong encoding is refused with a hint to pass --encoding."""
+    path = write(tmp_path, "a.csv", csv_text([HEADER, record(1)]), "gbk")
+    with pytest.raises(RecordFileError, match=r"garbled.*--encoding"):
+        open_record_file(path, encoding="latin-1")
 
 
 def test_header_is_looked_for_in_the_first_30_non_blank_rows(tmp_path: Path) -> None:

@@ -516,7 +516,7 @@ class _Candidate:
     lines: int
     cells: list[str | None]
     required: int  # required columns matched
-    known: int  # headers understood (fields and known-but-not-needed)
+    known: int  # distinct fields understood (known-but-not-needed ones count as one)
     missing: list[Column]
     where: str = ""  # the sheet, for a workbook
 
@@ -556,7 +556,8 @@ def _find_header(
     return None, best
 
 
-def _no_header(source: str, best: _Candidate | None) -> RecordFileError:
+def _no_header(source: str, best: _Candidate | None, *, text: bool = False) -> RecordFileError:
+    """The error of a table without a header; ``text`` adds a hint on the encoding."""
     if best is None:
         return RecordFileError(
             source, _m("文件没有内容：找不到表头行", "the file holds no rows: no header to read")
@@ -568,16 +569,19 @@ def _no_header(source: str, best: _Candidate | None) -> RecordFileError:
     sheet_en = f" (sheet {best.where})" if best.where else ""
     missing_zh = _fields_list(best.missing, "zh") or "（至少一个可识别的列）"
     missing_en = _fields_list(best.missing, "en") or "(at least one known column)"
+    garbled = text and best.known == 0
+    hint_zh = "；若表头显示为乱码，请用 --encoding 指定文件的编码" if garbled else ""
+    hint_en = "; if these headers look garbled, pass the file's --encoding" if garbled else ""
     return RecordFileError(
         source,
         _m(
             f"前{HEADER_WINDOW}个非空行中没有包含全部必填列的表头行。最接近的是第{best.line}行"
             f"{sheet_zh}，缺少：{missing_zh}；该行的表头为：{found_zh}。"
-            "若文件用其他表头，请用 --column 表头=字段 指定",
+            f"若文件用其他表头，请用 --column 表头=字段 指定{hint_zh}",
             f"no row among the first {HEADER_WINDOW} non-blank rows has all the required"
             f" columns. The closest, line {best.line}{sheet_en}, lacks: {missing_en}; its"
             f" headers: {found_en}. If the file names a column differently, map it with"
-            " --column HEADER=field",
+            f" --column HEADER=field{hint_en}",
         ),
     )
 
@@ -1095,7 +1099,7 @@ class _CsvFile(RecordFile):
             if candidate is not None and (best is None or candidate.score > best.score):
                 best = candidate
         if not found:
-            raise _no_header(source, best)
+            raise _no_header(source, best, text=True)
         # The delimiter under which the header is understood best (the earliest on a tie).
         chosen_header, delimiter = max(found, key=lambda hd: hd[0].known)
         if delimiter in _DELIMITER_NAMES:
