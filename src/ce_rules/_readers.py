@@ -1,0 +1,1775 @@
+"""Reading record files: CSV, JSON Lines and xlsx, into rows of raw cells with their line.
+
+Readers translate files as offices really have them into rows; they do not interpret
+values (``_cells`` parses cells), except that an xlsx file's typed cells become their
+canonical text. A verdict is a statement about a person, so nothing is lost silently:
+every physical line (an xlsx sheet's every row) after opening is accounted for by
+exactly one item that ``RecordFile.rows`` yields, or by the header:
+
+- ``RawRow``: a record, with the raw cells of the columns it maps;
+- ``SkippedRow``: a row recognised as not a record (a title above the header, a blank
+  row, a footer such as 合计 or 制表人, a note under the table), reported;
+- ``BrokenRow``: a row that cannot even be split into cells, reported with a code
+  and a message saying what to fix.
+
+Everything that can fail for the whole file (opening it, its format and encoding, its
+header, its columns) raises ``RecordFileError`` in ``open_record_file``, before any row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import importlib
+import io
+import json
+import math
+import re
+import tomllib
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Final, Literal, TypeAlias
+
+from ._exceptions import CeRulesError
+from ._message import Message
+from ._schema import RECORD_COLUMNS, CellKind, Column, header_key, match_header
+
+__all__ = [
+    "BadCell",
+    "BrokenRow",
+    "Cell",
+    "Header",
+    "HeaderColumn",
+    "Item",
+    "RawRow",
+    "RecordFile",
+    "RecordFileError",
+    "SkippedRow",
+    "load_column_mapping",
+    "open_record_file",
+]
+
+#: The header is looked for among this many non-blank rows at the top of a table.
+HEADER_WINDOW: Final = 30
+#: A quoted cell may span this many physical lines at most ...
+QUOTE_LINES: Final = 100
+#: ... and this many characters (the lines of its record together).
+QUOTE_CHARS: Final = 64 * 1024
+#: The longest cell a CSV row may hold, in characters.
+FIELD_CHARS: Final = 64 * 1024
+#: The longest line of a JSON Lines file, in characters.
+JSON_LINE_CHARS: Final = 1 << 20
+#: Limits that refuse a hostile xlsx file (a zip bomb) before it is unpacked.
+ZIP_ENTRIES: Final = 10_000
+ZIP_TOTAL: Final = 1 << 30
+ZIP_RATIO: Final = 200
+ZIP_LARGE: Final = 10 << 20
+#: The longest text of a skipped or broken row that is kept, in characters.
+TEXT_CHARS: Final = 200
+
+_DELIMITERS: Final = (",", "\t", ";", "|")
+_DELIMITER_NAMES: Final = {"\t": ("制表符", "tab"), ";": ("分号", "semicolon"), "|": ("竖线", "|")}
+# What a footer row starts with: totals, signatures, print stamps, remarks.
+_FOOTER_WORDS: Final = (
+    "合计", "总计", "小计", "共计", "汇总", "制表", "审核人", "复核人", "负责人", "填报",
+    "填表", "打印", "导出", "备注", "说明", "注：", "注:",
+)  # fmt: skip
+_FOOTER_COUNT: Final = re.compile(r"共\d+(条|人|项)")
+_FOOTER_FIRST: Final = frozenset(w[0] for w in _FOOTER_WORDS) | {"共"}
+_OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC: Final = (b"PK\x03\x04", b"PK\x05\x06")
+_HTML_STARTS: Final = (
+    "<!doctype", "<html", "<table", "<head", "<body", "<meta", "<style", "<div", "<!--", "<?xml",
+)  # fmt: skip
+_EXCEL_SUFFIXES: Final = (".xls", ".xlsx", ".xlsm", ".xlsb", ".et")
+_JSONL_SUFFIXES: Final = (".jsonl", ".ndjson", ".json")
+
+
+def _m(zh: str, en: str) -> Message:
+    return Message(zh=zh, en=en)
+
+
+class RecordFileError(CeRulesError, ValueError):
+    """A record file cannot be read at all: the message names the file and why.
+
+    Attributes:
+        source: The file, as given (an xlsx sheet as ``path[sheet]``).
+        message: What is wrong and what to do, in Chinese and English.
+    """
+
+    def __init__(self, source: str, message: Message) -> None:
+        self.source = source
+        self.message = message
+        super().__init__(f"{source}: {message.en}")
+
+
+@dataclass(frozen=True, slots=True)
+class BadCell:
+    """A value that cannot be a cell at all: a JSON list or object.
+
+    Attributes:
+        code: Why, for machines (``not_a_cell``).
+        message: Why, for people.
+    """
+
+    code: str
+    message: Message
+
+
+#: A raw cell: its text as read, a value that cannot be a cell, or nothing (None).
+Cell: TypeAlias = str | BadCell | None
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """One record as read: the cells of the columns it maps, not interpreted.
+
+    Attributes:
+        source: The file (an xlsx sheet as ``path[sheet]``).
+        line: Its first physical line in the file (an xlsx row number), from 1.
+        cells: Each mapped field (a ``Column.name``) and its raw cell: CSV cells as
+            split (not stripped), JSON values as text, xlsx values as canonical text.
+        lines: The physical lines it spans (a quoted CSV cell may hold line breaks).
+    """
+
+    source: str
+    line: int
+    cells: dict[str, Cell]
+    lines: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRow:
+    """A row recognised as not a record: reported, never dropped silently.
+
+    Attributes:
+        source: The file (an xlsx sheet as ``path[sheet]``).
+        line: Its first physical line.
+        kind: ``title`` (above the header), ``blank``, ``footer`` (合计, 制表人, ...)
+            or ``note`` (a date stamp or a remark under the table).
+        text: Its non-blank cells, joined with `` | ``, at most 200 characters.
+        lines: The physical lines it spans.
+    """
+
+    source: str
+    line: int
+    kind: Literal["title", "blank", "footer", "note"]
+    text: str
+    lines: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenRow:
+    """A row that cannot even be split into cells.
+
+    Attributes:
+        source: The file.
+        line: Its first physical line.
+        code: Why, for machines (``unclosed_quote``, ``too_many_fields``, ...).
+        message: Why and what to fix, for people.
+        text: The line as written, at most 200 characters.
+        lines: The physical lines it spans.
+    """
+
+    source: str
+    line: int
+    code: str
+    message: Message
+    text: str
+    lines: int = 1
+
+
+#: What ``RecordFile.rows`` yields.
+Item: TypeAlias = RawRow | SkippedRow | BrokenRow
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderColumn:
+    """One column of a file's header (a JSON Lines file's: one key).
+
+    Attributes:
+        position: Its place in the row, counted from 1 as people count columns (JSON
+            Lines: the order in which keys first appeared).
+        header: The header as written (stripped); "" for an empty header cell.
+        field: The ``Column.name`` it is read as; "" when it is known and not needed
+            (序号, or ignored by the mapping, or an empty header cell without data);
+            None when it is not understood.
+    """
+
+    position: int
+    header: str
+    field: str | None
+
+    def shown(self, lang: str = "zh") -> str:
+        """The header, or for an empty header cell its place (``第3列``, ``column 3``)."""
+        if self.header:
+            return self.header
+        return f"第{self.position}列" if lang == "zh" else f"column {self.position}"
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The header of one table: a CSV file's, or one xlsx sheet's.
+
+    Attributes:
+        source: The file, or ``path[sheet]``.
+        line: Its first physical line.
+        lines: The physical lines it spans.
+        columns: Its columns, in order.
+    """
+
+    source: str
+    line: int
+    lines: int
+    columns: tuple[HeaderColumn, ...]
+
+
+class RecordFile:
+    """An opened record file: what was found about it, and its rows.
+
+    Attributes:
+        path: The file.
+        source: The file as given, as reported in every row and error.
+        format: ``csv``, ``jsonl`` or ``xlsx``.
+        encoding: The text encoding read (None for xlsx).
+        sheets: The xlsx sheets read, in order (empty for other formats).
+        notes: What the user should know: the encoding guessed, the delimiter, the
+            mapping used, the sheets read and not read.
+        headers: The header of each table read: one for CSV, one per sheet for xlsx,
+            none for JSON Lines.
+    """
+
+    path: Path
+    source: str
+    format: Literal["csv", "jsonl", "xlsx"]
+    encoding: str | None
+    sheets: tuple[str, ...]
+    notes: list[Message]
+
+    def __init__(
+        self,
+        path: Path,
+        source: str,
+        format: Literal["csv", "jsonl", "xlsx"],
+        encoding: str | None,
+        notes: list[Message],
+        headers: list[Header],
+        sheets: tuple[str, ...] = (),
+    ) -> None:
+        self.path = path
+        self.source = source
+        self.format = format
+        self.encoding = encoding
+        self.sheets = sheets
+        self.notes = notes
+        self._headers = headers
+        self._keys: list[HeaderColumn] = []  # JSON Lines: the keys seen so far
+
+    @property
+    def headers(self) -> tuple[Header, ...]:
+        """The header of each table read (CSV: one; xlsx: one per sheet read)."""
+        return tuple(self._headers)
+
+    @property
+    def header_line(self) -> int | None:
+        """The header's line (xlsx: of the first sheet read); None for JSON Lines."""
+        return self._headers[0].line if self._headers else None
+
+    @property
+    def columns(self) -> tuple[HeaderColumn, ...]:
+        """The header's columns (xlsx: the first sheet's); JSON Lines: the keys seen so far."""
+        return self._headers[0].columns if self._headers else tuple(self._keys)
+
+    def unknown(self) -> tuple[str, ...]:
+        """The headers (keys) not understood, in order, each once (all sheets of a workbook).
+
+        An empty header cell above data is named by its place (``第3列``). For JSON Lines
+        and for data found in an xlsx column without a header this grows while reading.
+        """
+        return tuple(dict.fromkeys(c.shown() for c in self._all_columns() if c.field is None))
+
+    def unknown_message(self) -> Message | None:
+        """A warning naming the columns not understood, or None if there is none."""
+        unknown = [c for c in self._all_columns() if c.field is None]
+        if not unknown:
+            return None
+        zh = "、".join(dict.fromkeys(c.shown("zh") for c in unknown))
+        en = ", ".join(dict.fromkeys(c.shown("en") for c in unknown))
+        return _m(
+            f"未识别的列，未读取：{zh}；如其中有需要的数据，请用 --column 表头=字段 指定",
+            f"columns not understood, not read: {en}; if one holds needed data, map it with"
+            " --column HEADER=field",
+        )
+
+    def _all_columns(self) -> Iterator[HeaderColumn]:
+        for header in self._headers:
+            yield from header.columns
+        yield from self._keys
+
+    def rows(self) -> Iterator[Item]:
+        """The file's rows, streamed: records, skipped rows and broken rows, in file order.
+
+        Each call reads the file again from its start.
+
+        Raises:
+            RecordFileError: JSON Lines in strict mode, at the first key not understood;
+                xlsx in strict mode, at the first data in a column without a header; an
+                xlsx sheet that turns out to be corrupt while it is read.
+        """
+        raise NotImplementedError  # pragma: no cover - every format reads its own
+
+    def __repr__(self) -> str:
+        return f"RecordFile({self.source!r}, format={self.format!r})"
+
+
+# ---------------------------------------------------------------------------------------
+# Columns: what each header is read as
+
+
+def _label(col: Column, lang: str) -> str:
+    return f"{col.label}（{col.name}）" if lang == "zh" else f"{col.label} ({col.name})"
+
+
+def _fields_list(columns: Iterable[Column], lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(_label(c, lang) for c in columns)
+
+
+def _target(target: str, columns: tuple[Column, ...]) -> str | None:
+    """The field a mapping's value names: a field name or a header of one; "" to ignore."""
+    text = target.strip()
+    if not text:
+        return ""
+    names = {c.name for c in (*RECORD_COLUMNS, *columns)}
+    if text in names:
+        return text
+    field = match_header(text)
+    return field if field else None
+
+
+class _Resolver:
+    """Reads headers as fields: the user's mapping first, then the schema's headers."""
+
+    def __init__(
+        self, source: str, columns: tuple[Column, ...], mapping: Mapping[str, str]
+    ) -> None:
+        self.source = source
+        self.columns = columns
+        self.names = {c.name for c in columns}
+        self.by_name = {c.name: c for c in (*RECORD_COLUMNS, *columns)}
+        self.user: dict[str, tuple[str, str]] = {}  # header key -> (field, header as given)
+        self.used: set[str] = set()
+        for header, target in mapping.items():
+            key = header_key(header)
+            field = _target(target, columns)
+            if not key:
+                raise RecordFileError(
+                    source,
+                    _m(
+                        f"列映射“{header}={target}”的表头为空",
+                        f"the column mapping “{header}={target}” has an empty header",
+                    ),
+                )
+            if field is None:
+                raise RecordFileError(
+                    source,
+                    _m(
+                        f"列映射“{header}={target}”：“{target}”不是字段名；可用的字段："
+                        f"{_fields_list(columns, 'zh')}；或留空以忽略该列",
+                        f"the column mapping “{header}={target}”: “{target}” names no field;"
+                        f" fields: {_fields_list(columns, 'en')}; or nothing, to ignore the"
+                        " column",
+                    ),
+                )
+            if key in self.user and self.user[key][0] != field:
+                other = self.user[key][1]
+                raise RecordFileError(
+                    source,
+                    _m(
+                        f"列映射中“{other}”与“{header}”是同一表头，却指向不同字段",
+                        f"the column mapping names one header twice, as “{other}” and"
+                        f" “{header}”, with different fields",
+                    ),
+                )
+            self.user[key] = (field, header)
+
+    def field(self, text: str) -> str | None:
+        """What a header (stripped, non-empty) is read as: a field, "" or None."""
+        key = header_key(text)
+        if key in self.user:
+            field = self.user[key][0]
+        else:
+            found = match_header(text)
+            if found is None:
+                return None
+            field = found
+        # A column of records that this file does not need (a persons file's 课程名称).
+        return field if field in self.names else ""
+
+    def header(self, cells: Sequence[str | None]) -> list[HeaderColumn]:
+        """A header row's columns."""
+        columns = []
+        for position, cell in enumerate(cells, start=1):
+            text = _header_text(cell)
+            columns.append(HeaderColumn(position, text, self.field(text) if text else ""))
+        return columns
+
+    def notes(self, columns: Iterable[HeaderColumn]) -> list[Message]:
+        """What the user's mapping did to these columns."""
+        notes = []
+        for col in columns:
+            key = header_key(col.header) if col.header else ""
+            if key not in self.user:
+                continue
+            self.used.add(key)
+            if col.field:
+                zh_label = _label(self.by_name[col.field], "zh")
+                en_label = _label(self.by_name[col.field], "en")
+                notes.append(
+                    _m(
+                        f"表头“{col.header}”按指定读作 {zh_label}",
+                        f"header “{col.header}” read as {en_label}, as mapped",
+                    )
+                )
+            else:
+                notes.append(
+                    _m(
+                        f"表头“{col.header}”按指定不读取",
+                        f"header “{col.header}” left aside, as mapped",
+                    )
+                )
+        return notes
+
+    def unused(self) -> list[Message]:
+        """Notes on the mapped headers that no table had."""
+        return [
+            _m(
+                f"指定映射的表头“{header}”在文件中没有找到",
+                f"mapped header “{header}” is not in the file",
+            )
+            for key, (_, header) in self.user.items()
+            if key not in self.used
+        ]
+
+    @property
+    def required(self) -> list[Column]:
+        """The columns every header must have."""
+        return [c for c in self.columns if c.required]
+
+
+def _header_text(cell: str | None) -> str:
+    return "" if cell is None else cell.strip().lstrip("\ufeff").strip()
+
+
+def _check_header(source: str, columns: Sequence[HeaderColumn], strict: bool) -> None:
+    """Refuses a header naming a field twice, or (``strict``) a header not understood."""
+    by_field: dict[str, list[HeaderColumn]] = {}
+    for col in columns:
+        if col.field:
+            by_field.setdefault(col.field, []).append(col)
+    for field, cols in by_field.items():
+        if len(cols) > 1:
+            zh = "、".join(f"“{c.header}”（第{c.position}列）" for c in cols)
+            en = ", ".join(f"“{c.header}” (column {c.position})" for c in cols)
+            last = cols[-1].header
+            raise RecordFileError(
+                source,
+                _m(
+                    f"表头{zh}都读作 {field}：请用 --column 表头= 忽略其中一个"
+                    f"（如 --column {last}=）",
+                    f"headers {en} are all read as {field}: ignore all but one with"
+                    f" --column HEADER= (e.g. --column {last}=)",
+                ),
+            )
+    if strict:
+        unknown = [c for c in columns if c.field is None]
+        if unknown:
+            raise _strict_error(source, unknown, None)
+
+
+def _strict_error(
+    source: str, unknown: Sequence[HeaderColumn], line: int | None
+) -> RecordFileError:
+    zh = "、".join(c.shown("zh") for c in unknown)
+    en = ", ".join(c.shown("en") for c in unknown)
+    where_zh = f"第{line}行：" if line is not None else ""
+    where_en = f"line {line}: " if line is not None else ""
+    return RecordFileError(
+        source,
+        _m(
+            f"{where_zh}未识别的列（严格模式）：{zh}；请用 --column 表头=字段 指定，"
+            "或用 --column 表头= 忽略",
+            f"{where_en}columns not understood (strict mode): {en}; map them with"
+            " --column HEADER=field or ignore them with --column HEADER=",
+        ),
+    )
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A row looked at as the header."""
+
+    line: int
+    lines: int
+    cells: list[str | None]
+    required: int  # required columns matched
+    known: int  # distinct fields understood (known-but-not-needed ones count as one)
+    missing: list[Column]
+    where: str = ""  # the sheet, for a workbook
+
+    @property
+    def score(self) -> tuple[int, int]:
+        return self.required, self.known
+
+
+def _find_header(
+    rows: Iterable[tuple[int, int, list[str | None] | None]], resolver: _Resolver
+) -> tuple[_Candidate | None, _Candidate | None]:
+    """The header among ``rows`` (line, lines, cells or None if broken), and the best row.
+
+    The header is the first of the first ``HEADER_WINDOW`` non-blank rows in which
+    every required column is matched (and at least one column at all).
+    """
+    required = resolver.required
+    best: _Candidate | None = None
+    seen = 0
+    for line, lines, cells in rows:
+        if cells is not None and _separators_only(cells):
+            continue
+        seen += 1
+        if cells is not None:
+            fields = {
+                resolver.field(text) if (text := _header_text(cell)) else None for cell in cells
+            }
+            missing = [c for c in required if c.name not in fields]
+            known = len([f for f in fields if f is not None])
+            candidate = _Candidate(line, lines, cells, len(required) - len(missing), known, missing)
+            if not missing and any(fields - {None, ""}):
+                return candidate, candidate
+            if best is None or candidate.score > best.score:
+                best = candidate
+        if seen >= HEADER_WINDOW:
+            break
+    return None, best
+
+
+def _no_header(source: str, best: _Candidate | None, *, text: bool = False) -> RecordFileError:
+    """The error of a table without a header; ``text`` adds a hint on the encoding."""
+    if best is None:
+        return RecordFileError(
+            source, _m("文件没有内容：找不到表头行", "the file holds no rows: no header to read")
+        )
+    found = [_shown_cell(c) for c in best.cells if c is not None and c.strip()]
+    found_zh = "、".join(found[:30]) or "（无）"
+    found_en = ", ".join(found[:30]) or "(none)"
+    sheet_zh = f"（工作表“{best.where}”）" if best.where else ""
+    sheet_en = f" (sheet {best.where})" if best.where else ""
+    missing_zh = _fields_list(best.missing, "zh") or "（至少一个可识别的列）"
+    missing_en = _fields_list(best.missing, "en") or "(at least one known column)"
+    garbled = text and best.known == 0
+    hint_zh = "；若表头显示为乱码，请用 --encoding 指定文件的编码" if garbled else ""
+    hint_en = "; if these headers look garbled, pass the file's --encoding" if garbled else ""
+    return RecordFileError(
+        source,
+        _m(
+            f"前{HEADER_WINDOW}个非空行中没有包含全部必填列的表头行。最接近的是第{best.line}行"
+            f"{sheet_zh}，缺少：{missing_zh}；该行的表头为：{found_zh}。"
+            f"若文件用其他表头，请用 --column 表头=字段 指定{hint_zh}",
+            f"no row among the first {HEADER_WINDOW} non-blank rows has all the required"
+            f" columns. The closest, line {best.line}{sheet_en}, lacks: {missing_en}; its"
+            f" headers: {found_en}. If the file names a column differently, map it with"
+            f" --column HEADER=field{hint_en}",
+        ),
+    )
+
+
+def _shown_cell(cell: str) -> str:
+    text = " ".join(cell.split())
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+# ---------------------------------------------------------------------------------------
+# Rows: blank, footer, note, record
+
+
+def _blank(cells: Sequence[str | None]) -> bool:
+    return not any(c and not c.isspace() for c in cells)
+
+
+def _separators_only(cells: Sequence[str | None]) -> bool:
+    # A row of delimiters (",,,,") is blank whichever delimiter the file turns out to use.
+    return not any(c and c.strip(" \t\r\n,;|") for c in cells)
+
+
+def _footer_cell(cell: str) -> bool:
+    # Offices space out short words to align them (合　计): spaces do not count.
+    text = "".join(cell.split())
+    return text.startswith(_FOOTER_WORDS) or _FOOTER_COUNT.match(text) is not None
+
+
+def _skip_kind(
+    cells: Sequence[str | None], person: int | None
+) -> Literal["blank", "footer", "note"] | None:
+    """Whether a row after the header is not a record, and what it is."""
+    pid = (cells[person] if person is not None and person < len(cells) else None) or ""
+    first = pid.lstrip()[:1]
+    # A person: a record (the common case, decided at a glance at its first character).
+    if first and (first not in _FOOTER_FIRST or not _footer_cell(pid)):
+        return None
+    filled = [c for c in cells if c and not c.isspace()]
+    if not filled:
+        return "blank"
+    if any(map(_footer_cell, filled)):
+        return "footer"
+    if not first and len(filled) <= 1:
+        return "note"
+    return None
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= TEXT_CHARS else text[: TEXT_CHARS - 1] + "…"
+
+
+def _shown(cells: Sequence[str | None]) -> str:
+    return _clip(" | ".join(c.strip() for c in cells if c and not c.isspace()))
+
+
+def _person(columns: Sequence[HeaderColumn]) -> int | None:
+    for i, col in enumerate(columns):
+        if col.field == "person_id":
+            return i
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Opening
+
+
+def open_record_file(
+    path: str | Path,
+    *,
+    columns: tuple[Column, ...] = RECORD_COLUMNS,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    strict: bool = False,
+) -> RecordFile:
+    """Opens a record file: its format, encoding, header and columns, before any row.
+
+    The format follows the content first (a zip is an xlsx workbook whatever its
+    name), then the suffix: ``.jsonl``/``.ndjson``/``.json`` JSON Lines,
+    ``.xlsx``/``.xlsm`` xlsx, anything else CSV.
+
+    Args:
+        path: The file.
+        columns: The columns to read (``RECORD_COLUMNS``, or ``PERSON_COLUMNS`` for a
+            persons file); the required ones must all be in the header.
+        mapping: Headers of this file and the field each is read as (a field name, or
+            a header the schema knows), or "" to leave the column aside. Keys are
+            compared as ``header_key`` compares headers.
+        encoding: The text encoding of a CSV or JSON Lines file, instead of detecting it.
+        strict: Refuse a file with a column (a key) that is not understood.
+
+    Raises:
+        RecordFileError: The file cannot be read, or has no header with the required
+            columns, or its header names a field twice, or (``strict``) has a column
+            not understood, or the mapping names no field.
+    """
+    source = path if isinstance(path, str) else str(path)
+    path = Path(path)
+    resolver = _Resolver(source, columns, mapping or {})
+    head = _head(path, source)
+    notes: list[Message] = []
+    kind = _sniff(path, source, head, notes)
+    if kind == "xlsx":
+        return _XlsxFile.open(path, source, resolver, strict, notes)
+    data = _read(path, source)
+    if kind == "jsonl":
+        return _JsonLinesFile.open(path, source, data, encoding, resolver, strict, notes)
+    return _CsvFile.open(path, source, data, encoding, resolver, strict, notes)
+
+
+def _head(path: Path, source: str) -> bytes:
+    try:
+        with path.open("rb") as raw:
+            return raw.read(4096)
+    except OSError as error:
+        raise _open_error(source, error) from None
+
+
+def _read(path: Path, source: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise _open_error(source, error) from None
+
+
+def _open_error(source: str, error: OSError) -> RecordFileError:
+    reason = error.strerror or str(error)
+    return RecordFileError(source, _m(f"无法读取文件：{reason}", f"cannot read the file: {reason}"))
+
+
+def _sniff(path: Path, source: str, head: bytes, notes: list[Message]) -> str:
+    """The format of a file by its content, then by its name: csv, jsonl or xlsx."""
+    suffix = path.suffix.lower()
+    if head.startswith(_ZIP_MAGIC):
+        if suffix not in (".xlsx", ".xlsm"):
+            notes.append(
+                _m(
+                    f"文件名为{suffix or '无后缀'}，内容却是xlsx工作簿：按xlsx读取",
+                    f"the file is named {suffix or 'without a suffix'} but is an xlsx"
+                    " workbook: read as xlsx",
+                )
+            )
+        return "xlsx"
+    if head.startswith(_OLE2):
+        raise RecordFileError(
+            source,
+            _m(
+                "是旧的 .xls 格式：请在Excel中另存为 .xlsx 或CSV"
+                "（加了密码的工作簿也是这样，请先取消密码）",
+                "old .xls format: save it as .xlsx or CSV (a password-protected workbook looks"
+                " the same: remove the password first)",
+            ),
+        )
+    start = _text_start(head)
+    if start.startswith("<") and (suffix in _EXCEL_SUFFIXES or start.startswith(_HTML_STARTS)):
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+            raise RecordFileError(
+                source,
+                _m(
+                    "是Excel 2003 XML表格，不是xlsx：请在Excel中打开并另存为 .xlsx",
+                    "is an Excel 2003 XML spreadsheet, not xlsx: open it in Excel and save"
+                    " as .xlsx",
+                ),
+            )
+        raise RecordFileError(
+            source,
+            _m(
+                "是网页，不是表格文件（系统导出的“Excel”常是网页）：请在Excel中打开并另存为 .xlsx",
+                "is a web page, not a spreadsheet: open it in Excel and save as .xlsx",
+            ),
+        )
+    if suffix in (".xlsx", ".xlsm"):
+        raise RecordFileError(
+            source,
+            _m(
+                "不是xlsx工作簿（不是zip文件）：请在Excel中打开并另存为 .xlsx",
+                "not an xlsx workbook (not a zip file): open it in Excel and save as .xlsx",
+            ),
+        )
+    if suffix in _JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in _EXCEL_SUFFIXES:
+        notes.append(
+            _m(
+                f"文件名为{suffix}，内容却是文本：按CSV读取",
+                f"the file is named {suffix} but is plain text: read as CSV",
+            )
+        )
+    return "csv"
+
+
+def _text_start(head: bytes) -> str:
+    """The start of a file's text, without a byte-order mark or leading whitespace."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
+    else:
+        text = head.decode("utf-8", errors="replace")
+    return text.lstrip("\ufeff \t\r\n").lower()
+
+
+def _breaks(text: str) -> int:
+    """The line breaks in ``text``: CR LF, CR and LF each count once."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _check_encoding(source: str, encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise RecordFileError(
+            source, _m(f"未知的编码：{encoding}", f"unknown encoding {encoding!r}")
+        ) from None
+
+
+def _decode(source: str, data: bytes, encoding: str, tried: str) -> str:
+    """``data`` decoded; a failure names its real line and the encodings tried."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        before = data[: error.start].decode(encoding, errors="replace")
+        line = _breaks(before) + 1
+        raise RecordFileError(
+            source,
+            _m(
+                f"第{line}行无法按{tried}解码：请把文件另存为UTF-8，或用 --encoding 指定编码",
+                f"line {line} cannot be decoded as {tried}: save the file as UTF-8, or pass"
+                " --encoding",
+            ),
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+# ---------------------------------------------------------------------------------------
+# CSV
+
+
+def _csv_encoding(source: str, data: bytes) -> tuple[str, str]:
+    """A CSV file's encoding, detected, and its text."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32", _decode(source, data, "utf-32", "UTF-32")
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", _decode(source, data, "utf-8-sig", "UTF-8")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", _decode(source, data, "utf-16", "UTF-16")
+    try:
+        return "utf-8", data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        at = error.start
+    line_start = max(data.rfind(b"\n", 0, at), data.rfind(b"\r", 0, at)) + 1
+    if not data[:line_start].isascii():
+        # Whole lines of UTF-8 text, then a line that is not: a file pieced together.
+        line = _breaks(data[:line_start].decode("utf-8")) + 1
+        raise RecordFileError(
+            source,
+            _m(
+                f"第{line}行不是UTF-8编码，而前面各行是：文件混用了多种编码；"
+                "请把它另存为UTF-8（或用 --encoding 指定编码）",
+                f"line {line} is not UTF-8 although the lines before it are: the file mixes"
+                " encodings; save it again as UTF-8 (or pass --encoding)",
+            ),
+        )
+    return "gb18030", _decode(source, data, "gb18030", "UTF-8 or GB18030 (GBK)")
+
+
+class _Feed:
+    """The physical lines of a CSV file for ``csv.reader``, one record's worth at most.
+
+    A record that would need more lines than ``QUOTE_LINES``, more characters than
+    ``QUOTE_CHARS``, a line with a NUL byte or a line after the end of the file is
+    starved: ``why`` says which.
+    """
+
+    __slots__ = ("lines", "pos", "size", "start", "why")
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.start = self.pos = self.size = 0
+        self.why: str | None = None
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        pos = self.pos
+        if pos >= len(self.lines):
+            self.why = "eof"
+            raise StopIteration
+        if pos - self.start >= QUOTE_LINES:
+            self.why = "lines"
+            raise StopIteration
+        line = self.lines[pos]
+        if pos > self.start:
+            self.size += len(line)
+            if "\0" in line:
+                self.why = "nul"
+                raise StopIteration
+            if self.size > QUOTE_CHARS:
+                self.why = "size"
+                raise StopIteration
+        self.pos = pos + 1
+        return line
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """The cells a CSV row must have.
+
+    At least ``need`` (up to the last non-empty header cell), and at most ``width`` (the
+    header's) unless the cells after those are blank.
+    """
+
+    need: int
+    width: int
+
+    def misfit(self, cells: list[str]) -> str | None:
+        count = len(cells)
+        if count < self.need:
+            return "too_few_fields"
+        if count > self.width and not _blank(cells[self.width :]):
+            return "too_many_fields"
+        return None
+
+    def expected(self) -> tuple[str, str]:
+        if self.need == self.width:
+            return f"{self.width}", f"{self.width}"
+        return f"{self.need}至{self.width}", f"{self.need} to {self.width}"
+
+
+_MISFIT_HINTS: Final = {
+    "too_many_fields": (
+        "多出的单元格不是空的：单元格内的分隔符可能没有加引号",
+        "the extra cells are not blank: a delimiter inside a cell may lack quotes",
+    ),
+    "too_few_fields": (
+        "单元格内的换行可能没有加引号，或这一行被截断",
+        "a line break inside a cell may lack quotes, or the line is cut short",
+    ),
+}
+_WHY: Final = {
+    "eof": ("到文件末尾仍未闭合", "before the end of the file"),
+    "lines": (f"在{QUOTE_LINES}行内未闭合", f"within {QUOTE_LINES} lines"),
+    "size": ("在64 KiB内未闭合", "within 64 KiB"),
+    "nul": ("在含NUL字节的一行之前未闭合", "before a line holding a NUL byte"),
+}
+
+
+class _Splitter:
+    """Splits the physical lines of a CSV file into rows, as ``csv`` does.
+
+    A row normally fits on one line; a quoted cell may hold line breaks. A broken
+    quote costs one line: the row starting there is a ``BrokenRow`` and the next row
+    starts on the next line.
+    """
+
+    def __init__(self, source: str, lines: list[str], delimiter: str) -> None:
+        self.source = source
+        self.lines = lines
+        self.delimiter = delimiter
+        self.feed = _Feed(lines)
+        self.reader = csv.reader(self.feed, delimiter=delimiter)
+
+    def split(self, pos: int, shape: _Shape | None) -> tuple[int, list[str] | BrokenRow]:
+        """The row starting at ``lines[pos]``: how many lines it spans, and its cells.
+
+        With ``shape`` (after the header), a row over several lines whose cells do not
+        fit it is taken as a broken quote too.
+        """
+        line = self.lines[pos]
+        if "\0" in line:
+            return 1, self._broken(
+                pos,
+                "nul_byte",
+                _m(
+                    "这一行含有NUL字节（\\0），文件可能已损坏：请检查这一行",
+                    "the line holds a NUL byte (\\0): the file may be damaged; check this line",
+                ),
+            )
+        if '"' not in line:
+            body = line.rstrip("\r\n")
+            cells = body.split(self.delimiter)
+            if len(body) > FIELD_CHARS and max(map(len, cells)) > FIELD_CHARS:
+                return 1, self._too_long(pos)
+            return 1, cells
+        feed = self.feed
+        feed.start = feed.pos = pos
+        feed.size = len(line)
+        feed.why = None
+        try:
+            row = next(self.reader, [])
+        except csv.Error as error:
+            self.reader = csv.reader(feed, delimiter=self.delimiter)
+            if "field larger than field limit" in str(error):
+                return 1, self._too_long(pos)
+            return 1, self._broken(
+                pos,
+                "unsplittable",
+                _m(
+                    f"这一行无法拆分为单元格：{error}",
+                    f"the line cannot be split into cells: {error}",
+                ),
+            )
+        spanned = feed.pos - pos
+        if feed.why is not None:
+            self.reader = csv.reader(feed, delimiter=self.delimiter)
+            return 1, self._unclosed(pos, _WHY[feed.why])
+        if spanned > 1 and shape is not None and shape.misfit(row):
+            zh, en = shape.expected()
+            last = pos + spanned
+            return 1, self._unclosed(
+                pos,
+                (
+                    f"到第{last}行才闭合，得到{len(row)}个单元格，而表头要求{zh}个",
+                    f"until line {last}, which makes {len(row)} cells where the header has {en}",
+                ),
+            )
+        if spanned == 1 and any(len(cell) > FIELD_CHARS for cell in row):
+            return 1, self._too_long(pos)
+        return spanned, row
+
+    def _broken(self, pos: int, code: str, message: Message) -> BrokenRow:
+        text = _clip(self.lines[pos].rstrip("\r\n"))
+        return BrokenRow(self.source, pos + 1, code, message, text)
+
+    def _too_long(self, pos: int) -> BrokenRow:
+        return self._broken(
+            pos,
+            "field_too_long",
+            _m(
+                f"这一行有超过{FIELD_CHARS}个字符的单元格，不是学时记录：请检查这一行",
+                f"the line holds a cell longer than {FIELD_CHARS} characters, which no record"
+                " has: check this line",
+            ),
+        )
+
+    def _unclosed(self, pos: int, why: tuple[str, str]) -> BrokenRow:
+        return self._broken(
+            pos,
+            "unclosed_quote",
+            _m(
+                f"这一行的引号没有闭合（{why[0]}）：只跳过这一行，从下一行继续读取；"
+                '请检查这一行的引号（单元格内的引号应写成两个""）',
+                f"a quote opened in this line is not closed ({why[1]}): this line alone was"
+                " skipped and reading went on with the next line; check its quotes (a quote"
+                ' inside a cell is written twice: "")',
+            ),
+        )
+
+    def rows(self, pos: int = 0, stop: int | None = None) -> Iterator[tuple[int, int, _Split]]:
+        """Rows from ``lines[pos]`` to ``lines[stop]``, split without a header.
+
+        Each is (line, lines spanned, cells or the broken row).
+        """
+        end = len(self.lines) if stop is None else stop
+        while pos < end:
+            spanned, row = self.split(pos, None)
+            yield pos + 1, spanned, row
+            pos += spanned
+
+
+_Split: TypeAlias = list[str] | BrokenRow
+
+
+def _unbroken(
+    rows: Iterable[tuple[int, int, _Split]],
+) -> Iterator[tuple[int, int, list[str | None] | None]]:
+    """Rows for ``_find_header``: a broken row as None."""
+    for line, spanned, row in rows:
+        yield line, spanned, None if isinstance(row, BrokenRow) else list(row)
+
+
+class _CsvFile(RecordFile):
+    """A CSV file, decoded into memory, its header found."""
+
+    def __init__(
+        self,
+        path: Path,
+        source: str,
+        encoding: str,
+        notes: list[Message],
+        header: Header,
+        lines: list[str],
+        delimiter: str,
+    ) -> None:
+        super().__init__(path, source, "csv", encoding, notes, [header])
+        self._lines = lines
+        self._delimiter = delimiter
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        source: str,
+        data: bytes,
+        encoding: str | None,
+        resolver: _Resolver,
+        strict: bool,
+        notes: list[Message],
+    ) -> _CsvFile:
+        """Decodes the file and finds its delimiter and header."""
+        if encoding is None:
+            chosen, text = _csv_encoding(source, data)
+            if chosen == "gb18030":
+                notes.append(_m("按GB18030（GBK）编码读取", "read as GB18030 (GBK)"))
+        else:
+            _check_encoding(source, encoding)
+            chosen, text = encoding, _decode(source, data, encoding, encoding)
+        lines = io.StringIO(text, newline="").readlines()
+        found: list[tuple[_Candidate, str]] = []
+        best: _Candidate | None = None
+        for delimiter in _DELIMITERS:
+            match, candidate = _find_header(
+                _unbroken(_Splitter(source, lines, delimiter).rows()), resolver
+            )
+            if match is not None:
+                found.append((match, delimiter))
+            if candidate is not None and (best is None or candidate.score > best.score):
+                best = candidate
+        if not found:
+            raise _no_header(source, best, text=True)
+        # The delimiter under which the header is understood best (the earliest on a tie).
+        chosen_header, delimiter = max(found, key=lambda hd: hd[0].known)
+        if delimiter in _DELIMITER_NAMES:
+            zh, en = _DELIMITER_NAMES[delimiter]
+            notes.append(_m(f"分隔符为{zh}", f"cells are separated by {en}"))
+        columns = resolver.header(chosen_header.cells)
+        header = Header(source, chosen_header.line, chosen_header.lines, tuple(columns))
+        _check_header(source, columns, False)
+        notes.extend(resolver.notes(columns))
+        notes.extend(resolver.unused())
+        file = cls(path, source, chosen, notes, header, lines, delimiter)
+        if any(not c.header for c in columns):
+            # Data under an empty header cell is a column not understood: looked for now,
+            # so that ``columns`` and strict mode know of it before any row is read.
+            filled: set[int] = set()
+            for _ in file._items(filled):
+                pass
+            file._headers[0] = Header(
+                source,
+                header.line,
+                header.lines,
+                tuple(
+                    HeaderColumn(c.position, c.header, None) if c.position - 1 in filled else c
+                    for c in columns
+                ),
+            )
+        _check_header(source, file.columns, strict)
+        return file
+
+    def rows(self) -> Iterator[Item]:
+        """The file's rows after opening: title rows, the records, footers."""
+        return self._items(None)
+
+    def _items(self, filled: set[int] | None) -> Iterator[Item]:
+        source = self.source
+        header = self._headers[0]
+        columns = header.columns
+        splitter = _Splitter(source, self._lines, self._delimiter)
+        start = header.line - 1
+        for line, spanned, cells in splitter.rows(0, start):
+            if isinstance(cells, BrokenRow):
+                yield cells
+            elif _blank(cells):
+                yield SkippedRow(source, line, "blank", "", spanned)
+            else:
+                yield SkippedRow(source, line, "title", _shown(cells), spanned)
+        named = [c.position for c in columns if c.header]
+        shape = _Shape(max(named, default=0), len(columns))
+        mapped = [(c.position - 1, c.field) for c in columns if c.field]
+        empty = [c.position - 1 for c in columns if not c.header]
+        person = _person(columns)
+        pos = start + header.lines
+        total = len(self._lines)
+        split = splitter.split
+        while pos < total:
+            spanned, row = split(pos, shape)
+            line = pos + 1
+            pos += spanned
+            if isinstance(row, BrokenRow):
+                yield row
+                continue
+            kind = _skip_kind(row, person)
+            if kind is not None:
+                yield SkippedRow(source, line, kind, _shown(row), spanned)
+                continue
+            code = shape.misfit(row)
+            if code is not None:
+                zh, en = shape.expected()
+                hint_zh, hint_en = _MISFIT_HINTS[code]
+                yield BrokenRow(
+                    source,
+                    line,
+                    code,
+                    _m(
+                        f"应有{zh}个单元格，实有{len(row)}个：{hint_zh}",
+                        f"expected {en} cells, got {len(row)}: {hint_en}",
+                    ),
+                    _clip(self._lines[line - 1].rstrip("\r\n")),
+                    spanned,
+                )
+                continue
+            if filled is not None:
+                filled.update(p for p in empty if p < len(row) and not _blank((row[p],)))
+            yield RawRow(source, line, {field: row[p] for p, field in mapped}, spanned)
+
+
+# ---------------------------------------------------------------------------------------
+# JSON Lines
+
+
+class _PairsList(list[tuple[str, Any]]):
+    """A JSON object's keys and values in order, duplicates kept (json keeps the last)."""
+
+
+class _ConstantError(ValueError):
+    """NaN or Infinity, which JSON does not have."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _ConstantError(name)
+
+
+def _json_cell(value: Any) -> Cell:
+    if value is None or isinstance(value, str):
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, list):  # an array, or an object (``_PairsList``)
+        return BadCell(
+            "not_a_cell",
+            _m(
+                "列表或对象不能作为单元格的值：请写成文本或数字",
+                "a list or an object cannot be a cell: write text or a number",
+            ),
+        )
+    return str(value)  # pragma: no cover - numbers arrive as their text
+
+
+class _JsonLinesFile(RecordFile):
+    """A JSON Lines file: one object a line, its keys read as headers."""
+
+    def __init__(
+        self,
+        path: Path,
+        source: str,
+        encoding: str,
+        notes: list[Message],
+        text: str,
+        resolver: _Resolver,
+        strict: bool,
+    ) -> None:
+        super().__init__(path, source, "jsonl", encoding, notes, [])
+        self._text = text
+        self._resolver = resolver
+        self._strict = strict
+        self._fields: dict[str, str | None] = {}
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        source: str,
+        data: bytes,
+        encoding: str | None,
+        resolver: _Resolver,
+        strict: bool,
+        notes: list[Message],
+    ) -> _JsonLinesFile:
+        """Decodes the file: UTF-8 (a BOM allowed) or an ASCII-compatible ``encoding``."""
+        chosen = encoding or "utf-8-sig"
+        _check_encoding(source, chosen)
+        if not "a\n".encode(chosen).endswith(b"a\n"):
+            raise RecordFileError(
+                source,
+                _m(
+                    f"JSON Lines 文件应为UTF-8等兼容ASCII的编码，而不是 {chosen}",
+                    f"JSON Lines are read in UTF-8 or another ASCII-compatible encoding,"
+                    f" not {chosen}",
+                ),
+            )
+        text = _decode(source, data, chosen, chosen)
+        if path.suffix.lower() == ".json" and text.lstrip().startswith("["):
+            raise RecordFileError(
+                source,
+                _m(
+                    "是JSON数组，不是JSON Lines：请每行写一个对象（.jsonl）",
+                    "is a JSON array, not JSON Lines: write one object a line (.jsonl)",
+                ),
+            )
+        return cls(path, source, chosen, notes, text, resolver, strict)
+
+    def _field(self, key: str, line: int) -> str | None:
+        if key in self._fields:
+            field = self._fields[key]
+        else:
+            text = key.strip()
+            field = self._resolver.field(text) if text else None
+            self._fields[key] = field
+            self._keys.append(HeaderColumn(len(self._keys) + 1, key if text else '""', field))
+        if field is None and self._strict:
+            col = next(c for c in self._keys if c.header in (key, '""') and c.field is None)
+            raise _strict_error(self.source, [col], line)
+        return field
+
+    def rows(self) -> Iterator[Item]:
+        """The file's lines: records, blank lines and broken lines."""
+        source = self.source
+        lines = self._text.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()  # the line break ending the last line
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                yield SkippedRow(source, number, "blank", "")
+                continue
+            if len(text) > JSON_LINE_CHARS:
+                yield self._broken(
+                    number,
+                    "too_long",
+                    _m(
+                        f"这一行超过{JSON_LINE_CHARS}个字符，不是学时记录",
+                        f"the line is longer than {JSON_LINE_CHARS} characters, which no record is",
+                    ),
+                    text,
+                )
+                continue
+            try:
+                data = json.loads(
+                    text,
+                    parse_int=str,
+                    parse_float=str,
+                    parse_constant=_refuse_constant,
+                    object_pairs_hook=_PairsList,
+                )
+            except _ConstantError as error:
+                yield self._broken(
+                    number,
+                    "not_json",
+                    _m(
+                        f"JSON中没有 {error}：请写出数值，或留空（null）",
+                        f"JSON has no {error}: write the number, or null",
+                    ),
+                    text,
+                )
+                continue
+            except RecursionError:
+                yield self._broken(
+                    number,
+                    "too_deep",
+                    _m("这一行的JSON嵌套过深", "the line's JSON is nested too deep"),
+                    text,
+                )
+                continue
+            except ValueError as error:
+                column = error.colno if isinstance(error, json.JSONDecodeError) else 0
+                reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+                yield self._broken(
+                    number,
+                    "not_json",
+                    _m(
+                        f"不是JSON（第{column}个字符处：{reason}）",
+                        f"not JSON (at character {column}: {reason})",
+                    ),
+                    text,
+                )
+                continue
+            if not isinstance(data, _PairsList):
+                yield self._broken(
+                    number,
+                    "not_an_object",
+                    _m("这一行不是JSON对象（{...}）", "the line is not a JSON object ({...})"),
+                    text,
+                )
+                continue
+            yield self._record(number, data, text)
+
+    def _record(self, number: int, pairs: _PairsList, text: str) -> RawRow | BrokenRow:
+        cells: dict[str, Cell] = {}
+        keys: dict[str, str] = {}
+        for key, value in pairs:
+            field = self._field(key, number)
+            if not field:
+                continue
+            if field in cells:
+                return self._broken(
+                    number,
+                    "duplicate_field",
+                    _m(
+                        f"键“{keys[field]}”和“{key}”都读作 {field}：请只保留一个",
+                        f"keys “{keys[field]}” and “{key}” are both read as {field}: keep one",
+                    ),
+                    text,
+                )
+            keys[field] = key
+            cells[field] = _json_cell(value)
+        return RawRow(self.source, number, cells)
+
+    def _broken(self, number: int, code: str, message: Message, text: str) -> BrokenRow:
+        return BrokenRow(self.source, number, code, message, _clip(text.strip()))
+
+
+# ---------------------------------------------------------------------------------------
+# xlsx
+
+
+def _check_zip(path: Path, source: str) -> None:
+    """Refuses a zip that is not a workbook, or that would unpack to too much (a zip bomb)."""
+    not_workbook = RecordFileError(
+        source,
+        _m(
+            "不是xlsx工作簿：请在Excel中打开并另存为 .xlsx",
+            "not an xlsx workbook: open it in Excel and save it as .xlsx",
+        ),
+    )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except OSError as error:
+        raise _open_error(source, error) from None
+    except Exception:  # a damaged zip may fail in zipfile anywhere: it is no workbook
+        raise not_workbook from None
+    bomb_zh = "工作簿解压后过大或压缩比异常（疑似“压缩炸弹”），拒绝读取"
+    if len(entries) > ZIP_ENTRIES:
+        raise RecordFileError(
+            source,
+            _m(
+                f"{bomb_zh}：含{len(entries)}个部件（上限{ZIP_ENTRIES}）",
+                f"refused: the workbook holds {len(entries)} parts (at most {ZIP_ENTRIES});"
+                " it may be a zip bomb",
+            ),
+        )
+    total = sum(e.file_size for e in entries)
+    if total > ZIP_TOTAL:
+        raise RecordFileError(
+            source,
+            _m(
+                f"{bomb_zh}：解压后共{total}字节（上限1 GiB）",
+                f"refused: the workbook unpacks to {total} bytes (at most 1 GiB); it may be a"
+                " zip bomb",
+            ),
+        )
+    for entry in entries:
+        if entry.file_size > ZIP_LARGE and entry.file_size > ZIP_RATIO * max(
+            entry.compress_size, 1
+        ):
+            raise RecordFileError(
+                source,
+                _m(
+                    f"{bomb_zh}：部件 {entry.filename} 的压缩比超过{ZIP_RATIO}",
+                    f"refused: the part {entry.filename} is compressed more than"
+                    f" {ZIP_RATIO} times; the file may be a zip bomb",
+                ),
+            )
+    names = {e.filename.lower() for e in entries}
+    if "[content_types].xml" not in names or not any("workbook" in n for n in names):
+        raise not_workbook
+
+
+def _openpyxl(source: str) -> Any:
+    try:
+        # The optional extra, imported only when an xlsx file is read.
+        return importlib.import_module("openpyxl")
+    except ImportError:
+        raise RecordFileError(
+            source,
+            _m(
+                "读取xlsx文件需要安装可选依赖：pip install 'ce-rules[excel]'",
+                "reading xlsx needs the optional extra: pip install 'ce-rules[excel]'",
+            ),
+        ) from None
+
+
+@contextmanager
+def _workbook(path: Path, source: str) -> Iterator[Any]:
+    """The workbook, read-only with cached values; any failure of openpyxl is named."""
+    openpyxl = _openpyxl(source)
+    try:
+        raw = path.open("rb")
+    except OSError as error:
+        raise _open_error(source, error) from None
+    with raw:
+        try:
+            # A file object, so that openpyxl does not refuse a workbook named .csv.
+            book = openpyxl.load_workbook(raw, read_only=True, data_only=True)
+        except Exception as error:  # a hostile file may break openpyxl anywhere
+            raise _workbook_error(source, error) from None
+        try:
+            yield book
+        finally:
+            book.close()
+
+
+def _workbook_error(source: str, error: BaseException, row: int | None = None) -> RecordFileError:
+    reason = f"{type(error).__name__}: {error}"
+    where_zh = f"第{row}行附近：" if row is not None else ""
+    where_en = f"near row {row}: " if row is not None else ""
+    return RecordFileError(
+        source,
+        _m(
+            f"{where_zh}无法读取工作簿（{reason}）：请在Excel中打开并重新保存为 .xlsx",
+            f"{where_en}cannot read the workbook ({reason}): open it in Excel and save it"
+            " again as .xlsx",
+        ),
+    )
+
+
+def _sheet_rows(sheet: Any, source: str) -> Iterator[tuple[Any, ...]]:
+    """Every row of a sheet, whatever its ``<dimension>`` claims; failures named."""
+    # Files written by other programs often state a stale size: without this, openpyxl
+    # stops at the row the dimension names and the rows after it are lost.
+    sheet.reset_dimensions()
+    rows = sheet.iter_rows(values_only=True)
+    number = 0
+    while True:
+        number += 1
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except Exception as error:  # a hostile file may break openpyxl anywhere
+            raise _workbook_error(source, error, number) from None
+        yield values
+
+
+def _when(value: datetime) -> str:
+    if value.time() == time():
+        return value.date().isoformat()
+    return value.isoformat(sep=" ", timespec="seconds")
+
+
+class _Texts:
+    """Canonical text of xlsx cell values, in one workbook's date system."""
+
+    def __init__(self, epoch: datetime) -> None:
+        self.epoch = epoch
+        self.from_excel: Callable[..., Any] = importlib.import_module(
+            "openpyxl.utils.datetime"
+        ).from_excel
+
+    def text(self, value: Any, day: bool = False) -> str | None:
+        """``value`` as text; in a date column (``day``) a number is a date serial."""
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            if day and (serial := self._serial(value)) is not None:
+                return serial
+            if isinstance(value, int):
+                return str(value)
+            if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+                return str(int(value))
+            return repr(value)
+        if isinstance(value, datetime):
+            return _when(value)
+        if isinstance(value, date | time):
+            return value.isoformat()
+        if isinstance(value, timedelta):
+            return str(value)
+        return str(value)
+
+    def _serial(self, value: float) -> str | None:
+        # A serial of a day from 1900 to 9999; anything else stays a number, refused later.
+        if not (math.isfinite(value) and 1 <= value < 2958466):
+            return None
+        try:
+            when = self.from_excel(value, self.epoch)
+        except (OverflowError, ValueError):  # pragma: no cover - excluded by the range
+            return None
+        return _when(when) if isinstance(when, datetime) else None
+
+
+@dataclass(slots=True)
+class _Seen:
+    """Whether a sheet's rows looked at so far hold any cell."""
+
+    filled: bool = False
+
+
+def _head_rows(
+    sheet: Any, source: str, texts: _Texts, seen: _Seen
+) -> Iterator[tuple[int, int, list[str | None] | None]]:
+    """A sheet's rows for ``_find_header``, noting in ``seen`` whether one is filled."""
+    for number, values in enumerate(_sheet_rows(sheet, source), start=1):
+        cells = [texts.text(v) for v in values]
+        seen.filled = seen.filled or not _blank(cells)
+        yield number, 1, cells
+
+
+@dataclass(slots=True)
+class _Sheet:
+    title: str
+    source: str
+    hidden: bool
+    header: _Candidate | None
+    best: _Candidate | None
+    filled: bool
+
+
+class _XlsxFile(RecordFile):
+    """An xlsx workbook: every sheet with a header is read, in order."""
+
+    def __init__(
+        self,
+        path: Path,
+        source: str,
+        notes: list[Message],
+        headers: list[Header],
+        sheets: tuple[str, ...],
+        columns: tuple[Column, ...],
+        strict: bool,
+    ) -> None:
+        super().__init__(path, source, "xlsx", None, notes, headers, sheets)
+        self._dates = {c.name for c in columns if c.kind is CellKind.DATE}
+        self._strict = strict
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        source: str,
+        resolver: _Resolver,
+        strict: bool,
+        notes: list[Message],
+    ) -> _XlsxFile:
+        """Checks the zip, then finds the header of every sheet."""
+        _check_zip(path, source)
+        found: list[_Sheet] = []
+        with _workbook(path, source) as book:
+            texts = _Texts(book.epoch)
+            for sheet in book.worksheets:
+                sheet_source = f"{source}[{sheet.title}]"
+                seen = _Seen()
+                header, best = _find_header(_head_rows(sheet, sheet_source, texts, seen), resolver)
+                if best is not None:
+                    best.where = sheet.title
+                hidden = getattr(sheet, "sheet_state", "visible") != "visible"
+                found.append(_Sheet(sheet.title, sheet_source, hidden, header, best, seen.filled))
+        read = [s for s in found if s.header is not None]
+        if not read:
+            candidates = [s.best for s in found if s.best is not None]
+            best = max(candidates, key=lambda c: c.score, default=None)
+            if best is None:
+                raise RecordFileError(
+                    source,
+                    _m(
+                        "工作簿中没有任何内容：找不到表头行",
+                        "the workbook holds no cells: no header",
+                    ),
+                )
+            raise _no_header(source, best)
+        headers = []
+        for sheet_found in read:
+            assert sheet_found.header is not None  # filtered above
+            columns = resolver.header(sheet_found.header.cells)
+            _check_header(sheet_found.source, columns, strict)
+            headers.append(Header(sheet_found.source, sheet_found.header.line, 1, tuple(columns)))
+            notes.extend(resolver.notes(columns))
+        notes[:] = list(dict.fromkeys(notes))  # a mapping note once for all sheets
+        notes.extend(resolver.unused())
+        titles = [s.title for s in read]
+        notes.append(_m(f"读取的工作表：{'、'.join(titles)}", f"sheets read: {', '.join(titles)}"))
+        for sheet_found in found:
+            if sheet_found.header is None and sheet_found.filled:
+                notes.append(
+                    _m(
+                        f"工作表“{sheet_found.title}”未读取：没有包含必填列的表头",
+                        f"sheet {sheet_found.title} was not read: no header with the required"
+                        " columns",
+                    )
+                )
+            elif sheet_found.header is not None and sheet_found.hidden:
+                notes.append(
+                    _m(
+                        f"工作表“{sheet_found.title}”是隐藏的，也已读取",
+                        f"sheet {sheet_found.title} is hidden; it was read too",
+                    )
+                )
+        return cls(path, source, notes, headers, tuple(titles), resolver.columns, strict)
+
+    def rows(self) -> Iterator[Item]:
+        """Every row of every sheet read, in order: titles, records, footers."""
+        with _workbook(self.path, self.source) as book:
+            texts = _Texts(book.epoch)
+            for index, title in enumerate(self.sheets):
+                yield from self._sheet(index, book[title], texts)
+
+    def _sheet(self, index: int, sheet: Any, texts: _Texts) -> Iterator[Item]:
+        header = self._headers[index]
+        source = header.source
+        columns = header.columns
+        days = [c.field in self._dates for c in columns]
+        width = len(columns)
+        mapped = [(c.position - 1, c.field) for c in columns if c.field]
+        person = _person(columns)
+        for number, values in enumerate(_sheet_rows(sheet, source), start=1):
+            if number <= header.line:
+                if number == header.line:
+                    continue
+                cells = [texts.text(v) for v in values]
+                kind: Literal["title", "blank", "footer", "note"] | None = (
+                    "blank" if _blank(cells) else "title"
+                )
+            else:
+                cells = [
+                    texts.text(v, days[p] if p < width else False) for p, v in enumerate(values)
+                ]
+                kind = _skip_kind(cells, person)
+            if kind is not None:
+                yield SkippedRow(source, number, kind, _shown(cells))
+                continue
+            # Data in a column without a header: a column not understood, found now.
+            headless = [
+                p for p, cell in enumerate(cells)
+                if cell and not cell.isspace() and (p >= width or not columns[p].header)
+            ]  # fmt: skip
+            if headless:
+                columns = self._headless(index, headless, number)
+            yield RawRow(
+                source, number, {f: cells[p] if p < len(cells) else None for p, f in mapped}
+            )
+
+    def _headless(self, index: int, positions: list[int], line: int) -> tuple[HeaderColumn, ...]:
+        """Records data found in columns without a header (``positions``, from 0)."""
+        header = self._headers[index]
+        known = {c.position: c for c in header.columns}
+        for p in positions:
+            if p + 1 not in known or known[p + 1].field == "":
+                known[p + 1] = HeaderColumn(p + 1, "", None)
+        columns = tuple(known[p] for p in sorted(known))
+        if columns != header.columns:
+            self._headers[index] = Header(header.source, header.line, header.lines, columns)
+        if self._strict:
+            raise _strict_error(header.source, [known[p + 1] for p in positions], line)
+        return columns
+
+
+# ---------------------------------------------------------------------------------------
+# Column mappings from a file
+
+
+def load_column_mapping(path: str | Path) -> dict[str, str]:
+    """A column mapping from a TOML file: ``[columns]`` ``"原表头" = "field"`` (or "").
+
+    The field may also be given as a header the schema knows (``"完成时间2" = "完成日期"``).
+
+    Raises:
+        RecordFileError: The file cannot be read or parsed, or it holds anything but a
+            ``[columns]`` table of strings each naming a field (or "").
+    """
+    source = path if isinstance(path, str) else str(path)
+    try:
+        with Path(path).open("rb") as raw:
+            data = tomllib.load(raw)
+    except OSError as error:
+        raise _open_error(source, error) from None
+    except ValueError as error:  # TOMLDecodeError, or bytes that are not UTF-8
+        raise RecordFileError(
+            source, _m(f"不是有效的TOML文件：{error}", f"not a valid TOML file: {error}")
+        ) from None
+    for key in data:
+        if key != "columns":
+            raise RecordFileError(
+                source,
+                _m(
+                    f"未知的键“{key}”：列映射文件只有 [columns] 表",
+                    f"unknown key {key!r}: a column mapping file holds a [columns] table only",
+                ),
+            )
+    table = data.get("columns")
+    if not isinstance(table, dict):
+        raise RecordFileError(
+            source,
+            _m(
+                '缺少 [columns] 表：写成 [columns] 下的 "原表头" = "字段"',
+                'no [columns] table: write "HEADER" = "field" lines under [columns]',
+            ),
+        )
+    mapping: dict[str, str] = {}
+    for key, value in table.items():
+        if not isinstance(value, str) or _target(value, RECORD_COLUMNS) is None:
+            raise RecordFileError(
+                source,
+                _m(
+                    f"columns.“{key}”的值应为字段名（或留空以忽略该列）；可用的字段："
+                    f"{_fields_list(RECORD_COLUMNS, 'zh')}",
+                    f'columns.{key!r} must be a field name (or "" to ignore the column);'
+                    f" fields: {_fields_list(RECORD_COLUMNS, 'en')}",
+                ),
+            )
+        mapping[key] = value
+    return mapping
