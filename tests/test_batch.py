@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ce_rules as ce
-from ce_rules import BatchVerdict, BrokenRow, InvalidRecord, RawRow, SkippedRow, evaluate_many
+from ce_rules import BatchVerdict, BrokenRow, RawRow, SkippedRow, evaluate_many
 from ce_rules._message import Message
 
 
@@ -111,7 +111,12 @@ def test_unknown_unit_makes_an_unrecognised_platform_undetermined() -> None:
     assert verdict.missing_facts == ("unit",)
     assert verdict.certificate_eligible is None
     public = verdict.requirement("public_hours")
-    assert (public.earned, public.undetermined, public.met, public.determined) == (0, 30, False, False)
+    assert (public.earned, public.undetermined, public.met, public.determined) == (
+        0,
+        30,
+        False,
+        False,
+    )
     decision = verdict.entries[0]
     assert decision.reason is ce.Reason.UNDETERMINED
     assert decision.missing_facts == ("unit",)
@@ -155,7 +160,8 @@ def test_records_disagreeing_on_the_unit_leave_it_unknown() -> None:
     assert verdict.status is ce.Status.UNDETERMINED
     assert verdict.assumed == ()
     (finding,) = [f for f in verdict.findings if f.code == "conflicting_unit"]
-    assert "省直单位" in finding.message.zh and "市属单位" in finding.message.zh
+    assert "省直单位" in finding.message.zh
+    assert "市属单位" in finding.message.zh
 
 
 def test_unknown_mode_matters_only_where_a_platform_rule_could_apply() -> None:
@@ -163,7 +169,9 @@ def test_unknown_mode_matters_only_where_a_platform_rule_could_apply() -> None:
     person = ce.Person(id="A", unit=ce.UnitLevel.PROVINCIAL)
     records = [
         record("A", mode=None, platform="某培训网"),
-        record("A", mode=None, course_id="Z1", course_title="专业", category="专业科目", hours="60"),
+        record(
+            "A", mode=None, course_id="Z1", course_title="专业", category="专业科目", hours="60"
+        ),
     ]
     (verdict,) = evaluate_many(records, year=2024, persons=[person])
     assert verdict.missing_facts == ("mode",)
@@ -315,7 +323,9 @@ def _summary(verdicts: list[BatchVerdict]) -> dict[str, Any]:
 
 
 @given(seed=st.integers(0, 10_000), split=st.integers(0, 60), data=st.randoms())
-def test_order_and_splitting_never_change_a_verdict(seed: int, split: int, data: random.Random) -> None:
+def test_order_and_splitting_never_change_a_verdict(
+    seed: int, split: int, data: random.Random
+) -> None:
     """Any shuffle of the records, and any split into two inputs, gives the same verdicts."""
     rows = _random_rows(seed)
     expected = _summary(list(evaluate_many(rows, year=2024)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 import ce_rules as ce
 from ce_rules._engine import judge
-from ce_rules._verdict import Verdict, extend
+from ce_rules._verdict import Verdict
 from ce_rules.testing import make_entry, make_person
 from ce_rules.testing import strategies as ces
 
@@ -27,13 +26,6 @@ POLICIES = (
     ce.merge_overlay(BASE, ce.load_overlay(ROOT / "examples/overlays/example-city-2024.toml")),
     ce.merge_overlay(BASE, LOOSEN),
 )
-
-
-class NamedVerdict(Verdict):
-    """A verdict with fields of its own, like a batch's."""
-
-    name: str | None = None
-    notes: tuple[str, ...] = ()
 
 
 @st.composite
@@ -53,34 +45,6 @@ def cases(draw: st.DrawFn) -> tuple[ce.Person, tuple[ce.CreditEntry, ...], date 
     )
     as_of = draw(st.none() | st.dates(min_value=date(2024, 1, 1), max_value=date(2025, 3, 1)))
     return person, tuple(entries), as_of
-
-
-@given(
-    cases(),
-    st.sampled_from(POLICIES),
-    st.none() | st.text(min_size=1, max_size=5),
-    st.lists(st.text(max_size=5), max_size=2).map(tuple),
-)
-def test_judge_builds_what_extend_of_evaluate_gives(
-    case: tuple[ce.Person, tuple[ce.CreditEntry, ...], date | None],
-    policy: ce.Policy,
-    name: str | None,
-    notes: tuple[str, ...],
-) -> None:
-    """A verdict subclass built by judge equals evaluate's verdict extended, in every field."""
-    person, entries, as_of = case
-    extra: dict[str, Any] = {"name": name, "notes": notes}
-    got = judge(person, entries, 2024, policy, as_of, NamedVerdict, extra)
-    want = extend(
-        ce.evaluate(person, entries, year=2024, policy=policy, as_of=as_of), NamedVerdict, **extra
-    )
-    assert type(got) is NamedVerdict
-    assert got.reasons == want.reasons  # before the details are built
-    assert got == want
-    assert hash(got) == hash(want)
-    assert got.model_dump_json() == want.model_dump_json()
-    assert repr(got) == repr(want)
-    assert got.model_fields_set == want.model_fields_set
 
 
 @given(cases(), st.sampled_from(POLICIES))
@@ -157,35 +121,3 @@ def test_earned_hours_are_the_counted_hours_digit_for_digit(
         expected = sum((d.hours * d.factor for d in counted), Decimal(0))
         assert result.earned.as_tuple() == expected.as_tuple()
 
-
-def _padded(entries: tuple[ce.CreditEntry, ...]) -> tuple[ce.CreditEntry, ...]:
-    """``entries`` with their courses' hours written with two places (20 as 20.00)."""
-    cent = Decimal("0.01")
-    return tuple(
-        entry.model_copy(
-            update={
-                "course": entry.course.model_copy(
-                    update={"hours": entry.course.hours.quantize(cent)}
-                )
-            }
-        )
-        for entry in entries
-    )
-
-
-@given(st.lists(cases(), min_size=1, max_size=4), st.sampled_from(POLICIES))
-def test_requirement_results_reused_across_a_batch_change_no_verdict(
-    batch: list[tuple[ce.Person, tuple[ce.CreditEntry, ...], date | None]], policy: ce.Policy
-) -> None:
-    """A batch reuses requirement results for equal hours; each verdict is as if alone.
-
-    Each case is judged twice, its hours written as drawn and then with two places: the
-    same values, other digits, which the verdict keeps.
-    """
-    memo: dict[Any, Any] = {}
-    for person, entries, as_of in batch:
-        for variant in (entries, _padded(entries)):
-            got = judge(person, variant, 2024, policy, as_of, Verdict, None, memo)
-            want = judge(person, variant, 2024, policy, as_of)
-            assert got == want
-            assert got.model_dump_json() == want.model_dump_json()

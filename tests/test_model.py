@@ -85,11 +85,11 @@ def test_entry_hours_may_be_partial_but_never_more_than_the_course() -> None:
         ("completed_on", "2024-02-30"),
         ("completed_on", "2024-13-01"),
         ("completed_on", "yesterday"),
-        ("completed_on", "2024-05-01T10:00:00"),
+        ("completed_on", "05/01/2024"),
         ("role", "student"),
         ("status", "approved?"),
         ("credited_year", 1900),
-        ("id", ""),
+        ("id", "R 1"),
     ],
 )
 def test_bad_entry_fields_are_rejected_by_name(field: str, value: Any) -> None:

@@ -14,8 +14,8 @@ from ._batch import (
     RecordRef,
     evaluate_many,
 )
-from ._cells import CellError
 from ._catalogue import rule_catalogue
+from ._cells import CellError
 from ._deadlines import (
     CohortVerdict,
     DeadlineStatus,
@@ -37,18 +37,6 @@ from ._exceptions import (
     PolicyNotFoundError,
 )
 from ._message import Message
-from ._readers import (
-    BadCell,
-    BrokenRow,
-    RawRow,
-    RecordFile,
-    RecordFileError,
-    SkippedRow,
-    load_column_mapping,
-    open_record_file,
-    read_records,
-)
-from ._records import InvalidRecord, Problem
 from ._model import (
     MAX_ENTRY_HOURS,
     Category,
@@ -86,6 +74,18 @@ from ._policy import (
     parse_policy,
     policy_by_id,
 )
+from ._readers import (
+    BadCell,
+    BrokenRow,
+    RawRow,
+    RecordFile,
+    RecordFileError,
+    SkippedRow,
+    load_column_mapping,
+    open_record_file,
+    read_records,
+)
+from ._records import InvalidRecord, Problem
 from ._title import (
     TITLE_WINDOW_MAX_YEARS,
     Achievement,
@@ -114,9 +114,9 @@ __all__ = [
     "TITLE_WINDOW_MAX_YEARS",
     "Achievement",
     "AppliesTo",
+    "BadCell",
     "BatchResult",
     "BatchTotals",
-    "BadCell",
     "BatchVerdict",
     "BrokenRow",
     "Category",
@@ -149,13 +149,13 @@ __all__ = [
     "PeriodVerdict",
     "Person",
     "Policy",
-    "Problem",
     "PolicyError",
     "PolicyFileError",
     "PolicyNotFoundError",
+    "Problem",
     "PublicTopic",
-    "Reason",
     "RawRow",
+    "Reason",
     "RecognisedPlatformsRule",
     "RecordFile",
     "RecordFileError",

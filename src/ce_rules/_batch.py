@@ -305,7 +305,9 @@ def _run(
                 group.invalid.append(invalid)
             continue
         assert built is not None
-        ref = _NOWHERE if isinstance(item, Mapping) else RecordRef(source=item.source, line=item.line)
+        ref = (
+            _NOWHERE if isinstance(item, Mapping) else RecordRef(source=item.source, line=item.line)
+        )
         group = groups.get(built.person_id) or groups.setdefault(built.person_id, _Group())
         group.entries.append(built.entry)
         group.refs.append(ref)
@@ -330,10 +332,14 @@ def _read(
     if isinstance(item, InvalidRecord):
         return None, item.model_copy(update={"index": index})
     if isinstance(item, BrokenRow):
-        problem = Problem(field="(row)", value=item.text or None, code=item.code, message=item.message)
+        problem = Problem(
+            field="(row)", value=item.text or None, code=item.code, message=item.message
+        )
         return None, InvalidRecord(
             index=index, source=item.source, line=item.line, problems=(problem,)
         )
+    source: str | None = None
+    line: int | None = None
     if isinstance(item, RawRow):
         cells: Mapping[str, Any] = item.cells
         source, line = item.source, item.line
@@ -343,7 +349,6 @@ def _read(
             if key not in unknown_seen:
                 unknown_seen.add(key)
                 result.unknown_fields.append(key)
-        source = line = None
     else:
         raise EvaluationInputError(
             f"records[{index}]", item, "must be a CreditEntry, a mapping or a row of a reader"
@@ -464,7 +469,7 @@ def _disagreements(given: Person, described: list[tuple[Described, RecordRef]]) 
     findings = []
     for fact in _FACTS:
         value = getattr(given, fact)
-        others = {}
+        others: dict[Any, RecordRef] = {}
         for description, ref in described:
             said = getattr(description, fact)
             if said is not None and said != value:
@@ -521,4 +526,3 @@ def _assumption(fact: str, person: Person) -> Finding:
             en=f"some records give no {fact}; the default supplied is used",
         )
     return Finding(code=f"assumed_{fact}", decision=_DECISION_11, message=text)
-

@@ -897,12 +897,16 @@ def choice_key(text: str) -> str:
     NFKC, case folded, without whitespace, punctuation (``_ - · ( ) （ ） [ ] 【 】 , ， 、``
     and every other character of a Unicode punctuation category) or format characters:
     ``公需科目``, ``【公需科目】`` and ``公需 科目`` are one key; symbols such as ``√``
-    and ``×`` are kept.
+    and ``×`` are kept, and so is a question mark: ``通过?`` is a doubt, not a value.
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
     category = unicodedata.category
     return "".join(
-        [c for c in folded if not (c.isspace() or category(c)[0] in "PZ" or category(c) == "Cf")]
+        [
+            c
+            for c in folded
+            if c == "?" or not (c.isspace() or category(c)[0] in "PZ" or category(c) == "Cf")
+        ]
     )
 
 

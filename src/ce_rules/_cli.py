@@ -62,7 +62,7 @@ from ._render import (
     totals_line,
     totals_rows,
 )
-from ._schema import PERSON_COLUMNS, RECORD_COLUMNS, column, record_json_schema
+from ._schema import PERSON_COLUMNS, column, record_json_schema
 from ._verdict import EntryDecision, Reason, Status, format_hours
 
 __all__ = ["main"]
@@ -132,7 +132,9 @@ def _choice(option: str, value: str | None, kind: type[UnitLevel] | type[Mode]) 
     try:
         return parse_cell(column("unit" if kind is UnitLevel else "mode"), value)
     except CellError as error:
-        raise _UsageError(f"{option}: {error.message.en}", f"{option}：{error.message.zh}") from None
+        raise _UsageError(
+            f"{option}: {error.message.en}", f"{option}：{error.message.zh}"
+        ) from None
 
 
 def _mapping(args: argparse.Namespace) -> dict[str, str]:
@@ -162,8 +164,10 @@ def _protected(args: argparse.Namespace) -> list[str]:
 
 
 def _open_inputs(args: argparse.Namespace, mapping: dict[str, str]) -> list[RecordFile]:
-    """Every input opened and its header read before any output: a file that cannot be
-    read at all stops the run before a report is written."""
+    """Every input opened, its header read, before any output.
+
+    A file that cannot be read at all stops the run before a report is written.
+    """
     opened = []
     for name in args.files:
         record_file = open_record_file(
@@ -220,7 +224,9 @@ def _persons(args: argparse.Namespace) -> dict[str, Person] | None:
         if isinstance(row, BrokenRow):
             raise RecordFileError(
                 row.source,
-                Message(zh=f"第{row.line}行：{row.message.zh}", en=f"line {row.line}: {row.message.en}"),
+                Message(
+                    zh=f"第{row.line}行：{row.message.zh}", en=f"line {row.line}: {row.message.en}"
+                ),
             )
         values: dict[str, Any] = {}
         for col in PERSON_COLUMNS:
@@ -237,7 +243,9 @@ def _persons(args: argparse.Namespace) -> dict[str, Person] | None:
         if values["person_id"] is None:
             raise RecordFileError(
                 row.source,
-                Message(zh=f"第{row.line}行：缺少身份证号", en=f"line {row.line}: person_id is required"),
+                Message(
+                    zh=f"第{row.line}行：缺少身份证号", en=f"line {row.line}: person_id is required"
+                ),
             )
         person = Person(
             id=values["person_id"],
@@ -321,7 +329,11 @@ def _plain(row: Sequence[Any]) -> list[Any]:
 
 
 def _write_json(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict]) -> None:
-    head = {"year": batch.year, "policy_id": batch.policy.id, "policy_version": batch.policy.version}
+    head = {
+        "year": batch.year,
+        "policy_id": batch.policy.id,
+        "policy_version": batch.policy.version,
+    }
     out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "verdicts": [')
     for number, verdict in enumerate(verdicts):
         out.write(("\n" if number == 0 else ",\n") + verdict.model_dump_json())
@@ -348,7 +360,9 @@ def _write_jsonl(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict])
     out.write('{"totals": ' + json.dumps(batch.totals.as_dict()) + "}\n")
 
 
-def _write_xlsx(out: IO[bytes], batch: BatchResult, verdicts: list[BatchVerdict], lang: str) -> None:
+def _write_xlsx(
+    out: IO[bytes], batch: BatchResult, verdicts: list[BatchVerdict], lang: str
+) -> None:
     invalid_rows = [row for record in batch.invalid_records for row in invalid_row(record, lang)]
     sheets = [
         Sheet(_say(lang, "verdicts", "结论"), csv_header(batch.policy, lang),
@@ -356,7 +370,8 @@ def _write_xlsx(out: IO[bytes], batch: BatchResult, verdicts: list[BatchVerdict]
         Sheet(_say(lang, "invalid records", "无效记录"), invalid_header(lang), invalid_rows),
         Sheet(_say(lang, "skipped rows", "跳过的行"), skipped_header(lang),
               [skipped_row(r, lang) for r in batch.skipped]),
-        Sheet(_say(lang, "totals", "合计"), [_say(lang, "item", "项目"), _say(lang, "count", "数量")],
+        Sheet(_say(lang, "totals", "合计"),
+              [_say(lang, "item", "项目"), _say(lang, "count", "数量")],
               totals_rows(batch.totals, lang)),
     ]  # fmt: skip
     write_workbook(out, sheets)
@@ -411,7 +426,10 @@ def _warnings(batch: BatchResult, verdicts: list[BatchVerdict], lang: str, fmt: 
         if not listed:
             for record in batch.invalid_records:
                 where = f"{record.source or '-'}:{record.line or '-'}"
-                print(f"  {terminal_safe(where)} {terminal_safe(record.describe(lang))}", file=sys.stderr)
+                print(
+                    f"  {terminal_safe(where)} {terminal_safe(record.describe(lang))}",
+                    file=sys.stderr,
+                )
         where_en = "listed in the output" if listed else "listed above"
         where_zh = "见输出" if listed else "见上"
         _print_error(
@@ -500,7 +518,9 @@ def _explain(args: argparse.Namespace) -> int:
     try:
         person_id = parse_id(args.person_id)
     except CellError as error:
-        raise _UsageError(f"PERSON_ID: {error.message.en}", f"身份证号：{error.message.zh}") from None
+        raise _UsageError(
+            f"PERSON_ID: {error.message.en}", f"身份证号：{error.message.zh}"
+        ) from None
     if person_id is None:
         raise _UsageError("PERSON_ID is empty", "身份证号为空")
     batch = _batch(args, person_id=person_id)
@@ -566,6 +586,13 @@ def _policies(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_TOTALS: Final = (
+    "records", "counted", "excluded", "invalid", "skipped", "persons", "compliant",
+    "non_compliant", "in_progress", "undetermined", "persons_with_invalid_input",
+    "defaulted_persons",
+)  # fmt: skip
+
+
 def output_schema() -> dict[str, Any]:
     """The JSON Schema of ``ce-rules check --format json`` output."""
     verdict = BatchVerdict.model_json_schema(ref_template="#/$defs/{model}", mode="serialization")
@@ -575,14 +602,7 @@ def output_schema() -> dict[str, Any]:
     totals = {
         "type": "object",
         "properties": {
-            **{
-                name: counts
-                for name in (
-                    "records", "counted", "excluded", "invalid", "skipped", "persons",
-                    "compliant", "non_compliant", "in_progress", "undetermined",
-                    "persons_with_invalid_input", "defaulted_persons",
-                )
-            },
+            **dict.fromkeys(_TOTALS, counts),
             "by_reason": {"type": "object", "additionalProperties": counts},
         },
         "required": ["records", "counted", "excluded", "invalid", "skipped", "persons"],
@@ -669,7 +689,9 @@ def _parser() -> argparse.ArgumentParser:
             "--strict", action="store_true", help="a column not understood is an error"
         )
         sub.add_argument(
-            "--default-unit", metavar="UNIT", help=f"unit of persons no record describes: {_UNIT_CHOICES}"
+            "--default-unit",
+            metavar="UNIT",
+            help=f"unit of persons no record describes: {_UNIT_CHOICES}",
         )
         sub.add_argument(
             "--default-mode", metavar="MODE", help="mode of courses without one: online|offline"
@@ -735,7 +757,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _deprecated(args)
             code: int = args.handler(args)
     except RecordFileError as error:
-        _print_error(lang, f"{error.source}: {error.message.en}", f"{error.source}：{error.message.zh}")
+        _print_error(
+            lang, f"{error.source}: {error.message.en}", f"{error.source}：{error.message.zh}"
+        )
         return EXIT_INVALID
     except OutputError as error:
         _print_error(lang, error.message.en, error.message.zh)
@@ -766,7 +790,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_INVALID
-    except Exception as error:  # noqa: BLE001 - the last resort: a message, not a traceback
+    except Exception as error:
         return _internal_error(lang, error)
     return code
 
@@ -783,4 +807,3 @@ def _internal_error(lang: str, error: BaseException) -> int:
         f"内部错误（{what}）；请报告此问题，并附上设置 {_DEBUG_VARIABLE}=1 后运行同一命令的输出",
     )
     return EXIT_INTERNAL
-

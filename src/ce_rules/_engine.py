@@ -178,6 +178,7 @@ def _loosening_findings(policy: Policy) -> tuple[Finding, ...]:
             {
                 "code": loosening.code,
                 "citation": loosening.citation,
+                "decision": None,
                 "message": message(
                     f"本地政策{loosening.overlay_id}放宽了规则{loosening.code}："
                     f"{loosening.base} → {loosening.overlay}",
@@ -989,6 +990,7 @@ def _new_topic_finding(rule: KeyTopicsRule) -> Finding:
         {
             "code": rule.code,
             "citation": rule.citation,
+            "decision": None,
             "message": message(
                 f"{rule.message.zh}；本年度计入的学时中没有专题系列课程",
                 f"{rule.message.en}; no counted hours this year are in one of them",

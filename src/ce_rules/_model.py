@@ -1,6 +1,7 @@
 """The domain model: persons, courses and credit entries (学时记录).
 
-Every value is a frozen pydantic model, validated once when it is built. Hours are
+Every value is a frozen pydantic model, validated once when it is built, each field by
+the one parser of its kind (``_cells``) that the record files go through too. Hours are
 exact decimals with at most two decimal places; floats are accepted only where their
 shortest representation is already such a decimal (``0.5``, never
 ``0.30000000000000004``), so a number is never silently rounded.
@@ -8,21 +9,27 @@ shortest representation is already such a decimal (``0.5``, never
 
 from __future__ import annotations
 
-import math
+import enum
+from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Final, Protocol
+from decimal import Decimal
+from typing import Annotated, Any, Final, Protocol, TypeVar
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-    model_validator,
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+
+from ._cells import (
+    ID_MAX_LENGTH,
+    MAX_ENTRY_HOURS,
+    TEXT_MAX_LENGTH,
+    parse_choice,
+    parse_date,
+    parse_flag,
+    parse_id,
+    parse_text,
+    parse_topics,
+    parse_year,
 )
-
+from ._cells import parse_hours as _parse_hours
 from ._message import Message
 from ._vocabulary import Category, EntryStatus, Mode, PublicTopic, Role, UnitLevel
 
@@ -49,60 +56,48 @@ __all__ = [
     "settle_course_facts",
 ]
 
-#: The largest number of hours one course or entry may carry; more is a data error.
-MAX_ENTRY_HOURS: Final = Decimal(1000)
-_CENT: Final = Decimal("0.01")
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=enum.StrEnum)
+
+
+def _present(parse: Callable[[Any], _T | None]) -> Callable[[Any], _T]:
+    """``parse``, refusing a blank: for a field that must have a value."""
+
+    def required(value: Any) -> _T:
+        parsed = parse(value)
+        if parsed is None:
+            raise ValueError("must not be blank")
+        return parsed
+
+    return required
+
+
+def _choice(choices: type[_E]) -> Callable[[Any], _E | None]:
+    return lambda value: parse_choice(value, choices)
 
 
 def parse_hours(value: Any) -> Decimal:
-    """Read a number of hours (学时) exactly, or raise ``ValueError`` saying why.
+    """Read a number of hours (学时) exactly, or raise ``ValueError`` (a ``CellError``) saying why.
 
-    Accepts ``Decimal``, ``int``, numeric strings and floats whose shortest repr has at
-    most two decimal places. The result is > 0, at most ``MAX_ENTRY_HOURS`` and has at
-    most two decimal places; nothing is rounded.
+    The one reading of hours ce-rules has (``_cells.parse_hours``), for a value that
+    must be there: ``Decimal``, ``int``, a float whose shortest repr has at most two
+    decimal places, or a text such as ``10``, ``10.5``, ``１０．５`` or ``10学时``. The
+    result is > 0, at most ``MAX_ENTRY_HOURS`` and has at most two decimal places;
+    nothing is rounded.
     """
-    if isinstance(value, bool):
-        raise ValueError("hours must be a number, not a boolean")
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"hours must be finite, got {value!r}")
-        # repr gives the shortest string that round-trips: 0.1 stays "0.1".
-        number = Decimal(repr(value))
-    elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"hours must be a decimal number, got {value!r}") from None
-    else:
-        raise ValueError(f"hours must be a number, got {type(value).__name__}")
-    if not number.is_finite():
-        raise ValueError(f"hours must be finite, got {value!r}")
-    if number <= 0:
-        raise ValueError(f"hours must be greater than 0, got {value!r}")
-    if number > MAX_ENTRY_HOURS:
-        raise ValueError(f"hours must be at most {MAX_ENTRY_HOURS}, got {value!r}")
-    if number != number.quantize(_CENT):
-        raise ValueError(f"hours must have at most two decimal places, got {value!r}")
-    return number
+    return _present(_parse_hours)(value)
 
 
+# Every field is read by the one parser of its kind (``_cells``), the parser the record
+# files go through: a value the model accepts is one a file may hold, and the reverse.
 #: Hours of one course or entry: an exact decimal, 0 < hours <= 1000, two places at most.
 Hours = Annotated[Decimal, BeforeValidator(parse_hours)]
-# Identifiers and texts are stripped, then must not be empty (checked in pydantic's core).
-#: The longest identifier (characters, once stripped) and the longest short text.
-ID_MAX_LENGTH: Final = 64
-TEXT_MAX_LENGTH: Final = 200
-_Id = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ID_MAX_LENGTH)
-]
-#: A short text (a name, a title): stripped, then 1 to 200 characters.
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX_LENGTH)
-]
+#: An identifier: at most 64 characters, no space or control character inside.
+_Id = Annotated[str, BeforeValidator(_present(parse_id))]
+_OptionalId = Annotated[str | None, BeforeValidator(parse_id)]
+#: A short text (a name, a title): spaces collapsed, then 1 to 200 characters.
+Text = Annotated[str, BeforeValidator(_present(parse_text))]
+_OptionalText = Annotated[str | None, BeforeValidator(parse_text)]
 #: The configuration of every value of ce-rules: frozen, and no field it does not know.
 FROZEN: Final = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
@@ -123,10 +118,10 @@ class Person(BaseModel):
     model_config = FROZEN
 
     id: _Id
-    name: Text | None = None
-    unit: UnitLevel | None = None
-    city: Text | None = None
-    industry: Text | None = None
+    name: _OptionalText = None
+    unit: Annotated[UnitLevel | None, BeforeValidator(_choice(UnitLevel))] = None
+    city: _OptionalText = None
+    industry: _OptionalText = None
 
 
 class Course(BaseModel):
@@ -150,23 +145,12 @@ class Course(BaseModel):
 
     id: _Id
     title: Text
-    category: Category
+    category: Annotated[Category, BeforeValidator(_present(_choice(Category)))]
     hours: Hours
-    mode: Mode | None = None
-    platform: Text | None = None
-    featured: bool | None = False
-    topics: tuple[PublicTopic | Text, ...] = ()
-
-    @field_validator("topics", mode="before")
-    @classmethod
-    def _known_topics(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = (value,)
-        if isinstance(value, list | tuple):
-            return tuple(
-                (PublicTopic.from_label(t) or t) if isinstance(t, str) else t for t in value
-            )
-        return value
+    mode: Annotated[Mode | None, BeforeValidator(_choice(Mode))] = None
+    platform: _OptionalText = None
+    featured: Annotated[bool | None, BeforeValidator(parse_flag)] = False
+    topics: Annotated[tuple[PublicTopic | str, ...], BeforeValidator(parse_topics)] = ()
 
     @model_validator(mode="after")
     def _settled(self) -> Course:
@@ -220,23 +204,17 @@ class CreditEntry(BaseModel):
 
     model_config = FROZEN
 
-    id: _Id | None = None
+    id: _OptionalId = None
     person_id: _Id
     course: Course
-    role: Role = Role.LEARNER
-    completed_on: date
-    hours: Hours | None = None
-    credited_year: Annotated[int, Field(ge=1990, le=2100)] | None = None
-    certificate_no: _Id | None = None
-    status: EntryStatus = EntryStatus.APPROVED
-
-    @field_validator("completed_on", mode="before")
-    @classmethod
-    def _date_only(cls, value: Any) -> Any:
-        # A datetime is a different thing from a day: refuse it rather than truncate it.
-        if isinstance(value, str) and ("T" in value or " " in value.strip()):
-            raise ValueError(f"completed_on must be a date (YYYY-MM-DD), got {value!r}")
-        return value
+    role: Annotated[Role, BeforeValidator(_present(_choice(Role)))] = Role.LEARNER
+    completed_on: Annotated[date, BeforeValidator(_present(parse_date))]
+    hours: Annotated[Decimal | None, BeforeValidator(_parse_hours)] = None
+    credited_year: Annotated[int | None, BeforeValidator(parse_year)] = None
+    certificate_no: _OptionalId = None
+    status: Annotated[EntryStatus, BeforeValidator(_present(_choice(EntryStatus)))] = (
+        EntryStatus.APPROVED
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> CreditEntry:

@@ -51,6 +51,7 @@ __all__ = [
     "SkippedRow",
     "load_column_mapping",
     "open_record_file",
+    "read_records",
 ]
 
 #: The header is looked for among this many non-blank rows at the top of a table.
@@ -689,6 +690,21 @@ def open_record_file(
     if kind == "jsonl":
         return _JsonLinesFile.open(path, source, data, encoding, resolver, strict, notes)
     return _CsvFile.open(path, source, data, encoding, resolver, strict, notes)
+
+
+def read_records(
+    path: str | Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    strict: bool = False,
+) -> Iterator[Item]:
+    """The rows of a record file, for ``evaluate_many``: ``open_record_file(...).rows()``.
+
+    The file is opened (and a file that cannot be read at all refused with
+    ``RecordFileError``) when this is called, not when the first row is asked for.
+    """
+    return open_record_file(path, mapping=mapping, encoding=encoding, strict=strict).rows()
 
 
 def _head(path: Path, source: str) -> bytes:

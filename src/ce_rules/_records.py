@@ -175,9 +175,7 @@ def _required(col: Column) -> Problem:
     return Problem(
         field=col.name,
         code="required",
-        message=Message(
-            zh=f"缺少必填的“{col.label}”", en=f"{col.name} ({col.label}) is required"
-        ),
+        message=Message(zh=f"缺少必填的“{col.label}”", en=f"{col.name} ({col.label}) is required"),
     )
 
 
@@ -259,7 +257,7 @@ class RecordBuilder:
         return value
 
     def _course(self, cells: Mapping[str, Any]) -> Course | list[Problem]:
-        key = tuple(cells.get(name) for name in _COURSE_FIELDS) + ("featured" in cells,)
+        key = (*tuple(cells.get(name) for name in _COURSE_FIELDS), "featured" in cells)
         known = self._courses.get(key)
         if known is None:
             known = self._new_course(cells)

@@ -66,7 +66,9 @@ def _flag(value: bool | None, lang: str) -> str:
 def _requirement_cell(result: RequirementResult, lang: str) -> str:
     text = f"{format_hours(result.earned)}/{format_hours(result.required)}"
     if result.shortfall:
-        text += _say(lang, f" short {format_hours(result.shortfall)}", f" 差{format_hours(result.shortfall)}")
+        text += _say(
+            lang, f" short {format_hours(result.shortfall)}", f" 差{format_hours(result.shortfall)}"
+        )
     if result.undetermined:
         text += _say(
             lang,
@@ -159,10 +161,7 @@ def csv_row(verdict: BatchVerdict, lang: str) -> list[Cell]:
     for result in verdict.requirements:
         row += [result.earned, result.required, result.shortfall, result.undetermined]
     facts = verdict.missing_facts
-    if lang == "zh":
-        shown = "、".join(column(f).label for f in facts)
-    else:
-        shown = ";".join(facts)
+    shown = "、".join(column(f).label for f in facts) if lang == "zh" else ";".join(facts)
     return [*row, shown, len(verdict.invalid_records)]
 
 
@@ -267,9 +266,21 @@ def skipped_summary(rows: Iterable[SkippedRow], lang: str) -> str | None:
     for kind, found in by_kind.items():
         en, zh = _SKIP_KINDS[kind]
         where = ", ".join(f"{r.source}:{r.line}" for r in found[:10])
-        more = "" if len(found) <= 10 else _say(lang, f" and {len(found) - 10} more", f" 等{len(found)}行")
-        parts.append(_say(lang, f"{len(found)} {en}(s) ({where}{more})", f"{zh}{len(found)}行（{where}{more}）"))
-    return _say(lang, "skipped, not records: ", "已跳过非记录行：") + _say(lang, "; ", "；").join(parts)
+        more = (
+            ""
+            if len(found) <= 10
+            else _say(lang, f" and {len(found) - 10} more", f" 等{len(found)}行")
+        )
+        parts.append(
+            _say(
+                lang,
+                f"{len(found)} {en}(s) ({where}{more})",
+                f"{zh}{len(found)}行（{where}{more}）",
+            )
+        )
+    return _say(lang, "skipped, not records: ", "已跳过非记录行：") + _say(lang, "; ", "；").join(
+        parts
+    )
 
 
 def reason_counts(verdicts: Iterable[BatchVerdict]) -> Counter[str]:

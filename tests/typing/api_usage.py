@@ -46,7 +46,7 @@ def title_tool(obtained: date) -> list[str]:
 
 def hr_office(records: list[dict[str, str]]) -> int:
     """An HR office: a batch of flat records, the totals, a plan for one person."""
-    result: ce.BatchResult = ce.evaluate_many(records, year=2024, presorted=True)
+    result: ce.BatchResult = ce.evaluate_many(records, year=2024)
     verdicts: list[ce.BatchVerdict] = list(result)
     totals: ce.BatchTotals = result.totals
     plan: ce.CompliancePlan = ce.plan_compliance(make_person(), [], year=2024)
