@@ -196,31 +196,75 @@ class FilingDeadlineRule(_RuleBase):
     """A filing is due at most ``days`` calendar days after a completion (四(二)).
 
     Read as: the filing date is on or before the completion date plus ``days``
-    (domain decision 7).
+    (domain decision 7; 《民法典》第二百零一条: the day of completion is not counted).
+    When ``extend_past_holidays`` is set, a period whose last day is a statutory rest day
+    (法定休假日) ends on the day after the rest days end (《民法典》第二百零三条, decision
+    7), read from the official holiday calendar with its adjusted working days (调休).
+    What the filing is made of comes from the notice too: 四(二) files the trainee list
+    and the training summary (培训学员名单和培训情况总结) with the provincial and the
+    municipal authorities (报省、市人力资源社会保障部门备案); the filing is complete when
+    every document reached every recipient.
 
     Attributes:
         days: The number of calendar days allowed after the completion day.
+        documents: The documents to file (``trainee_list``, ``training_summary``); none
+            means the filing is one act, dated by ``TrainingCohort.filed_on``.
+        recipients: The authorities to file with (``provincial``, ``municipal``); none
+            means one recipient, as for ``documents``.
+        extend_past_holidays: Whether a last day on a statutory rest day moves to the day
+            after the rest days (《民法典》第二百零三条, decision 7). On by default: the
+            project's reading of decision 7.
+        holidays_include_weekends: Which days are statutory rest days for that purpose:
+            every day the official calendar gives off, weekends included (the common
+            judicial reading, and the default), or only the days of the State Council's
+            holiday periods (the narrow reading of 法定休假日). Either way an adjusted
+            working day (调休上班) is a working day.
     """
 
     kind: Literal["filing_deadline"]
     days: Annotated[int, Field(ge=0, le=3660)]
+    documents: tuple[Literal["trainee_list", "training_summary"], ...] = ()
+    recipients: tuple[Literal["provincial", "municipal"], ...] = ()
+    extend_past_holidays: bool = True
+    holidays_include_weekends: bool = True
+
+    @_model_validator(mode="after")
+    def _distinct_parts(self) -> FilingDeadlineRule:
+        for name in ("documents", "recipients"):
+            values: tuple[str, ...] = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name}: a value appears twice: {list(values)}")
+        if bool(self.documents) != bool(self.recipients):
+            raise ValueError("documents and recipients are given together, or neither")
+        return self
 
 
 class SubmissionDeadlineRule(_RuleBase):
     """Documents are due on or before a day of the year (五(二): 4月底前).
 
-    ``day`` larger than the month's length means the month's last day.
+    ``day`` larger than the month's length means the month's last day. The submission
+    is complete only with every format of ``formats`` (五(二): Word版和PDF版); formats
+    are compared by their canonical names (``Word``, ``docx`` and ``doc`` are ``word``).
+    ``extend_past_holidays`` and ``holidays_include_weekends`` read the deadline as
+    the last day of a period, as for ``FilingDeadlineRule`` (《民法典》第二百零三条,
+    decision 7).
 
     Attributes:
         month: The month of the deadline.
         day: The last day allowed, inclusive.
         formats: The file formats that must all be submitted (e.g. Word and PDF).
+        extend_past_holidays: Whether a deadline on a statutory rest day moves to the
+            day after the rest days (decision 7); on by default.
+        holidays_include_weekends: Whether weekends count as statutory rest days for
+            that purpose (the default), or only the official holiday periods do.
     """
 
     kind: Literal["submission_deadline"]
     month: _Month
     day: _Day
     formats: tuple[_Text, ...] = ()
+    extend_past_holidays: bool = True
+    holidays_include_weekends: bool = True
 
 
 class CategoryDeadlineRule(_RuleBase):
