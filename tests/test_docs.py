@@ -1,6 +1,7 @@
 """The documentation says what the code and the policy data say.
 
-Set ``CE_RULES_UPDATE_DOCS=1`` to rewrite the generated parts of docs/rules.md instead.
+Set ``CE_RULES_UPDATE_DOCS=1`` to rewrite the generated parts of docs/rules.md and
+docs/cli.md instead.
 """
 
 from __future__ import annotations
@@ -32,6 +33,23 @@ def test_rule_catalogue_matches_the_policy_data() -> None:
     if os.environ.get("CE_RULES_UPDATE_DOCS") == "1":
         path.write_text(expected, encoding="utf-8")
     assert text == expected, "docs/rules.md is stale: run CE_RULES_UPDATE_DOCS=1 pytest"
+
+
+COLUMNS_BEGIN = "<!-- BEGIN GENERATED: record columns (tests/test_docs.py) -->"
+
+
+def test_the_column_table_of_the_cli_page_is_the_input_schema() -> None:
+    """docs/cli.md holds exactly the column table rendered from the one input schema."""
+    from ce_rules._schema import columns_table
+
+    path = DOCS / "cli.md"
+    text = path.read_text(encoding="utf-8")
+    head, _, rest = text.partition(COLUMNS_BEGIN)
+    _, _, tail = rest.partition(END)
+    expected = f"{head}{COLUMNS_BEGIN}\n\n{columns_table()}{END}{tail}"
+    if os.environ.get("CE_RULES_UPDATE_DOCS") == "1":
+        path.write_text(expected, encoding="utf-8")
+    assert text == expected, "docs/cli.md is stale: run CE_RULES_UPDATE_DOCS=1 pytest"
 
 
 def test_every_rule_code_and_clause_is_in_the_catalogue() -> None:

@@ -120,4 +120,3 @@ def test_earned_hours_are_the_counted_hours_digit_for_digit(
         counted = [d for d in verdict.entries if d.counted and d.category is result.category]
         expected = sum((d.hours * d.factor for d in counted), Decimal(0))
         assert result.earned.as_tuple() == expected.as_tuple()
-

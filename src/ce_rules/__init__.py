@@ -20,13 +20,19 @@ from ._deadlines import (
     CohortVerdict,
     DeadlineStatus,
     DeadlineVerdict,
+    FilingDocument,
+    FilingRecipient,
+    HolidayCalendarError,
+    HolidayExtension,
     Submission,
     SubmissionKind,
     Trainee,
     TraineeDecision,
     TrainingCohort,
+    TrainingFiling,
     check_submission,
     check_training_filing,
+    holiday_calendar_years,
 )
 from ._engine import DEFAULT_REGION, evaluate
 from ._exceptions import (
@@ -51,6 +57,7 @@ from ._model import (
     UnitLevel,
     parse_hours,
 )
+from ._output import OutputError
 from ._overlay import load_overlay, merge_overlay, overlay_applies, policy_for
 from ._plan import CategoryGap, CompliancePlan, FeaturedInstructorOption, plan_compliance
 from ._policy import (
@@ -137,7 +144,11 @@ __all__ = [
     "EvaluationInputError",
     "FeaturedInstructorOption",
     "FilingDeadlineRule",
+    "FilingDocument",
+    "FilingRecipient",
     "Finding",
+    "HolidayCalendarError",
+    "HolidayExtension",
     "Hours",
     "InvalidRecord",
     "KeyTopicsRule",
@@ -146,6 +157,7 @@ __all__ = [
     "MinHoursRule",
     "MinShareRule",
     "Mode",
+    "OutputError",
     "PeriodVerdict",
     "Person",
     "Policy",
@@ -172,6 +184,7 @@ __all__ = [
     "Trainee",
     "TraineeDecision",
     "TrainingCohort",
+    "TrainingFiling",
     "UnitLevel",
     "Verdict",
     "YearShortfall",
@@ -184,6 +197,7 @@ __all__ = [
     "evaluate_period",
     "format_hours",
     "get_policy",
+    "holiday_calendar_years",
     "list_policies",
     "load_column_mapping",
     "load_overlay",

@@ -8,8 +8,12 @@ from one root::
     CeRulesError
     ├── PolicyError
     │   ├── PolicyNotFoundError     (also a LookupError)
-    │   └── PolicyFileError         (also a ValueError)
-    └── EvaluationInputError        (also a ValueError)
+    │   ├── PolicyFileError         (also a ValueError)
+    │   └── HolidayCalendarError    (_deadlines; also a LookupError)
+    ├── EvaluationInputError        (also a ValueError)
+    ├── CellError                   (_cells; also a ValueError)
+    ├── RecordFileError             (_readers; also a ValueError)
+    └── OutputError                 (_output; also an OSError)
 """
 
 from __future__ import annotations

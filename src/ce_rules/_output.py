@@ -570,8 +570,8 @@ def _openpyxl() -> Any:
         raise OutputError(
             None,
             Message(
-                en="writing xlsx needs the optional extra: pip install 'ce-rules[excel]'",
-                zh="写入xlsx文件需要安装可选依赖：pip install 'ce-rules[excel]'",
+                en="writing xlsx needs openpyxl, the optional extra excel: pip install openpyxl (or, in a clone of ce-rules, pip install '.[excel]')",
+                zh="写入xlsx文件需要可选依赖 openpyxl：pip install openpyxl（或在 ce-rules 源码目录中 pip install '.[excel]'）",
             ),
         ) from None
 
@@ -634,7 +634,7 @@ def write_workbook(handle: IO[bytes], sheets: Sequence[Sheet]) -> None:
     files are removed before it goes on.
 
     Raises:
-        OutputError: openpyxl is not installed (``pip install 'ce-rules[excel]'``).
+        OutputError: openpyxl (the optional extra ``excel``) is not installed.
         ValueError: A cell holds a non-finite ``Decimal``.
         TypeError: A cell holds a value of another type.
     """

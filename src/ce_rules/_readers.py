@@ -1463,8 +1463,8 @@ def _openpyxl(source: str) -> Any:
         raise RecordFileError(
             source,
             _m(
-                "读取xlsx文件需要安装可选依赖：pip install 'ce-rules[excel]'",
-                "reading xlsx needs the optional extra: pip install 'ce-rules[excel]'",
+                "读取xlsx文件需要可选依赖 openpyxl：pip install openpyxl（或在 ce-rules 源码目录中 pip install '.[excel]'）",
+                "reading xlsx needs openpyxl, the optional extra excel: pip install openpyxl (or, in a clone of ce-rules, pip install '.[excel]')",
             ),
         ) from None
 

@@ -34,6 +34,7 @@ __all__ = [
     "CellKind",
     "Column",
     "column",
+    "columns_table",
     "header_key",
     "match_header",
 ]
@@ -269,7 +270,9 @@ def choice_values(col: Column) -> Mapping[str, tuple[str, ...]]:
         return {}
     spellings = SPELLINGS[col.choices]
     return {
-        member.value: (member.label, *spellings.get(member, ()))  # type: ignore[attr-defined]
+        member.value: tuple(
+            dict.fromkeys((member.label, *spellings.get(member, ())))  # type: ignore[attr-defined]
+        )
         for member in col.choices
     }
 
@@ -310,6 +313,28 @@ KIND_FORMATS: Final[Mapping[CellKind, Message]] = {
     CellKind.FLAG: _m("是/否", "yes/no"),
     CellKind.TOPICS: _m("用 ; ； 、 | 分隔的专题", "topics separated by ; ； 、 |"),
 }  # fmt: skip
+
+
+def columns_table(columns: tuple[Column, ...] = RECORD_COLUMNS) -> str:
+    """The columns as a Markdown table (docs/cli.md holds it; a test keeps the two equal)."""
+    lines = [
+        "| column | 中文表头 | required | values | blank or missing |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for col in columns:
+        values = choice_values(col)
+        if values:
+            shown = "; ".join(
+                f"`{value}`: " + ", ".join(f"`{s}`" for s in spellings)
+                for value, spellings in values.items()
+            )
+        else:
+            shown = KIND_FORMATS[col.kind].en
+        lines.append(
+            f"| `{col.name}` | {'、'.join(col.headers)} | {'yes' if col.required else ''} | "
+            f"{shown.replace('|', chr(92) + '|')} | {col.blank.en} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def _json_type(col: Column) -> dict[str, Any]:

@@ -163,7 +163,7 @@ SPELLINGS: Final[Mapping[type[enum.StrEnum], Mapping[enum.StrEnum, tuple[str, ..
         Category.PROFESSIONAL: ("专业", "专业课", "专业科目学时"),
     },
     Role: {
-        Role.LEARNER: ("学习者", "参训人员", "学员学习"),
+        Role.LEARNER: ("学习者", "参训人员"),
         Role.INSTRUCTOR: ("教师", "讲师", "授课人", "主讲教师", "主讲人"),
     },
     Mode: {
@@ -189,7 +189,6 @@ SPELLINGS: Final[Mapping[type[enum.StrEnum], Mapping[enum.StrEnum, tuple[str, ..
             "市直",
             "市直单位",
             "市级",
-            "市属单位",
             "县级",
             "县属",
             "区属",
