@@ -570,8 +570,10 @@ def _openpyxl() -> Any:
         raise OutputError(
             None,
             Message(
-                en="writing xlsx needs openpyxl, the optional extra excel: pip install openpyxl (or, in a clone of ce-rules, pip install '.[excel]')",
-                zh="写入xlsx文件需要可选依赖 openpyxl：pip install openpyxl（或在 ce-rules 源码目录中 pip install '.[excel]'）",
+                en="writing xlsx needs openpyxl, the optional extra excel: pip install openpyxl "
+                "(or, in a clone of ce-rules, pip install '.[excel]')",
+                zh="写入xlsx文件需要可选依赖 openpyxl：pip install openpyxl"
+                "（或在 ce-rules 源码目录中 pip install '.[excel]'）",
             ),
         ) from None
 

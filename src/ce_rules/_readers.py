@@ -1463,8 +1463,10 @@ def _openpyxl(source: str) -> Any:
         raise RecordFileError(
             source,
             _m(
-                "读取xlsx文件需要可选依赖 openpyxl：pip install openpyxl（或在 ce-rules 源码目录中 pip install '.[excel]'）",
-                "reading xlsx needs openpyxl, the optional extra excel: pip install openpyxl (or, in a clone of ce-rules, pip install '.[excel]')",
+                "读取xlsx文件需要可选依赖 openpyxl：pip install openpyxl"
+                "（或在 ce-rules 源码目录中 pip install '.[excel]'）",
+                "reading xlsx needs openpyxl, the optional extra excel: pip install openpyxl "
+                "(or, in a clone of ce-rules, pip install '.[excel]')",
             ),
         ) from None
 
