@@ -6,60 +6,15 @@ and fails if the page and the data disagree, so the documentation cannot drift.
 
 from __future__ import annotations
 
-from typing import Any
-
-from ._policy import (
-    CreditFactorRule,
-    KeyTopicsRule,
-    MinHoursRule,
-    MinShareRule,
-    Policy,
-    RecognisedPlatformsRule,
-    Rule,
-)
-from ._verdict import format_hours
+from . import kinds
+from ._policy import Policy, Rule
 
 __all__ = ["rule_catalogue", "rule_summary"]
 
-_BASE_FIELDS = {"kind", "code", "citation", "message"}
-
-
-def _generic(rule: Rule) -> str:
-    fields: dict[str, Any] = rule.model_dump(mode="json", exclude=_BASE_FIELDS)
-    parts = []
-    for name, value in fields.items():
-        if value is None or value == [] or value == {}:
-            continue
-        shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-        parts.append(f"{name}: {shown}")
-    return "; ".join(parts)
-
 
 def rule_summary(rule: Rule) -> str:
-    """What a rule requires, in one line, from its data alone."""
-    if isinstance(rule, MinHoursRule):
-        what = rule.category.value if rule.category else "all categories"
-        return f"{what} ≥ {format_hours(rule.hours)} 学时 in the year"
-    if isinstance(rule, MinShareRule):
-        return f"{rule.category.value} ≥ {rule.share} of the counted total"
-    if isinstance(rule, CreditFactorRule):
-        conditions = [rule.role.value]
-        if rule.featured is not None:
-            conditions.append("featured course" if rule.featured else "course not featured")
-        if rule.category is not None:
-            conditions.append(rule.category.value)
-        return f"{', '.join(conditions)}: hours × {format_hours(rule.factor)}"
-    if isinstance(rule, RecognisedPlatformsRule):
-        roles = "/".join(r.value for r in rule.roles)
-        return (
-            f"{rule.unit_level.value} unit, {rule.mode.value} {rule.category.value} "
-            f"({roles}): only on {', '.join(rule.platforms)}"
-        )
-    if isinstance(rule, KeyTopicsRule):
-        return f"advisory: {rule.category.value} hours in one of " + "、".join(
-            t.label for t in rule.topics
-        )
-    return _generic(rule)
+    """What a rule requires, in one line, from its data alone (its kind's ``summary``)."""
+    return kinds.summary(rule)
 
 
 def _cell(text: str) -> str:

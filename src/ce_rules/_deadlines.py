@@ -48,6 +48,8 @@ from ._policy import (
     SubmissionDeadlineRule,
 )
 from ._verdict import format_hours
+from .kinds.submission_deadline import FORMAT_LABELS as _FORMAT_LABELS
+from .kinds.submission_deadline import canonical_format
 
 __all__ = [
     "CIVIL_CODE_ARTICLE_203",
@@ -143,29 +145,6 @@ _FILING_TEXT: Final[Mapping[enum.StrEnum, Message]] = {
     ),
     FilingRecipient.MUNICIPAL: Message(zh="市人力资源社会保障部门", en="the municipal HRSS bureau"),
 }
-
-#: Spellings of the formats of 五(二) (Word版和PDF版), compared after ``strip``, ``lower``
-#: and a leading dot removed; any other name is compared as it is then.
-_FORMAT_ALIASES: Final[Mapping[str, str]] = {
-    "word": "word",
-    "word版": "word",
-    "doc": "word",
-    "docx": "word",
-    "pdf": "pdf",
-    "pdf版": "pdf",
-}
-_FORMAT_LABELS: Final[Mapping[str, str]] = {"word": "Word", "pdf": "PDF"}
-
-
-def canonical_format(name: str) -> str:
-    """The canonical name of a submitted format (五(二)): ``word``, ``pdf`` or as given.
-
-    Case, surrounding spaces and a leading dot do not matter; ``Word``, ``docx``, ``.doc``
-    and ``Word版`` are ``word``; ``PDF`` and ``PDF版`` are ``pdf``. Other names (``ofd``)
-    are kept, lower-cased.
-    """
-    key = name.strip().lower().removeprefix(".")
-    return _FORMAT_ALIASES.get(key, key)
 
 
 def _label(fmt: str) -> str:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
-from fractions import Fraction
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
 from dateutil.relativedelta import relativedelta
 
+from . import kinds
 from ._exceptions import EvaluationInputError
 from ._model import (
     Category,
@@ -42,8 +42,6 @@ from ._policy import (
     FactorKey,
     KeyTopicsRule,
     Message,
-    MinHoursRule,
-    MinShareRule,
     Policy,
     RecognisedPlatformsRule,
     _RuleIndex,
@@ -63,11 +61,10 @@ from ._verdict import (
     message,
     with_details,
 )
+from .kinds import RequirementRule, Totals
 
 __all__ = [
     "DEFAULT_REGION",
-    "ROUNDING_CEILING_CENT",
-    "ceil_cent",
     "check_as_of",
     "evaluate",
     "judge",
@@ -77,7 +74,6 @@ __all__ = [
 #: The region whose policy applies when ``evaluate`` is given none.
 DEFAULT_REGION: Final = "shandong"
 #: Named rounding for numbers that a share makes inexact: up, to the next 0.01 hour.
-ROUNDING_CEILING_CENT: Final = "ceiling to 0.01 hour"
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 _CENT: Final = Decimal("0.01")
@@ -223,78 +219,23 @@ def _entry_key(entry: EntryFields, course_key: str) -> str:
     )
 
 
-def ceil_cent(value: Fraction) -> tuple[Decimal, bool]:
-    """``value`` as a decimal, rounded up to 0.01 if it is not exact; and whether it was."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    if Fraction(exact) == value and exact == exact.quantize(_CENT):
-        return exact, False
-    return exact.quantize(_CENT, rounding=ROUND_CEILING), True
-
-
-def _requirement(
-    rule: MinHoursRule | MinShareRule,
-    public: Decimal,
-    professional: Decimal,
-    pending_by: Mapping[Category, Decimal],
-    open_by: Mapping[Category, Decimal],
-) -> RequirementResult:
-    """How the hours earned in each category (and those pending or open) stand against ``rule``.
-
-    ``open_by`` holds, by category, what entries waiting for a missing fact might add
-    (domain decision 11). ``met`` is what is certain: for a minimum, the hours earned
-    without them; for a share, the category's hours without its own open hours against
-    a total with the other category's. ``determined`` says whether the open hours, all
-    added in the most favourable way, would leave ``met`` as it is.
-    """
-    rounding = None
-    category = rule.category
-    # The kind, not isinstance: an isinstance check on a pydantic class goes through ABCMeta.
-    if rule.kind == "min_hours":
-        if category is None:
-            earned = public + professional
-            pending = pending_by[_PUBLIC] + pending_by[_PROFESSIONAL]
-            open_hours = open_by[_PUBLIC] + open_by[_PROFESSIONAL]
-        else:
-            earned = public if category is _PUBLIC else professional
-            pending = pending_by[category]
-            open_hours = open_by[category]
-        required = rule.hours
-        met = earned >= required
-        possible = met or earned + open_hours >= required
-        shortfall = _ZERO if met else required - earned
-    else:
-        share = rule.ratio
-        total = Fraction(public + professional)
-        earned = public if category is _PUBLIC else professional
-        pending = pending_by[rule.category]
-        open_hours = open_by[rule.category]
-        open_other = open_by[_PROFESSIONAL if category is _PUBLIC else _PUBLIC]
-        met = Fraction(earned) >= share * (total + Fraction(open_other))
-        possible = met or Fraction(earned + open_hours) >= share * (total + Fraction(open_hours))
-        required, inexact_required = ceil_cent(share * total)
-        # Hours of the category added raise the total too: x >= (s*t - e) / (1 - s).
-        if Fraction(earned) >= share * total:
-            shortfall, inexact_shortfall = _ZERO, False
-        else:
-            shortfall, inexact_shortfall = ceil_cent(
-                (share * total - Fraction(earned)) / (1 - share)
-            )
-        if inexact_required or inexact_shortfall:
-            rounding = ROUNDING_CEILING_CENT
+def _requirement(rule: RequirementRule, totals: Totals) -> RequirementResult:
+    """A requirement's result: its kind's figures, with the rule's code, clause and message."""
+    numbers = kinds.figures(rule, totals)
     return construct(
         RequirementResult,
         {
             "code": rule.code,
             "kind": rule.kind,
-            "category": category,
-            "required": required,
-            "earned": earned,
-            "shortfall": shortfall,
-            "pending": pending,
-            "undetermined": open_hours,
-            "met": met,
-            "determined": met == possible,
-            "rounding": rounding,
+            "category": rule.category,
+            "required": numbers.required,
+            "earned": numbers.earned,
+            "shortfall": numbers.shortfall,
+            "pending": numbers.pending,
+            "undetermined": numbers.undetermined,
+            "met": numbers.met,
+            "determined": numbers.determined,
+            "rounding": numbers.rounding,
             "citation": rule.citation,
         },
         {"_source": rule.message, "_built": None},
@@ -879,12 +820,17 @@ def judge(
     if open_public or open_professional:
         open_by = {_PUBLIC: open_public, _PROFESSIONAL: open_professional}
 
+    totals = Totals(
+        {_PUBLIC: public, _PROFESSIONAL: professional},
+        dict(pending),
+        dict(open_by),
+    )
     # One loop, no comprehensions: each would be a call of its own for two or three rules.
     results = []
     met_codes = set()
     undecided = False  # some requirement not met, which missing facts might still meet
     for rule in index_of_rules.requirement_rules:
-        result = _requirement(rule, public, professional, pending, open_by)
+        result = _requirement(rule, totals)
         results.append(result)
         if result.met:
             met_codes.add(result.code)

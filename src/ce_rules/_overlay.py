@@ -11,36 +11,21 @@ finding in every verdict under the merged policy. A loosening not named is an er
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
+from . import kinds
 from ._engine import DEFAULT_REGION
 from ._exceptions import PolicyFileError
 from ._model import Person
-from ._policy import (
-    CategoryDeadlineRule,
-    CreditFactorRule,
-    FilingDeadlineRule,
-    KeyTopicsRule,
-    Loosening,
-    MinHoursRule,
-    MinShareRule,
-    Policy,
-    RecognisedPlatformsRule,
-    Rule,
-    SubmissionDeadlineRule,
-    get_policy,
-    load_policy,
-)
+from ._policy import Loosening, Policy, Rule, get_policy, load_policy
+from .kinds._base import values
 
 __all__ = ["load_overlay", "merge_overlay", "overlay_applies", "policy_for"]
 
-_NOT_VALUES: Final = frozenset({"kind", "code", "citation", "message"})
 #: Rule kinds of which a policy applies only the first (deadlines, title achievements).
 _ONE_PER_POLICY: Final = frozenset({"filing_deadline", "submission_deadline", "title_achievement"})
 #: How a loosening by a new credit factor rule describes what the base gave.
@@ -69,80 +54,12 @@ def overlay_applies(overlay: Policy, person: Person, year: int) -> bool:
     return target.industry is None or target.industry == person.industry
 
 
-def _values(rule: BaseModel) -> dict[str, Any]:
-    return {k: v for k, v in rule.model_dump().items() if k not in _NOT_VALUES}
-
-
 def _describe(rule: BaseModel) -> str:
     parts = []
-    for key, value in _values(rule).items():
+    for key, value in values(rule).items():
         shown = ",".join(str(v) for v in value) if isinstance(value, tuple | list) else value
         parts.append(f"{key}={shown}")
     return "; ".join(parts) or rule.__class__.__name__
-
-
-def _same_scope(old: BaseModel, new: BaseModel, value_fields: set[str]) -> bool:
-    old_values, new_values = _values(old), _values(new)
-    return all(old_values[k] == new_values[k] for k in old_values if k not in value_fields)
-
-
-def _later(
-    old: SubmissionDeadlineRule | CategoryDeadlineRule,
-    new: SubmissionDeadlineRule | CategoryDeadlineRule,
-) -> bool:
-    """Whether ``new``'s day falls after ``old``'s in some year.
-
-    A day past the month's end means its last day (30 April for 31), so the days are
-    compared as dates, in a leap and a common year (29 February differs only there).
-    """
-    for year in (2023, 2024):
-        days = [
-            date(year, rule.month, min(rule.day, calendar.monthrange(year, rule.month)[1]))
-            for rule in (old, new)
-        ]
-        if days[1] > days[0]:
-            return True
-    return False
-
-
-def _loosens(old: Rule, new: Rule) -> bool:
-    """Whether ``new`` is less strict than ``old`` (same code and kind).
-
-    A change of what a rule applies to (its category, role, unit level ...) is not a
-    tightening anyone can check, so it counts as a loosening and must be explicit.
-    """
-    if isinstance(old, MinHoursRule) and isinstance(new, MinHoursRule):
-        return not _same_scope(old, new, {"hours"}) or new.hours < old.hours
-    if isinstance(old, MinShareRule) and isinstance(new, MinShareRule):
-        return not _same_scope(old, new, {"share"}) or new.ratio < old.ratio
-    if isinstance(old, CreditFactorRule) and isinstance(new, CreditFactorRule):
-        return not _same_scope(old, new, {"factor"}) or new.factor > old.factor
-    if isinstance(old, RecognisedPlatformsRule) and isinstance(new, RecognisedPlatformsRule):
-        return (
-            not _same_scope(old, new, {"platforms", "roles"})
-            or not set(new.platforms) <= set(old.platforms)
-            or not set(old.roles) <= set(new.roles)
-        )
-    if isinstance(old, FilingDeadlineRule) and isinstance(new, FilingDeadlineRule):
-        return new.days > old.days
-    if isinstance(old, SubmissionDeadlineRule) and isinstance(new, SubmissionDeadlineRule):
-        fewer_formats = not {f.lower() for f in old.formats} <= {f.lower() for f in new.formats}
-        return _later(old, new) or fewer_formats
-    if isinstance(old, CategoryDeadlineRule) and isinstance(new, CategoryDeadlineRule):
-        return not _same_scope(old, new, {"month", "day"}) or _later(old, new)
-    if isinstance(old, KeyTopicsRule):
-        return False  # advisory only: it never changes a verdict
-    return _values(old) != _values(new)
-
-
-def _adds_credit(rule: Rule) -> bool:
-    """Whether a rule the base does not have credits some entries more than once.
-
-    An entry no factor rule matches is credited once; a new ``credit_factor`` rule with
-    a factor above 1 may credit entries of the base more hours than the base does, so it
-    loosens the minimums (二(一), 三(一)) and must be explicit.
-    """
-    return isinstance(rule, CreditFactorRule) and rule.factor > 1
 
 
 def merge_overlay(base: Policy, overlay: Policy) -> Policy:
@@ -188,11 +105,11 @@ def merge_overlay(base: Policy, overlay: Policy) -> Policy:
                     "overlay's rule that code to replace it",
                 )
             added.append(rule)
-            loosened = _adds_credit(rule)
+            loosened = kinds.adds_credit(rule)
             before = _NO_FACTOR_RULE
         else:
             replaced[rule.code] = rule
-            loosened = _loosens(old, rule)
+            loosened = kinds.loosens(old, rule)
             before = _describe(old)
         if loosened:
             if rule.code not in declared:

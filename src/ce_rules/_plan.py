@@ -20,7 +20,7 @@ from typing import Final
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel
 
-from ._engine import ceil_cent, evaluate, resolve_policy
+from ._engine import evaluate, resolve_policy
 from ._model import FROZEN, Category, CreditEntry, Person, Role
 from ._policy import (
     Citation,
@@ -31,6 +31,7 @@ from ._policy import (
     Policy,
 )
 from ._verdict import Status, Verdict, format_hours
+from .kinds._base import ceil_cent
 
 __all__ = ["CategoryGap", "CompliancePlan", "FeaturedInstructorOption", "plan_compliance"]
 

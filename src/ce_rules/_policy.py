@@ -13,17 +13,31 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal, NamedTuple
+from typing import Annotated, Any, Final, NamedTuple
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from pydantic import model_validator as _model_validator
 
 from ._exceptions import PolicyFileError, PolicyNotFoundError
 from ._message import Message
-from ._model import FROZEN, Category, Mode, PublicTopic, Role, UnitLevel
+from ._model import FROZEN, Category, Mode, Role, UnitLevel
+from .kinds import (
+    CategoryDeadlineRule,
+    Citation,
+    CreditFactorRule,
+    FilingDeadlineRule,
+    KeyTopicsRule,
+    MinHoursRule,
+    MinShareRule,
+    RecognisedPlatformsRule,
+    RequirementRule,
+    Rule,
+    SubmissionDeadlineRule,
+    TitleAchievementRule,
+    credit_factor,
+)
 
 __all__ = [
     "AppliesTo",
@@ -51,256 +65,6 @@ __all__ = [
 
 _Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 _Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
-_PositiveDecimal = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
-
-
-class Citation(BaseModel):
-    """Where a rule comes from: the document, the clause number and a short quote.
-
-    Attributes:
-        document: The legal document, e.g. the notice's title or a decree number.
-        clause: The clause number as the document numbers it, e.g. ``二(一)``.
-        quote: A short quote of the clause, in the document's own words.
-    """
-
-    model_config = FROZEN
-
-    document: _Text
-    clause: _Text
-    quote: _Text
-
-    def __str__(self) -> str:
-        return f"{self.document} {self.clause}"
-
-
-class _RuleBase(BaseModel):
-    model_config = FROZEN
-
-    code: _Code
-    citation: Citation
-    message: Message
-
-
-class MinHoursRule(_RuleBase):
-    """At least ``hours`` in the year, in one category or (``category`` unset) in total.
-
-    Attributes:
-        category: The category counted, or None for all hours together.
-        hours: The minimum.
-    """
-
-    kind: Literal["min_hours"]
-    category: Category | None = None
-    hours: _PositiveDecimal
-
-
-class MinShareRule(_RuleBase):
-    """Hours of ``category`` are at least ``share`` of all counted hours.
-
-    Attributes:
-        category: The category whose share is measured.
-        share: The minimum share as an exact fraction, written ``"2/3"``.
-    """
-
-    kind: Literal["min_share"]
-    category: Category
-    share: Annotated[str, StringConstraints(pattern=r"^\s*\d+\s*/\s*\d+\s*$")]
-
-    @property
-    def ratio(self) -> Fraction:
-        """The share as an exact fraction."""
-        return Fraction(self.share.replace(" ", ""))
-
-    @_model_validator(mode="after")
-    def _proper_fraction(self) -> MinShareRule:
-        numerator, _, denominator = self.share.partition("/")
-        if int(denominator) == 0 or not 0 < Fraction(int(numerator), int(denominator)) < 1:
-            raise ValueError(f"share must be a fraction between 0 and 1, got {self.share!r}")
-        return self
-
-
-class CreditFactorRule(_RuleBase):
-    """Hours of matching entries are credited ``factor`` times.
-
-    The first matching factor rule of a policy applies; an entry no rule matches is
-    credited once (factor 1).
-
-    Attributes:
-        role: The role the entry must have.
-        featured: If set, whether the course must (or must not) be featured.
-        category: If set, the category the course must have.
-        factor: The multiplier.
-    """
-
-    kind: Literal["credit_factor"]
-    role: Role
-    featured: bool | None = None
-    category: Category | None = None
-    factor: _PositiveDecimal
-
-
-class RecognisedPlatformsRule(_RuleBase):
-    """Entries of this unit level, mode and category count only from these platforms.
-
-    Attributes:
-        unit_level: The persons it applies to.
-        mode: The mode of the courses it restricts.
-        category: The category of the courses it restricts.
-        roles: The roles it restricts (learners, by default).
-        platforms: The recognised platform names.
-    """
-
-    kind: Literal["recognised_platforms"]
-    unit_level: UnitLevel
-    mode: Mode
-    category: Category
-    roles: tuple[Role, ...] = (Role.LEARNER,)
-    platforms: Annotated[tuple[_Text, ...], Field(min_length=1)]
-
-
-class KeyTopicsRule(_RuleBase):
-    """Advisory: counted hours of ``category`` should include one of the key topics.
-
-    Attributes:
-        category: The category whose courses are looked at.
-        topics: The key topic series.
-    """
-
-    kind: Literal["key_topics"]
-    category: Category = Category.PUBLIC
-    topics: Annotated[tuple[PublicTopic, ...], Field(min_length=1)]
-
-
-_Month = Annotated[int, Field(ge=1, le=12)]
-_Day = Annotated[int, Field(ge=1, le=31)]
-
-
-class TitleAchievementRule(_RuleBase):
-    """An instructorship that also counts as an achievement in title evaluation (二(三)).
-
-    The notice: a course selected as a featured online public course (优质在线公需课)
-    "may be treated as the instructor's teaching achievement or representative paper",
-    an important reference in title evaluation (职称评审).
-
-    Attributes:
-        role: The role the entry must have (the instructor).
-        featured: Whether the course must be featured.
-    """
-
-    kind: Literal["title_achievement"]
-    role: Role = Role.INSTRUCTOR
-    featured: bool = True
-
-
-class FilingDeadlineRule(_RuleBase):
-    """A filing is due at most ``days`` calendar days after a completion (四(二)).
-
-    Read as: the filing date is on or before the completion date plus ``days``
-    (domain decision 7; 《民法典》第二百零一条: the day of completion is not counted).
-    When ``extend_past_holidays`` is set, a period whose last day is a statutory rest day
-    (法定休假日) ends on the day after the rest days end (《民法典》第二百零三条, decision
-    7), read from the official holiday calendar with its adjusted working days (调休).
-    What the filing is made of comes from the notice too: 四(二) files the trainee list
-    and the training summary (培训学员名单和培训情况总结) with the provincial and the
-    municipal authorities (报省、市人力资源社会保障部门备案); the filing is complete when
-    every document reached every recipient.
-
-    Attributes:
-        days: The number of calendar days allowed after the completion day.
-        documents: The documents to file (``trainee_list``, ``training_summary``); none
-            means the filing is one act, dated by ``TrainingCohort.filed_on``.
-        recipients: The authorities to file with (``provincial``, ``municipal``); none
-            means one recipient, as for ``documents``.
-        extend_past_holidays: Whether a last day on a statutory rest day moves to the day
-            after the rest days (《民法典》第二百零三条, decision 7). On by default: the
-            project's reading of decision 7.
-        holidays_include_weekends: Which days are statutory rest days for that purpose:
-            every day the official calendar gives off, weekends included (the common
-            judicial reading, and the default), or only the days of the State Council's
-            holiday periods (the narrow reading of 法定休假日). Either way an adjusted
-            working day (调休上班) is a working day.
-    """
-
-    kind: Literal["filing_deadline"]
-    days: Annotated[int, Field(ge=0, le=3660)]
-    documents: tuple[Literal["trainee_list", "training_summary"], ...] = ()
-    recipients: tuple[Literal["provincial", "municipal"], ...] = ()
-    extend_past_holidays: bool = True
-    holidays_include_weekends: bool = True
-
-    @_model_validator(mode="after")
-    def _distinct_parts(self) -> FilingDeadlineRule:
-        for name in ("documents", "recipients"):
-            values: tuple[str, ...] = getattr(self, name)
-            if len(set(values)) != len(values):
-                raise ValueError(f"{name}: a value appears twice: {list(values)}")
-        if bool(self.documents) != bool(self.recipients):
-            raise ValueError("documents and recipients are given together, or neither")
-        return self
-
-
-class SubmissionDeadlineRule(_RuleBase):
-    """Documents are due on or before a day of the year (五(二): 4月底前).
-
-    ``day`` larger than the month's length means the month's last day. The submission
-    is complete only with every format of ``formats`` (五(二): Word版和PDF版); formats
-    are compared by their canonical names (``Word``, ``docx`` and ``doc`` are ``word``).
-    ``extend_past_holidays`` and ``holidays_include_weekends`` read the deadline as
-    the last day of a period, as for ``FilingDeadlineRule`` (《民法典》第二百零三条,
-    decision 7).
-
-    Attributes:
-        month: The month of the deadline.
-        day: The last day allowed, inclusive.
-        formats: The file formats that must all be submitted (e.g. Word and PDF).
-        extend_past_holidays: Whether a deadline on a statutory rest day moves to the
-            day after the rest days (decision 7); on by default.
-        holidays_include_weekends: Whether weekends count as statutory rest days for
-            that purpose (the default), or only the official holiday periods do.
-    """
-
-    kind: Literal["submission_deadline"]
-    month: _Month
-    day: _Day
-    formats: tuple[_Text, ...] = ()
-    extend_past_holidays: bool = True
-    holidays_include_weekends: bool = True
-
-
-class CategoryDeadlineRule(_RuleBase):
-    """Hours of ``category`` count only if completed on or before a day of their year.
-
-    A local rule (e.g. a city wanting public hours done by 31 October, 二(二) lets each
-    city set how its staff take public subjects); the day is inclusive and is taken in
-    the entry's credited year.
-
-    Attributes:
-        category: The category whose entries must be completed by the day.
-        month: The month of the deadline.
-        day: The last day allowed, inclusive.
-    """
-
-    kind: Literal["category_deadline"]
-    category: Category
-    month: _Month
-    day: _Day
-
-
-#: A rule that produces a requirement in a verdict.
-RequirementRule = MinHoursRule | MinShareRule
-#: Any rule of the vocabulary, told apart by its ``kind``.
-Rule = Annotated[
-    MinHoursRule
-    | MinShareRule
-    | CreditFactorRule
-    | RecognisedPlatformsRule
-    | KeyTopicsRule
-    | TitleAchievementRule
-    | FilingDeadlineRule
-    | SubmissionDeadlineRule
-    | CategoryDeadlineRule,
-    Field(discriminator="kind"),
-]
 
 
 class AppliesTo(BaseModel):
@@ -360,11 +124,7 @@ def _first_factor_rule(
 ) -> CreditFactorRule | None:
     """The first factor rule matching; None means the hours count once."""
     for rule in factor_rules:
-        if (
-            rule.role is role
-            and (rule.featured is None or rule.featured == featured)
-            and (rule.category is None or rule.category is category)
-        ):
+        if credit_factor.applies(rule, role, featured, category):
             return rule
     return None
 

@@ -23,8 +23,10 @@ from pydantic import (
     model_validator,
 )
 
+from ._hours import format_hours
+from ._message import Message
 from ._model import FROZEN, Category, Role
-from ._policy import Citation, Message
+from .kinds._base import Citation
 
 __all__ = [
     "EntryDecision",
@@ -121,18 +123,6 @@ _REASON_TEXT: Final = {
         en="a missing fact decides whether (or how much) it counts",
     ),
 }
-
-
-def format_hours(hours: Decimal) -> str:
-    """Hours for people: exact, without trailing zeros (``30``, ``29.9``, ``0.25``)."""
-    if not hours:
-        return "0"
-    text = str(hours)
-    if "E" in text or "e" in text:  # scientific notation, e.g. Decimal("1E+1")
-        return format(hours.normalize(), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 #: Hours in a verdict: an exact decimal, written in JSON in its shortest exact form
