@@ -21,8 +21,6 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
-from dateutil.relativedelta import relativedelta
-
 from . import kinds
 from ._exceptions import EvaluationInputError
 from ._model import (
@@ -61,7 +59,7 @@ from ._verdict import (
     message,
     with_details,
 )
-from .kinds import RequirementRule, Totals
+from .kinds import RequirementRule, Totals, category_deadline, key_topics, recognised_platforms
 
 __all__ = [
     "DEFAULT_REGION",
@@ -146,9 +144,9 @@ def check_as_of(as_of: object) -> date | None:
 def _platform_rule(
     platform_rules: tuple[RecognisedPlatformsRule, ...], role: Role, platform: str | None
 ) -> RecognisedPlatformsRule | None:
-    """Of the rules for the entry's unit level, mode and category, the one it breaks."""
+    """Of the rules for the entry's unit level, mode and category, the first it breaks."""
     for rule in platform_rules:
-        if role in rule.roles and platform not in rule.platforms:
+        if recognised_platforms.breaks(rule, role, platform):
             return rule
     return None
 
@@ -156,13 +154,10 @@ def _platform_rule(
 def _category_deadline(
     deadline_rules: tuple[CategoryDeadlineRule, ...], entry: EntryFields
 ) -> CategoryDeadlineRule | None:
-    """The local per-category deadline the entry misses, if any (overlays, 二(二))."""
+    """The first local per-category deadline the entry misses, if any (overlays, 二(二))."""
     for rule in deadline_rules:
-        if rule.category is entry.course.category:
-            # relativedelta(day=31) clamps to the month's last day.
-            due = date(entry.year, rule.month, 1) + relativedelta(day=rule.day)
-            if entry.completed_on > due:
-                return rule
+        if category_deadline.missed(rule, entry.course.category, entry.year, entry.completed_on):
+            return rule
     return None
 
 
@@ -905,13 +900,10 @@ def _covered(
     topical: list[int],
 ) -> bool:
     """Whether a counted entry of the rule's category is in one of its key topics."""
-    # Plain loops: cheaper than nested generators for the one or two entries looked at.
     for index in topical:
         course = entries[index].course
-        if reasons[index] is _COUNTED and course.category is rule.category:
-            for topic in course.topics:
-                if topic in rule.topics:
-                    return True
+        if reasons[index] is _COUNTED and key_topics.covers(rule, course.category, course.topics):
+            return True
     return False
 
 

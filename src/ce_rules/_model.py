@@ -21,6 +21,7 @@ from ._cells import (
     ID_MAX_LENGTH,
     MAX_ENTRY_HOURS,
     TEXT_MAX_LENGTH,
+    CellError,
     parse_choice,
     parse_date,
     parse_flag,
@@ -152,12 +153,23 @@ class Course(BaseModel):
     featured: Annotated[bool | None, BeforeValidator(parse_flag)] = False
     topics: Annotated[tuple[PublicTopic | str, ...], BeforeValidator(parse_topics)] = ()
 
-    @model_validator(mode="after")
-    def _settled(self) -> Course:
-        mode, featured = settle_course_facts(self.category, self.mode, self.featured)
-        if (mode, featured) != (self.mode, self.featured):
-            return self.model_copy(update={"mode": mode, "featured": featured})
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _settled(cls, data: Any) -> Any:
+        # What is certain about the mode and the featured flag is filled in before the
+        # fields are validated (a model validator may not return another instance).
+        if not isinstance(data, dict):
+            return data
+        try:
+            category = parse_choice(data.get("category"), Category)
+            mode = parse_choice(data.get("mode"), Mode)
+            featured = parse_flag(data.get("featured", False))
+        except CellError:
+            return data  # the field's own validator names the fault
+        if category is None:
+            return data
+        mode, featured = settle_course_facts(category, mode, featured)
+        return {**data, "mode": mode, "featured": featured}
 
 
 def settle_course_facts(
