@@ -366,7 +366,8 @@ def judge_table(
         pl.col("year").alias("credited_year"), pl.col("effective").alias("hours"), "factor",
         pl.col("credited").alias("credited_hours"), "would_add",
         pl.col("open").alias("undetermined_hours"), "missing_facts", "counted", "reason",
-        "rule", "duplicate_of", pl.col("hours").alias("course_hours"),
+        "rule", "duplicate_of", "factor_rule", "deciding",
+        pl.col("credited_low").alias("low"), pl.col("high").fill_null(0).alias("high"),
     ).sort("person_id", "index")  # fmt: skip
     return Judged(decisions, verdicts)
 
@@ -629,6 +630,16 @@ def _verdicts(
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _polars_schema(schema: dict[str, str]) -> dict[str, Any]:
+    """A schema of type names (``ENTRY_SCHEMA``) as polars types."""
+    import polars as pl
+
+    return {
+        name: pl.List(pl.String) if kind == "List(String)" else getattr(pl, kind)
+        for name, kind in schema.items()
+    }
 
 
 def persons_frame(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:

@@ -66,6 +66,7 @@ __all__ = [
     "check_as_of",
     "evaluate",
     "judge",
+    "make_decision",
     "resolve_policy",
 ]
 
@@ -234,6 +235,75 @@ def _requirement(rule: RequirementRule, totals: Totals) -> RequirementResult:
             "citation": rule.citation,
         },
         {"_source": rule.message, "_built": None},
+    )
+
+
+def make_decision(
+    *,
+    index: int,
+    entry_id: str | None,
+    course_id: str,
+    category: Category,
+    role: Role,
+    credited_year: int,
+    hours: Decimal,
+    reason: Reason,
+    factor_rule: CreditFactorRule | None,
+    would_add: Decimal,
+    low: Decimal,
+    high: Decimal,
+    missing: tuple[str, ...],
+    deciding: _Deciding | None,
+    duplicate_of: int | None,
+) -> EntryDecision:
+    """One entry's decision, from what was decided about it (by ``judge`` or the columnar engine).
+
+    ``low`` and ``high`` are the least and most hours an ``undetermined`` entry is credited;
+    ``deciding`` is the rule that excluded the entry or left it open; ``hours`` are the
+    entry's own, before any factor.
+    """
+    factor = _ONE if factor_rule is None else factor_rule.factor
+    counted = reason is _COUNTED
+    credited = hours * factor if counted else _ZERO
+    rule = factor_rule if counted else deciding
+    open_hours = _ZERO
+    if counted:
+        text = _counted_message(hours, factor, credited, factor_rule)
+    elif reason is _UNDETERMINED:
+        credited, open_hours, counted = low, high - low, low > 0
+        text = _undetermined_message(low, high, missing, rule)
+    else:
+        missing = ()
+        if would_add:
+            base = reason.text
+            text = message(
+                f"{base.zh}（审核通过后可计入{format_hours(would_add)}学时）",
+                f"{base.en} (would add {format_hours(would_add)} hours once approved)",
+            )
+        else:
+            text = reason.text
+    return construct(
+        EntryDecision,
+        {
+            "index": index,
+            "entry_id": entry_id,
+            "course_id": course_id,
+            "category": category,
+            "role": role,
+            "credited_year": credited_year,
+            "hours": hours,
+            "factor": factor,
+            "credited_hours": credited,
+            "would_add": would_add,
+            "undetermined_hours": open_hours,
+            "missing_facts": missing,
+            "counted": counted,
+            "reason": reason,
+            "rule": None if rule is None else rule.code,
+            "citation": None if rule is None else rule.citation,
+            "duplicate_of": duplicate_of,
+            "message": text,
+        },
     )
 
 
@@ -480,53 +550,24 @@ class _Details:
         decisions = []
         for index, entry in enumerate(self.entries):
             reason = self.reasons[index]
-            hours = entry.effective_hours
-            factor_rule = self.factor_rule(index)
-            factor = _ONE if factor_rule is None else factor_rule.factor
-            counted = reason is _COUNTED
-            credited = hours * factor if counted else _ZERO
-            would_add = self.would_add.get(index, _ZERO)
-            rule = factor_rule if counted else self.deciding.get(index)
-            open_hours = _ZERO
-            missing: tuple[str, ...] = ()
-            if counted:
-                text = _counted_message(hours, factor, credited, factor_rule)
-            elif reason is _UNDETERMINED:
-                low, high = self.ranges[index]
-                missing = self.missing[index]
-                credited, open_hours, counted = low, high - low, low > 0
-                text = _undetermined_message(low, high, missing, rule)
-            elif would_add:
-                base = reason.text
-                text = message(
-                    f"{base.zh}（审核通过后可计入{format_hours(would_add)}学时）",
-                    f"{base.en} (would add {format_hours(would_add)} hours once approved)",
-                )
-            else:
-                text = reason.text
+            low, high = self.ranges.get(index, (_ZERO, _ZERO))
             decisions.append(
-                construct(
-                    EntryDecision,
-                    {
-                        "index": index,
-                        "entry_id": entry.id,
-                        "course_id": entry.course.id,
-                        "category": entry.course.category,
-                        "role": entry.role,
-                        "credited_year": entry.year,
-                        "hours": hours,
-                        "factor": factor,
-                        "credited_hours": credited,
-                        "would_add": would_add,
-                        "undetermined_hours": open_hours,
-                        "missing_facts": missing,
-                        "counted": counted,
-                        "reason": reason,
-                        "rule": None if rule is None else rule.code,
-                        "citation": None if rule is None else rule.citation,
-                        "duplicate_of": self.duplicate_of.get(index),
-                        "message": text,
-                    },
+                make_decision(
+                    index=index,
+                    entry_id=entry.id,
+                    course_id=entry.course.id,
+                    category=entry.course.category,
+                    role=entry.role,
+                    credited_year=entry.year,
+                    hours=entry.effective_hours,
+                    reason=reason,
+                    factor_rule=self.factor_rule(index),
+                    would_add=self.would_add.get(index, _ZERO),
+                    low=low,
+                    high=high,
+                    missing=self.missing.get(index, ()),
+                    deciding=self.deciding.get(index),
+                    duplicate_of=self.duplicate_of.get(index),
                 )
             )
         return tuple(decisions)

@@ -1,0 +1,795 @@
+"""Records as tables: raw cells in columns, parsed, grouped by person and judged in bulk.
+
+The columnar counterpart of ``_records`` and ``_batch``: the same cell parsers (``_cells``,
+applied once to each *distinct* value of a column, not to each cell), the same record
+rules (``settle_course_facts``, ``entry_problems``, applied to each distinct combination),
+the same reading of who a person is, and the columnar engine (``_columnar``) instead of
+``evaluate`` per person. ``tests/test_table.py`` proves that the verdicts, the invalid
+records and the totals are those of ``evaluate_many`` on the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
+
+from ._batch import BatchTotals, BatchVerdict, RecordRef, _assumption, _conflict, _disagreements
+from ._cells import CellError, parse_cell
+from ._columnar import ENTRY_SCHEMA, Judged, judge_table
+from ._engine import _loosening_findings, _topic_finding, make_decision
+from ._message import Message
+from ._model import Mode, Person, UnitLevel, entry_problems, settle_course_facts
+from ._policy import CreditFactorRule, Policy, Rule
+from ._readers import BadCell, BrokenRow, RawRow, SkippedRow
+from ._records import Described, InvalidRecord, Problem, _column_order
+from ._schema import RECORD_COLUMNS, CellKind, Column, column
+from ._verdict import (
+    EntryDecision,
+    Finding,
+    Reason,
+    RequirementResult,
+    Status,
+    construct,
+    with_details,
+)
+from ._vocabulary import Category, EntryStatus, Role
+from .kinds._base import UNITS_PER_HOUR
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["TableBatch", "TableResult", "batches_of", "evaluate_tables"]
+
+_SHOWN_VALUE: Final = 200
+#: Columns whose distinct values may be as many as the rows (a record's own id): their
+#: plain values are taken as they are, natively (``_cells.PLAIN_ID``), the rest parsed.
+_MANY_VALUES: Final = frozenset({"entry_id", "certificate_no", "person_id"})
+_REQUIRED: Final = tuple(c.name for c in RECORD_COLUMNS if c.required)
+
+
+class TableBatch(NamedTuple):
+    """Rows of one record file as a table (a reader's ``RawTable``).
+
+    Attributes:
+        source: The file.
+        frame: One row per record: ``item`` (its position among the file's items),
+            ``line``, and one String column per mapped field (null: an empty cell).
+        others: The file's other items (rows that are not records, rows that cannot be
+            split), with their positions.
+        bad_cells: Values that cannot be cells at all, by position and field.
+    """
+
+    source: str
+    frame: pl.DataFrame
+    others: list[tuple[int, SkippedRow | BrokenRow]]
+    bad_cells: dict[int, dict[str, BadCell]]
+
+
+@dataclass
+class TableResult:
+    """A batch judged in bulk: the engine's frames, and what the records were.
+
+    Attributes:
+        year: The year judged.
+        policy: The policy applied.
+        as_of: The day the verdicts speak for.
+        judged: The decisions and verdicts frames.
+        persons: Who each person was taken to be, by id.
+        findings: Findings of the batch (records disagreeing, defaults used), by person.
+        assumed: The facts taken from a default, by person.
+        refs: Where each entry came from, by person, in entry order.
+        invalid_records: Every invalid record, in input order.
+        skipped: Every row that is not a record, in input order.
+        totals: The totals, which add up.
+    """
+
+    year: int
+    policy: Policy
+    as_of: date | None
+    judged: Judged
+    persons: dict[str, Person]
+    findings: dict[str, list[Finding]]
+    assumed: dict[str, tuple[str, ...]]
+    refs: dict[str, list[RecordRef]] = field(default_factory=dict)
+    invalid_records: list[InvalidRecord] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    totals: BatchTotals = field(default_factory=BatchTotals)
+
+    def verdicts(self) -> Iterator[BatchVerdict]:
+        """Every person's verdict as a ``BatchVerdict``, sorted by person id."""
+        return _verdict_objects(self)
+
+
+def _dtype(kind: CellKind) -> Any:
+    import polars as pl
+
+    return {
+        CellKind.ID: pl.String,
+        CellKind.TEXT: pl.String,
+        CellKind.CHOICE: pl.String,
+        CellKind.HOURS: pl.Int64,
+        CellKind.DATE: pl.Date,
+        CellKind.YEAR: pl.Int32,
+        CellKind.FLAG: pl.Boolean,
+        CellKind.TOPICS: pl.List(pl.String),
+    }[kind]
+
+
+def _typed(kind: CellKind, value: Any) -> Any:
+    """A parsed value as the table holds it: hours in units, enums by value, topics as text."""
+    if value is None:
+        return None
+    if kind is CellKind.HOURS:
+        return int(value * UNITS_PER_HOUR)
+    if kind is CellKind.CHOICE:
+        return str(value.value)
+    if kind is CellKind.TOPICS:
+        return [str(t) for t in value]
+    return value
+
+
+class _Parsed:
+    """The parser of each column, applied once to each distinct value and remembered."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, dict[str, tuple[Any, CellError | None]]] = {}
+
+    def column(self, frame: pl.DataFrame, name: str) -> pl.DataFrame:
+        """``frame`` with ``{name}__v`` (the value) and ``{name}__e`` (an error's key) added."""
+        import polars as pl
+
+        col = column(name)
+        raw = pl.col(name)
+        plain = None
+        if name in _MANY_VALUES:
+            plain = _plain_id(raw)
+            todo = frame.filter(raw.is_not_null() & ~plain)[name].unique()
+        else:
+            todo = frame[name].drop_nulls().unique()
+        known = self.known.setdefault(name, {})
+        for value in todo.to_list():
+            if value not in known:
+                try:
+                    known[value] = (_typed(col.kind, parse_cell(col, value)), None)
+                except CellError as error:
+                    known[value] = (None, error)
+        values = todo.to_list()
+        mapping = pl.DataFrame(
+            {
+                name: values,
+                f"{name}__v": [known[v][0] for v in values],
+                f"{name}__e": [known[v][1] is not None for v in values],
+            },
+            schema={name: pl.String, f"{name}__v": _dtype(col.kind), f"{name}__e": pl.Boolean},
+        )
+        frame = frame.join(mapping, on=name, how="left")
+        if plain is not None:
+            frame = frame.with_columns(
+                pl.when(plain).then(raw).otherwise(pl.col(f"{name}__v")).alias(f"{name}__v")
+            )
+        return frame.with_columns(pl.col(f"{name}__e").fill_null(value=False))
+
+    def error(self, name: str, value: str) -> CellError | None:
+        return self.known.get(name, {}).get(value, (None, None))[1]
+
+
+def _plain_id(raw: pl.Expr) -> pl.Expr:
+    """The ids ``parse_id`` takes as they are (its fast path), natively; a test keeps them equal."""
+    return (
+        raw.str.contains(r"^[0-9A-Za-z_\-]{1,64}$")
+        & ~raw.is_in(["\\N", "NULL", "null"])
+        & ~((raw.str.len_chars() == 18) & raw.str.ends_with("x"))
+    ).fill_null(value=False)
+
+
+def _shown(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else repr(value)
+    return text[:_SHOWN_VALUE]
+
+
+def _required(col: Column) -> Problem:
+    return Problem(
+        field=col.name,
+        code="required",
+        message=Message(zh=f"缺少必填的“{col.label}”", en=f"{col.name} ({col.label}) is required"),
+    )
+
+
+def _settled(
+    category: str | None, mode: str | None, featured: bool | None, present: bool
+) -> tuple[str | None, bool | None, Problem | None]:
+    """A course's mode and featured flag settled as ``RecordBuilder`` settles them."""
+    if category is None:
+        return mode, featured, None
+    if featured is None and present:
+        featured = False  # the column is there and the cell blank: 否, as exports write it
+    try:
+        settled_mode, settled_featured = settle_course_facts(
+            Category(category), None if mode is None else Mode(mode), featured
+        )
+    except ValueError as error:
+        problem = Problem(
+            field="featured",
+            code="not_online_public",
+            message=Message(
+                zh="只有远程教育的公需科目课程才能是优质在线公需课（二(三)）",
+                en=str(error).removeprefix("featured: "),
+            ),
+        )
+        return mode, featured, problem
+    return (None if settled_mode is None else settled_mode.value), settled_featured, None
+
+
+def _parse(
+    batch: TableBatch, parsed: _Parsed, offset: int, default_mode: Mode | None
+) -> tuple[pl.DataFrame, list[InvalidRecord]]:
+    """One batch's valid entries (``ENTRY_SCHEMA`` and more) and its invalid records."""
+    import polars as pl
+
+    frame = batch.frame
+    present = [c.name for c in RECORD_COLUMNS if c.name in frame.columns]
+    for name in present:
+        frame = parsed.column(frame, name)
+    for name in (c.name for c in RECORD_COLUMNS):
+        if name not in present:
+            col = column(name)
+            frame = frame.with_columns(
+                pl.lit(None, dtype=pl.String).alias(name),
+                pl.lit(None, dtype=_dtype(col.kind)).alias(f"{name}__v"),
+                pl.lit(value=False).alias(f"{name}__e"),
+            )
+    featured_present = "featured" in present
+    # The course's facts, settled once per distinct combination (settle_course_facts).
+    combos = frame.select("category__v", "mode__v", "featured__v").unique()
+    settled = [
+        (row["category__v"], row["mode__v"], row["featured__v"], *_settled(
+            row["category__v"], row["mode__v"], row["featured__v"], featured_present
+        ))
+        for row in combos.iter_rows(named=True)
+    ]  # fmt: skip
+    facts = pl.DataFrame(
+        {
+            "category__v": [s[0] for s in settled],
+            "mode__v": [s[1] for s in settled],
+            "featured__v": [s[2] for s in settled],
+            "mode__s": [s[3] for s in settled],
+            "featured__s": [s[4] for s in settled],
+            "settle__e": [s[5] is not None for s in settled],
+        },
+        schema={
+            "category__v": pl.String, "mode__v": pl.String, "featured__v": pl.Boolean,
+            "mode__s": pl.String, "featured__s": pl.Boolean, "settle__e": pl.Boolean,
+        },
+    )  # fmt: skip
+    frame = frame.join(
+        facts, on=["category__v", "mode__v", "featured__v"], how="left", nulls_equal=True
+    )
+    frame = frame.with_columns(
+        pl.coalesce("course_hours__v", "hours__v").alias("course_units"),
+        pl.when(pl.col("course_hours__v").is_not_null())
+        .then(pl.col("hours__v"))
+        .otherwise(None)
+        .alias("entry_units"),
+    )
+    # The entry's own consistency (entry_problems), once per distinct combination.
+    combos = frame.select(
+        "entry_units",
+        "course_units",
+        "credited_year__v",
+        pl.col("completed_on__v").dt.year().alias("completion_year"),
+    ).unique()
+    checked = []
+    for row in combos.iter_rows(named=True):
+        if row["course_units"] is None or row["completion_year"] is None:
+            checked.append((*row.values(), False))
+            continue
+        problems = entry_problems(
+            None if row["entry_units"] is None else Decimal(row["entry_units"]) / UNITS_PER_HOUR,
+            Decimal(row["course_units"]) / UNITS_PER_HOUR,
+            row["credited_year__v"],
+            date(row["completion_year"], 1, 1),
+        )
+        checked.append((*row.values(), bool(problems)))
+    consistency = pl.DataFrame(
+        checked,
+        schema={"entry_units": pl.Int64, "course_units": pl.Int64, "credited_year__v": pl.Int32,
+                "completion_year": pl.Int32, "consistency__e": pl.Boolean},
+        orient="row",
+    )  # fmt: skip
+    frame = frame.with_columns(pl.col("completed_on__v").dt.year().alias("completion_year")).join(
+        consistency,
+        on=["entry_units", "course_units", "credited_year__v", "completion_year"],
+        how="left",
+        nulls_equal=True,
+    )
+    missing_required = pl.any_horizontal(
+        [pl.col(f"{n}__v").is_null() & ~pl.col(f"{n}__e") for n in _REQUIRED]
+    )
+    errors = pl.any_horizontal([pl.col(f"{c.name}__e") for c in RECORD_COLUMNS])
+    bad_items = set(batch.bad_cells)
+    broken = (
+        errors
+        | missing_required
+        | pl.col("settle__e").fill_null(value=False)
+        | pl.col("consistency__e").fill_null(value=False)
+        | pl.col("item").is_in(list(bad_items))
+    )
+    frame = frame.with_columns(broken.alias("invalid"))
+    invalid = [
+        _invalid(row, batch, parsed, offset, featured_present)
+        for row in frame.filter(pl.col("invalid")).iter_rows(named=True)
+    ]
+    good = frame.filter(~pl.col("invalid"))
+    assume_mode = default_mode is not None
+    entries = good.select(
+        pl.col("person_id__v").alias("person_id"),
+        (pl.col("item") + offset).alias("item"),
+        pl.lit(batch.source).alias("source"),
+        pl.col("line"),
+        pl.col("entry_id__v").alias("entry_id"),
+        pl.coalesce("course_id__v", "course_title__v").alias("course_id"),
+        pl.col("course_title__v").alias("course_title"),
+        pl.col("category__v").alias("category"),
+        pl.col("course_units").alias("hours"),
+        pl.col("entry_units").alias("entry_hours"),
+        (
+            pl.coalesce("mode__s", pl.lit(default_mode.value))
+            if assume_mode and default_mode
+            else pl.col("mode__s")
+        ).alias("mode"),
+        pl.col("platform__v").alias("platform"),
+        pl.col("featured__s").alias("featured"),
+        pl.col("topics__v").fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("topics"),
+        pl.col("role__v").fill_null(Role.LEARNER.value).alias("role"),
+        pl.col("completed_on__v").alias("completed_on"),
+        pl.col("credited_year__v").alias("credited_year"),
+        pl.col("certificate_no__v").alias("certificate_no"),
+        pl.col("status__v").fill_null(EntryStatus.APPROVED.value).alias("status"),
+        pl.col("name__v").alias("name"),
+        pl.col("unit__v").alias("unit"),
+        pl.col("city__v").alias("city"),
+        pl.col("industry__v").alias("industry"),
+        (pl.col("mode__s").is_null() & pl.lit(assume_mode)).alias("assumed_mode"),
+    )
+    return entries, invalid
+
+
+_COURSE_FIELDS: Final = (
+    "course_id", "course_title", "category", "hours", "course_hours", "mode", "platform",
+    "featured", "topics",
+)  # fmt: skip
+
+
+def _invalid(
+    row: Mapping[str, Any], batch: TableBatch, parsed: _Parsed, offset: int, featured_present: bool
+) -> InvalidRecord:
+    """Every problem of one row, named as ``RecordBuilder`` and ``evaluate_many`` name them."""
+    bad = [
+        Problem(field=name, code=cell.code, message=cell.message)
+        for name, cell in batch.bad_cells.get(row["item"], {}).items()
+    ]
+    problems: list[Problem] = []
+    for col in RECORD_COLUMNS:
+        raw = row[col.name]
+        if row[f"{col.name}__e"]:
+            error = parsed.error(col.name, raw)
+            assert error is not None
+            problems.append(
+                Problem(field=col.name, value=_shown(raw), code=error.code, message=error.message)
+            )
+        elif col.required and row[f"{col.name}__v"] is None:
+            problems.append(_required(col))
+    course_fields = {p.field for p in problems} & set(_COURSE_FIELDS)
+    if not course_fields:
+        _, _, problem = _settled(
+            row["category__v"], row["mode__v"], row["featured__v"], featured_present
+        )
+        if problem is not None:
+            problems.append(problem.model_copy(update={"value": _shown(row["featured"])}))
+    if problems:
+        unique = {(p.field, p.code): p for p in problems}
+        problems = sorted(unique.values(), key=_column_order)
+    else:
+        for name, code, text in entry_problems(
+            None if row["entry_units"] is None else Decimal(row["entry_units"]) / UNITS_PER_HOUR,
+            Decimal(row["course_units"]) / UNITS_PER_HOUR,
+            row["credited_year__v"],
+            row["completed_on__v"],
+        ):
+            problems.append(Problem(field=name, value=_shown(row[name]), code=code, message=text))
+    person = row["person_id__v"] if not row["person_id__e"] else None
+    return InvalidRecord(
+        index=row["item"] + offset,
+        source=batch.source,
+        line=row["line"],
+        person_id=person,
+        problems=(*bad, *problems),
+    )
+
+
+def batches_of(
+    items: Iterable[RawRow | SkippedRow | BrokenRow], size: int = 65_536
+) -> Iterator[TableBatch]:
+    """Rows of readers as table batches: one source at a time, ``size`` items at most each."""
+    import polars as pl
+
+    names = [c.name for c in RECORD_COLUMNS]
+    source: str | None = None
+    rows: list[RawRow] = []
+    others: list[tuple[int, SkippedRow | BrokenRow]] = []
+    bad: dict[int, dict[str, BadCell]] = {}
+    items_seen = 0
+    positions: list[int] = []
+
+    def flush() -> TableBatch:
+        columns: dict[str, list[Any]] = {name: [] for name in names}
+        present = {name for row in rows for name in row.cells}
+        for row in rows:
+            for name in names:
+                value = row.cells.get(name)
+                columns[name].append(value if isinstance(value, str) and value != "" else None)
+        data: dict[str, Any] = {"item": positions[:], "line": [r.line for r in rows]}
+        data.update({name: columns[name] for name in names if name in present})
+        schema = {
+            "item": pl.Int64,
+            "line": pl.Int64,
+            **dict.fromkeys((n for n in names if n in present), pl.String),
+        }
+        return TableBatch(str(source), pl.DataFrame(data, schema=schema), others[:], dict(bad))
+
+    for item in items:
+        if item.source != source and (rows or others):
+            yield flush()
+            rows, others, bad, positions = [], [], {}, []
+        if item.source != source:
+            items_seen = 0
+        source = item.source
+        if isinstance(item, RawRow):
+            cells_bad = {k: v for k, v in item.cells.items() if isinstance(v, BadCell)}
+            if cells_bad:
+                bad[items_seen] = cells_bad
+            rows.append(item)
+            positions.append(items_seen)
+        else:
+            others.append((items_seen, item))
+        items_seen += 1
+        if len(rows) + len(others) >= size:
+            yield flush()
+            rows, others, bad, positions = [], [], {}, []
+    if rows or others:
+        yield flush()
+
+
+def evaluate_tables(
+    batches: Iterable[TableBatch],
+    *,
+    year: int,
+    policy: Policy,
+    as_of: date | None,
+    persons: Mapping[str, Person] | None = None,
+    default_unit: UnitLevel | None = None,
+    default_mode: Mode | None = None,
+    fingerprints: bool = True,
+) -> TableResult:
+    """Judge the records of ``batches`` in bulk, as ``evaluate_many`` judges the same rows.
+
+    The caller has checked ``year``, ``as_of`` and the defaults and resolved ``policy``
+    (as ``evaluate_many`` does). Batches of several files come one file after another.
+    """
+    import polars as pl
+
+    parsed = _Parsed()
+    frames: list[pl.DataFrame] = []
+    invalid: list[InvalidRecord] = []
+    skipped: list[SkippedRow] = []
+    totals = BatchTotals()
+    offset = 0
+    source = None
+    span = 0
+    for batch in batches:
+        if batch.source != source:
+            offset += span
+            source, span = batch.source, 0
+        entries, bad = _parse(batch, parsed, offset, default_mode)
+        frames.append(entries)
+        invalid.extend(bad)
+        items = [*batch.frame["item"].to_list(), *(i for i, _ in batch.others)]
+        span = max(span, max(items, default=-1) + 1)
+        for item, row in sorted(batch.others, key=lambda pair: pair[0]):
+            if isinstance(row, SkippedRow):
+                skipped.append(row)
+            else:
+                problem = Problem(
+                    field="(row)", value=row.text or None, code=row.code, message=row.message
+                )
+                invalid.append(
+                    InvalidRecord(
+                        index=item + offset, source=row.source, line=row.line, problems=(problem,)
+                    )
+                )
+        totals.records += batch.frame.height + len(batch.others)
+    invalid.sort(key=lambda record: record.index)
+    entries = pl.concat(frames, how="vertical_relaxed") if frames else _empty_entries()
+    known = dict(persons or {})
+    people, findings, assumed = _people(entries, invalid, known, default_unit)
+    persons_frame = pl.DataFrame(
+        [
+            {"person_id": p.id, "name": p.name, "unit": None if p.unit is None else p.unit.value,
+             "city": p.city, "industry": p.industry}
+            for p in people.values()
+        ],
+        schema=dict.fromkeys(("person_id", "name", "unit", "city", "industry"), pl.String),
+    )  # fmt: skip
+    mode_assumed = entries.filter(pl.col("assumed_mode"))["person_id"].unique().to_list()
+    for person_id in mode_assumed:
+        assumed[person_id] = tuple(sorted({*assumed.get(person_id, ()), "mode"}))
+        findings.setdefault(person_id, []).append(_assumption("mode", people[person_id]))
+    judged = judge_table(
+        entries.select(*ENTRY_SCHEMA), persons_frame, year=year, policy=policy, as_of=as_of,
+        fingerprints=fingerprints,
+    )  # fmt: skip
+    refs = {
+        pid: [RecordRef(source=s, line=line) for s, line in zip(sources, lines, strict=True)]
+        for pid, sources, lines in entries.sort("item")
+        .group_by("person_id", maintain_order=True)
+        .agg("source", "line")
+        .iter_rows()
+    }
+    result = TableResult(
+        year, policy, as_of, judged, people, findings, assumed, refs, invalid, skipped, totals
+    )
+    _count(result)
+    return result
+
+
+def _empty_entries() -> pl.DataFrame:
+    import polars as pl
+
+    from ._columnar import _polars_schema
+
+    return pl.DataFrame(
+        schema=_polars_schema(
+            {
+                **ENTRY_SCHEMA,
+                "source": "String",
+                "line": "Int64",
+                "name": "String",
+                "unit": "String",
+                "city": "String",
+                "industry": "String",
+                "assumed_mode": "Boolean",
+            }
+        )
+    )
+
+
+def _people(
+    entries: pl.DataFrame,
+    invalid: Sequence[InvalidRecord],
+    known: Mapping[str, Person],
+    default_unit: UnitLevel | None,
+) -> tuple[dict[str, Person], dict[str, list[Finding]], dict[str, tuple[str, ...]]]:
+    """Who each person is (as ``evaluate_many`` reads it), with its findings and defaults."""
+    import polars as pl
+
+    ids = set(entries["person_id"].unique().to_list())
+    ids.update(r.person_id for r in invalid if r.person_id is not None)
+    ids.update(known)
+    facts = ("unit", "city", "industry")
+    summary = (
+        entries.sort("item")
+        .group_by("person_id")
+        .agg(
+            pl.col("name").drop_nulls().first().alias("name"),
+            *(pl.col(f).drop_nulls().n_unique().alias(f"{f}_count") for f in facts),
+            *(pl.col(f).drop_nulls().first().alias(f) for f in facts),
+        )
+    )
+    by_id = {row["person_id"]: row for row in summary.iter_rows(named=True)}
+    conflicted = [
+        pid
+        for pid, row in by_id.items()
+        if any(row[f"{f}_count"] > 1 for f in facts) or pid in known
+    ]
+    described: dict[str, list[tuple[Described, RecordRef]]] = {}
+    if conflicted:
+        rows = entries.filter(pl.col("person_id").is_in(conflicted)).sort("item")
+        for row in rows.iter_rows(named=True):
+            described.setdefault(row["person_id"], []).append(
+                (
+                    Described(
+                        row["name"],
+                        None if row["unit"] is None else UnitLevel(row["unit"]),
+                        row["city"],
+                        row["industry"],
+                    ),
+                    RecordRef(source=row["source"], line=row["line"]),
+                )
+            )
+    people: dict[str, Person] = {}
+    findings: dict[str, list[Finding]] = {}
+    assumed: dict[str, tuple[str, ...]] = {}
+    for pid in sorted(ids):
+        given = known.get(pid)
+        found: list[Finding] = []
+        if given is not None:
+            person = given
+            found.extend(_disagreements(given, described.get(pid, [])))
+        else:
+            summed: dict[str, Any] | None = by_id.get(pid)
+            values: dict[str, Any] = {}
+            for fact in facts:
+                if summed is None or summed[f"{fact}_count"] == 0:
+                    values[fact] = None
+                elif summed[f"{fact}_count"] == 1:
+                    values[fact] = summed[fact]
+                else:
+                    values[fact] = None
+                    seen: dict[Any, RecordRef] = {}
+                    for description, ref in described[pid]:
+                        value = getattr(description, fact)
+                        if value is not None:
+                            seen.setdefault(value, ref)
+                    found.append(_conflict(fact, seen))
+            person = Person(id=pid, name=None if summed is None else summed["name"], **values)
+            conflict_unit = any(f.code == "conflicting_unit" for f in found)
+            if person.unit is None and default_unit is not None and not conflict_unit:
+                person = person.model_copy(update={"unit": default_unit})
+                assumed[pid] = ("unit",)
+                found.append(_assumption("unit", person))
+        people[pid] = person
+        if found:
+            findings[pid] = found
+    return people, findings, assumed
+
+
+def _count(result: TableResult) -> None:
+    """The totals of a batch judged in bulk (as ``evaluate_many`` counts them)."""
+    import polars as pl
+
+    totals = result.totals
+    totals.invalid = len(result.invalid_records)
+    totals.skipped = len(result.skipped)
+    decisions = result.judged.decisions
+    totals.counted = int(decisions["counted"].sum())
+    totals.excluded = decisions.height - totals.counted
+    totals.by_reason = Counter(dict(decisions.group_by("reason").agg(pl.len()).iter_rows()))
+    statuses = dict(result.judged.verdicts.group_by("status").agg(pl.len()).iter_rows())
+    totals.persons = result.judged.verdicts.height
+    totals.compliant = statuses.get(Status.COMPLIANT.value, 0)
+    totals.non_compliant = statuses.get(Status.NON_COMPLIANT.value, 0)
+    totals.in_progress = statuses.get(Status.IN_PROGRESS.value, 0)
+    totals.undetermined = statuses.get(Status.UNDETERMINED.value, 0)
+    with_invalid = {r.person_id for r in result.invalid_records if r.person_id is not None}
+    totals.persons_with_invalid_input = len(with_invalid)
+    totals.defaulted_persons = len(result.assumed)
+
+
+# --- verdict objects ---------------------------------------------------------------------
+
+
+class _Built:
+    """Details of a verdict the columnar engine built: its decisions and fingerprint, ready."""
+
+    __slots__ = ("_decisions", "_fingerprint")
+
+    def __init__(self, decisions: tuple[EntryDecision, ...], fingerprint: str) -> None:
+        self._decisions = decisions
+        self._fingerprint = fingerprint
+
+    def decisions(self) -> tuple[EntryDecision, ...]:
+        return self._decisions
+
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+    def entry_reasons(self) -> tuple[Reason, ...]:
+        return tuple(d.reason for d in self._decisions)
+
+
+def _hours(units: int | None) -> Decimal:
+    return Decimal(0) if units is None else Decimal(units) / UNITS_PER_HOUR
+
+
+def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
+    policy = result.policy
+    rules: dict[str, Rule] = {r.code: r for r in policy.rules}
+    factor_rules = {r.code: r for r in policy.rules if isinstance(r, CreditFactorRule)}
+    topic_findings = {r.code: _topic_finding(r) for r in policy.topic_rules}
+    loosenings = _loosening_findings(policy) if policy.loosenings else ()
+    invalid_by: dict[str, list[InvalidRecord]] = {}
+    for record in result.invalid_records:
+        if record.person_id is not None:
+            invalid_by.setdefault(record.person_id, []).append(record)
+    decisions = result.judged.decisions
+    parts = (
+        {
+            key[0]: frame
+            for key, frame in decisions.partition_by(
+                "person_id", as_dict=True, maintain_order=True
+            ).items()
+        }
+        if decisions.height
+        else {}
+    )
+    requirement_rules = list(policy.requirement_rules)
+    for row in result.judged.verdicts.iter_rows(named=True):
+        pid = row["person_id"]
+        built = []
+        part = parts.get(pid)
+        for d in [] if part is None else part.iter_rows(named=True):
+            reason = Reason(d["reason"])
+            factor_rule = factor_rules.get(d["factor_rule"]) if d.get("factor_rule") else None
+            deciding = rules.get(d["deciding"]) if d.get("deciding") else None
+            built.append(
+                make_decision(
+                    index=d["index"],
+                    entry_id=d["entry_id"],
+                    course_id=d["course_id"],
+                    category=Category(d["category"]),
+                    role=Role(d["role"]),
+                    credited_year=d["credited_year"],
+                    hours=_hours(d["hours"]),
+                    reason=reason,
+                    factor_rule=factor_rule,
+                    would_add=_hours(d["would_add"]),
+                    low=_hours(d["low"]),
+                    high=_hours(d["high"]),
+                    missing=tuple(d["missing_facts"]),
+                    deciding=deciding,  # type: ignore[arg-type]
+                    duplicate_of=d["duplicate_of"],
+                )
+            )
+        requirements = []
+        for rule in requirement_rules:
+            figures = row[f"requirement_{rule.code}"]
+            requirements.append(
+                construct(
+                    RequirementResult,
+                    {
+                        "code": rule.code,
+                        "kind": rule.kind,
+                        "category": rule.category,
+                        "required": _hours(figures["required"]),
+                        "earned": _hours(figures["earned"]),
+                        "shortfall": _hours(figures["shortfall"]),
+                        "pending": _hours(figures["pending"]),
+                        "undetermined": _hours(figures["undetermined"]),
+                        "met": figures["met"],
+                        "determined": figures["determined"],
+                        "rounding": figures["rounding"],
+                        "citation": rule.citation,
+                    },
+                    {"_source": rule.message, "_built": None},
+                )
+            )
+        findings = (
+            *(topic_findings[code] for code in row["topic_findings"]),
+            *loosenings,
+            *result.findings.get(pid, ()),
+        )
+        person = result.persons[pid]
+        fields: dict[str, Any] = {
+            "person_id": pid,
+            "year": result.year,
+            "policy_id": policy.id,
+            "policy_version": policy.version,
+            "as_of": result.as_of,
+            "status": Status(row["status"]),
+            "compliant": row["compliant"],
+            "certificate_eligible": row["certificate_eligible"],
+            "missing_facts": tuple(row["missing_facts"]),
+            "requirements": tuple(requirements),
+            "findings": findings,
+            "person": person,
+            "assumed": result.assumed.get(pid, ()),
+            "records": tuple(result.refs.get(pid, ())),
+            "invalid_records": tuple(invalid_by.get(pid, ())),
+        }
+        yield with_details(BatchVerdict, fields, _Built(tuple(built), row.get("fingerprint") or ""))

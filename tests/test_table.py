@@ -1,0 +1,151 @@
+"""Records judged in bulk (columnar) give exactly what ``evaluate_many`` gives, row for row."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ce_rules as ce
+from ce_rules import BrokenRow, RawRow, SkippedRow, evaluate_many
+from ce_rules._message import Message
+from ce_rules._table import _plain_id, batches_of, evaluate_tables
+
+ROOT = Path(__file__).parent.parent
+BASE = ce.get_policy("shandong", 2024)
+POLICIES = (
+    BASE,
+    ce.policy_by_id("cn-national-2015"),
+    ce.merge_overlay(BASE, ce.load_overlay(ROOT / "examples/overlays/example-city-2024.toml")),
+)
+
+#: Cells as offices write them, for each column: good ones, then bad ones (after None).
+GOOD: dict[str, list[Any]] = {
+    "person_id": ["370102198001011234", "370102198001011234", "37010219800101123x", "A\u200b1",
+                  "A1", "37010219800101123X"],
+    "name": [None, "张三", "李四"],
+    "unit": [None, None, "省直单位", "市属"],
+    "city": [None, "济南市", "青岛市"],
+    "course_id": ["C1", "C2", "C1", None],
+    "course_title": ["绿色低碳", "专业课"],
+    "category": ["公需科目", "专业科目", "public"],
+    "hours": ["10", "30", "20.5", "１０", "10学时", "60"],
+    "course_hours": [None, None, None, "30"],
+    "mode": [None, "远程教育", "线下培训", "面授"],
+    "platform": [None, "专技知到", "某培训网"],
+    "featured": [None, "是", "否", ""],
+    "topics": [None, "黄河流域生态保护和高质量发展", "数字技术;自定"],
+    "role": [None, "学员", "授课教师"],
+    "completed_on": ["2024-03-01", "2023-12-31", "2024/6/1 8:30", "45413", "2024-11-01"],
+    "credited_year": [None, None, None, "2023"],
+    "status": [None, "已审核", "待审核", "已驳回", "已撤销"],
+    "entry_id": [None, "R1", "R2", "R1"],
+    "certificate_no": [None, "Z-1"],
+}  # fmt: skip
+BAD: dict[str, list[Any]] = {
+    "person_id": ["3.70602E+17", "", "P 1"],
+    "unit": ["未知级别"],
+    "course_id": ["C 3"],
+    "course_title": [None],
+    "category": ["??"],
+    "hours": ["-1", "abc", "3_0"],
+    "course_hours": ["5"],
+    "mode": ["云"],
+    "featured": ["maybe"],
+    "role": ["?"],
+    "completed_on": ["2024-13-01", "05/01/2024", None],
+    "credited_year": ["2025", "20x4"],
+    "status": ["通过?"],
+    "entry_id": ["R 3"],
+}
+
+
+def _rows(seed: int, count: int, *, featured_column: bool) -> list[Any]:
+    rng = random.Random(seed)
+    out: list[Any] = []
+    source = "a.csv"
+    position = 0
+    for number in range(count):
+        if number == count // 2:
+            source, position = "b.xlsx[表]", 0  # a second file
+        position += 1
+        draw = rng.random()
+        if draw < 0.04:
+            out.append(BrokenRow(source=source, line=position, code="too_many_fields",
+                                 message=Message(zh="列数不对", en="wrong width"), text="x"))  # fmt: skip
+        elif draw < 0.08:
+            out.append(SkippedRow(source=source, line=position, kind="footer", text="合计"))
+        else:
+            cells = {
+                name: rng.choice(BAD[name] if name in BAD and rng.random() < 0.02 else values)
+                for name, values in GOOD.items()
+            }
+            if not featured_column:
+                cells.pop("featured")
+            if rng.random() < 0.03:
+                cells["topics"] = ce.BadCell(
+                    code="not_a_cell", message=Message(zh="不是值", en="not a value")
+                )
+            out.append(RawRow(source=source, line=position, cells=cells))
+    return out
+
+
+def _dump(verdict: ce.BatchVerdict) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(verdict.model_dump_json())
+    return data
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    count=st.integers(0, 80),
+    featured_column=st.booleans(),
+    policy=st.sampled_from(POLICIES),
+    default_unit=st.sampled_from([None, ce.UnitLevel.MUNICIPAL]),
+    default_mode=st.sampled_from([None, ce.Mode.OFFLINE]),
+    as_of=st.sampled_from([None, date(2024, 6, 30)]),
+    size=st.sampled_from([7, 65_536]),
+)
+def test_bulk_judgement_is_evaluate_many(
+    seed: int,
+    count: int,
+    featured_column: bool,
+    policy: ce.Policy,
+    default_unit: ce.UnitLevel | None,
+    default_mode: ce.Mode | None,
+    as_of: date | None,
+    size: int,
+) -> None:
+    """Every verdict (every field, in JSON), invalid record, skipped row and total is the same."""
+    rows = _rows(seed, count, featured_column=featured_column)
+    persons = {"A1": ce.Person(id="A1", unit=ce.UnitLevel.PROVINCIAL, city="淄博市")}
+    want_batch = evaluate_many(
+        rows, year=2024, policy=policy, as_of=as_of, persons=persons,
+        default_unit=default_unit, default_mode=default_mode,
+    )  # fmt: skip
+    want = [_dump(v) for v in want_batch]
+    got_batch = evaluate_tables(
+        batches_of(rows, size), year=2024, policy=policy, as_of=as_of, persons=persons,
+        default_unit=default_unit, default_mode=default_mode,
+    )  # fmt: skip
+    got = [_dump(v) for v in got_batch.verdicts()]
+    assert [v["person_id"] for v in got] == [v["person_id"] for v in want]
+    for mine, theirs in zip(got, want, strict=True):
+        assert mine == theirs
+    assert got_batch.invalid_records == want_batch.invalid_records
+    assert got_batch.skipped == want_batch.skipped
+    assert got_batch.totals.as_dict() == want_batch.totals.as_dict()
+
+
+@given(st.text(max_size=70) | st.from_regex(r"[0-9A-Za-z_\-]{1,70}", fullmatch=True))
+def test_ids_taken_natively_are_those_parse_id_takes_as_they_are(text: str) -> None:
+    """An id the native test passes is one parse_id returns unchanged."""
+    native = pl.DataFrame({"v": [text]}).select(_plain_id(pl.col("v")))["v"][0]
+    if native:
+        assert ce._cells.parse_id(text) == text  # type: ignore[attr-defined]
