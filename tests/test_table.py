@@ -77,8 +77,12 @@ def _rows(seed: int, count: int, *, featured_column: bool) -> list[Any]:
         position += 1
         draw = rng.random()
         if draw < 0.04:
-            out.append(BrokenRow(source=source, line=position, code="too_many_fields",
-                                 message=Message(zh="列数不对", en="wrong width"), text="x"))  # fmt: skip
+            wrong = Message(zh="列数不对", en="wrong width")
+            out.append(
+                BrokenRow(
+                    source=source, line=position, code="too_many_fields", message=wrong, text="x"
+                )
+            )
         elif draw < 0.08:
             out.append(SkippedRow(source=source, line=position, kind="footer", text="合计"))
         else:
