@@ -177,6 +177,8 @@ class BatchResult(Iterator[BatchVerdict]):
         skipped: Every row that is not a record (title, blank, footer, note), in input order.
         unknown_fields: Keys of mappings that name no column, in the order first seen.
         totals: The running totals.
+        table: For a batch judged in bulk (``evaluate_table``, the command line): the
+            engine's frames, one row per decision and one per verdict; else None.
     """
 
     def __init__(self, verdicts: Iterator[BatchVerdict], year: int, policy: Policy) -> None:
@@ -187,6 +189,7 @@ class BatchResult(Iterator[BatchVerdict]):
         self.skipped: list[SkippedRow] = []
         self.unknown_fields: list[str] = []
         self.totals = BatchTotals()
+        self.table: Any = None
 
     def __iter__(self) -> BatchResult:
         return self

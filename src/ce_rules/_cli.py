@@ -63,6 +63,7 @@ from ._render import (
     totals_rows,
 )
 from ._schema import PERSON_COLUMNS, column, record_json_schema
+from ._table import TableBatch, batches_of, evaluate_batches
 from ._verdict import EntryDecision, Reason, Status, format_hours
 
 __all__ = ["main"]
@@ -275,14 +276,23 @@ def _batch(args: argparse.Namespace, person_id: str | None = None) -> BatchResul
     mapping = _mapping(args)
     opened = _open_inputs(args, mapping)
     persons = _persons(args)
-    rows: Iterable[Any] = _rows(opened)
-    if person_id is not None:
-        # Explaining one person: only their rows, picked by the same parser check uses.
-        rows = _of_person(rows, person_id)
-        if persons is not None:
-            persons = {person_id: persons[person_id]} if person_id in persons else {}
+    if person_id is None:
+        # Every person: the records judged in bulk by the columnar engine.
+        return evaluate_batches(
+            _tables(opened),
+            year=args.year,
+            persons=persons,
+            policy=policy,
+            as_of=as_of,
+            default_unit=default_unit,
+            default_mode=default_mode,
+        )
+    # Explaining one person: only their rows, picked by the same parser check uses, and
+    # judged by evaluate (the differential tests keep both engines equal).
+    if persons is not None:
+        persons = {person_id: persons[person_id]} if person_id in persons else {}
     return evaluate_many(
-        rows,
+        _of_person(_rows(opened), person_id),
         year=args.year,
         persons=persons,
         policy=policy,
@@ -290,6 +300,16 @@ def _batch(args: argparse.Namespace, person_id: str | None = None) -> BatchResul
         default_unit=default_unit,
         default_mode=default_mode,
     )
+
+
+def _tables(files: Sequence[RecordFile]) -> Iterator[TableBatch]:
+    for record_file in files:
+        tables = getattr(record_file, "tables", None)
+        if tables is None:
+            yield from batches_of(record_file.rows())
+        else:
+            for raw in tables():
+                yield TableBatch(record_file.source, raw.frame, raw.others, raw.bad_cells)
 
 
 # --- outputs ------------------------------------------------------------------------------

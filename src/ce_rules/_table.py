@@ -17,16 +17,27 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from ._batch import BatchTotals, BatchVerdict, RecordRef, _assumption, _conflict, _disagreements
+from ._batch import (
+    BatchResult,
+    BatchTotals,
+    BatchVerdict,
+    RecordRef,
+    _assumption,
+    _conflict,
+    _disagreements,
+    _persons,
+    evaluate_many,
+)
 from ._cells import CellError, parse_cell
 from ._columnar import ENTRY_SCHEMA, Judged, judge_table
-from ._engine import _loosening_findings, _topic_finding, make_decision
+from ._engine import _loosening_findings, _topic_finding, check_as_of, make_decision
+from ._exceptions import EvaluationInputError
 from ._message import Message
 from ._model import Mode, Person, UnitLevel, entry_problems, settle_course_facts
 from ._policy import CreditFactorRule, Policy, Rule
 from ._readers import BadCell, BrokenRow, RawRow, SkippedRow
 from ._records import Described, InvalidRecord, Problem, _column_order
-from ._schema import RECORD_COLUMNS, CellKind, Column, column
+from ._schema import IGNORED, RECORD_COLUMNS, CellKind, Column, column, match_header
 from ._verdict import (
     EntryDecision,
     Finding,
@@ -42,7 +53,15 @@ from .kinds._base import UNITS_PER_HOUR
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["TableBatch", "TableResult", "batches_of", "evaluate_tables"]
+__all__ = [
+    "Frames",
+    "TableBatch",
+    "TableResult",
+    "batches_of",
+    "evaluate_batches",
+    "evaluate_table",
+    "evaluate_tables",
+]
 
 _SHOWN_VALUE: Final = 200
 #: Columns whose distinct values may be as many as the rows (a record's own id): their
@@ -102,6 +121,38 @@ class TableResult:
     def verdicts(self) -> Iterator[BatchVerdict]:
         """Every person's verdict as a ``BatchVerdict``, sorted by person id."""
         return _verdict_objects(self)
+
+    def frames(self) -> Frames:
+        """The verdicts, decisions and invalid records as flat tables (``Frames``)."""
+        return _frames(self)
+
+
+class Frames(NamedTuple):
+    """A batch's results as flat tables, for data platforms (Arrow, Spark, SQL).
+
+    Hours are exact decimals (``Decimal(18, 4)``). Every verdict row names its year,
+    policy and version; every decision row its person, position, file and line.
+
+    Attributes:
+        verdicts: One row per person, sorted by person id: ``person_id``, ``name``,
+            ``unit``, ``status``, ``compliant``, ``certificate_eligible``,
+            ``missing_facts``, then per requirement ``<code>_required``, ``_earned``,
+            ``_shortfall``, ``_pending``, ``_undetermined``, ``_met``, ``_determined``;
+            ``invalid_records``, ``fingerprint``, ``year``, ``policy_id``,
+            ``policy_version``.
+        decisions: One row per entry: ``person_id``, ``index``, ``source``, ``line``,
+            ``entry_id``, ``course_id``, ``category``, ``role``, ``credited_year``,
+            ``hours``, ``factor``, ``credited_hours``, ``would_add``,
+            ``undetermined_hours``, ``missing_facts``, ``counted``, ``reason``, ``rule``,
+            ``clause``, ``duplicate_of``.
+        invalid: One row per problem of an invalid record: ``index``, ``source``,
+            ``line``, ``person_id``, ``field``, ``value``, ``code``, ``message_zh``,
+            ``message_en``.
+    """
+
+    verdicts: pl.DataFrame
+    decisions: pl.DataFrame
+    invalid: pl.DataFrame
 
 
 def _dtype(kind: CellKind) -> Any:
@@ -675,22 +726,26 @@ def _count(result: TableResult) -> None:
 
 
 class _Built:
-    """Details of a verdict the columnar engine built: its decisions and fingerprint, ready."""
+    """Details of a verdict the columnar engine judged: its decisions, built on first use."""
 
-    __slots__ = ("_decisions", "_fingerprint")
+    __slots__ = ("_decisions", "_fingerprint", "_make", "_rows")
 
-    def __init__(self, decisions: tuple[EntryDecision, ...], fingerprint: str) -> None:
-        self._decisions = decisions
+    def __init__(self, rows: list[dict[str, Any]], make: Any, fingerprint: str) -> None:
+        self._rows = rows
+        self._make = make
         self._fingerprint = fingerprint
+        self._decisions: tuple[EntryDecision, ...] | None = None
 
     def decisions(self) -> tuple[EntryDecision, ...]:
+        if self._decisions is None:
+            self._decisions = tuple(self._make(row) for row in self._rows)
         return self._decisions
 
     def fingerprint(self) -> str:
         return self._fingerprint
 
     def entry_reasons(self) -> tuple[Reason, ...]:
-        return tuple(d.reason for d in self._decisions)
+        return tuple(Reason(row["reason"]) for row in self._rows)
 
 
 def _hours(units: int | None) -> Decimal:
@@ -719,33 +774,32 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
         else {}
     )
     requirement_rules = list(policy.requirement_rules)
+
+    def make(d: dict[str, Any]) -> EntryDecision:
+        factor_rule = factor_rules.get(d["factor_rule"]) if d["factor_rule"] else None
+        deciding = rules.get(d["deciding"]) if d["deciding"] else None
+        return make_decision(
+            index=d["index"],
+            entry_id=d["entry_id"],
+            course_id=d["course_id"],
+            category=Category(d["category"]),
+            role=Role(d["role"]),
+            credited_year=d["credited_year"],
+            hours=_hours(d["hours"]),
+            reason=Reason(d["reason"]),
+            factor_rule=factor_rule,
+            would_add=_hours(d["would_add"]),
+            low=_hours(d["low"]),
+            high=_hours(d["high"]),
+            missing=tuple(d["missing_facts"]),
+            deciding=deciding,  # type: ignore[arg-type]
+            duplicate_of=d["duplicate_of"],
+        )
+
     for row in result.judged.verdicts.iter_rows(named=True):
         pid = row["person_id"]
-        built = []
         part = parts.get(pid)
-        for d in [] if part is None else part.iter_rows(named=True):
-            reason = Reason(d["reason"])
-            factor_rule = factor_rules.get(d["factor_rule"]) if d.get("factor_rule") else None
-            deciding = rules.get(d["deciding"]) if d.get("deciding") else None
-            built.append(
-                make_decision(
-                    index=d["index"],
-                    entry_id=d["entry_id"],
-                    course_id=d["course_id"],
-                    category=Category(d["category"]),
-                    role=Role(d["role"]),
-                    credited_year=d["credited_year"],
-                    hours=_hours(d["hours"]),
-                    reason=reason,
-                    factor_rule=factor_rule,
-                    would_add=_hours(d["would_add"]),
-                    low=_hours(d["low"]),
-                    high=_hours(d["high"]),
-                    missing=tuple(d["missing_facts"]),
-                    deciding=deciding,  # type: ignore[arg-type]
-                    duplicate_of=d["duplicate_of"],
-                )
-            )
+        rows = [] if part is None else list(part.iter_rows(named=True))
         requirements = []
         for rule in requirement_rules:
             figures = row[f"requirement_{rule.code}"]
@@ -792,4 +846,211 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
             "records": tuple(result.refs.get(pid, ())),
             "invalid_records": tuple(invalid_by.get(pid, ())),
         }
-        yield with_details(BatchVerdict, fields, _Built(tuple(built), row.get("fingerprint") or ""))
+        yield with_details(BatchVerdict, fields, _Built(rows, make, row.get("fingerprint") or ""))
+
+
+def evaluate_batches(
+    batches: Iterable[TableBatch],
+    *,
+    year: int,
+    persons: Iterable[Person] | Mapping[str, Person] | None = None,
+    policy: Policy | str | None = None,
+    as_of: date | None = None,
+    default_unit: UnitLevel | None = None,
+    default_mode: Mode | None = None,
+    unknown_fields: Sequence[str] = (),
+) -> BatchResult:
+    """``evaluate_many`` for records in table batches, judged in bulk by the columnar engine.
+
+    The arguments are checked as ``evaluate_many`` checks them; the result is a
+    ``BatchResult`` whose ``table`` holds the engine's frames.
+    """
+    rules, known, checked_as_of = _checked(year, persons, policy, as_of, default_unit, default_mode)
+    table = evaluate_tables(
+        batches,
+        year=year,
+        policy=rules,
+        as_of=checked_as_of,
+        persons=known,
+        default_unit=default_unit,
+        default_mode=default_mode,
+    )
+    result = BatchResult(table.verdicts(), year, rules)
+    result.invalid_records = table.invalid_records
+    result.skipped = table.skipped
+    result.totals = table.totals
+    result.unknown_fields = list(unknown_fields)
+    result.table = table
+    return result
+
+
+def evaluate_table(
+    records: Any,
+    *,
+    year: int,
+    persons: Iterable[Person] | Mapping[str, Person] | None = None,
+    policy: Policy | str | None = None,
+    as_of: date | None = None,
+    default_unit: UnitLevel | None = None,
+    default_mode: Mode | None = None,
+    source: str = "<table>",
+) -> BatchResult:
+    """Judge records already in a polars DataFrame or an Arrow table, in bulk.
+
+    Columns are named as in a record file (English or Chinese headers, docs/cli.md);
+    a column naming no field is listed in ``unknown_fields``. Cells of any type are read
+    as their text by the one parser of their column (a date column, a number column and
+    a text column alike); a list column (topics) is joined with ``;``. Rows are numbered
+    from 1 as ``line``. The result is ``evaluate_many``'s, with the engine's frames in
+    ``result.table.judged`` (one row per decision, one per verdict).
+    """
+    import polars as pl
+
+    frame = records if isinstance(records, pl.DataFrame) else pl.from_arrow(records)
+    if not isinstance(frame, pl.DataFrame):
+        raise EvaluationInputError("records", type(records).__name__, "must be a table")
+    renamed: dict[str, str] = {}
+    unknown: list[str] = []
+    for name in frame.columns:
+        field_name = match_header(name)
+        if field_name is None or field_name in renamed.values():
+            unknown.append(name)
+        elif field_name != IGNORED:
+            renamed[name] = field_name
+    columns = []
+    for original, field_name in renamed.items():
+        data = pl.col(original)
+        dtype = frame.schema[original]
+        if isinstance(dtype, pl.List):
+            data = data.cast(pl.List(pl.String)).list.join(";")
+        elif dtype == pl.Boolean:
+            data = pl.when(data).then(pl.lit("true")).when(~data).then(pl.lit("false"))
+        elif dtype != pl.String:
+            data = data.cast(pl.String)
+        columns.append(pl.when(data == "").then(None).otherwise(data).alias(field_name))
+    raw = frame.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("item"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line"),
+        *columns,
+    )
+    batch = TableBatch(source, raw, [], {})
+    return evaluate_batches(
+        [batch],
+        year=year,
+        persons=persons,
+        policy=policy,
+        as_of=as_of,
+        default_unit=default_unit,
+        default_mode=default_mode,
+        unknown_fields=unknown,
+    )
+
+
+def _checked(
+    year: int,
+    persons: Iterable[Person] | Mapping[str, Person] | None,
+    policy: Policy | str | None,
+    as_of: date | None,
+    default_unit: UnitLevel | None,
+    default_mode: Mode | None,
+) -> tuple[Policy, Mapping[str, Person], date | None]:
+    """The checks ``evaluate_many`` makes of its arguments, made once."""
+    probe = evaluate_many(
+        (),
+        year=year,
+        persons=persons,
+        policy=policy,
+        as_of=as_of,
+        default_unit=default_unit,
+        default_mode=default_mode,
+    )
+    return probe.policy, _persons(persons), check_as_of(as_of)
+
+
+def _decimal(units: pl.Expr) -> pl.Expr:
+    """Hours in units as an exact decimal of four places."""
+    import polars as pl
+
+    return (units.cast(pl.Decimal(20, 4)) / UNITS_PER_HOUR).cast(pl.Decimal(18, 4))
+
+
+def _frames(result: TableResult) -> Frames:
+    import polars as pl
+
+    policy = result.policy
+    judged = result.judged
+    invalid_count = Counter(r.person_id for r in result.invalid_records if r.person_id)
+    requirement = []
+    for rule in policy.requirement_rules:
+        figures = pl.col(f"requirement_{rule.code}")
+        requirement += [
+            *(
+                _decimal(figures.struct.field(name)).alias(f"{rule.code}_{name}")
+                for name in ("required", "earned", "shortfall", "pending", "undetermined")
+            ),
+            figures.struct.field("met").alias(f"{rule.code}_met"),
+            figures.struct.field("determined").alias(f"{rule.code}_determined"),
+        ]
+    counts = pl.DataFrame(
+        {"person_id": list(invalid_count), "invalid_records": list(invalid_count.values())},
+        schema={"person_id": pl.String, "invalid_records": pl.Int64},
+    )
+    verdicts = (
+        judged.verdicts.join(counts, on="person_id", how="left")
+        .select(
+            "person_id", "name", "unit", "status", "compliant", "certificate_eligible",
+            "missing_facts", *requirement,
+            pl.col("invalid_records").fill_null(0),
+            *(["fingerprint"] if "fingerprint" in judged.verdicts.columns else []),
+            pl.lit(result.year).alias("year"), pl.lit(policy.id).alias("policy_id"),
+            pl.lit(policy.version).alias("policy_version"),
+        )
+        .sort("person_id")
+    )  # fmt: skip
+    clauses = pl.DataFrame(
+        {
+            "rule": [r.code for r in policy.rules],
+            "clause": [r.citation.clause for r in policy.rules],
+        }
+    )
+    refs = pl.DataFrame(
+        [
+            {"person_id": pid, "index": i, "source": ref.source, "line": ref.line}
+            for pid, found in result.refs.items()
+            for i, ref in enumerate(found)
+        ],
+        schema={"person_id": pl.String, "index": pl.Int64, "source": pl.String, "line": pl.Int64},
+    )
+    decisions = (
+        judged.decisions.with_columns(pl.col("index").cast(pl.Int64))
+        .join(refs, on=["person_id", "index"], how="left")
+        .join(clauses, on="rule", how="left")
+        .select(
+            "person_id", "index", "source", "line", "entry_id", "course_id", "category", "role",
+            "credited_year", _decimal(pl.col("hours")).alias("hours"),
+            (pl.col("factor").cast(pl.Decimal(20, 2)) / 100).cast(pl.Decimal(18, 2)).alias("factor"),
+            _decimal(pl.col("credited_hours")).alias("credited_hours"),
+            _decimal(pl.col("would_add")).alias("would_add"),
+            _decimal(pl.col("undetermined_hours")).alias("undetermined_hours"),
+            "missing_facts", "counted", "reason", "rule", "clause",
+            pl.col("duplicate_of").cast(pl.Int64),
+        )
+        .sort("person_id", "index")
+    )  # fmt: skip
+    invalid = pl.DataFrame(
+        [
+            {
+                "index": r.index, "source": r.source, "line": r.line, "person_id": r.person_id,
+                "field": p.field, "value": p.value, "code": p.code,
+                "message_zh": p.message.zh, "message_en": p.message.en,
+            }
+            for r in result.invalid_records
+            for p in r.problems
+        ],
+        schema={
+            "index": pl.Int64, "source": pl.String, "line": pl.Int64, "person_id": pl.String,
+            "field": pl.String, "value": pl.String, "code": pl.String,
+            "message_zh": pl.String, "message_en": pl.String,
+        },
+    )  # fmt: skip
+    return Frames(verdicts, decisions, invalid)
