@@ -974,6 +974,13 @@ def _decimal(units: pl.Expr) -> pl.Expr:
     return (units.cast(pl.Decimal(20, 4)) / UNITS_PER_HOUR).cast(pl.Decimal(18, 4))
 
 
+def _factor(hundredths: pl.Expr) -> pl.Expr:
+    """A factor in hundredths as an exact decimal of two places."""
+    import polars as pl
+
+    return (hundredths.cast(pl.Decimal(20, 2)) / 100).cast(pl.Decimal(18, 2))
+
+
 def _frames(result: TableResult) -> Frames:
     import polars as pl
 
@@ -1028,7 +1035,7 @@ def _frames(result: TableResult) -> Frames:
         .select(
             "person_id", "index", "source", "line", "entry_id", "course_id", "category", "role",
             "credited_year", _decimal(pl.col("hours")).alias("hours"),
-            (pl.col("factor").cast(pl.Decimal(20, 2)) / 100).cast(pl.Decimal(18, 2)).alias("factor"),
+            _factor(pl.col("factor")).alias("factor"),
             _decimal(pl.col("credited_hours")).alias("credited_hours"),
             _decimal(pl.col("would_add")).alias("would_add"),
             _decimal(pl.col("undetermined_hours")).alias("undetermined_hours"),
