@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ce_rules as ce
+from _policies import VARIANT  # tests/_policies.py
 from ce_rules._columnar import ENTRY_SCHEMA, PERSON_SCHEMA, judge_table
 from ce_rules.kinds._base import UNITS_PER_HOUR
 
@@ -30,6 +31,7 @@ STRICT = NATIONAL.model_copy(
 )
 POLICIES = (
     BASE,
+    VARIANT,
     NATIONAL,
     STRICT,
     ce.merge_overlay(BASE, ce.load_overlay(ROOT / "examples/overlays/example-city-2024.toml")),
@@ -187,6 +189,41 @@ def test_the_columnar_engine_leaves_open_what_evaluate_leaves_open(
     case: tuple[list[ce.Person], list[ce.CreditEntry], date | None, ce.Policy],
 ) -> None:
     """With facts missing (decision 11) too, the columnar verdicts are evaluate's."""
+    _same_as_evaluate(*case)
+
+
+@st.composite
+def teaching(
+    draw: st.DrawFn,
+) -> tuple[list[ce.Person], list[ce.CreditEntry], date | None, ce.Policy]:
+    """Instructors of featured courses on several days of a year, under both credit readings."""
+    person = ce.Person(id="T", unit=draw(st.sampled_from([*ce.UnitLevel, None])))
+    featured = draw(st.sampled_from([True, True, None, False]))
+    courses = [
+        ce.Course(id=cid, title="课", category="public", hours=h, mode="online",
+                  platform="专技知到", featured=featured)
+        for cid, h in (("F1", "10"), ("F2", "12.5"))
+    ]  # fmt: skip
+    entries = [
+        ce.CreditEntry(
+            id=draw(st.sampled_from([None, "R1", "R2"])),
+            person_id="T",
+            course=draw(st.sampled_from(courses)),
+            role=draw(st.sampled_from([ce.Role.INSTRUCTOR, ce.Role.INSTRUCTOR, ce.Role.LEARNER])),
+            completed_on=draw(st.sampled_from(DAYS[2:5])),
+            status=draw(st.sampled_from([ce.EntryStatus.APPROVED] * 3 + [ce.EntryStatus.PENDING])),
+        )
+        for _ in range(draw(st.integers(2, 8)))
+    ]
+    return [person], entries, None, draw(st.sampled_from([BASE, VARIANT, VARIANT]))
+
+
+@settings(max_examples=100)
+@given(teaching())
+def test_the_columnar_engine_credits_teaching_as_evaluate(
+    case: tuple[list[ce.Person], list[ce.CreditEntry], date | None, ce.Policy],
+) -> None:
+    """Featured-course instructorships credited once a year, or not at all, as evaluate does."""
     _same_as_evaluate(*case)
 
 

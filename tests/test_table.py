@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ce_rules as ce
+from _policies import VARIANT  # tests/_policies.py
 from ce_rules import BrokenRow, RawRow, SkippedRow, evaluate_many
 from ce_rules._message import Message
 from ce_rules._table import _plain_id, batches_of, evaluate_tables
@@ -21,6 +22,7 @@ ROOT = Path(__file__).parent.parent
 BASE = ce.get_policy("shandong", 2024)
 POLICIES = (
     BASE,
+    VARIANT,
     ce.policy_by_id("cn-national-2015"),
     ce.merge_overlay(BASE, ce.load_overlay(ROOT / "examples/overlays/example-city-2024.toml")),
 )

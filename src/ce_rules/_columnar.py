@@ -157,6 +157,17 @@ def _factor_of(rules: Sequence[CreditFactorRule], code: pl.Expr) -> pl.Expr:
     return result
 
 
+def _rule_value(rules: Sequence[CreditFactorRule], code: pl.Expr, value: Any) -> pl.Expr:
+    """``value(rule)`` of the factor rule named by ``code`` (null: no rule, or no value)."""
+    import polars as pl
+
+    chain: Any = pl.when(code.is_null()).then(None)
+    for rule in rules:
+        chain = chain.when(code == rule.code).then(pl.lit(value(rule)))
+    result: pl.Expr = chain.otherwise(None)
+    return result
+
+
 def _broken_rule(
     rules: Sequence[RecognisedPlatformsRule],
     unit: pl.Expr,
@@ -273,6 +284,23 @@ def judge_table(
             for r in deadline_rules
         ]
     )
+    # The factor rule an entry is credited under for certain (a featured flag still unknown
+    # counts as not featured): its factor, the category it counts toward, and whether its
+    # course is credited once a year (二(三)).
+    factor_code = _factor_rule(
+        factor_rules, role, pl.col("featured").fill_null(value=False), category
+    )
+    frame = frame.with_columns(factor_code.alias("factor_rule"))
+    code = pl.col("factor_rule")
+    frame = frame.with_columns(
+        _factor_of(factor_rules, code).alias("factor"),
+        _rule_value(factor_rules, code, lambda r: r.toward.value if r.toward else None)
+        .fill_null(category)
+        .alias("toward"),
+        _rule_value(factor_rules, code, lambda r: r.once_per_course_year)
+        .fill_null(value=False)
+        .alias("once"),
+    )
     stage: Any = pl.when(pl.col("year") != year).then(pl.lit(Reason.OTHER_YEAR.value))
     if as_of is not None:
         stage = stage.when(pl.col("completed_on") > as_of).then(pl.lit(Reason.AFTER_AS_OF.value))
@@ -283,6 +311,8 @@ def judge_table(
         .then(pl.lit(Reason.PLATFORM_NOT_RECOGNISED.value))
         .when(pl.col("status") != EntryStatus.APPROVED.value)
         .then(pl.col("status"))
+        .when(pl.col("high") == 0)
+        .then(pl.lit(Reason.NOT_CREDITED.value))
         .when(pl.col("differs"))
         .then(pl.lit(Reason.UNDETERMINED.value))
         .otherwise(pl.lit(Reason.COUNTED.value))
@@ -298,8 +328,11 @@ def judge_table(
     frame = frame.with_columns(
         pl.when(pl.col("stage").is_in([Reason.OTHER_YEAR.value, Reason.AFTER_AS_OF.value]))
         .then(None)
+        .when(pl.col("stage") == Reason.NOT_CREDITED.value)
+        .then(pl.col("factor_rule"))
         .otherwise(deciding)
         .alias("deciding"),
+        pl.when(pl.col("once")).then(None).otherwise(pl.col("completed_on")).alias("copy_day"),
         _entry_key().alias("key"),
         pl.coalesce("low", 0).alias("credited_low"),
     )
@@ -308,13 +341,16 @@ def judge_table(
     # credited most counts, then the least canonical form, then the first.
     candidate = pl.col("stage").is_in([Reason.COUNTED.value, Reason.UNDETERMINED.value])
     pending = pl.col("stage") == Reason.PENDING.value
-    group = ["person_id", "course_id", "role", "completed_on"]
+    group = ["person_id", "course_id", "role", "copy_day"]
     frame = frame.with_columns(
         _keep_rank(candidate, group).alias("candidate_rank"),
         _keep_rank(pending, group).alias("pending_rank"),
     )
     kept = frame.filter(candidate & (pl.col("candidate_rank") == 0)).select(
-        *group, pl.col("index").alias("kept_index"), pl.col("credited_low").alias("kept_credited")
+        *group,
+        pl.col("index").alias("kept_index"),
+        pl.col("credited_low").alias("kept_credited"),
+        pl.col("completed_on").alias("kept_day"),
     )
     frame = frame.join(kept, on=group, how="left", nulls_equal=True)
     duplicate = candidate & (pl.col("candidate_rank") > 0)
@@ -324,7 +360,15 @@ def judge_table(
         .then(pl.max_horizontal(pl.col("credited_low") - pl.coalesce("kept_credited", 0), 0))
         .otherwise(0)
     )
-    reason = pl.when(duplicate).then(pl.lit(Reason.DUPLICATE.value)).otherwise(pl.col("stage"))
+    # A copy of the same day is a duplicate (decision 4); another day's entry of a course
+    # credited once a year was credited already (二(三)).
+    reason = (
+        pl.when(duplicate & (pl.col("completed_on") == pl.col("kept_day")))
+        .then(pl.lit(Reason.DUPLICATE.value))
+        .when(duplicate)
+        .then(pl.lit(Reason.ALREADY_CREDITED.value))
+        .otherwise(pl.col("stage"))
+    )
     frame = frame.with_columns(
         reason.alias("reason"),
         pl.when(duplicate).then(pl.col("kept_index")).otherwise(None).alias("duplicate_of"),
@@ -332,13 +376,6 @@ def judge_table(
     )
     counted_reason = pl.col("reason") == Reason.COUNTED.value
     open_reason = pl.col("reason") == Reason.UNDETERMINED.value
-    factor_code = _factor_rule(
-        factor_rules, role, pl.col("featured").fill_null(value=False), category
-    )
-    frame = frame.with_columns(
-        factor_code.alias("factor_rule"),
-        _factor_of(factor_rules, factor_code).alias("factor"),
-    )
     frame = frame.with_columns(
         pl.when(counted_reason)
         .then(pl.col("effective") * pl.col("factor") // 100)
@@ -507,7 +544,7 @@ def _verdicts(
     import polars as pl
 
     public, _professional = Category.PUBLIC.value, Category.PROFESSIONAL.value
-    is_public = pl.col("category") == public
+    is_public = pl.col("toward") == public
     counted_kept = pl.col("reason").is_in([Reason.COUNTED.value, Reason.UNDETERMINED.value])
     sums = frame.group_by("person_id").agg(
         pl.col("credited").filter(counted_kept & is_public).sum().alias("earned_public"),

@@ -86,6 +86,8 @@ _PENDING: Final = Reason.PENDING
 _DUPLICATE: Final = Reason.DUPLICATE
 _PLATFORM_NOT_RECOGNISED: Final = Reason.PLATFORM_NOT_RECOGNISED
 _UNDETERMINED: Final = Reason.UNDETERMINED
+_NOT_CREDITED: Final = Reason.NOT_CREDITED
+_ALREADY_CREDITED: Final = Reason.ALREADY_CREDITED
 _COMPLIANT: Final = Status.COMPLIANT
 _STATUS_REASON: Final = {
     EntryStatus.PENDING: Reason.PENDING,
@@ -103,7 +105,7 @@ _FINGERPRINT_SCHEME: Final = "ce-rules/verdict-fingerprint/1"
 #: A rule that decided an entry's exclusion or left it open.
 _Deciding = RecognisedPlatformsRule | CategoryDeadlineRule | CreditFactorRule
 #: The key that makes two entries copies of each other (decision 4).
-_DuplicateKey = tuple[str, Role, date]
+_DuplicateKey = tuple[str, Role, date | None]
 
 
 def resolve_policy(policy: Policy | str | None, year: int, region: str = DEFAULT_REGION) -> Policy:
@@ -433,15 +435,33 @@ def _facts_text(facts: tuple[str, ...]) -> Message:
     return message("、".join(column(f).label for f in facts), ", ".join(facts))
 
 
-def _duplicate_key(entry: EntryFields) -> _DuplicateKey:
-    """The entry's course id, role and day: what its copies share (decision 4)."""
-    return (entry.course.id, entry.role, entry.completed_on)
+def _copy_key(entry: EntryFields, index: _RuleIndex) -> _DuplicateKey:
+    """What an entry's copies share: its course id, role and day (decision 4).
+
+    An entry of a course credited once a year (二(三): the instructor of a featured course)
+    shares it with every entry of its course and role in the year: no day.
+    """
+    course = entry.course
+    if index.once_table[entry.role, course.featured or False, course.category]:
+        return (course.id, entry.role, None)
+    return (course.id, entry.role, entry.completed_on)
+
+
+def _credit_of(multipliers: Mapping[FactorKey, Decimal | None], key: FactorKey) -> Decimal | None:
+    """What a combination's factor multiplies by (None: leaves the hours as they are)."""
+    return multipliers[key]
 
 
 def _same(one: EntryFields, other: EntryFields) -> bool:
-    """Whether two copies (same person, course id, role and day) are equal in every field."""
+    """Whether two copies (same person, course id and role) are equal in every field.
+
+    The day is compared too: entries of a course credited once a year are copies of each
+    other whatever their days (二(三)), and which of them counts must not depend on their
+    order (decision 4).
+    """
     return one is other or (
         one.id == other.id
+        and one.completed_on == other.completed_on
         and one.hours == other.hours
         and one.credited_year == other.credited_year
         and one.certificate_no == other.certificate_no
@@ -524,6 +544,15 @@ class _Details:
     def factor(self, index: int) -> Decimal:
         rule = self.factor_rule(index)
         return _ONE if rule is None else rule.factor
+
+    def toward(self, index: int) -> Category:
+        """The category the entry's credited hours count toward (its factor rule's)."""
+        entry = self.entries[index]
+        course = entry.course
+        rule = self.factor_table[entry.role, course.featured or False, course.category]
+        if rule is not None and rule.toward is not None:
+            return rule.toward
+        return course.category
 
     def credited(self, index: int) -> Decimal:
         """``effective_hours * factor(index)``: the least, if missing facts leave it open."""
@@ -727,6 +756,7 @@ def judge(
     multipliers = index_of_rules.multiplier_table
     learner_public = multipliers[_LEARNER, False, _PUBLIC]
     learner_professional = multipliers[_LEARNER, False, _PROFESSIONAL]
+    towards = index_of_rules.toward_table
 
     for index, entry in enumerate(entries):
         course = entry.course
@@ -766,29 +796,36 @@ def judge(
             reasons[index] = _PLATFORM_NOT_RECOGNISED
             deciding[index] = broken
             continue
+        role = entry.role
+        factor_key = (role, course.featured or False, category)
         if entry.status is not _APPROVED:
             reason = reasons[index] = _STATUS_REASON[entry.status]
             if reason is _PENDING:
                 if pending_candidates is None:
                     pending_candidates = {}
-                key = (course.id, entry.role, completed_on)
+                key = _copy_key(entry, index_of_rules)
                 pending_candidates.setdefault(key, []).append(index)
             continue
-        role = entry.role
+        if (span[1] if span is not None else _credit_of(multipliers, factor_key)) == _ZERO:
+            # A factor of 0: the policy credits nothing for such an entry (decision 3).
+            reasons[index] = _NOT_CREDITED
+            deciding[index] = factor_table[factor_key]  # type: ignore[assignment]
+            continue
         first = first_of_course.setdefault(course.id, index)
-        if first != index:  # the course counts again: a copy if of the same role and day
-            first_counted.setdefault(_duplicate_key(entries[first]), first)
-            key = (course.id, role, completed_on)
+        if first != index:  # the course counts again: a copy if of the same key
+            first_counted.setdefault(_copy_key(entries[first], index_of_rules), first)
+            key = _copy_key(entry, index_of_rules)
             first = first_counted.setdefault(key, index)
             if first != index:
                 if duplicated is None:
                     duplicated = {}
                 duplicated.setdefault(key, [first]).append(index)
+        toward = towards[factor_key]
         if span is not None:
             # Counted for what is certain; what the missing facts might add is kept apart.
             reasons[index] = _UNDETERMINED
             credited, extra = span[0], span[1] - span[0]
-            if category is _PUBLIC:
+            if toward is _PUBLIC:
                 open_public += extra
             else:
                 open_professional += extra
@@ -800,7 +837,7 @@ def judge(
             else:
                 factor = multipliers[role, bool(featured), category]
             credited = hours if factor is None else hours * factor
-        if category is _PUBLIC:
+        if toward is _PUBLIC:
             public += credited
         else:
             professional += credited
@@ -817,6 +854,7 @@ def judge(
         details.duplicate_of = duplicate_of = {}
         for key, group in duplicated.items():
             keep = first_counted[key] = details.keep(group)
+            kept_day = entries[keep].completed_on
             for index in group:
                 if index != keep:
                     credited = details.credited(index)
@@ -824,9 +862,12 @@ def judge(
                     if reasons[index] is _UNDETERMINED:
                         low, high = details.ranges[index]
                         extra = high - low
-                    reasons[index] = _DUPLICATE
+                    # A copy of the same day is a duplicate (decision 4); another day's entry
+                    # of a course credited once a year was credited already (二(三)).
+                    same_day = entries[index].completed_on == kept_day
+                    reasons[index] = _DUPLICATE if same_day else _ALREADY_CREDITED
                     duplicate_of[index] = keep
-                    if entries[index].course.category is _PUBLIC:
+                    if details.toward(index) is _PUBLIC:
                         public -= credited
                         open_public -= extra
                     else:
@@ -845,13 +886,13 @@ def judge(
             counted = first_counted.get(key)
             if counted is None:  # a course counted once is known by its id alone
                 only = first_of_course.get(key[0])
-                if only is not None and _duplicate_key(entries[only]) == key:
+                if only is not None and _copy_key(entries[only], index_of_rules) == key:
                     counted = only
             if counted is not None:
                 would_add -= details.credited(counted)
             if would_add > _ZERO:
                 would_add_by[best] = would_add
-                adding[entries[best].course.category] += would_add
+                adding[details.toward(best)] += would_add
     open_by: Mapping[Category, Decimal] = _NOTHING_PENDING
     if open_public or open_professional:
         open_by = {_PUBLIC: open_public, _PROFESSIONAL: open_professional}

@@ -151,6 +151,10 @@ class _RuleIndex(NamedTuple):
     #: For each requirement rule, the one category whose hours earned and pending alone
     #: decide its result (a ``min_hours`` rule of one category), else None.
     deciding_categories: tuple[Category | None, ...]
+    #: The category each combination's credited hours count toward.
+    toward_table: dict[FactorKey, Category]
+    #: Whether each combination is credited once per course and year (二(三)).
+    once_table: dict[FactorKey, bool]
 
     @classmethod
     def of(cls, rules: tuple[Rule, ...]) -> _RuleIndex:
@@ -180,6 +184,14 @@ class _RuleIndex(NamedTuple):
             platform_table,
             {key: _multiplier(rule) for key, rule in factor_table.items()},
             tuple(r.category if isinstance(r, MinHoursRule) else None for r in requirement_rules),
+            {
+                key: (rule.toward if rule is not None and rule.toward is not None else key[2])
+                for key, rule in factor_table.items()
+            },
+            {
+                key: rule is not None and rule.once_per_course_year
+                for key, rule in factor_table.items()
+            },
         )
 
 

@@ -90,6 +90,10 @@ class Reason(enum.StrEnum):
     AFTER_CATEGORY_DEADLINE = "after_category_deadline"
     #: Whether (or how much) it counts depends on a fact the records do not give.
     UNDETERMINED = "undetermined"
+    #: Its factor rule credits such an entry 0 times (a policy's choice, decision 3).
+    NOT_CREDITED = "not_credited"
+    #: Its course was credited in the year already, by another entry (二(三), decision 3).
+    ALREADY_CREDITED = "already_credited"
 
     @property
     def text(self) -> Message:
@@ -121,6 +125,13 @@ _REASON_TEXT: Final = {
     Reason.UNDETERMINED: Message(
         zh="缺少信息，能否计入（或计入多少）待定",
         en="a missing fact decides whether (or how much) it counts",
+    ),
+    Reason.NOT_CREDITED: Message(
+        zh="按政策规则此类记录不计学时", en="the policy credits no hours for such an entry"
+    ),
+    Reason.ALREADY_CREDITED: Message(
+        zh="同一课程本年度已由另一条记录计入（每门课程每年只计一次）",
+        en="the course was credited this year by another entry (once per course and year)",
     ),
 }
 

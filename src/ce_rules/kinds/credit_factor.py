@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CreditFactorRule", "applies", "applies_expr", "loosens", "summary"]
 
-#: A factor: exact, > 0, at most 10, with at most two decimal places (so that hours times
-#: a factor stays a whole number of ten-thousandths of an hour).
-Factor = Annotated[Decimal, Field(gt=0, le=10, allow_inf_nan=False, decimal_places=2)]
+#: A factor: exact, from 0 (not credited) to 10, with at most two decimal places (so that
+#: hours times a factor stays a whole number of ten-thousandths of an hour).
+Factor = Annotated[Decimal, Field(ge=0, le=10, allow_inf_nan=False, decimal_places=2)]
 
 
 class CreditFactorRule(RuleBase):
@@ -35,7 +35,11 @@ class CreditFactorRule(RuleBase):
         role: The role the entry must have.
         featured: If set, whether the course must (or must not) be featured.
         category: If set, the category the course must have.
-        factor: The multiplier.
+        factor: The multiplier; 0 means the entry is not credited (``not_credited``).
+        toward: The category the credited hours count toward; None: the course's own.
+        once_per_course_year: Whether one course is credited once in a year however many
+            entries of it there are (二(三): the hours *of the course*, doubled, for its
+            instructor); the others are ``already_credited``.
     """
 
     kind: Literal["credit_factor"]
@@ -43,6 +47,8 @@ class CreditFactorRule(RuleBase):
     featured: bool | None = None
     category: Category | None = None
     factor: Factor
+    toward: Category | None = None
+    once_per_course_year: bool = False
 
 
 def summary(rule: CreditFactorRule) -> str:
@@ -52,12 +58,23 @@ def summary(rule: CreditFactorRule) -> str:
         conditions.append("featured course" if rule.featured else "course not featured")
     if rule.category is not None:
         conditions.append(rule.category.value)
-    return f"{', '.join(conditions)}: hours × {format_hours(rule.factor)}"
+    if not rule.factor:
+        return f"{', '.join(conditions)}: not credited"
+    text = f"{', '.join(conditions)}: hours × {format_hours(rule.factor)}"
+    if rule.toward is not None:
+        text += f", toward {rule.toward.value}"
+    if rule.once_per_course_year:
+        text += ", once per course and year"
+    return text
 
 
 def loosens(old: CreditFactorRule, new: CreditFactorRule) -> bool:
-    """Whether ``new`` credits more, or other entries, than ``old``."""
-    return not same_scope(old, new, {"factor"}) or new.factor > old.factor
+    """Whether ``new`` credits more, or other entries, or more often, than ``old``."""
+    return (
+        not same_scope(old, new, {"factor", "once_per_course_year"})
+        or new.factor > old.factor
+        or (old.once_per_course_year and not new.once_per_course_year)
+    )
 
 
 def adds_credit(rule: CreditFactorRule) -> bool:
