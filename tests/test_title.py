@@ -315,3 +315,48 @@ def test_achievements_select_the_persons_overlay_like_evaluate_period():
     found = ce.achievements(person, entries, years=[2024], overlays=[overlay])
     assert found == evaluate_period(person, entries, years=[2024], overlays=[overlay]).achievements
     assert [a.year for a in found] == [2024]
+
+
+def test_a_city_deadline_excluding_the_hours_keeps_the_achievement() -> None:
+    """二(三), decision 13: the achievement stands on the selection, not on the hours counting."""
+    city = ce.load_overlay(ROOT / "examples/overlays/example-city-2024.toml")
+    person = ce.Person(id="370102198001010011", unit=ce.UnitLevel.MUNICIPAL, city="示例市")
+    late = ce.CreditEntry(
+        person_id=person.id,
+        course=FEATURED,
+        role=ce.Role.INSTRUCTOR,
+        completed_on=date(2024, 12, 1),
+    )
+    period = evaluate_period(person, [late], years=[2024], overlays=[city])
+    (decision,) = period.verdict(2024).entries
+    assert decision.reason is ce.Reason.AFTER_CATEGORY_DEADLINE
+    assert [a.course_id for a in period.achievements] == [FEATURED.id]
+
+
+@pytest.mark.parametrize("status", [ce.EntryStatus.PENDING, ce.EntryStatus.REJECTED])
+def test_an_unapproved_instructorship_is_no_achievement(status: ce.EntryStatus) -> None:
+    """二(三): an instructor record not approved is no achievement yet (decision 5)."""
+    entry = ce.CreditEntry(
+        person_id=PERSON.id, course=FEATURED, role=ce.Role.INSTRUCTOR,
+        completed_on=date(2024, 5, 1), status=status,
+    )  # fmt: skip
+    assert evaluate_period(PERSON, [entry], years=[2024]).achievements == ()
+
+
+def test_two_records_of_one_featured_course_are_one_achievement() -> None:
+    """二(三): one course selected, one achievement, however many records of it a year has."""
+    entries = [
+        ce.CreditEntry(
+            person_id=PERSON.id, course=FEATURED, role=ce.Role.INSTRUCTOR, completed_on=day
+        )
+        for day in (date(2024, 5, 1), date(2024, 5, 1), date(2024, 9, 1))
+    ]
+    period = evaluate_period(PERSON, entries, years=[2024])
+    assert len(period.achievements) == 1
+
+
+def test_the_period_names_its_reading() -> None:
+    """一: that a period passes when every year is compliant is decision 9, and says so."""
+    period = evaluate_period(PERSON, full_year(2024), years=[2024])
+    assert "决定9" in period.explain("zh")
+    assert "decision 9" in period.explain("en")

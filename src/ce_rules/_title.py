@@ -22,7 +22,7 @@ from ._exceptions import EvaluationInputError
 from ._model import FROZEN, CreditEntry, Person
 from ._overlay import policy_for
 from ._policy import Citation, Message, Policy, TitleAchievementRule
-from ._verdict import RequirementResult, Status, Verdict, format_hours
+from ._verdict import Reason, RequirementResult, Status, Verdict, format_hours
 
 __all__ = [
     "TITLE_WINDOW_MAX_YEARS",
@@ -139,8 +139,10 @@ class PeriodVerdict(BaseModel):
         person_id: Whose period it is.
         years: The years, ascending.
         as_of: The day the verdict speaks for, if given.
-        status: Compliant if every year is; in progress if no year is non-compliant but
-            one is still in progress; non-compliant otherwise.
+        status: Compliant if every year is; non-compliant if a year is; else undetermined
+            if a year waits for a missing fact, else in progress. That a period passes when
+            every year is compliant is a reading of 一 ("重要条件": an important condition
+            of title applications, not a test the notice defines): decision 9.
         compliant: Whether every year is compliant.
         verdicts: One ``Verdict`` per year, each under that year's own policy.
         failing_years: The years not compliant, each with its shortfalls.
@@ -211,6 +213,22 @@ def _policy_of_year(
     return resolve_policy(policy, year)
 
 
+#: Why an entry is no instructorship of the year at all: not the person's, not this
+#: year's, not yet as of the day, or not approved. Any other exclusion (a city's deadline
+#: for counting the hours, a duplicate, a course credited already) concerns the hours, not
+#: the selection of the course, which is what makes the achievement (二(三), decision 13).
+_NOT_AN_INSTRUCTORSHIP: Final = frozenset(
+    {
+        Reason.OTHER_PERSON,
+        Reason.OTHER_YEAR,
+        Reason.AFTER_AS_OF,
+        Reason.PENDING,
+        Reason.REJECTED,
+        Reason.REVOKED,
+    }
+)
+
+
 def _achievement_rule(policy: Policy) -> TitleAchievementRule | None:
     for rule in policy.rules:
         if isinstance(rule, TitleAchievementRule):
@@ -226,9 +244,18 @@ def _year_achievements(
         # The year's own rules grant no achievement: none is claimed for it.
         return []
     found = []
-    for decision in verdict.entries:
+    courses: set[str] = set()
+    # The counted entry of a course first, so that the one achievement of a course names it.
+    decisions = sorted(verdict.entries, key=lambda d: (not d.counted, d.index))
+    for decision in decisions:
         entry = entries[decision.index]
-        if decision.counted and entry.role is rule.role and entry.course.featured == rule.featured:
+        if (
+            decision.reason not in _NOT_AN_INSTRUCTORSHIP
+            and entry.role is rule.role
+            and entry.course.featured == rule.featured
+            and entry.course.id not in courses
+        ):
+            courses.add(entry.course.id)
             found.append(
                 Achievement(
                     person_id=person.id,
@@ -245,7 +272,7 @@ def _year_achievements(
                     message=rule.message,
                 )
             )
-    return found
+    return sorted(found, key=lambda a: a.entry_index)
 
 
 def evaluate_period(
@@ -312,6 +339,8 @@ def evaluate_period(
         status = Status.COMPLIANT
     elif any(v.status is Status.NON_COMPLIANT for v in verdicts):
         status = Status.NON_COMPLIANT
+    elif any(v.status is Status.UNDETERMINED for v in verdicts):
+        status = Status.UNDETERMINED
     else:
         status = Status.IN_PROGRESS
     digest = hashlib.sha256(
@@ -377,7 +406,12 @@ def _explain(period: PeriodVerdict, lang: str) -> str:
     lines = [
         f"{period.person_id} {span}年度继续教育（职称评审）：{status}"
         if zh
-        else f"{period.person_id}, continuing education {span} (title evaluation): {status}"
+        else f"{period.person_id}, continuing education {span} (title evaluation): {status}",
+        "依据：一（继续教育情况是申报评审职称的“重要条件”）；各年度均合格方为合格，是本项目的理解（决定9）"
+        if zh
+        else 'Basis: 一 (continuing education is an "important condition" of title '
+        "applications); that the period passes when every year is compliant is the project's "
+        "reading (decision 9)",
     ]
     for verdict in period.verdicts:
         label = verdict.status.label.in_(lang)
