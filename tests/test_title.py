@@ -122,7 +122,9 @@ def test_window_properties(obtained, application_year, cap):
 def test_period_with_one_short_year_fails_only_that_year():
     """2020-2024 with no professional hours in 2022 fails 2022 alone, 60 short (三(一))."""
     entries = [e for y in WINDOW for e in full_year(y, professional=y != 2022)]
-    period = evaluate_period(PERSON, entries, years=WINDOW, policy="shandong-2024")
+    period = evaluate_period(
+        PERSON, entries, years=WINDOW, policy="shandong-2024", allow_other_year=True
+    )
     assert not period.compliant
     assert period.status is ce.Status.NON_COMPLIANT
     assert [f.year for f in period.failing_years] == [2022]
@@ -136,7 +138,9 @@ def test_period_with_one_short_year_fails_only_that_year():
 def test_period_all_years_met_is_compliant():
     """Every year meeting 30 public and 60 professional hours makes the period compliant."""
     entries = [e for y in WINDOW for e in full_year(y)]
-    period = evaluate_period(PERSON, entries, years=WINDOW, policy="shandong-2024")
+    period = evaluate_period(
+        PERSON, entries, years=WINDOW, policy="shandong-2024", allow_other_year=True
+    )
     assert period.compliant
     assert period.status is ce.Status.COMPLIANT
     assert period.failing_years == ()
@@ -174,7 +178,12 @@ def test_period_in_progress_when_the_current_year_is_not_over():
     """An unfinished current year makes the period in progress, not non-compliant."""
     entries = full_year(2023) + full_year(2024, professional=False)
     period = evaluate_period(
-        PERSON, entries, years=[2023, 2024], policy="shandong-2024", as_of=date(2024, 6, 30)
+        PERSON,
+        entries,
+        years=[2023, 2024],
+        policy="shandong-2024",
+        as_of=date(2024, 6, 30),
+        allow_other_year=True,
     )
     assert period.status is ce.Status.IN_PROGRESS
     assert not period.compliant
@@ -184,14 +193,16 @@ def test_period_in_progress_when_the_current_year_is_not_over():
 def test_period_rejects_bad_years(years):
     """Years must be a non-empty iterable of distinct ints (errors are API)."""
     with pytest.raises(ce.EvaluationInputError):
-        evaluate_period(PERSON, [], years=years, policy="shandong-2024")
+        evaluate_period(PERSON, [], years=years, policy="shandong-2024", allow_other_year=True)
 
 
 def test_period_round_trips_through_json_and_explains_itself():
     """A period verdict survives JSON and explains itself in Chinese and English."""
     entries = [e for y in WINDOW for e in full_year(y, professional=y != 2022)]
     entries.append(teach(date(2023, 4, 1)))
-    period = evaluate_period(PERSON, entries, years=WINDOW, policy="shandong-2024")
+    period = evaluate_period(
+        PERSON, entries, years=WINDOW, policy="shandong-2024", allow_other_year=True
+    )
     assert PeriodVerdict.model_validate_json(period.model_dump_json()) == period
     zh, en = period.explain("zh"), period.explain("en")
     assert "2022年：不合格" in zh
@@ -205,11 +216,19 @@ def test_period_round_trips_through_json_and_explains_itself():
 def test_period_fingerprint_is_stable_and_sensitive():
     """The same inputs give the same fingerprint; another year's entry changes it."""
     entries = [e for y in WINDOW for e in full_year(y)]
-    first = evaluate_period(PERSON, entries, years=WINDOW, policy="shandong-2024")
-    again = evaluate_period(PERSON, list(reversed(entries)), years=WINDOW, policy="shandong-2024")
+    first = evaluate_period(
+        PERSON, entries, years=WINDOW, policy="shandong-2024", allow_other_year=True
+    )
+    again = evaluate_period(
+        PERSON, list(reversed(entries)), years=WINDOW, policy="shandong-2024", allow_other_year=True
+    )
     assert first.fingerprint == again.fingerprint
     changed = evaluate_period(
-        PERSON, [*entries, teach(date(2021, 1, 5))], years=WINDOW, policy="shandong-2024"
+        PERSON,
+        [*entries, teach(date(2021, 1, 5))],
+        years=WINDOW,
+        policy="shandong-2024",
+        allow_other_year=True,
     )
     assert changed.fingerprint != first.fingerprint
 
@@ -231,7 +250,9 @@ def test_period_compliant_iff_every_year_is(shorts):
         for year, short in zip(WINDOW, shorts, strict=True)
         for e in full_year(year, professional=not short)
     ]
-    period = evaluate_period(PERSON, entries, years=WINDOW, policy="shandong-2024")
+    period = evaluate_period(
+        PERSON, entries, years=WINDOW, policy="shandong-2024", allow_other_year=True
+    )
     assert period.compliant == all(v.compliant for v in period.verdicts) == (not any(shorts))
     assert [f.year for f in period.failing_years] == [
         y for y, short in zip(WINDOW, shorts, strict=True) if short
@@ -244,7 +265,9 @@ def test_period_compliant_iff_every_year_is(shorts):
 def test_featured_instructorship_inside_window_is_an_achievement():
     """Teaching a featured course in the window is an achievement, credited 2x (二(三))."""
     entries = [e for y in WINDOW for e in full_year(y)] + [teach(date(2023, 4, 1))]
-    period = evaluate_period(PERSON, entries, years=WINDOW, policy="shandong-2024")
+    period = evaluate_period(
+        PERSON, entries, years=WINDOW, policy="shandong-2024", allow_other_year=True
+    )
     (item,) = period.achievements
     assert (item.year, item.course_id, item.hours) == (2023, "feat-5", Decimal(5))
     assert item.factor == Decimal(2)
@@ -256,7 +279,10 @@ def test_featured_instructorship_inside_window_is_an_achievement():
 def test_featured_instructorship_outside_window_is_not_listed():
     """An instructorship of 2019 is outside a 2020-2024 window and is not listed (二(三))."""
     entries = [teach(date(2019, 4, 1))]
-    assert achievements(PERSON, entries, years=WINDOW, policy="shandong-2024") == ()
+    assert (
+        achievements(PERSON, entries, years=WINDOW, policy="shandong-2024", allow_other_year=True)
+        == ()
+    )
 
 
 def test_only_approved_instructorships_are_achievements():
@@ -265,7 +291,10 @@ def test_only_approved_instructorships_are_achievements():
         teach(date(2023, 4, 1), ce.EntryStatus.PENDING),
         teach(date(2024, 4, 1), ce.EntryStatus.REVOKED),
     ]
-    assert achievements(PERSON, entries, years=WINDOW, policy="shandong-2024") == ()
+    assert (
+        achievements(PERSON, entries, years=WINDOW, policy="shandong-2024", allow_other_year=True)
+        == ()
+    )
 
 
 def test_learning_a_featured_course_is_not_an_achievement():
@@ -289,12 +318,18 @@ def test_policy_without_achievement_rule_grants_none():
 def test_explanation_names_the_years_judged_when_they_are_not_consecutive():
     """Years 2020 and 2022 are explained as those two years, never as the span 2020-2022."""
     entries = [e for y in (2020, 2022) for e in full_year(y)]
-    period = evaluate_period(PERSON, entries, years=[2022, 2020], policy="shandong-2024")
+    period = evaluate_period(
+        PERSON, entries, years=[2022, 2020], policy="shandong-2024", allow_other_year=True
+    )
     assert "2020、2022年度" in period.explain("zh")
     assert "2020, 2022" in period.explain("en")
     assert "2020-2022" not in period.explain("en")
     whole = evaluate_period(
-        PERSON, full_year(2020) + full_year(2021), years=[2020, 2021], policy="shandong-2024"
+        PERSON,
+        full_year(2020) + full_year(2021),
+        years=[2020, 2021],
+        policy="shandong-2024",
+        allow_other_year=True,
     )
     assert "2020-2021年度" in whole.explain("zh")
 
@@ -360,3 +395,14 @@ def test_the_period_names_its_reading() -> None:
     period = evaluate_period(PERSON, full_year(2024), years=[2024])
     assert "决定9" in period.explain("zh")
     assert "decision 9" in period.explain("en")
+
+
+def test_a_policy_given_for_years_it_does_not_govern_is_refused_unless_allowed() -> None:
+    """Decision 8: shandong-2024 is not applied to 2020 silently; allowed, the verdict says so."""
+    with pytest.raises(ce.EvaluationInputError, match="allow_other_year"):
+        evaluate_period(PERSON, full_year(2020), years=[2020], policy="shandong-2024")
+    period = evaluate_period(
+        PERSON, full_year(2020), years=[2020], policy="shandong-2024", allow_other_year=True
+    )
+    (finding,) = [f for f in period.verdict(2020).findings if f.code == "policy_outside_years"]
+    assert finding.decision == 8

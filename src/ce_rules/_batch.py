@@ -210,6 +210,7 @@ def evaluate_many(
     as_of: date | None = None,
     default_unit: UnitLevel | None = None,
     default_mode: Mode | None = None,
+    allow_other_year: bool = False,
 ) -> BatchResult:
     """Judge many persons' years from records in any order.
 
@@ -235,6 +236,8 @@ def evaluate_many(
         as_of: The day the verdicts speak for (see ``evaluate``).
         default_unit: The unit level of a person no record or ``persons`` describes.
         default_mode: The mode of a course whose record gives none.
+        allow_other_year: Apply a policy given to a year it does not govern (decision
+            8); every verdict then says so.
 
     Returns:
         A ``BatchResult``: iterate it for the verdicts; it holds the invalid records,
@@ -245,7 +248,7 @@ def evaluate_many(
             ``persons`` describes one person twice, differently.
         PolicyNotFoundError: No policy governs ``year`` and none was given.
     """
-    rules = resolve_policy(policy, year)
+    rules = resolve_policy(policy, year, allow_other_year=allow_other_year)
     if default_unit is not None and not isinstance(default_unit, UnitLevel):
         raise EvaluationInputError("default_unit", default_unit, "must be a UnitLevel or None")
     if default_mode is not None and not isinstance(default_mode, Mode):

@@ -286,6 +286,7 @@ def _batch(args: argparse.Namespace, person_id: str | None = None) -> BatchResul
             as_of=as_of,
             default_unit=default_unit,
             default_mode=default_mode,
+            allow_other_year=args.allow_other_year,
         )
     # Explaining one person: only their rows, picked by the same parser check uses, and
     # judged by evaluate (the differential tests keep both engines equal).
@@ -299,6 +300,7 @@ def _batch(args: argparse.Namespace, person_id: str | None = None) -> BatchResul
         as_of=as_of,
         default_unit=default_unit,
         default_mode=default_mode,
+        allow_other_year=args.allow_other_year,
     )
 
 
@@ -715,6 +717,11 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--default-mode", metavar="MODE", help="mode of courses without one: online|offline"
+        )
+        sub.add_argument(
+            "--allow-other-year",
+            action="store_true",
+            help="apply --policy to a year it does not govern (the verdicts say so)",
         )
         sub.add_argument("--quiet", action="store_true", help="no notes on stderr")
         sub.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)

@@ -774,7 +774,7 @@ def check_training_filing(
             are given for a rule that names no documents and recipients.
     """
     as_of = check_as_of(as_of)
-    rules = resolve_policy(policy, cohort.completed_on.year, DEFAULT_REGION)
+    rules = resolve_policy(policy, cohort.completed_on.year, DEFAULT_REGION, allow_other_year=True)
     rule = _rule(rules, FilingDeadlineRule)
     required: tuple[_Part, ...] = tuple(
         (FilingDocument(document), FilingRecipient(recipient))
@@ -857,7 +857,7 @@ def check_submission(
         EvaluationInputError: ``as_of`` is missing or of the wrong type.
     """
     as_of = check_as_of(as_of)
-    rules = resolve_policy(policy, submission.year, DEFAULT_REGION)
+    rules = resolve_policy(policy, submission.year, DEFAULT_REGION, allow_other_year=True)
     rule = _rule(rules, SubmissionDeadlineRule)
     # relativedelta(day=31) clamps to the last day of the month.
     period_end = date(submission.year, rule.month, 1) + relativedelta(day=rule.day)

@@ -67,6 +67,7 @@ __all__ = [
     "evaluate",
     "judge",
     "make_decision",
+    "other_year_finding",
     "resolve_policy",
 ]
 
@@ -108,8 +109,18 @@ _Deciding = RecognisedPlatformsRule | CategoryDeadlineRule | CreditFactorRule
 _DuplicateKey = tuple[str, Role, date | None]
 
 
-def resolve_policy(policy: Policy | str | None, year: int, region: str = DEFAULT_REGION) -> Policy:
-    """The policy to apply: the one given, a bundled one by id, or the region's for ``year``."""
+def resolve_policy(
+    policy: Policy | str | None,
+    year: int,
+    region: str = DEFAULT_REGION,
+    *,
+    allow_other_year: bool = False,
+) -> Policy:
+    """The policy to apply: the one given, a bundled one by id, or the region's for ``year``.
+
+    A policy given for a year it does not govern is an ``EvaluationInputError`` unless
+    ``allow_other_year`` (decision 8); every verdict under it then says so.
+    """
     if policy is None:
         return get_policy(region, year)
     if isinstance(policy, Policy):
@@ -121,10 +132,38 @@ def resolve_policy(policy: Policy | str | None, year: int, region: str = DEFAULT
                 f"is a local overlay of {policy.extends!r}: merge it onto its base first "
                 "(merge_overlay or policy_for)",
             )
-        return policy
-    if isinstance(policy, str):
-        return policy_by_id(policy)
-    raise EvaluationInputError("policy", policy, "must be a Policy, a policy id or None")
+        resolved = policy
+    elif isinstance(policy, str):
+        resolved = policy_by_id(policy)
+    else:
+        raise EvaluationInputError("policy", policy, "must be a Policy, a policy id or None")
+    if year not in resolved.years and not allow_other_year:
+        governs = ", ".join(str(y) for y in resolved.years)
+        raise EvaluationInputError(
+            "year",
+            year,
+            f"policy {resolved.id} governs {governs}, not {year}; pass allow_other_year=True "
+            "(--allow-other-year) to apply it to another year on purpose",
+        )
+    return resolved
+
+
+def other_year_finding(policy: Policy, year: int) -> Finding:
+    """The finding of a verdict under a policy applied outside its years on purpose."""
+    governs = "、".join(str(y) for y in policy.years)
+    return construct(
+        Finding,
+        {
+            "code": "policy_outside_years",
+            "citation": None,
+            "decision": 8,
+            "message": message(
+                f"政策{policy.id}适用于{governs}年度，应调用方要求用于{year}年度",
+                f"policy {policy.id} governs {', '.join(str(y) for y in policy.years)}; "
+                f"it was applied to {year} on the caller's request",
+            ),
+        },
+    )
 
 
 def _check_year(year: object) -> int:
@@ -666,6 +705,7 @@ def evaluate(
     year: int,
     policy: Policy | str | None = None,
     as_of: date | None = None,
+    allow_other_year: bool = False,
 ) -> Verdict:
     """Judge one person's continuing-education year.
 
@@ -683,6 +723,8 @@ def evaluate(
         as_of: The day the verdict speaks for. Entries completed after it do not
             count; a year not yet over whose requirements are not all met is
             ``in_progress`` rather than ``non_compliant``. None means after the year.
+        allow_other_year: Apply a policy given to a year it does not govern (decision
+            8); the verdict then says so in a finding.
 
     Returns:
         A frozen ``Verdict``. It keeps a reference to ``entries`` until its decisions
@@ -696,7 +738,7 @@ def evaluate(
         raise EvaluationInputError("person", person, "must be a ce_rules.Person")
     year = _check_year(year)
     as_of = check_as_of(as_of)
-    rules = resolve_policy(policy, year)
+    rules = resolve_policy(policy, year, allow_other_year=allow_other_year)
     return judge(person, _check_entries(entries), year, rules, as_of)
 
 
@@ -926,6 +968,8 @@ def judge(
     findings = _findings(index_of_rules.topic_rules, entries, reasons, topical)
     if rules.loosenings:
         findings += _loosening_findings(rules)
+    if year not in rules.years:
+        findings += (other_year_finding(rules, year),)
     missing_facts: tuple[str, ...] = ()
     if ranges is not None:
         missing_facts = tuple(

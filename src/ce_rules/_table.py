@@ -30,7 +30,13 @@ from ._batch import (
 )
 from ._cells import CellError, parse_cell
 from ._columnar import ENTRY_SCHEMA, Judged, judge_table
-from ._engine import _loosening_findings, _topic_finding, check_as_of, make_decision
+from ._engine import (
+    _loosening_findings,
+    _topic_finding,
+    check_as_of,
+    make_decision,
+    other_year_finding,
+)
 from ._exceptions import EvaluationInputError
 from ._message import Message
 from ._model import Mode, Person, UnitLevel, entry_problems, settle_course_facts
@@ -758,6 +764,8 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
     factor_rules = {r.code: r for r in policy.rules if isinstance(r, CreditFactorRule)}
     topic_findings = {r.code: _topic_finding(r) for r in policy.topic_rules}
     loosenings = _loosening_findings(policy) if policy.loosenings else ()
+    if result.year not in policy.years:
+        loosenings = (*loosenings, other_year_finding(policy, result.year))
     invalid_by: dict[str, list[InvalidRecord]] = {}
     for record in result.invalid_records:
         if record.person_id is not None:
@@ -859,13 +867,16 @@ def evaluate_batches(
     default_unit: UnitLevel | None = None,
     default_mode: Mode | None = None,
     unknown_fields: Sequence[str] = (),
+    allow_other_year: bool = False,
 ) -> BatchResult:
     """``evaluate_many`` for records in table batches, judged in bulk by the columnar engine.
 
     The arguments are checked as ``evaluate_many`` checks them; the result is a
     ``BatchResult`` whose ``table`` holds the engine's frames.
     """
-    rules, known, checked_as_of = _checked(year, persons, policy, as_of, default_unit, default_mode)
+    rules, known, checked_as_of = _checked(
+        year, persons, policy, as_of, default_unit, default_mode, allow_other_year
+    )
     table = evaluate_tables(
         batches,
         year=year,
@@ -894,6 +905,7 @@ def evaluate_table(
     default_unit: UnitLevel | None = None,
     default_mode: Mode | None = None,
     source: str = "<table>",
+    allow_other_year: bool = False,
 ) -> BatchResult:
     """Judge records already in a polars DataFrame or an Arrow table, in bulk.
 
@@ -943,6 +955,7 @@ def evaluate_table(
         default_unit=default_unit,
         default_mode=default_mode,
         unknown_fields=unknown,
+        allow_other_year=allow_other_year,
     )
 
 
@@ -953,6 +966,7 @@ def _checked(
     as_of: date | None,
     default_unit: UnitLevel | None,
     default_mode: Mode | None,
+    allow_other_year: bool,
 ) -> tuple[Policy, Mapping[str, Person], date | None]:
     """The checks ``evaluate_many`` makes of its arguments, made once."""
     probe = evaluate_many(
@@ -963,6 +977,7 @@ def _checked(
         as_of=as_of,
         default_unit=default_unit,
         default_mode=default_mode,
+        allow_other_year=allow_other_year,
     )
     return probe.policy, _persons(persons), check_as_of(as_of)
 

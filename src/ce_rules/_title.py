@@ -202,15 +202,19 @@ def _check_years(years: object) -> tuple[int, ...]:
 
 
 def _policy_of_year(
-    person: Person, year: int, policy: _PolicyChoice, overlays: tuple[Policy, ...]
+    person: Person,
+    year: int,
+    policy: _PolicyChoice,
+    overlays: tuple[Policy, ...],
+    allow_other_year: bool,
 ) -> Policy:
     if isinstance(policy, Mapping):
         if year not in policy:
             raise EvaluationInputError("policy", year, "the policy mapping has no entry for it")
-        return resolve_policy(policy[year], year)
+        return resolve_policy(policy[year], year, allow_other_year=allow_other_year)
     if policy is None:
         return policy_for(person, year, overlays=overlays)
-    return resolve_policy(policy, year)
+    return resolve_policy(policy, year, allow_other_year=allow_other_year)
 
 
 #: Why an entry is no instructorship of the year at all: not the person's, not this
@@ -283,6 +287,7 @@ def evaluate_period(
     policy: _PolicyChoice = None,
     as_of: date | None = None,
     overlays: Iterable[Policy] = (),
+    allow_other_year: bool = False,
 ) -> PeriodVerdict:
     """Judge several years at once, as a title application shows them (一, 五(一)).
 
@@ -300,6 +305,8 @@ def evaluate_period(
         as_of: The day the verdict speaks for (see ``evaluate``).
         overlays: Local overlay policies (``load_overlay``) to select from by the
             person's city or industry, when ``policy`` is None.
+        allow_other_year: Apply a policy given to years it does not govern (decision 8):
+            each such year's verdict says so.
 
     Returns:
         A frozen ``PeriodVerdict``.
@@ -322,8 +329,15 @@ def evaluate_period(
     failing: list[YearShortfall] = []
     found: list[Achievement] = []
     for year in checked_years:
-        year_policy = _policy_of_year(person, year, policy, overlay_policies)
-        verdict = evaluate(person, entries, year=year, policy=year_policy, as_of=as_of)
+        year_policy = _policy_of_year(person, year, policy, overlay_policies, allow_other_year)
+        verdict = evaluate(
+            person,
+            entries,
+            year=year,
+            policy=year_policy,
+            as_of=as_of,
+            allow_other_year=allow_other_year,
+        )
         verdicts.append(verdict)
         if not verdict.compliant:
             failing.append(
@@ -367,6 +381,7 @@ def achievements(
     policy: _PolicyChoice = None,
     as_of: date | None = None,
     overlays: Iterable[Policy] = (),
+    allow_other_year: bool = False,
 ) -> tuple[Achievement, ...]:
     """The featured-course instructorships of ``years`` (二(三)), for a title application.
 
@@ -382,12 +397,19 @@ def achievements(
         policy: As for ``evaluate_period``.
         as_of: As for ``evaluate``.
         overlays: As for ``evaluate_period``.
+        allow_other_year: As for ``evaluate_period``.
 
     Returns:
         The achievements, by year and then input order.
     """
     period = evaluate_period(
-        person, entries, years=years, policy=policy, as_of=as_of, overlays=overlays
+        person,
+        entries,
+        years=years,
+        policy=policy,
+        as_of=as_of,
+        overlays=overlays,
+        allow_other_year=allow_other_year,
     )
     return period.achievements
 
