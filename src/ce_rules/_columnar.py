@@ -82,7 +82,7 @@ PERSON_SCHEMA: Final = {
     "city": "String",
     "industry": "String",
 }
-_FINGERPRINT_SCHEME: Final = "ce-rules/verdict-fingerprint/1"
+_FINGERPRINT_SCHEME: Final = "ce-rules/verdict-fingerprint/2"
 #: The worlds the facts a record may leave unknown could make: unit level, mode, featured,
 #: in the order ``evaluate`` tries them (``_engine._open_facts``).
 _WORLDS: Final = tuple(
@@ -652,6 +652,7 @@ def _verdicts(
         head = pl.concat_str(
             [
                 pl.lit(_FINGERPRINT_SCHEME), pl.lit(policy.id), pl.lit(policy.version),
+                pl.lit(policy.digest),
                 pl.lit(str(year)), pl.lit(as_of.isoformat() if as_of else ""),
                 pl.col("person_id"), pl.col("unit").fill_null(""), pl.col("city").fill_null(""),
                 pl.col("industry").fill_null(""),

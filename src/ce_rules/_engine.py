@@ -101,7 +101,7 @@ _NOTHING_PENDING: Final[Mapping[Category, Decimal]] = MappingProxyType(
 )
 #: Nothing by index (read-only: shared by every call).
 _NONE: Final[Mapping[int, Any]] = MappingProxyType({})
-_FINGERPRINT_SCHEME: Final = "ce-rules/verdict-fingerprint/1"
+_FINGERPRINT_SCHEME: Final = "ce-rules/verdict-fingerprint/2"
 
 #: A rule that decided an entry's exclusion or left it open.
 _Deciding = RecognisedPlatformsRule | CategoryDeadlineRule | CreditFactorRule
@@ -647,6 +647,7 @@ class _Details:
                 _FINGERPRINT_SCHEME,
                 policy.id,
                 policy.version,
+                policy.digest,
                 str(self.year),
                 self.as_of.isoformat() if self.as_of else "",
                 person.id,
@@ -1033,19 +1034,9 @@ def _covered(
     return False
 
 
-_FINDING_KEY: Final = "__ce_rules_finding__"
-
-
 def _topic_finding(rule: KeyTopicsRule) -> Finding:
-    """The finding when no counted hours are in a key topic: one value per rule.
-
-    Built once and kept beside the rule's fields (not one of them: equality and dumps
-    ignore it), since the rule is frozen and the finding depends on nothing else.
-    """
-    finding: Finding | None = rule.__dict__.get(_FINDING_KEY)
-    if finding is None:
-        finding = rule.__dict__[_FINDING_KEY] = _new_topic_finding(rule)
-    return finding
+    """The finding when no counted hours are in a key topic."""
+    return _new_topic_finding(rule)
 
 
 def _new_topic_finding(rule: KeyTopicsRule) -> Finding:

@@ -9,15 +9,16 @@ under ``ce_rules/policies/``. A new year of an existing kind of rule is a new fi
 from __future__ import annotations
 
 import functools
+import hashlib
 import tomllib
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Final, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, StringConstraints, ValidationError
 from pydantic import model_validator as _model_validator
 
 from ._exceptions import PolicyFileError, PolicyNotFoundError
@@ -108,9 +109,6 @@ class Loosening(BaseModel):
     base: _Text
     overlay: _Text
     citation: Citation
-
-
-_INDEX_KEY: Final = "__ce_rules_rule_index__"
 
 
 #: A credit factor's conditions: the entry's role, whether the course is featured, its category.
@@ -268,15 +266,36 @@ class Policy(BaseModel):
                 )
         return self
 
+    # What is derived from the fields, once: the rules by kind and in tables, and the
+    # digest of the content. Private attributes, not fields: equality, dumps and schemas
+    # ignore them; ``model_copy`` starts a copy without them (it may change the fields).
+    _derived_index: _RuleIndex | None = PrivateAttr(default=None)
+    _derived_digest: str | None = PrivateAttr(default=None)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Policy:
+        """A copy (with ``update`` applied, unvalidated, as pydantic's), derived values dropped."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy._derived_index = None
+        copy._derived_digest = None
+        return copy
+
     def _index(self) -> _RuleIndex:
-        # Derived once per rules tuple and kept beside the fields (not one of them, so
-        # equality, dumps and schemas ignore it); keyed by the tuple's identity, so a
-        # copy with other rules (model_copy(update=...)) never sees a stale index.
-        index: _RuleIndex | None = self.__dict__.get(_INDEX_KEY)
-        if index is None or index.rules is not self.rules:
-            index = _RuleIndex.of(self.rules)
-            self.__dict__[_INDEX_KEY] = index
+        index = self._derived_index
+        if index is None:
+            index = self._derived_index = _RuleIndex.of(self.rules)
         return index
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the policy's content (every field), for fingerprints.
+
+        An edited copy that keeps an id and a version has another digest.
+        """
+        digest = self._derived_digest
+        if digest is None:
+            text = self.model_dump_json()
+            digest = self._derived_digest = hashlib.sha256(text.encode()).hexdigest()
+        return digest
 
     @property
     def requirement_rules(self) -> tuple[RequirementRule, ...]:
