@@ -408,7 +408,7 @@ def _judge(
     out = extend(
         verdict,
         BatchVerdict,
-        findings=verdict.findings + tuple(findings),
+        built={"findings": verdict.findings + tuple(findings)} if findings else None,
         person=person,
         assumed=tuple(sorted(assumed)),
         records=tuple(group.refs),

@@ -54,9 +54,9 @@ from ._verdict import (
     RequirementResult,
     Status,
     Verdict,
-    construct,
     format_hours,
     message,
+    requirement_message,
     with_details,
 )
 from .kinds import RequirementRule, Totals, category_deadline, key_topics, recognised_platforms
@@ -151,8 +151,7 @@ def resolve_policy(
 def other_year_finding(policy: Policy, year: int) -> Finding:
     """The finding of a verdict under a policy applied outside its years on purpose."""
     governs = "、".join(str(y) for y in policy.years)
-    return construct(
-        Finding,
+    return Finding.model_validate(
         {
             "code": "policy_outside_years",
             "citation": None,
@@ -206,8 +205,7 @@ def _category_deadline(
 def _loosening_findings(policy: Policy) -> tuple[Finding, ...]:
     """One finding per rule a local overlay explicitly loosened, so no verdict hides it."""
     return tuple(
-        construct(
-            Finding,
+        Finding.model_validate(
             {
                 "code": loosening.code,
                 "citation": loosening.citation,
@@ -256,11 +254,9 @@ def _entry_key(entry: EntryFields, course_key: str) -> str:
     )
 
 
-def _requirement(rule: RequirementRule, totals: Totals) -> RequirementResult:
+def requirement_result(rule: RequirementRule, numbers: kinds.Figures) -> RequirementResult:
     """A requirement's result: its kind's figures, with the rule's code, clause and message."""
-    numbers = kinds.figures(rule, totals)
-    return construct(
-        RequirementResult,
+    return RequirementResult.model_validate(
         {
             "code": rule.code,
             "kind": rule.kind,
@@ -274,8 +270,10 @@ def _requirement(rule: RequirementRule, totals: Totals) -> RequirementResult:
             "determined": numbers.determined,
             "rounding": numbers.rounding,
             "citation": rule.citation,
-        },
-        {"_source": rule.message, "_built": None},
+            "message": requirement_message(
+                rule.message, numbers.earned, numbers.shortfall, numbers.met, numbers.undetermined
+            ),
+        }
     )
 
 
@@ -323,8 +321,7 @@ def make_decision(
             )
         else:
             text = reason.text
-    return construct(
-        EntryDecision,
+    return EntryDecision.model_validate(
         {
             "index": index,
             "entry_id": entry_id,
@@ -486,11 +483,6 @@ def _copy_key(entry: EntryFields, index: _RuleIndex) -> _DuplicateKey:
     return (course.id, entry.role, entry.completed_on)
 
 
-def _credit_of(multipliers: Mapping[FactorKey, Decimal | None], key: FactorKey) -> Decimal | None:
-    """What a combination's factor multiplies by (None: leaves the hours as they are)."""
-    return multipliers[key]
-
-
 def _same(one: EntryFields, other: EntryFields) -> bool:
     """Whether two copies (same person, course id and role) are equal in every field.
 
@@ -537,12 +529,14 @@ class _Details:
         "duplicate_of",
         "entries",
         "factor_table",
+        "figures",
         "keys",
         "missing",
         "person",
         "policy",
         "ranges",
         "reasons",
+        "uncovered",
         "would_add",
         "year",
     )
@@ -572,6 +566,15 @@ class _Details:
         self.ranges: Mapping[int, _Range] = _NONE
         self.missing: Mapping[int, tuple[str, ...]] = _NONE
         self.keys: dict[int, str] | None = None  # built on first use
+        self.figures: list[kinds.Figures] = []
+        self.uncovered: tuple[KeyTopicsRule, ...] = ()
+
+    def requirements(self) -> tuple[RequirementResult, ...]:
+        rules = self.policy._index().requirement_rules
+        return tuple(map(requirement_result, rules, self.figures))
+
+    def findings(self) -> tuple[Finding, ...]:
+        return verdict_findings(self.policy, self.year, self.uncovered)
 
     def factor_rule(self, index: int) -> CreditFactorRule | None:
         entry = self.entries[index]
@@ -796,10 +799,9 @@ def judge(
     open_public = open_professional = _ZERO
     # What credit factors multiply hours by (None: nothing to multiply); first those of a
     # learner of a course that is not featured, most entries.
-    multipliers = index_of_rules.multiplier_table
-    learner_public = multipliers[_LEARNER, False, _PUBLIC]
-    learner_professional = multipliers[_LEARNER, False, _PROFESSIONAL]
-    towards = index_of_rules.toward_table
+    credits = index_of_rules.credit_table
+    learner_public = credits[_LEARNER, False, _PUBLIC]
+    learner_professional = credits[_LEARNER, False, _PROFESSIONAL]
 
     for index, entry in enumerate(entries):
         course = entry.course
@@ -840,7 +842,6 @@ def judge(
             deciding[index] = broken
             continue
         role = entry.role
-        factor_key = (role, course.featured or False, category)
         if entry.status is not _APPROVED:
             reason = reasons[index] = _STATUS_REASON[entry.status]
             if reason is _PENDING:
@@ -849,10 +850,15 @@ def judge(
                 key = _copy_key(entry, index_of_rules)
                 pending_candidates.setdefault(key, []).append(index)
             continue
-        if (span[1] if span is not None else _credit_of(multipliers, factor_key)) == _ZERO:
+        featured = course.featured
+        if role is _LEARNER and not featured:  # most entries: looked up once per call
+            credit = learner_public if category is _PUBLIC else learner_professional
+        else:
+            credit = credits[role, featured or False, category]
+        if credit.nothing if span is None else span[1] == _ZERO:
             # A factor of 0: the policy credits nothing for such an entry (decision 3).
             reasons[index] = _NOT_CREDITED
-            deciding[index] = factor_table[factor_key]  # type: ignore[assignment]
+            deciding[index] = factor_table[role, featured or False, category]  # type: ignore[assignment]
             continue
         first = first_of_course.setdefault(course.id, index)
         if first != index:  # the course counts again: a copy if of the same key
@@ -863,7 +869,7 @@ def judge(
                 if duplicated is None:
                     duplicated = {}
                 duplicated.setdefault(key, [first]).append(index)
-        toward = towards[factor_key]
+        toward = credit.toward
         if span is not None:
             # Counted for what is certain; what the missing facts might add is kept apart.
             reasons[index] = _UNDETERMINED
@@ -874,11 +880,7 @@ def judge(
                 open_professional += extra
         else:
             hours = course.hours if entry.hours is None else entry.hours
-            featured = course.featured
-            if role is _LEARNER and not featured:  # most entries: looked up once per call
-                factor = learner_public if category is _PUBLIC else learner_professional
-            else:
-                factor = multipliers[role, bool(featured), category]
+            factor = credit.multiplier
             credited = hours if factor is None else hours * factor
         if toward is _PUBLIC:
             public += credited
@@ -946,31 +948,30 @@ def judge(
         dict(open_by),
     )
     # One loop, no comprehensions: each would be a call of its own for two or three rules.
-    results = []
-    met_codes = set()
-    undecided = False  # some requirement not met, which missing facts might still meet
+    # The figures decide the status; the result objects are built on first use.
+    figures = []
+    met = 0
+    failing = undecided = False  # some requirement certainly failing / still open
     for rule in index_of_rules.requirement_rules:
-        result = _requirement(rule, totals)
-        results.append(result)
-        if result.met:
-            met_codes.add(result.code)
-        elif not result.determined:
+        numbers = kinds.figures(rule, totals)
+        figures.append(numbers)
+        if numbers.met:
+            met += 1
+        elif numbers.determined:
+            failing = True
+        else:
             undecided = True
-    requirements = tuple(results)
-    compliant = len(met_codes) == len(requirements)
+    details.figures = figures
+    compliant = met == len(figures)
     if compliant:
         status = _COMPLIANT
     elif as_of is not None and as_of <= date(year, 12, 31):
         status = Status.IN_PROGRESS
-    elif undecided and all(r.met or not r.determined for r in requirements):
+    elif undecided and not failing:
         status = Status.UNDETERMINED
     else:
         status = Status.NON_COMPLIANT
-    findings = _findings(index_of_rules.topic_rules, entries, reasons, topical)
-    if rules.loosenings:
-        findings += _loosening_findings(rules)
-    if year not in rules.years:
-        findings += (other_year_finding(rules, year),)
+    details.uncovered = _uncovered(index_of_rules.topic_rules, entries, reasons, topical)
     missing_facts: tuple[str, ...] = ()
     if ranges is not None:
         missing_facts = tuple(
@@ -986,37 +987,51 @@ def judge(
         "as_of": as_of,
         "status": status,
         "compliant": compliant,
-        "certificate_eligible": _certificate(rules.certificate_requires, requirements),
+        "certificate_eligible": _certificate(
+            rules.certificate_requires, index_of_rules.requirement_rules, figures
+        ),
         "missing_facts": missing_facts,
-        "requirements": requirements,
-        "findings": findings,
     }
     return with_details(Verdict, fields, details)
 
 
 def _certificate(
-    codes: tuple[str, ...], requirements: tuple[RequirementResult, ...]
+    codes: tuple[str, ...],
+    rules: tuple[RequirementRule, ...],
+    figures: list[kinds.Figures],
 ) -> bool | None:
     """Whether the requirements the certificate needs are met; None if missing facts decide."""
-    needed = [r for r in requirements if r.code in codes]
-    if all(r.met for r in needed):
+    needed = [f for rule, f in zip(rules, figures, strict=True) if rule.code in codes]
+    if all(f.met for f in needed):
         return True
-    if any(not r.met and r.determined for r in needed):
+    if any(not f.met and f.determined for f in needed):
         return False
     return None
 
 
-def _findings(
+def _uncovered(
     topic_rules: tuple[KeyTopicsRule, ...],
     entries: tuple[EntryFields, ...],
     reasons: list[Reason],
     topical: list[int],
-) -> tuple[Finding, ...]:
-    """Advisory findings: a key-topic rule none of whose topics a counted entry covers."""
-    findings: tuple[Finding, ...] = ()
+) -> tuple[KeyTopicsRule, ...]:
+    """The key-topic rules none of whose topics a counted entry covers (advisory)."""
+    uncovered: tuple[KeyTopicsRule, ...] = ()
     for rule in topic_rules:
         if not topical or not _covered(rule, entries, reasons, topical):
-            findings += (_topic_finding(rule),)
+            uncovered += (rule,)
+    return uncovered
+
+
+def verdict_findings(
+    policy: Policy, year: int, uncovered: tuple[KeyTopicsRule, ...]
+) -> tuple[Finding, ...]:
+    """A verdict's findings: key topics not covered, loosenings, a policy out of its years."""
+    findings = tuple(_topic_finding(rule) for rule in uncovered)
+    if policy.loosenings:
+        findings += _loosening_findings(policy)
+    if year not in policy.years:
+        findings += (other_year_finding(policy, year),)
     return findings
 
 
@@ -1040,8 +1055,7 @@ def _topic_finding(rule: KeyTopicsRule) -> Finding:
 
 
 def _new_topic_finding(rule: KeyTopicsRule) -> Finding:
-    return construct(
-        Finding,
+    return Finding.model_validate(
         {
             "code": rule.code,
             "citation": rule.citation,

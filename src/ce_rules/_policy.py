@@ -127,6 +127,20 @@ def _first_factor_rule(
     return None
 
 
+class Credit(NamedTuple):
+    """What an entry's role, featured flag and category decide of its credit.
+
+    Attributes:
+        multiplier: What its hours are multiplied by (None: left as they are).
+        toward: The category its hours count toward.
+        nothing: Whether its factor is 0 (not credited).
+    """
+
+    multiplier: Decimal | None
+    toward: Category
+    nothing: bool
+
+
 class _RuleIndex(NamedTuple):
     """A policy's rules sorted by kind and tabled for look-up, derived once per policy.
 
@@ -153,6 +167,8 @@ class _RuleIndex(NamedTuple):
     toward_table: dict[FactorKey, Category]
     #: Whether each combination is credited once per course and year (二(三)).
     once_table: dict[FactorKey, bool]
+    #: All an entry's combination decides of its credit, in one look-up (the judging loop).
+    credit_table: dict[FactorKey, Credit]
 
     @classmethod
     def of(cls, rules: tuple[Rule, ...]) -> _RuleIndex:
@@ -188,6 +204,14 @@ class _RuleIndex(NamedTuple):
             },
             {
                 key: rule is not None and rule.once_per_course_year
+                for key, rule in factor_table.items()
+            },
+            {
+                key: Credit(
+                    _multiplier(rule),
+                    rule.toward if rule is not None and rule.toward is not None else key[2],
+                    rule is not None and rule.factor == 0,
+                )
                 for key, rule in factor_table.items()
             },
         )

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from ._batch import (
@@ -36,6 +37,7 @@ from ._engine import (
     check_as_of,
     make_decision,
     other_year_finding,
+    requirement_result,
 )
 from ._exceptions import EvaluationInputError
 from ._message import Message
@@ -50,10 +52,10 @@ from ._verdict import (
     Reason,
     RequirementResult,
     Status,
-    construct,
     with_details,
 )
 from ._vocabulary import Category, EntryStatus, Role
+from .kinds import Figures, RequirementRule
 from .kinds._base import UNITS_PER_HOUR
 
 if TYPE_CHECKING:
@@ -732,15 +734,31 @@ def _count(result: TableResult) -> None:
 
 
 class _Built:
-    """Details of a verdict the columnar engine judged: its decisions, built on first use."""
+    """Details of a verdict the columnar engine judged, its parts built on first use."""
 
-    __slots__ = ("_decisions", "_fingerprint", "_make", "_rows")
+    __slots__ = ("_decisions", "_findings", "_fingerprint", "_make", "_requirements", "_rows")
 
-    def __init__(self, rows: list[dict[str, Any]], make: Any, fingerprint: str) -> None:
+    def __init__(
+        self,
+        rows: list[dict[str, Any]],
+        make: Any,
+        fingerprint: str,
+        requirements: Any,
+        findings: tuple[Finding, ...],
+    ) -> None:
         self._rows = rows
         self._make = make
         self._fingerprint = fingerprint
+        self._requirements = requirements
+        self._findings = findings
         self._decisions: tuple[EntryDecision, ...] | None = None
+
+    def requirements(self) -> tuple[RequirementResult, ...]:
+        made: tuple[RequirementResult, ...] = self._requirements()
+        return made
+
+    def findings(self) -> tuple[Finding, ...]:
+        return self._findings
 
     def decisions(self) -> tuple[EntryDecision, ...]:
         if self._decisions is None:
@@ -808,29 +826,19 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
         pid = row["person_id"]
         part = parts.get(pid)
         rows = [] if part is None else list(part.iter_rows(named=True))
-        requirements = []
-        for rule in requirement_rules:
-            figures = row[f"requirement_{rule.code}"]
-            requirements.append(
-                construct(
-                    RequirementResult,
-                    {
-                        "code": rule.code,
-                        "kind": rule.kind,
-                        "category": rule.category,
-                        "required": _hours(figures["required"]),
-                        "earned": _hours(figures["earned"]),
-                        "shortfall": _hours(figures["shortfall"]),
-                        "pending": _hours(figures["pending"]),
-                        "undetermined": _hours(figures["undetermined"]),
-                        "met": figures["met"],
-                        "determined": figures["determined"],
-                        "rounding": figures["rounding"],
-                        "citation": rule.citation,
-                    },
-                    {"_source": rule.message, "_built": None},
-                )
+        numbers = [
+            Figures(
+                required=_hours(figures["required"]),
+                earned=_hours(figures["earned"]),
+                shortfall=_hours(figures["shortfall"]),
+                pending=_hours(figures["pending"]),
+                undetermined=_hours(figures["undetermined"]),
+                met=figures["met"],
+                determined=figures["determined"],
+                rounding=figures["rounding"],
             )
+            for figures in (row[f"requirement_{rule.code}"] for rule in requirement_rules)
+        ]
         findings = (
             *(topic_findings[code] for code in row["topic_findings"]),
             *loosenings,
@@ -847,14 +855,25 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
             "compliant": row["compliant"],
             "certificate_eligible": row["certificate_eligible"],
             "missing_facts": tuple(row["missing_facts"]),
-            "requirements": tuple(requirements),
-            "findings": findings,
             "person": person,
             "assumed": result.assumed.get(pid, ()),
             "records": tuple(result.refs.get(pid, ())),
             "invalid_records": tuple(invalid_by.get(pid, ())),
         }
-        yield with_details(BatchVerdict, fields, _Built(rows, make, row.get("fingerprint") or ""))
+        details = _Built(
+            rows,
+            make,
+            row.get("fingerprint") or "",
+            partial(_requirements, requirement_rules, numbers),
+            findings,
+        )
+        yield with_details(BatchVerdict, fields, details)
+
+
+def _requirements(
+    rules: Sequence[RequirementRule], numbers: Sequence[Figures]
+) -> tuple[RequirementResult, ...]:
+    return tuple(map(requirement_result, rules, numbers))
 
 
 def evaluate_batches(

@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     PlainSerializer,
     PrivateAttr,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     computed_field,
     model_validator,
@@ -38,6 +39,7 @@ __all__ = [
     "VerdictDetails",
     "extend",
     "format_hours",
+    "made",
     "with_details",
 ]
 
@@ -141,37 +143,13 @@ _REASON_TEXT: Final = {
 #: were summed.
 HoursOut = Annotated[Decimal, PlainSerializer(format_hours, return_type=str, when_used="json")]
 
-_M = TypeVar("_M", bound=BaseModel)
 _V = TypeVar("_V", bound="Verdict")
-_new = object.__new__
-_set = object.__setattr__
-# BaseModel's slots, set directly: the frozen model's __setattr__ refuses them (and the
-# descriptors are quicker than object.__setattr__, which looks each one up first).
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
-def construct(cls: type[_M], fields: dict[str, Any], private: dict[str, Any] | None = None) -> _M:
-    """Build a frozen ``cls`` from a complete dict of already valid fields (hot path).
-
-    Like ``model_construct`` without its per-field bookkeeping: ``fields`` must hold every
-    field of ``cls``, in declaration order, with valid values; the dict is taken, not
-    copied. ``private`` holds the values of private attributes, for a class that has
-    them. The result equals, dumps and round-trips like a validated instance.
-    """
-    obj = _new(cls)
-    _set_dict(obj, fields)
-    _set_fields_set(obj, set(fields))
-    _set_extra(obj, None)
-    _set_private(obj, private)
-    return obj
+_R = TypeVar("_R", bound="_Deferred")
 
 
 def message(zh: str, en: str) -> Message:
-    """A ``Message`` from two non-empty, stripped texts, without validating them again."""
-    return construct(Message, {"zh": zh, "en": en})
+    """A ``Message`` from two texts."""
+    return Message(zh=zh, en=en)
 
 
 _UNBUILT: Final = object()
@@ -196,7 +174,16 @@ class _Deferred(BaseModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _read(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    def _read(cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        context = info.context
+        if context is not None and "source" in context:
+            # Built by the engine (``made``): the deferred fields come from the source.
+            value = handler(data)
+            value._source = context["source"]
+            built = context.get("built")
+            if built:
+                value._built = built
+            return value
         if not isinstance(data, Mapping):
             return handler(data)
         fields = dict(data)
@@ -242,15 +229,7 @@ class _Deferred(BaseModel):
         return hash((type(self), *(self._deferred(name) for name in names)))
 
 
-class _RequirementBuiltFields(BaseModel):
-    """The field of a requirement result built on first use."""
-
-    model_config = FROZEN
-
-    message: Message
-
-
-class RequirementResult(_Deferred):
+class RequirementResult(BaseModel):
     """How a person stands against one requirement rule.
 
     Attributes:
@@ -286,20 +265,7 @@ class RequirementResult(_Deferred):
     determined: bool = True
     rounding: str | None = None
     citation: Citation
-    _deferred_fields = _RequirementBuiltFields
-
-    @computed_field  # type: ignore[prop-decorator]  # mypy: a decorator above @property
-    @property
-    def message(self) -> Message:
-        """The outcome in Chinese and English (built from the rule's message on first use)."""
-        text: Message = self._deferred("message")
-        return text
-
-    def _build(self, name: str) -> Message:
-        # The source is the rule's own message: the statement of the requirement.
-        return requirement_message(
-            self._source, self.earned, self.shortfall, self.met, self.undetermined
-        )
+    message: Message
 
 
 def requirement_message(
@@ -408,12 +374,20 @@ class Finding(BaseModel):
 
 
 class VerdictDetails(Protocol):
-    """What a verdict builds its per-entry decisions and its fingerprint from.
+    """What a verdict builds its requirements, findings, decisions and fingerprint from.
 
-    ``evaluate`` judges every entry up front (the requirements need it) but leaves the
-    decision objects, their messages and the fingerprint to be built on first use; an
-    integrator that only reads the status pays for nothing more.
+    ``evaluate`` judges every entry and every requirement up front (the status needs
+    them) but leaves the result objects, their messages and the fingerprint to be built
+    on first use; an integrator that only reads the status pays for nothing more.
     """
+
+    def requirements(self) -> tuple[RequirementResult, ...]:
+        """One result per requirement rule, in policy order."""
+        ...
+
+    def findings(self) -> tuple[Finding, ...]:
+        """The verdict's findings."""
+        ...
 
     def decisions(self) -> tuple[EntryDecision, ...]:
         """One decision per input entry, in input order."""
@@ -433,6 +407,8 @@ class _VerdictBuiltFields(BaseModel):
 
     model_config = FROZEN
 
+    requirements: tuple[RequirementResult, ...]
+    findings: tuple[Finding, ...]
     entries: tuple[EntryDecision, ...]
     fingerprint: str
 
@@ -474,17 +450,32 @@ class Verdict(_Deferred):
     compliant: bool
     certificate_eligible: bool | None
     missing_facts: tuple[str, ...] = ()
-    requirements: tuple[RequirementResult, ...]
-    findings: tuple[Finding, ...]
     _deferred_fields = _VerdictBuiltFields
 
     @model_validator(mode="after")
-    def _consistent(self) -> Verdict:
-        # A verdict read back from JSON must say the same thing in every field.
+    def _consistent(self, info: ValidationInfo) -> Verdict:
+        # A verdict read back from JSON must say the same thing in every field (one the
+        # engine makes does, and its requirements are built on first use).
+        if info.context is not None and "source" in info.context:
+            return self
         all_met = all(r.met for r in self.requirements)
         if self.compliant != all_met or (self.status is Status.COMPLIANT) != all_met:
             raise ValueError("status, compliant and requirements disagree")
         return self
+
+    @computed_field  # type: ignore[prop-decorator]  # mypy: a decorator above @property
+    @property
+    def requirements(self) -> tuple[RequirementResult, ...]:
+        """One result per requirement rule, in policy order."""
+        results: tuple[RequirementResult, ...] = self._deferred("requirements")
+        return results
+
+    @computed_field  # type: ignore[prop-decorator]  # mypy: a decorator above @property
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Findings: advisory notes, and notes on the facts of the verdict."""
+        findings: tuple[Finding, ...] = self._deferred("findings")
+        return findings
 
     @computed_field  # type: ignore[prop-decorator]  # mypy: a decorator above @property
     @property
@@ -513,6 +504,10 @@ class Verdict(_Deferred):
     def _build(self, name: str) -> object:
         # The source is what evaluate decided (a VerdictDetails).
         details: VerdictDetails = self._source
+        if name == "requirements":
+            return details.requirements()
+        if name == "findings":
+            return details.findings()
         return details.decisions() if name == "entries" else details.fingerprint()
 
     def requirement(self, code: str) -> RequirementResult:
@@ -538,17 +533,33 @@ class Verdict(_Deferred):
         return _explain(self, lang)
 
 
+def made(cls: type[_R], fields: dict[str, Any], source: Any) -> _R:
+    """A value whose deferred fields are built from ``source`` on first use.
+
+    The fields are validated as any other value's; ``source`` is what the deferred ones
+    are built from (a requirement's rule message, a verdict's ``VerdictDetails``).
+    """
+    return cls.model_validate(fields, context={"source": source})
+
+
 def with_details(cls: type[_V], fields: dict[str, Any], details: VerdictDetails) -> _V:
-    """A verdict of ``cls`` from complete, valid fields and its details (hot path)."""
-    return construct(cls, fields, {"_source": details, "_built": None})
+    """A verdict of ``cls`` from its fields and its details."""
+    return made(cls, fields, details)
 
 
-def extend(verdict: Verdict, cls: type[_V], **fields: Any) -> _V:
-    """``verdict`` as a ``cls`` (a subclass) with ``fields`` added; details are shared."""
-    data = {name: verdict.__dict__[name] for name in Verdict.model_fields}
+def extend(
+    verdict: Verdict, cls: type[_V], built: dict[str, Any] | None = None, **fields: Any
+) -> _V:
+    """``verdict`` as a ``cls`` (a subclass) with ``fields`` added; details are shared.
+
+    ``built`` gives fields built on first use their values instead (e.g. more findings).
+    """
+    data = {name: getattr(verdict, name) for name in Verdict.model_fields}
     data.update(fields)
-    private = dict(verdict.__pydantic_private__ or {})
-    return construct(cls, data, private)
+    private = verdict.__pydantic_private__ or {}
+    done = dict(private.get("_built") or {})
+    done.update(built or {})
+    return cls.model_validate(data, context={"source": private.get("_source"), "built": done})
 
 
 def _explain(verdict: Verdict, lang: str) -> str:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MinHoursRule", "columnar", "figures", "loosens", "summary"]
 
+_ZERO = Decimal(0)
+
 
 class MinHoursRule(RuleBase):
     """At least ``hours`` in the year, in one category or (``category`` unset) in total.
@@ -60,19 +62,21 @@ def _of(values: dict[Category, Decimal], category: Category | None) -> Decimal:
 
 def figures(rule: MinHoursRule, totals: Totals) -> Figures:
     """How one person's hours stand against the minimum (scalar form)."""
-    earned = _of(totals.earned, rule.category)
-    open_hours = _of(totals.open, rule.category)
-    met = earned >= rule.hours
-    possible = met or earned + open_hours >= rule.hours
+    category = rule.category
+    earned = _of(totals.earned, category)
+    open_hours = _of(totals.open, category)
+    required = rule.hours
+    met = earned >= required
+    possible = met or earned + open_hours >= required
     return Figures(
-        required=rule.hours,
-        earned=earned,
-        shortfall=Decimal(0) if met else rule.hours - earned,
-        pending=_of(totals.pending, rule.category),
-        undetermined=open_hours,
-        met=met,
-        determined=met == possible,
-        rounding=None,
+        required,
+        earned,
+        _ZERO if met else required - earned,
+        _of(totals.pending, category),
+        open_hours,
+        met,
+        met == possible,
+        None,
     )
 
 
