@@ -150,11 +150,16 @@ def csv_header(policy: Policy, lang: str) -> list[str]:
 
 
 def csv_row(verdict: BatchVerdict, lang: str) -> list[Cell]:
-    """One verdict as a row of cells (text from input made formula-safe)."""
+    """One verdict as a row of cells (text from input made formula-safe).
+
+    In Chinese the status is its label (不合格); in English its stable code
+    (``non_compliant``), like the headers and the yes/no values.
+    """
     row: list[Cell] = [
         formula_safe(verdict.person_id),
         formula_safe(verdict.name or ""),
-        _status(verdict.status, lang),
+        # English values are the stable codes scripts compare with, as in JSON.
+        _status(verdict.status, lang) if lang == "zh" else verdict.status.value,
         _flag(verdict.compliant, lang),
         _flag(verdict.certificate_eligible, lang),
     ]
