@@ -57,8 +57,7 @@ from ._render import (
     skipped_header,
     skipped_row,
     skipped_summary,
-    table_header,
-    table_row,
+    table_lines,
     totals_line,
     totals_rows,
 )
@@ -306,9 +305,7 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def _write_table(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict], lang: str) -> None:
-    out.write(table_header(batch.policy, lang))
-    for verdict in verdicts:
-        out.write(table_row(verdict, batch.policy, lang))
+    out.writelines(table_lines(verdicts, batch.policy, lang))
     if batch.invalid_records:
         out.write(_say(lang, "Invalid records:\n", "无效记录：\n"))
         for record in batch.invalid_records:

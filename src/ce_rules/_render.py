@@ -31,8 +31,7 @@ __all__ = [
     "requirement_label",
     "skipped_header",
     "skipped_row",
-    "table_header",
-    "table_row",
+    "table_lines",
     "totals_line",
     "totals_rows",
 ]
@@ -82,8 +81,6 @@ def _requirement_cell(result: RequirementResult, lang: str) -> str:
 
 #: Columns a character takes on a terminal, by its East Asian width (wide, fullwidth: 2).
 _WIDE: Final = frozenset({"W", "F"})
-_WIDTHS: Final = (20, 8, 16)
-_REQUIREMENT_WIDTH: Final = 22
 
 
 def display_width(text: str) -> int:
@@ -101,33 +98,38 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
     return "  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n"
 
 
-def _table_widths(policy: Policy) -> list[int]:
-    return [*_WIDTHS, *([_REQUIREMENT_WIDTH] * len(policy.requirement_rules)), 0]
-
-
-def table_header(policy: Policy, lang: str) -> str:
-    """The table's header line."""
-    cells = [
+def _header_cells(policy: Policy, lang: str) -> list[str]:
+    return [
         _say(lang, "person", "身份证号"),
         _say(lang, "name", "姓名"),
         _say(lang, "status", "结论"),
         *(requirement_label(r, lang) for r in policy.requirement_rules),
         _say(lang, "invalid", "无效记录"),
     ]
-    return _line(cells, _table_widths(policy))
 
 
-def table_row(verdict: BatchVerdict, policy: Policy, lang: str) -> str:
-    """One verdict as a line of the table; text from input is escaped for the terminal."""
+def _row_cells(verdict: BatchVerdict, lang: str) -> list[str]:
     invalid = len(verdict.invalid_records)
-    cells = [
+    return [
         terminal_safe(verdict.person_id),
         terminal_safe(verdict.name or ""),
         _status(verdict.status, lang),
         *(_requirement_cell(r, lang) for r in verdict.requirements),
         str(invalid) if invalid else "",
     ]
-    return _line(cells, _table_widths(policy))
+
+
+def table_lines(verdicts: Sequence[BatchVerdict], policy: Policy, lang: str) -> Iterator[str]:
+    """The table: a header line, then a line per verdict; text from input is escaped.
+
+    Each column is as wide on the terminal as its widest cell, the header's included
+    (``display_width``: a Chinese character takes two columns), so that the columns line
+    up whatever the names and the language.
+    """
+    rows = [_header_cells(policy, lang), *(_row_cells(v, lang) for v in verdicts)]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        yield _line(row, widths)
 
 
 # --- CSV and xlsx rows --------------------------------------------------------------------
