@@ -89,12 +89,17 @@ def _say(lang: str, en: str, zh: str) -> str:
     return zh if lang == "zh" else en
 
 
+def _stderr(text: str) -> None:
+    """One line on stderr; what came from the input (headers, values, names) is escaped."""
+    print(terminal_safe(text), file=sys.stderr)
+
+
 def _print_error(lang: str, en: str, zh: str) -> None:
-    print(_say(lang, f"ce-rules: error: {en}", f"ce-rules：错误：{zh}"), file=sys.stderr)
+    _stderr(_say(lang, f"ce-rules: error: {en}", f"ce-rules：错误：{zh}"))
 
 
 def _warn(lang: str, en: str, zh: str) -> None:
-    print(_say(lang, f"warning: {en}", f"提示：{zh}"), file=sys.stderr)
+    _stderr(_say(lang, f"warning: {en}", f"提示：{zh}"))
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -181,7 +186,7 @@ def _tell_about_file(record_file: RecordFile, args: argparse.Namespace) -> None:
     lang = args.lang
     for note in record_file.notes:
         if not args.quiet:
-            print(_say(lang, f"note: {note.en}", f"说明：{note.zh}"), file=sys.stderr)
+            _stderr(_say(lang, f"note: {note.en}", f"说明：{note.zh}"))
     unknown = record_file.unknown()
     if unknown:
         names = "、".join(unknown) if lang == "zh" else ", ".join(unknown)
@@ -413,7 +418,7 @@ def _warnings(batch: BatchResult, verdicts: list[BatchVerdict], lang: str, fmt: 
         _warn(lang, f"keys not understood, not read: {names}", f"以下字段无法识别，未读取：{names}")
     summary = skipped_summary(batch.skipped, lang)
     if summary:
-        print(summary, file=sys.stderr)
+        _stderr(summary)
     if not totals.records - totals.skipped:
         _warn(lang, "the input has no records", "输入中没有记录")
     _other_year(verdicts, batch.year, lang)
@@ -423,10 +428,7 @@ def _warnings(batch: BatchResult, verdicts: list[BatchVerdict], lang: str, fmt: 
         if not listed:
             for record in batch.invalid_records:
                 where = f"{record.source or '-'}:{record.line or '-'}"
-                print(
-                    f"  {terminal_safe(where)} {terminal_safe(record.describe(lang))}",
-                    file=sys.stderr,
-                )
+                _stderr(f"  {where} {record.describe(lang)}")
         where_en = "listed in the output" if listed else "listed above"
         where_zh = "见输出" if listed else "见上"
         _print_error(
@@ -523,13 +525,10 @@ def _explain(args: argparse.Namespace) -> int:
     batch = _batch(args, person_id=person_id)
     verdicts = [v for v in batch if v.person_id == person_id]
     if not verdicts:
-        print(
-            _say(
-                args.lang,
-                f"ce-rules: error: no record of person {person_id!r} in the input",
-                f"ce-rules：错误：输入中没有人员 {person_id!r} 的记录",
-            ),
-            file=sys.stderr,
+        _print_error(
+            args.lang,
+            f"no record of person {person_id!r} in the input",
+            f"输入中没有人员 {person_id!r} 的记录",
         )
         return EXIT_INVALID
     verdict = verdicts[0]
