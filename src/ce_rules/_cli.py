@@ -365,13 +365,15 @@ def _write_jsonl(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict])
 def _write_xlsx(
     out: IO[bytes], batch: BatchResult, verdicts: list[BatchVerdict], lang: str
 ) -> None:
-    invalid_rows = [row for record in batch.invalid_records for row in invalid_row(record, lang)]
+    invalid_rows = [
+        row for record in batch.invalid_records for row in invalid_row(record, lang, workbook=True)
+    ]
     sheets = [
         Sheet(_say(lang, "verdicts", "结论"), csv_header(batch.policy, lang),
-              [csv_row(v, lang) for v in verdicts]),
+              [csv_row(v, lang, workbook=True) for v in verdicts]),
         Sheet(_say(lang, "invalid records", "无效记录"), invalid_header(lang), invalid_rows),
         Sheet(_say(lang, "skipped rows", "跳过的行"), skipped_header(lang),
-              [skipped_row(r, lang) for r in batch.skipped]),
+              [skipped_row(r, lang, workbook=True) for r in batch.skipped]),
         Sheet(_say(lang, "totals", "合计"),
               [_say(lang, "item", "项目"), _say(lang, "count", "数量")],
               totals_rows(batch.totals, lang)),

@@ -2,16 +2,18 @@
 
 Everything here follows the language asked for (``zh`` or ``en``): headers, statuses and
 values. Text that came from input (ids, names, reasons quoting values) is made safe where
-it is shown: ``terminal_safe`` for the terminal table, ``formula_safe`` for CSV and xlsx
-(OWASP CSV injection). Machine formats (JSON, JSON Lines) keep stable English keys and
-values and are written by the command line directly.
+it is shown: ``terminal_safe`` for the terminal table, ``formula_safe`` for CSV (OWASP CSV
+injection); a workbook's rows (``workbook=True``) keep such text as written, since
+``write_workbook`` makes every text cell a string Excel never evaluates, and an apostrophe
+added to it would change a person's ID in the workbook. Machine formats (JSON, JSON Lines)
+keep stable English keys and values and are written by the command line directly.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -151,15 +153,25 @@ def csv_header(policy: Policy, lang: str) -> list[str]:
     return [*header, "缺少的信息", "无效记录数"]
 
 
-def csv_row(verdict: BatchVerdict, lang: str) -> list[Cell]:
-    """One verdict as a row of cells (text from input made formula-safe).
+def _as_written(text: str) -> str:
+    return text
+
+
+def _text_cell(workbook: bool) -> Callable[[str], str]:
+    """How a text from the input goes into a cell: as written in a workbook, else formula-safe."""
+    return _as_written if workbook else formula_safe
+
+
+def csv_row(verdict: BatchVerdict, lang: str, *, workbook: bool = False) -> list[Cell]:
+    """One verdict as a row of cells (text from input made formula-safe for CSV).
 
     In Chinese the status is its label (不合格); in English its stable code
     (``non_compliant``), like the headers and the yes/no values.
     """
+    text = _text_cell(workbook)
     row: list[Cell] = [
-        formula_safe(verdict.person_id),
-        formula_safe(verdict.name or ""),
+        text(verdict.person_id),
+        text(verdict.name or ""),
         # English values are the stable codes scripts compare with, as in JSON.
         _status(verdict.status, lang) if lang == "zh" else verdict.status.value,
         _flag(verdict.compliant, lang),
@@ -179,20 +191,23 @@ def invalid_header(lang: str) -> list[str]:
     return ["文件", "行号", "身份证号", "列", "取值", "代码", "问题"]
 
 
-def invalid_row(record: InvalidRecord, lang: str) -> Iterator[list[Cell]]:
+def invalid_row(
+    record: InvalidRecord, lang: str, *, workbook: bool = False
+) -> Iterator[list[Cell]]:
     """One row per problem of an invalid record."""
+    text = _text_cell(workbook)
     for problem in record.problems:
         name = problem.field
         if lang == "zh" and name != "(row)":
             name = f"{column(name).label}({name})"
         yield [
-            formula_safe(record.source or ""),
+            text(record.source or ""),
             record.line,
-            formula_safe(record.person_id or ""),
+            text(record.person_id or ""),
             name,
-            formula_safe(problem.value or ""),
+            text(problem.value or ""),
             problem.code,
-            formula_safe(problem.message.in_(lang)),
+            text(problem.message.in_(lang)),
         ]
 
 
@@ -209,10 +224,11 @@ def skipped_header(lang: str) -> list[str]:
     return ["source", "line", "kind", "text"] if lang == "en" else ["文件", "行号", "类型", "内容"]
 
 
-def skipped_row(row: SkippedRow, lang: str) -> list[Cell]:
+def skipped_row(row: SkippedRow, lang: str, *, workbook: bool = False) -> list[Cell]:
     """One row that is not a record."""
     en, zh = _SKIP_KINDS[row.kind]
-    return [formula_safe(row.source), row.line, _say(lang, en, zh), formula_safe(row.text)]
+    text = _text_cell(workbook)
+    return [text(row.source), row.line, _say(lang, en, zh), text(row.text)]
 
 
 # --- totals -------------------------------------------------------------------------------
