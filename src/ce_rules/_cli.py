@@ -207,14 +207,22 @@ def _rows(files: Sequence[RecordFile]) -> Iterator[RawRow | SkippedRow | BrokenR
 def _of_person(
     rows: Iterable[RawRow | SkippedRow | BrokenRow], person_id: str
 ) -> Iterator[RawRow | SkippedRow | BrokenRow]:
-    """The rows whose person cell reads as ``person_id``, by the parser ``check`` uses."""
+    """The rows whose person cell reads as ``person_id``, by the parser ``check`` uses.
+
+    Rows whose person cannot be read (a broken row, a blank or unreadable person cell)
+    come too: they may be this person's, so the explanation must name them.
+    """
     for row in rows:
-        if isinstance(row, RawRow):
+        if isinstance(row, BrokenRow):
+            yield row
+        elif isinstance(row, RawRow):
             try:
-                if parse_id(row.cells.get("person_id")) == person_id:
-                    yield row
+                found = parse_id(row.cells.get("person_id"))
             except CellError:
+                yield row
                 continue
+            if found is None or found == person_id:
+                yield row
 
 
 def _persons(args: argparse.Namespace) -> dict[str, Person] | None:
@@ -534,6 +542,8 @@ def _explain(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     verdict = verdicts[0]
+    # Records naming no one that can be read may be this person's: the verdict may lack them.
+    unowned = [r for r in batch.invalid_records if r.person_id is None]
     if args.format == "json":
         sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
     else:
@@ -558,7 +568,18 @@ def _explain(args: argparse.Namespace) -> int:
         for record in verdict.invalid_records:
             where = f"{record.source or '-'}:{record.line or '-'}"
             print(terminal_safe(f"  ! {where} {record.describe(lang)}"))
-    if verdict.invalid_records:
+        for record in unowned:
+            where = f"{record.source or '-'}:{record.line or '-'}"
+            print(terminal_safe(f"  ? {where} {record.describe(lang)}"))
+    if unowned:
+        refs = _named([f"{r.source or '-'}:{r.line or '-'}" for r in unowned], args.lang)
+        _warn(
+            args.lang,
+            f"{len(unowned)} invalid records name no person that can be read and may be "
+            f"{person_id}'s, so this verdict may be incomplete: {refs}",
+            f"有{len(unowned)}条无效记录读不出身份证号，可能属于{person_id}，此结论可能不完整：{refs}",
+        )
+    if verdict.invalid_records or unowned:
         return EXIT_INVALID
     return EXIT_OK if verdict.status is Status.COMPLIANT else EXIT_NOT_COMPLIANT
 
