@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -74,6 +75,8 @@ EXIT_INTERNAL: Final = 70
 #: Interrupted: 128 + the signal, as shells report it (SIGINT 130, SIGTERM 143).
 EXIT_INTERRUPTED: Final = 130
 _DEBUG_VARIABLE: Final = "CE_RULES_DEBUG"
+#: A character that is no character: bytes of an argument that were not text (PEP 383).
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 #: How many records a warning names before it says "and N more".
 _NAMED: Final = 10
 
@@ -146,6 +149,13 @@ def _mapping(args: argparse.Namespace) -> dict[str, str]:
     if args.columns:
         mapping.update(load_column_mapping(args.columns))
     for item in args.column or ():
+        if _LONE_SURROGATE.search(item):
+            # Bytes that are not text in this system's encoding: no header can be them.
+            shown = terminal_safe(item)
+            raise _UsageError(
+                f"--column “{shown}” is not text in this system's encoding",
+                f"--column “{shown}”不是本系统编码的文本",
+            )
         header, sep, field = item.partition("=")
         if not sep or not header.strip():
             raise _UsageError(
