@@ -12,6 +12,7 @@ engine's.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from decimal import Decimal
@@ -46,6 +47,7 @@ __all__ = [
 #: Distinct courses kept by a builder: enough for any real catalogue, bounded for hostile input.
 _COURSE_CACHE: Final = 1 << 16
 _SHOWN_VALUE: Final = 200
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 class Problem(BaseModel):
@@ -166,10 +168,18 @@ def keyed(record: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _shown(value: Any) -> str | None:
+    r"""The value as a problem quotes it: text, at most 200 characters, no lone surrogate.
+
+    A lone surrogate (a JSON ``"\ud800"``) is no character: no report could hold it, so
+    it is shown as its escape, as the cell parser's message shows it.
+    """
     if value is None:
         return None
     text = value if isinstance(value, str) else repr(value)
-    return text[:_SHOWN_VALUE]
+    text = text[:_SHOWN_VALUE]
+    if not text.isprintable():
+        text = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    return text
 
 
 def _required(col: Column) -> Problem:
