@@ -174,7 +174,8 @@ def csv_row(verdict: BatchVerdict, lang: str, *, workbook: bool = False) -> list
         text(verdict.name or ""),
         # English values are the stable codes scripts compare with, as in JSON.
         _status(verdict.status, lang) if lang == "zh" else verdict.status.value,
-        _flag(verdict.compliant, lang),
+        # An undetermined person is not "not compliant": missing facts decide it (decision 11).
+        _flag(None if verdict.status is Status.UNDETERMINED else verdict.compliant, lang),
         _flag(verdict.certificate_eligible, lang),
     ]
     for result in verdict.requirements:
