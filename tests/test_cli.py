@@ -1,4 +1,12 @@
-"""The ``ce-rules`` command line, run through its real entry point on real files."""
+"""The ``ce-rules`` command line, through its real entry point, on files as offices make them.
+
+This module holds the helpers the other CLI test modules share (``run``, ``record``,
+``write_csv``) and the tests of first contact, of the order of records, of the one input
+schema, of facts never guessed and of the outputs' formats and languages.
+``test_cli_office_files`` tests the files themselves (cells, workbooks, encodings,
+footers, nothing lost, one path); ``test_cli_faults`` tests broken inputs, internal
+errors, signals, full disks and the safety of report files.
+"""
 
 from __future__ import annotations
 
@@ -6,492 +14,806 @@ import csv
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
+import ce_rules
+from ce_rules._schema import match_header
+
 ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
 EXAMPLE = ROOT / "examples" / "records-2024.csv"
 
-ZH_HEADER = (
-    "身份证号,姓名,课程编号,课程名称,科目类别,学时,完成日期,角色,是否优质在线公需课,学习平台"
-)
-EN_HEADER = "person_id,name,course_id,course_title,category,hours,completed_on"
+#: The columns of a typical export of a unit's records.
+HEADER = (
+    "身份证号", "姓名", "单位级别", "课程编号", "课程名称", "科目类别", "学时", "完成日期",
+    "学习形式", "学习平台",
+)  # fmt: skip
+#: Words that would mean a message went out in English (pydantic's or ours) under ``zh``.
+ENGLISH_WORDS = ("must be", "Value error", "Input should", "got '", "is required", "accepted:")
 
 
-def run(*args: str | Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m ce_rules`` with ``args``; output decoded as UTF-8."""
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment of a command: this worktree's ``src`` first, no debug switch."""
+    env = {k: v for k, v in os.environ.items() if k != "CE_RULES_DEBUG"}
+    paths = [str(SRC), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env.update(extra)
+    return env
+
+
+def command(*args: str | Path) -> list[str]:
+    """``python -m ce_rules ARGS``: the real entry point."""
+    return [sys.executable, "-m", "ce_rules", *map(str, args)]
+
+
+def run(
+    *args: str | Path,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m ce_rules ARGS`` with this worktree's code; output decoded as UTF-8."""
     return subprocess.run(
-        [sys.executable, "-m", "ce_rules", *map(str, args)],
+        command(*args),
         capture_output=True,
         text=True,
         encoding="utf-8",
+        errors="backslashreplace",
         check=False,
         input=stdin,
-        cwd=ROOT,
+        cwd=cwd,
+        env=cli_env() if env is None else env,
+        timeout=120,
     )
 
 
-def write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
-    """Write ``lines`` to ``path`` in ``encoding``."""
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    return path
+def run_all(*commands: Sequence[str | Path]) -> list[subprocess.CompletedProcess[str]]:
+    """Several independent commands, two at a time (most of a run is starting Python)."""
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda args: run(*args), commands))
 
 
-def zh_rows(person: str, name: str, public: str = "30", professional: str = "60") -> list[str]:
-    """Two rows (Chinese values) for one person."""
+def parsed(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The JSON a command printed."""
+    assert result.stdout, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def run_json(*args: str | Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """``check ARGS --format json``: the result and its parsed output."""
+    result = run("check", *args, "--format", "json")
+    return result, parsed(result)
+
+
+def json_all(*commands: Sequence[str | Path]) -> list[dict[str, Any]]:
+    """``check ARGS --format json`` for each ARGS, two at a time: the parsed outputs."""
+    results = run_all(*(["check", *args, "--format", "json"] for args in commands))
+    return [parsed(result) for result in results]
+
+
+def by_person(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The verdicts of a JSON report by person id."""
+    return {v["person_id"]: v for v in data["verdicts"]}
+
+
+def record(
+    person: str,
+    course: str = "GX1",
+    *,
+    name: str = "张伟",
+    unit: str = "市属单位",
+    title: str | None = None,
+    category: str | None = None,
+    hours: str = "30",
+    day: str = "2024-03-01",
+    mode: str = "线下培训",
+    platform: str = "",
+) -> list[str]:
+    """One row under ``HEADER``; a course id starting GX is public, any other professional."""
+    if category is None:
+        category = "公需科目" if course.startswith("GX") else "专业科目"
+    title = f"课程{course}" if title is None else title
+    return [person, name, unit, course, title, category, hours, day, mode, platform]
+
+
+def person_rows(
+    person: str, name: str = "张伟", *, public: str = "30", professional: str = "60"
+) -> list[list[str]]:
+    """Two rows of one person of a municipal unit: public and professional hours."""
     return [
-        f"{person},{name},GX1,绿色低碳高质量发展,公需科目,{public},2024-03-01,学员,否,专技知到",
-        f"{person},{name},ZY1,专业课程,专业科目,{professional},2024-06-01,学员,否,",
+        record(person, "GX1", name=name, hours=public, day="2024-03-01"),
+        record(person, "ZY1", name=name, hours=professional, day="2024-06-01"),
     ]
 
 
-def test_example_file_exits_1_with_totals() -> None:
-    """The bundled example has non-compliant persons: exit 1, a totals line at the end."""
-    result = run("check", EXAMPLE, "--year", "2024")
+def csv_text(rows: Iterable[Sequence[str]], delimiter: str = ",") -> str:
+    """``rows`` as a spreadsheet writes CSV: quoted where needed, CRLF line ends."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+def write_csv(
+    path: Path,
+    rows: Iterable[Sequence[str]],
+    *,
+    header: Sequence[str] | None = HEADER,
+    before: Iterable[Sequence[str]] = (),
+    after: Iterable[Sequence[str]] = (),
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+) -> Path:
+    """A CSV export: title rows ``before``, the header, ``rows``, footer rows ``after``."""
+    table = [*before, *([header] if header is not None else []), *rows, *after]
+    path.write_bytes(csv_text(table, delimiter).encode(encoding))
+    return path
+
+
+def write_lines(path: Path, lines: Iterable[str], encoding: str = "utf-8") -> Path:
+    """``lines`` written to ``path``, each ended by a line break."""
+    path.write_bytes("".join(f"{line}\n" for line in lines).encode(encoding))
+    return path
+
+
+# --- first contact ------------------------------------------------------------------------
+
+
+def test_version_prints_the_package_version() -> None:
+    """``ce-rules --version`` prints the version defined once in the package."""
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"ce-rules {ce_rules.__version__}"
+
+
+def test_quickstart_example_exits_1_with_its_totals() -> None:
+    """The README's quickstart file: five persons, some short, so exit 1 and a totals line."""
+    result = run("check", "examples/records-2024.csv", "--year", "2024")
     assert result.returncode == 1, result.stderr
-    last = result.stdout.strip().splitlines()[-1]
-    assert last.startswith("合计：5人，合格2人，不合格3人")
-    assert "无效0条" in last
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith("合计：5人，合格2人，不合格3人，进行中0人，待定0人；记录17条")
+    assert "无效0条" in lines[-1]
+    assert "Traceback" not in result.stderr
 
 
-def test_installed_console_script_works() -> None:
-    """The ``ce-rules`` console script is the same entry point."""
+def test_installed_console_script_is_the_same_entry_point() -> None:
+    """The ``ce-rules`` console script runs the same ``main``."""
     script = Path(sys.executable).with_name("ce-rules")
     if not script.exists():
         pytest.skip("ce-rules is not installed as a script in this environment")
     result = subprocess.run(
-        [str(script), "--lang", "en", "policies"], capture_output=True, text=True, check=False
+        [str(script), "--lang", "en", "policies"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=cli_env(),
     )
-    assert result.returncode == 0
+    assert result.returncode == 0, result.stderr
     assert "shandong-2024" in result.stdout
 
 
-def test_utf8_bom_with_english_headers_all_compliant_exits_0(tmp_path: Path) -> None:
-    """A UTF-8 file with a BOM (as Excel saves it) is read; all compliant means exit 0."""
-    rows = [
-        EN_HEADER,
-        "A,Zhang,GX1,Public course,public,30,2024-03-01",
-        "A,Zhang,ZY1,Professional course,professional,60,2024-06-01",
-    ]
-    path = write(tmp_path / "bom.csv", rows, "utf-8-sig")
-    result = run("--lang", "en", "check", path, "--year", "2024")
-    assert result.returncode == 0, result.stderr
-    assert "1 compliant" in result.stdout
-
-
-def test_gbk_file_with_chinese_headers_is_detected(tmp_path: Path) -> None:
-    """A GBK file from a Chinese spreadsheet is detected and read without --encoding."""
-    path = write(tmp_path / "gbk.csv", [ZH_HEADER, *zh_rows("A", "张伟")], "gbk")
-    result = run("check", path, "--year", "2024")
-    assert result.returncode == 0, result.stderr
-    assert "张伟" in result.stdout
-
-
-def test_explicit_encoding_is_used(tmp_path: Path) -> None:
-    """``--encoding`` overrides detection."""
-    path = write(tmp_path / "gb.csv", [ZH_HEADER, *zh_rows("A", "张伟")], "gb18030")
-    result = run("check", path, "--year", "2024", "--encoding", "gb18030")
-    assert result.returncode == 0, result.stderr
-    wrong = run("--lang", "en", "check", path, "--year", "2024", "--encoding", "utf-8")
-    assert wrong.returncode == 2
-    assert "--encoding" in wrong.stderr
-
-
-def test_broken_line_in_the_middle_is_reported_and_the_rest_judged(tmp_path: Path) -> None:
-    """A line with too few fields is reported with its line number; the others still count."""
-    lines = [ZH_HEADER, *zh_rows("A", "张伟"), "B,李娜,GX1", *zh_rows("C", "王强")]
-    path = write(tmp_path / "broken.csv", lines)
-    result = run("--lang", "en", "check", path, "--year", "2024", "--format", "json")
-    assert result.returncode == 2
-    data = json.loads(result.stdout)
-    assert [v["person_id"] for v in data["verdicts"]] == ["A", "C"]
-    (bad,) = data["invalid_records"]
-    assert (bad["source"], bad["line"], bad["field"]) == (str(path), 4, "(row)")
-    assert data["totals"]["records"] == 5
-    assert data["totals"]["invalid"] == 1
-    assert "invalid" in result.stderr
-
-
-def test_bad_value_names_line_field_and_person(tmp_path: Path) -> None:
-    """A bad value is reported with file, line and field, and marks the person's verdict."""
-    lines = [ZH_HEADER, *zh_rows("A", "张伟", public="三十")]
-    path = write(tmp_path / "value.csv", lines)
-    result = run("check", path, "--year", "2024", "--format", "jsonl")
-    assert result.returncode == 2
-    objects = [json.loads(line) for line in result.stdout.splitlines()]
-    (verdict,) = [o["verdict"] for o in objects if "verdict" in o]
-    assert verdict["invalid_records"][0]["field"] == "hours"
-    assert verdict["invalid_records"][0]["line"] == 2
-    assert objects[-1]["totals"]["invalid"] == 1
-
-
-def test_empty_file_is_invalid_input(tmp_path: Path) -> None:
-    """An empty file has no header: exit 2 and an error in the chosen language."""
-    path = tmp_path / "empty.csv"
-    path.write_bytes(b"")
-    result = run("check", path, "--year", "2024")
-    assert result.returncode == 2
-    assert "文件为空" in result.stderr
-    assert result.stdout == ""
-    english = run("--lang", "en", "check", path, "--year", "2024")
-    assert "empty" in english.stderr
-
-
-def test_missing_required_column_is_named(tmp_path: Path) -> None:
-    """A file without a required column is refused, naming the column in both names."""
-    path = write(tmp_path / "nohours.csv", ["身份证号,课程编号,课程名称,科目类别,完成日期"])
-    result = run("--lang", "en", "check", path, "--year", "2024")
-    assert result.returncode == 2
-    assert "hours (学时)" in result.stderr
-
-
-def test_file_of_another_year_is_non_compliant_with_a_warning(tmp_path: Path) -> None:
-    """2023 records checked for 2024 count nothing: exit 1, and stderr says why."""
-    rows = [row.replace("2024-", "2023-") for row in zh_rows("A", "张伟")]
-    path = write(tmp_path / "2023.csv", [ZH_HEADER, *rows])
-    result = run("--lang", "en", "check", path, "--year", "2024", "--format", "json")
-    assert result.returncode == 1
-    data = json.loads(result.stdout)
-    assert data["totals"]["by_reason"] == {"other_year": 2}
-    assert "another year" in result.stderr
-
-
-def test_year_without_policy_exits_2() -> None:
-    """A year no policy governs is an error (decision 8), exit 2, in the chosen language."""
-    result = run("--lang", "en", "check", EXAMPLE, "--year", "1995")
-    assert result.returncode == 2
-    assert "no policy" in result.stderr
-    chinese = run("check", EXAMPLE, "--year", "1995")
-    assert chinese.returncode == 2
-    assert "没有适用于" in chinese.stderr
-    assert chinese.stdout == ""
-
-
-def test_usage_errors_exit_2() -> None:
-    """Bad usage (missing --year, unknown format, bad --as-of) exits 2."""
-    assert run("check", EXAMPLE).returncode == 2
-    assert run("check", EXAMPLE, "--year", "2024", "--format", "xml").returncode == 2
-    bad_date = run("--lang", "en", "check", EXAMPLE, "--year", "2024", "--as-of", "May")
-    assert bad_date.returncode == 2
-    assert "--as-of" in bad_date.stderr
-    assert run("check", "/nonexistent.csv", "--year", "2024").returncode == 2
-
-
-def test_json_output_validates_against_the_published_schema(tmp_path: Path) -> None:
-    """``check --format json`` output is valid under ``ce-rules schema output``."""
-    schema = json.loads(run("schema", "output").stdout)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    lines = [ZH_HEADER, *zh_rows("A", "张伟"), "B,李娜,GX1", *zh_rows("C", "王强", public="x")]
-    path = write(tmp_path / "mixed.csv", lines)
-    for source in (EXAMPLE, path):
-        result = run("check", source, "--year", "2024", "--format", "json")
-        data = json.loads(result.stdout)
-        jsonschema.validate(data, schema)
-        totals = data["totals"]
-        assert totals["records"] == totals["counted"] + totals["excluded"] + totals["invalid"]
-        decisions = [d for v in data["verdicts"] for d in v["entries"]]
-        assert totals["counted"] + totals["excluded"] == len(decisions)
-        assert totals["invalid"] == len(data["invalid_records"])
-
-
-def test_record_schema_accepts_the_example_records() -> None:
-    """Each record of the example, keyed by English names, is valid under the record schema."""
-    schema = json.loads(run("schema", "record").stdout)
-    from ce_rules._batch import normalise_header
-
-    with EXAMPLE.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            record = {normalise_header(k): v for k, v in row.items()}
-            jsonschema.validate(record, schema)
-
-
-def test_jsonl_input(tmp_path: Path) -> None:
-    """JSON Lines input with English or Chinese keys; numbers stay exact."""
-    lines = [
-        json.dumps({"person_id": "A", "course_id": "G", "course_title": "t", "category": "public",
-                    "hours": 30, "completed_on": "2024-01-02"}),
-        json.dumps({"身份证号": "A", "课程编号": "Z", "课程名称": "t", "科目类别": "专业科目",
-                    "学时": 60.5, "完成日期": "2024-02-03"}, ensure_ascii=False),
-        "not json",
-    ]  # fmt: skip
-    path = write(tmp_path / "records.jsonl", lines)
-    result = run("check", path, "--year", "2024", "--format", "json")
-    assert result.returncode == 2
-    data = json.loads(result.stdout)
-    assert data["verdicts"][0]["requirements"][1]["earned"] == "60.5"
-    assert data["invalid_records"][0]["line"] == 3
-
-
-def test_csv_output_has_one_row_per_person() -> None:
-    """``--format csv`` writes a header and one row per person."""
-    result = run("check", EXAMPLE, "--year", "2024", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert len(rows) == 5
-    assert rows[1]["public_hours_shortfall"] == "10"
-
-
-def test_output_file_and_persons_file(tmp_path: Path) -> None:
-    """``--persons`` supplies unit levels; ``--output`` writes the report to a file."""
-    rows = [
-        "身份证号,课程编号,课程名称,科目类别,学时,完成日期,学习平台",
-        "A,GX1,公需课,公需科目,30,2024-03-01,某培训网",
-        "A,ZY1,专业课,专业科目,60,2024-06-01,",
-    ]
-    records = write(tmp_path / "r.csv", rows)
-    persons = write(tmp_path / "p.csv", ["身份证号,姓名,单位级别", "A,张伟,省直单位"])
-    out = tmp_path / "out.json"
-    result = run("check", records, "--year", "2024", "--persons", persons, "--format", "json",
-                 "--output", out)  # fmt: skip
-    assert result.returncode == 1
-    assert result.stdout == ""
-    data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["verdicts"][0]["entries"][0]["reason"] == "platform_not_recognised"
-    assert data["verdicts"][0]["name"] == "张伟"
-
-
-def test_unsorted_input_needs_the_flag(tmp_path: Path) -> None:
-    """Records of one person split apart are refused as unsorted unless --unsorted is given."""
-    a1, a2 = zh_rows("A", "张伟")
-    b1, b2 = zh_rows("B", "李娜")
-    path = write(tmp_path / "unsorted.csv", [ZH_HEADER, a1, b1, a2, b2])
-    streamed = run("--lang", "en", "check", path, "--year", "2024")
-    assert streamed.returncode == 2
-    assert "not sorted" in streamed.stderr
-    grouped = run("check", path, "--year", "2024", "--unsorted")
-    assert grouped.returncode == 0, grouped.stdout
-
-
-def test_explain_prints_every_entry() -> None:
-    """``explain`` shows one person's verdict with a line per entry."""
-    result = run("--lang", "en", "explain", "370300199212120044", EXAMPLE, "--year", "2024")
-    assert result.returncode == 1
-    assert result.stdout.count("#") >= 4
-    assert "duplicate" in result.stdout
-    missing = run("explain", "nobody", EXAMPLE, "--year", "2024")
-    assert missing.returncode == 2
-
-
 def test_rules_and_policies_list_the_registry() -> None:
-    """``rules`` prints the catalogue with clauses; ``policies`` lists what is registered."""
-    rules = run("rules", "--policy", "shandong-2024")
+    """``rules`` prints the catalogue with its clauses; ``policies`` lists what is registered."""
+    rules, policies = run_all(["rules", "--policy", "shandong-2024"], ["policies"])
     assert rules.returncode == 0
     assert "public_hours" in rules.stdout
     assert "二(三)" in rules.stdout
-    policies = run("policies")
     assert "shandong-2024" in policies.stdout
 
 
-@pytest.mark.parametrize("which", ["record", "verdict", "output", "all"])
-def test_schema_is_valid_json_schema(which: str) -> None:
-    """Each published schema is itself a valid JSON Schema."""
-    data: Any = json.loads(run("schema", which).stdout)
-    for schema in data.values() if which == "all" else [data]:
+# --- order never matters ------------------------------------------------------------------
+
+
+def _order_rows() -> list[list[str]]:
+    """Records of four persons: compliant, short, a duplicate, an online public course."""
+    return [
+        *person_rows("370102198001010011", "张伟"),
+        record("370102198001010022", "GX1", name="李娜", hours="20", day="2024-02-01"),
+        record("370102198001010022", "ZY1", name="李娜", hours="60", day="2024-07-01"),
+        record("370102198001010033", "GX2", name="王强", hours="30", day="2024-01-15",
+               mode="远程教育", platform="专技知到"),
+        record("370102198001010033", "ZY2", name="王强", hours="40", day="2024-05-05"),
+        record("370102198001010033", "ZY2", name="王强", hours="40", day="2024-05-05"),
+        record("370102198001010033", "ZY3", name="王强", hours="20", day="2024-11-30"),
+        record("370102198001010044", "GX2", name="赵敏", hours="30", day="2024-04-04",
+               mode="远程教育", platform="专技知到"),
+        record("370102198001010044", "ZY1", name="赵敏", hours="59.5", day="2024-12-31"),
+    ]  # fmt: skip
+
+
+def _comparable(verdict: dict[str, Any]) -> dict[str, Any]:
+    """A verdict without what only says where its records were (file, line, position)."""
+    entries = sorted(
+        (e["course_id"], e["role"], e["hours"], e["reason"], e["credited_hours"])
+        for e in verdict["entries"]
+    )
+    kept = {k: v for k, v in verdict.items() if k not in ("entries", "records", "invalid_records")}
+    return {**kept, "entries": entries}
+
+
+def test_records_in_any_order_and_over_several_files_give_the_sorted_verdicts(
+    tmp_path: Path,
+) -> None:
+    """Sorted by date, or split into an online export and an offline list: the same verdicts."""
+    rows = _order_rows()
+    by_person_file = write_csv(tmp_path / "sorted.csv", sorted(rows, key=lambda r: r[0]))
+    by_date = write_csv(tmp_path / "by-date.csv", sorted(rows, key=lambda r: r[7]))
+    online = write_csv(tmp_path / "online.csv", [r for r in rows if r[8] == "远程教育"])
+    offline = write_csv(tmp_path / "offline.csv", [r for r in rows if r[8] != "远程教育"][::-1])
+    runs = [[by_person_file], [by_date], [online, offline], [offline, online]]
+    results = run_all(*(["check", *files, "--year", "2024", "--format", "json"] for files in runs))
+    expected_result, expected = results[0], parsed(results[0])
+    assert expected_result.returncode == 1
+    assert [v["status"] for v in expected["verdicts"]] == [
+        "compliant", "non_compliant", "compliant", "non_compliant",
+    ]  # fmt: skip
+    for result in results[1:]:
+        data = parsed(result)
+        assert result.returncode == expected_result.returncode, result.stderr
+        assert [_comparable(v) for v in data["verdicts"]] == [
+            _comparable(v) for v in expected["verdicts"]
+        ]
+        assert data["totals"] == expected["totals"]
+        assert "--unsorted" not in result.stderr
+
+
+def test_unsorted_is_still_accepted_with_a_deprecation_note(tmp_path: Path) -> None:
+    """``--unsorted`` (and ``--jobs``) no longer do anything: accepted, and the user is told."""
+    path = write_csv(tmp_path / "by-date.csv", sorted(_order_rows(), key=lambda r: r[7]))
+    plain, flagged, english = run_all(
+        ["check", path, "--year", "2024"],
+        ["check", path, "--year", "2024", "--unsorted", "--jobs", "2"],
+        ["--lang", "en", "check", path, "--year", "2024", "--unsorted"],
+    )
+    assert flagged.returncode == plain.returncode == 1
+    assert flagged.stdout == plain.stdout
+    assert "--unsorted 已无需使用" in flagged.stderr
+    assert "--jobs 已不再使用" in flagged.stderr
+    assert "--unsorted is no longer needed" in english.stderr
+
+
+# --- one input schema ---------------------------------------------------------------------
+
+
+def test_record_schema_has_real_types_enums_and_date_formats() -> None:
+    """``schema record``: enums of the accepted spellings, numbers, dates, required columns."""
+    result = run("schema", "record")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    properties = schema["properties"]
+    assert set(schema["required"]) == {
+        "person_id", "course_title", "category", "hours", "completed_on",
+    }  # fmt: skip
+    assert {"公需科目", "public", "专业科目", "professional"} <= set(properties["category"]["enum"])
+    assert {"省直单位", "provincial", "市属单位", "municipal"} <= set(properties["unit"]["enum"])
+    assert {"已审核", "已驳回", "rejected"} <= set(properties["status"]["enum"])
+    assert "number" in properties["hours"]["type"]
+    assert properties["hours"]["maximum"] == 1000
+    assert properties["completed_on"]["format"] == "date"
+    assert "boolean" in properties["featured"]["type"]
+    assert "完成时间" in properties["completed_on"]["description"]
+    for name, prop in properties.items():
+        assert prop.get("type") != ["string", "number", "boolean", "null"], name
+        assert prop["title"], name
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="_schema.record_json_schema does not publish KIND_FORMATS: the day forms read "
+    "(2024/5/1, 2024年5月1日, a time of day, Excel serials) are not in `schema record`; "
+    "a change in _schema.py, which this branch may not edit",
+)
+def test_record_schema_lists_the_day_forms_that_are_read() -> None:
+    """``schema record`` names every form of a day the readers accept, not only ISO dates."""
+    description = parsed(run("schema", "record"))["properties"]["completed_on"]["description"]
+    assert "2024/5/1" in description
+    assert "2024年5月1日" in description
+
+
+def test_record_schema_accepts_the_example_records() -> None:
+    """Each record of the example, keyed by field, blanks left out, is valid under the schema."""
+    schema = json.loads(run("schema", "record").stdout)
+    with EXAMPLE.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            record = {match_header(k): v for k, v in row.items() if v}
+            jsonschema.validate(record, schema)
+
+
+def test_every_schema_is_a_valid_json_schema() -> None:
+    """Each published schema (``schema all``: record, person, verdict, output) is valid."""
+    data: Any = parsed(run("schema", "all"))
+    assert sorted(data) == ["output", "person", "record", "verdict"]
+    for schema in data.values():
         jsonschema.Draft202012Validator.check_schema(schema)
 
 
-def test_xlsx_input(tmp_path: Path) -> None:
-    """An xlsx sheet (the ``excel`` extra) is read: dates, numbers and Chinese headers."""
-    openpyxl = pytest.importorskip("openpyxl")
-    from datetime import datetime
+def test_headers_offices_use_are_read(tmp_path: Path) -> None:
+    """Headers offices use are read (完成时间, 是否优质课, 审核结果, 学习方式)."""
+    header = ["身份证号", "姓名", "单位级别", "课程名称", "科目类别", "学时", "完成时间",
+              "学习方式", "学习平台", "是否优质课", "审核结果", "角色"]  # fmt: skip
+    rows = [
+        ["A", "张伟", "省直单位", "优质课", "公需科目", "15", "2024-03-01 09:00", "远程教育",
+         "专技知到", "是", "审核通过", "授课教师"],
+        ["A", "张伟", "省直单位", "被驳回的课", "专业科目", "60", "2024-04-01", "线下培训", "",
+         "否", "审核未通过", "学员"],
+        ["A", "张伟", "省直单位", "专业课", "专业科目", "60", "2024-05-01", "线下培训", "", "",
+         "通过", "学员"],
+    ]  # fmt: skip
+    path = write_csv(tmp_path / "platform-export.csv", rows, header=header)
+    result, data = run_json(path, "--year", "2024")
+    assert result.returncode == 0, result.stderr
+    assert "无法识别" not in result.stderr
+    (verdict,) = data["verdicts"]
+    assert verdict["status"] == "compliant"
+    reasons = [(e["reason"], e["credited_hours"]) for e in verdict["entries"]]
+    assert reasons == [("counted", "30"), ("rejected", "0"), ("counted", "60")]
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["身份证号", "姓名", "课程编号", "课程名称", "科目类别", "学时", "完成日期"])
-    sheet.append(["A", "张伟", "GX1", "公需课", "公需科目", 30, datetime(2024, 3, 1)])
-    sheet.append(["A", "张伟", "ZY1", "专业课", "专业科目", 60.5, "2024-06-01"])
-    sheet.append(["B", "李娜", "ZY1", "专业课", "专业科目", "六十", "2024-06-01"])
-    path = tmp_path / "records.xlsx"
-    book.save(path)
-    result = run("check", path, "--year", "2024", "--format", "json")
-    assert result.returncode == 2
-    data = json.loads(result.stdout)
-    assert data["verdicts"][0]["compliant"] is True
-    assert data["verdicts"][0]["requirements"][1]["earned"] == "60.5"
-    (bad,) = data["invalid_records"]
-    assert (bad["line"], bad["field"], bad["person_id"]) == (4, "hours", "B")
+
+def test_training_time_header_is_the_completion_day(tmp_path: Path) -> None:
+    """培训时间 is read as the day of completion."""
+    header = ["身份证号", "单位级别", "课程名称", "科目类别", "学时", "培训时间", "学习方式"]
+    rows = [["A", "市属单位", "公需课", "公需科目", "30", "2024/5/1", "线下培训"],
+            ["A", "市属单位", "专业课", "专业科目", "60", "2024/6/1", "线下培训"]]  # fmt: skip
+    result = run("check", write_csv(tmp_path / "t.csv", rows, header=header), "--year", "2024")
+    assert result.returncode == 0, result.stderr
 
 
-def test_xlsx_without_the_extra_says_how_to_install(tmp_path: Path) -> None:
-    """Without openpyxl, an xlsx file is refused with the pip command that adds it."""
-    path = tmp_path / "records.xlsx"
-    path.write_bytes(b"PK")
-    code = (
-        "import sys; sys.modules['openpyxl'] = None; from ce_rules._cli import main; "
-        f"raise SystemExit(main(['--lang', 'en', 'check', {str(path)!r}, '--year', '2024']))"
+def test_columns_not_understood_are_named_and_strict_refuses_them(tmp_path: Path) -> None:
+    """A column the tool does not know is named on stderr; with ``--strict`` it is an error."""
+    header = [*HEADER, "培训机构", "学分"]
+    rows = [[*row, "某机构", "1"] for row in person_rows("A")]
+    path = write_csv(tmp_path / "extra.csv", rows, header=header)
+    result, english, strict, mapped = run_all(
+        ["check", path, "--year", "2024"],
+        ["--lang", "en", "check", path, "--year", "2024"],
+        ["check", path, "--year", "2024", "--strict"],
+        ["check", path, "--year", "2024", "--strict", "--column", "培训机构=", "--column", "学分="],
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    assert result.returncode == 0, result.stderr
+    assert "以下列无法识别，未读取：培训机构、学分" in result.stderr
+    assert "columns not understood, not read: 培训机构, 学分" in english.stderr
+    assert strict.returncode == 2
+    assert "未识别的列（严格模式）：培训机构、学分" in strict.stderr
+    assert strict.stdout == ""
+    assert mapped.returncode == 0, mapped.stderr
+
+
+def test_two_columns_read_as_one_field_are_refused_naming_both(tmp_path: Path) -> None:
+    """完成时间 and 培训时间 both mean the completion day: exit 2, both named, a way out given."""
+    header = [*HEADER, "培训时间"]
+    rows = [[*row, "2024-01-01"] for row in person_rows("A")]
+    path = write_csv(tmp_path / "two-dates.csv", rows, header=header)
+    result, fixed = run_all(
+        ["check", path, "--year", "2024"],
+        ["check", path, "--year", "2024", "--column", "培训时间="],
     )
     assert result.returncode == 2
-    assert "ce-rules[excel]" in result.stderr
-
-
-def test_header_only_file_has_no_persons_and_says_so(tmp_path: Path) -> None:
-    """A file with a header and no rows judges nobody: exit 0, and a warning on stderr."""
-    path = write(tmp_path / "header.csv", [EN_HEADER])
-    result = run("--lang", "en", "check", path, "--year", "2024")
-    assert result.returncode == 0
-    assert "0 persons" in result.stdout
-    assert "no records" in result.stderr
-
-
-def test_output_file_that_cannot_be_written_is_invalid_usage(tmp_path: Path) -> None:
-    """An --output path that cannot be opened is a clear error naming it: exit 2, no traceback."""
-    target = tmp_path / "no-such-dir" / "out.csv"
-    result = run("--lang", "en", "check", EXAMPLE, "--year", "2024", "--output", target)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert str(target) in result.stderr
+    assert "“完成日期”（第8列）、“培训时间”（第11列）都读作 completed_on" in result.stderr
+    assert "--column 培训时间=" in result.stderr
     assert result.stdout == ""
+    assert fixed.returncode == 0, fixed.stderr
 
 
-def test_xlsx_that_is_not_a_workbook_is_a_clear_error(tmp_path: Path) -> None:
-    """A .xlsx file that is not a workbook stops the run with its name: exit 2, no traceback."""
-    pytest.importorskip("openpyxl")
-    path = write(tmp_path / "records.xlsx", [EN_HEADER, "A,x,GX1,t,public,30,2024-03-01"])
-    result = run("--lang", "en", "check", path, "--year", "2024")
+def test_column_option_and_mapping_file_map_the_office_headers(tmp_path: Path) -> None:
+    """``--column 原表头=field`` and ``--columns mapping.toml`` read headers the schema lacks."""
+    header = ["证件号码X", "课程名称", "科目类别", "学时", "结束日期", "单位性质", "形式"]
+    rows = [["A", "公需课", "公需科目", "30", "2024-05-01", "市属", "线下"],
+            ["A", "专业课", "专业科目", "60", "2024-06-01", "市属", "线下"]]  # fmt: skip
+    path = write_csv(tmp_path / "own-headers.csv", rows, header=header)
+    options = ["--column", "证件号码X=person_id", "--column", "结束日期=completed_on",
+               "--column", "单位性质=unit", "--column", "形式=学习形式"]  # fmt: skip
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(
+        '[columns]\n"证件号码X" = "person_id"\n"结束日期" = "完成日期"\n'
+        '"单位性质" = "unit"\n"形式" = "mode"\n',
+        encoding="utf-8",
+    )
+    unmapped, by_option, by_file = run_all(
+        ["check", path, "--year", "2024"],
+        ["check", path, "--year", "2024", *options],
+        ["check", path, "--year", "2024", "--columns", mapping],
+    )
+    assert unmapped.returncode == 2
+    assert "缺少：身份证号（person_id）、完成日期（completed_on）" in unmapped.stderr
+    assert "--column 表头=字段" in unmapped.stderr
+    assert by_option.returncode == 0, by_option.stderr
+    assert "表头“结束日期”按指定读作 完成日期（completed_on）" in by_option.stderr
+    assert by_file.returncode == 0, by_file.stderr
+    assert by_file.stdout == by_option.stdout
+
+
+def test_a_mapping_that_names_no_field_is_refused_listing_the_fields(tmp_path: Path) -> None:
+    """A mapping to no field, or without ``=``, is exit 2 saying what to write."""
+    path = write_csv(tmp_path / "r.csv", person_rows("A"))
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[columns]\n"证件号" = "idcard"\n', encoding="utf-8")
+    bad_file, bad_option, bad_field = run_all(
+        ["--lang", "en", "check", path, "--year", "2024", "--columns", mapping],
+        ["check", path, "--year", "2024", "--column", "证件号"],
+        ["check", path, "--year", "2024", "--column", "证件号=idcard"],
+    )
+    assert bad_file.returncode == 2
+    assert "must be a field name" in bad_file.stderr
+    assert "person_id" in bad_file.stderr
+    assert bad_option.returncode == 2
+    assert "--column 应为“表头=字段”" in bad_option.stderr
+    assert bad_field.returncode == 2
+    assert "不是字段名" in bad_field.stderr
+    for result in (bad_file, bad_option, bad_field):
+        assert "Traceback" not in result.stderr
+
+
+def test_header_below_title_rows_is_found_and_the_titles_reported(tmp_path: Path) -> None:
+    """Title rows above the header (as offices print them) are found, skipped and reported."""
+    before = [["2024年度专业技术人员继续教育学时登记表"], ["填报单位：某某医院", "", ""], []]
+    path = write_csv(tmp_path / "titled.csv", person_rows("A"), before=before)
+    result, data = run_json(path, "--year", "2024")
+    assert result.returncode == 0, result.stderr
+    assert [(s["line"], s["kind"]) for s in data["skipped"]] == [
+        (1, "title"), (2, "title"), (3, "blank"),
+    ]  # fmt: skip
+    assert [r["line"] for r in by_person(data)["A"]["records"]] == [5, 6]
+    assert "已跳过非记录行：标题行2行" in result.stderr
+
+
+# --- never guess a fact that changes a verdict --------------------------------------------
+
+
+def _no_unit_rows() -> list[list[str]]:
+    header = ["身份证号", "姓名", "课程名称", "科目类别", "学时", "完成日期", "学习形式",
+              "学习平台"]  # fmt: skip
+    return [
+        header,
+        ["370102198001011234", "张伟", "公需课", "公需科目", "30", "2024-02-01", "远程教育",
+         "某某培训网"],
+        ["370102198001011234", "张伟", "专业课", "专业科目", "60", "2024-04-01", "线下培训", ""],
+    ]  # fmt: skip
+
+
+def test_unknown_unit_on_an_unrecognised_platform_is_undetermined(tmp_path: Path) -> None:
+    """Without a unit column, online public hours on another platform: undetermined, exit 1."""
+    path = write_csv(tmp_path / "no-unit.csv", _no_unit_rows(), header=None)
+    result, table, english, as_csv = run_all(
+        ["check", path, "--year", "2024", "--format", "json"],
+        ["check", path, "--year", "2024"],
+        ["--lang", "en", "check", path, "--year", "2024"],
+        ["check", path, "--year", "2024", "--format", "csv"],
+    )
+    data = parsed(result)
+    assert result.returncode == 1
+    (verdict,) = data["verdicts"]
+    assert verdict["status"] == "undetermined"
+    assert verdict["compliant"] is False
+    assert verdict["missing_facts"] == ["unit"]
+    assert verdict["assumed"] == []
+    public = verdict["requirements"][0]
+    assert (public["earned"], public["undetermined"], public["determined"]) == ("0", "30", False)
+    assert data["totals"]["undetermined"] == 1
+    assert "有1人结论待定，记录缺少单位级别：370102198001011234" in result.stderr
+    assert "--persons" in result.stderr
+    assert "--default-unit" in result.stderr
+    assert "待定（缺少信息）  0/30 差30（待定30）" in table.stdout
+    # Not "否" (not compliant): whether they are is what the missing fact decides.
+    (row,) = csv.DictReader(io.StringIO(as_csv.stdout))
+    assert (row["结论"], row["是否合格"], row["电子证书"], row["缺少的信息"]) == (
+        "待定（缺少信息）", "待定", "待定", "单位级别",
+    )  # fmt: skip
+    assert english.returncode == 1
+    assert "undetermined, the records lack unit" in english.stderr
+    assert "--default-unit" in english.stderr
+
+
+def test_default_unit_decides_and_the_verdict_says_it_was_assumed(tmp_path: Path) -> None:
+    """``--default-unit`` decides an undetermined verdict, and the verdict lists ``assumed``."""
+    path = write_csv(tmp_path / "no-unit.csv", _no_unit_rows(), header=None)
+    cases = [
+        ("provincial", "non_compliant", 1, "platform_not_recognised"),
+        ("省直单位", "non_compliant", 1, "platform_not_recognised"),
+        ("municipal", "compliant", 0, "counted"),
+        ("市属单位", "compliant", 0, "counted"),
+    ]
+    results = run_all(
+        *(["check", path, "--year", "2024", "--format", "json", "--default-unit", default]
+          for default, *_ in cases)
+    )  # fmt: skip
+    for (_, status, code, reason), result in zip(cases, results, strict=True):
+        assert result.returncode == code, result.stderr
+        data = parsed(result)
+        (verdict,) = data["verdicts"]
+        assert verdict["status"] == status
+        assert verdict["assumed"] == ["unit"]
+        assert verdict["missing_facts"] == []
+        assert verdict["entries"][0]["reason"] == reason
+        assert "assumed_unit" in [f["code"] for f in verdict["findings"]]
+        assert data["totals"]["defaulted_persons"] == 1
+
+
+def test_a_unit_from_the_persons_file_is_not_assumed(tmp_path: Path) -> None:
+    """A persons file gives the unit level: decided, and nothing is listed as assumed."""
+    path = write_csv(tmp_path / "no-unit.csv", _no_unit_rows(), header=None)
+    persons = write_csv(
+        tmp_path / "persons.csv",
+        [["370102198001011234", "张伟", "省直单位"]],
+        header=["身份证号", "姓名", "单位级别"],
+    )
+    result, data = run_json(path, "--year", "2024", "--persons", persons)
+    assert result.returncode == 1, result.stderr
+    (verdict,) = data["verdicts"]
+    assert (verdict["status"], verdict["assumed"]) == ("non_compliant", [])
+    assert verdict["entries"][0]["reason"] == "platform_not_recognised"
+
+
+def test_a_bad_default_unit_is_refused_listing_the_values(tmp_path: Path) -> None:
+    """An unknown ``--default-unit`` is a usage error listing the accepted values."""
+    path = write_csv(tmp_path / "no-unit.csv", _no_unit_rows(), header=None)
+    result = run("check", path, "--year", "2024", "--default-unit", "省")
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert str(path) in result.stderr
+    assert "省直单位（provincial）、市属单位（municipal）" in result.stderr
 
 
-def test_csv_output_still_lists_invalid_records_on_stderr(tmp_path: Path) -> None:
-    """With --format csv (one row per person) the invalid records are listed on stderr."""
-    path = write(tmp_path / "broken.csv", [EN_HEADER, "A,x,GX1,t,public,三十,2024-03-01", "B,C"])
+def test_unknown_mode_with_a_platform_is_undetermined_until_a_default_mode(
+    tmp_path: Path,
+) -> None:
+    """No mode, a provincial learner, another platform: undetermined until --default-mode."""
+    header = ["身份证号", "单位级别", "课程名称", "科目类别", "学时", "完成日期", "学习平台"]
+    rows = [["A", "省直单位", "公需课", "公需科目", "30", "2024-02-01", "某某培训网"],
+            ["A", "省直单位", "专业课", "专业科目", "60", "2024-04-01", ""]]  # fmt: skip
+    path = write_csv(tmp_path / "no-mode.csv", rows, header=header)
+    result, online, offline = run_all(
+        ["check", path, "--year", "2024", "--format", "json"],
+        ["check", path, "--year", "2024", "--format", "json", "--default-mode", "online"],
+        ["check", path, "--year", "2024", "--default-mode", "线下培训"],
+    )
+    assert result.returncode == 1
+    assert parsed(result)["verdicts"][0]["missing_facts"] == ["mode"]
+    assert "--default-mode" in result.stderr
+    assert online.returncode == 1
+    assert parsed(online)["verdicts"][0]["status"] == "non_compliant"
+    assert parsed(online)["verdicts"][0]["assumed"] == ["mode"]
+    assert offline.returncode == 0, offline.stderr
+
+
+def test_featured_instructor_without_a_featured_column_is_undetermined(tmp_path: Path) -> None:
+    """An instructor of an online public course: 1x or 2x depends on 是否优质在线公需课."""
+    header = ["身份证号", "单位级别", "课程名称", "科目类别", "学时", "完成日期", "学习形式",
+              "学习平台", "角色"]  # fmt: skip
+    rows = [
+        ["A", "省直单位", "优质课", "公需科目", "15", "2024-02-01", "远程教育", "专技知到",
+         "授课教师"],
+        ["A", "省直单位", "专业课", "专业科目", "60", "2024-04-01", "线下培训", "", "学员"],
+    ]  # fmt: skip
+    path = write_csv(tmp_path / "instructor.csv", rows, header=header)
+    featured = write_csv(
+        tmp_path / "featured.csv",
+        [[*row, flag] for row, flag in zip(rows, ["是", ""], strict=True)],
+        header=[*header, "是否优质在线公需课"],
+    )
+    result, decided = run_all(
+        ["check", path, "--year", "2024", "--format", "json"],
+        ["check", featured, "--year", "2024", "--format", "json"],
+    )
+    assert result.returncode == 1
+    (verdict,) = parsed(result)["verdicts"]
+    assert (verdict["status"], verdict["missing_facts"]) == ("undetermined", ["featured"])
+    assert "是否优质在线公需课" in result.stderr
+    assert decided.returncode == 0, decided.stderr
+    assert parsed(decided)["verdicts"][0]["requirements"][0]["earned"] == "30"
+
+
+def test_a_course_without_an_id_column_is_identified_by_its_title(tmp_path: Path) -> None:
+    """Without 课程编号, the title names the course: the same title twice on a day is a copy."""
+    header = ["身份证号", "单位级别", "课程名称", "科目类别", "学时", "完成日期", "学习形式"]
+    long_title = "新时代" * 30  # longer than any id
+    rows = [
+        ["A", "市属单位", "Python 数据分析 入门", "专业科目", "30", "2024-04-01", "线下培训"],
+        ["A", "市属单位", "Python 数据分析 入门", "专业科目", "30", "2024-04-01", "线下培训"],
+        ["A", "市属单位", "Python 数据分析  进阶", "专业科目", "30", "2024-04-01", "线下培训"],
+        ["A", "市属单位", long_title, "专业科目", "30", "2024-04-02", "线下培训"],
+        ["A", "市属单位", "公需课", "公需科目", "30", "2024-02-01", "线下培训"],
+    ]
+    path = write_csv(tmp_path / "no-course-id.csv", rows, header=header)
+    result, explain = run_all(
+        ["check", path, "--year", "2024", "--format", "json"],
+        ["explain", "A", path, "--year", "2024"],
+    )
+    data = parsed(result)
+    assert data["totals"]["invalid"] == 0, data["invalid_records"]
+    assert result.returncode == 0, result.stderr
+    (verdict,) = data["verdicts"]
+    assert [e["reason"] for e in verdict["entries"]] == [
+        "counted", "duplicate", "counted", "counted", "counted",
+    ]  # fmt: skip
+    assert verdict["requirements"][1]["earned"] == "90"
+    assert explain.returncode == 0, explain.stderr
+    assert "Python_数据分析_入门#" in explain.stdout
+
+
+# --- outputs: formats and languages -------------------------------------------------------
+
+
+def test_table_names_the_categories_and_shows_the_shortfall() -> None:
+    """The table's columns are 公需科目 and 专业科目, and a short person's cell says how short."""
+    table, english = run_all(
+        ["check", EXAMPLE, "--year", "2024"], ["--lang", "en", "check", EXAMPLE, "--year", "2024"]
+    )
+    header = table.stdout.splitlines()[0]
+    assert "公需科目" in header
+    assert "专业科目" in header
+    assert "public_hours" not in table.stdout
+    assert "20/30 差10" in table.stdout
+    assert english.stdout.splitlines()[0].split()[3:5] == ["public", "professional"]
+    assert "20/30 short 10" in english.stdout
+
+
+def test_table_columns_line_up_by_display_width(tmp_path: Path) -> None:
+    """Every line of the table puts its requirement cells at the same display column."""
+    from ce_rules._render import display_width
+
+    rows = [
+        *person_rows("A", "欧阳娜娜娜娜娜"),
+        *person_rows("370102198001011234", "Zhang Wei", public="10"),
+    ]
+    path = write_csv(tmp_path / "names.csv", rows)
+    for result in run_all(
+        *(["--lang", lang, "check", path, "--year", "2024"] for lang in ("zh", "en"))
+    ):
+        lines = result.stdout.splitlines()[:3]
+        starts = {display_width(line.split("/")[0].rsplit(" ", 1)[0]) for line in lines[1:]}
+        assert len(starts) == 1, lines
+
+
+def test_another_year_warning_names_the_records() -> None:
+    """Entries credited to another year are named with file and line on stderr."""
+    example = "examples/records-2024.csv"
+    result, english = run_all(
+        ["check", example, "--year", "2024"], ["--lang", "en", "check", example, "--year", "2024"]
+    )
+    assert "有1条记录不属于2024培训年度：examples/records-2024.csv:18" in result.stderr
+    assert "credited to another year than 2024: examples/records-2024.csv:18" in english.stderr
+
+
+def test_csv_headers_and_values_follow_the_language() -> None:
+    """``--format csv``: Chinese headers and values by default, stable English names with en."""
+    zh_out, en_out = run_all(
+        ["check", EXAMPLE, "--year", "2024", "--format", "csv"],
+        ["--lang", "en", "check", EXAMPLE, "--year", "2024", "--format", "csv"],
+    )
+    chinese = list(csv.DictReader(io.StringIO(zh_out.stdout)))
+    assert len(chinese) == 5
+    li = next(r for r in chinese if r["姓名"] == "李娜")
+    assert (li["结论"], li["是否合格"], li["公需科目尚差学时"]) == ("不合格", "否", "10")
+    english = list(csv.DictReader(io.StringIO(en_out.stdout)))
+    li = next(r for r in english if r["name"] == "李娜")
+    assert (li["status"], li["compliant"], li["public_hours_shortfall"]) == (
+        "non_compliant", "false", "10",
+    )  # fmt: skip
+    assert {r["status"] for r in english} <= {
+        "compliant", "non_compliant", "in_progress", "undetermined",
+    }  # fmt: skip
+
+
+def test_csv_output_lists_invalid_records_on_stderr(tmp_path: Path) -> None:
+    """With ``--format csv`` (one row per person) the invalid records are listed on stderr."""
+    rows = [*person_rows("A"), record("B", hours="三十")]
+    path = write_csv(tmp_path / "bad.csv", rows, after=[["B", "C"]])
     result = run("--lang", "en", "check", path, "--year", "2024", "--format", "csv")
     assert result.returncode == 2
-    assert f"{path}:2 hours '三十'" in result.stderr
-    assert f"{path}:3 (row)" in result.stderr
+    assert f"{path}:4 hours '三十'" in result.stderr
+    assert f"{path}:5 (row)" in result.stderr
     assert "(row)" not in result.stdout
 
 
-def test_persons_file_naming_a_person_twice_is_refused(tmp_path: Path) -> None:
-    """A persons file describing one id twice, differently, is an error naming the line."""
-    from ce_rules._io import RecordFileError, read_persons
+def test_json_output_validates_against_the_published_schema(tmp_path: Path) -> None:
+    """``check --format json`` is valid under ``schema output``, invalid and skipped rows too."""
+    rows = [*person_rows("A"), ["B", "李娜", "GX1"], *person_rows("C", public="x")]
+    path = write_csv(tmp_path / "mixed.csv", rows, after=[["合计", "", "", "", "", "", "180"]])
+    schema, *outputs = run_all(
+        ["schema", "output"],
+        *(["check", source, "--year", "2024", "--format", "json"] for source in (EXAMPLE, path)),
+    )
+    for output in outputs:
+        jsonschema.validate(parsed(output), parsed(schema))
 
-    lines = ["person_id,unit", "A,省直单位", "B,市属", "B,市属", "A,市属"]
-    path = write(tmp_path / "persons.csv", lines)
-    with pytest.raises(RecordFileError, match="line 5") as caught:
-        read_persons(path)
-    assert "'A'" in caught.value.message
+
+def test_jsonl_output_ends_with_the_totals(tmp_path: Path) -> None:
+    """``--format jsonl``: a verdict a line, then invalid records, skipped rows, totals."""
+    path = write_csv(tmp_path / "r.csv", [*person_rows("A"), record("B", hours="三十")],
+                     after=[["合计"]])  # fmt: skip
+    result = run("check", path, "--year", "2024", "--format", "jsonl")
+    assert result.returncode == 2
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [next(iter(o)) for o in objects] == [
+        "verdict", "verdict", "invalid_record", "skipped", "totals",
+    ]  # fmt: skip
+    assert objects[2]["invalid_record"]["problems"][0]["field"] == "hours"
+    assert objects[-1]["totals"]["records"] == 4
+
+
+def test_persons_without_records_are_reported_and_explained(tmp_path: Path) -> None:
+    """Staff of ``--persons`` with no record are non-compliant rows; explain shows them too."""
+    records = write_csv(tmp_path / "r.csv", person_rows("A"))
+    persons = write_csv(tmp_path / "p.csv", [["A", "张伟", "市属"], ["B", "李娜", "市属"]],
+                        header=["身份证号", "姓名", "单位级别"])  # fmt: skip
+    check, explain = run_all(
+        ["--lang", "en", "check", records, "--year", "2024", "--persons", persons],
+        ["--lang", "en", "explain", "B", records, "--year", "2024", "--persons", persons],
+    )
+    assert check.returncode == 1, check.stderr
+    assert "李娜" in check.stdout
+    assert "2 persons, 1 compliant, 1 non-compliant" in check.stdout
+    assert explain.returncode == 1, explain.stderr
+    assert explain.stdout.startswith("B")
+
+
+def test_persons_file_naming_a_person_twice_differently_is_refused(tmp_path: Path) -> None:
+    """A persons file describing one id twice, differently, is exit 2 naming the line."""
+    records = write_csv(tmp_path / "r.csv", person_rows("A"))
+    lines = [["A", "省直单位"], ["B", "市属"], ["B", "市属"], ["A", "市属"]]
+    persons = write_csv(tmp_path / "p.csv", lines, header=["身份证号", "单位级别"])
+    result = run("check", records, "--year", "2024", "--persons", persons)
+    assert result.returncode == 2
+    assert "第5行：身份证号 A 在前面已有不同的描述" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_overlay_file_as_policy_is_merged_onto_its_base(tmp_path: Path) -> None:
-    """--policy with an overlay file judges under base + overlay: 三(一) is never dropped."""
+    """``--policy`` with an overlay judges under base + overlay: 三(一) is never dropped."""
     overlay = ROOT / "examples" / "overlays" / "example-city-2024.toml"
-    lines = [EN_HEADER, "A,x,GX1,t,public,32,2024-03-01"]
-    path = write(tmp_path / "public-only.csv", lines)
-    result = run("check", path, "--year", "2024", "--policy", overlay, "--format", "json")
+    path = write_csv(tmp_path / "public-only.csv", [record("A", hours="32")])
+    result, data = run_json(path, "--year", "2024", "--policy", overlay)
     assert result.returncode == 1, result.stderr
-    data = json.loads(result.stdout)
     assert data["policy_id"] == "shandong-2024.example-city-2024"
     (verdict,) = data["verdicts"]
-    assert verdict["compliant"] is False
     codes = {r["code"]: r for r in verdict["requirements"]}
     assert codes["professional_hours"]["shortfall"] == "60"
     assert codes["public_hours"]["required"] == "32"
 
 
-def test_gbk_file_whose_first_64_kib_are_ascii_is_detected(tmp_path: Path) -> None:
-    """Detection looks at the whole file: GBK bytes after 64 KiB of ASCII still mean GBK."""
-    ascii_rows = [f"P{n:05d},x,C1,t,public,30,2024-03-01" for n in range(3000)]
-    lines = [EN_HEADER, *ascii_rows, "Q0001,张伟,C1,绿色低碳高质量发展,public,30,2024-03-01"]
-    path = write(tmp_path / "late-gbk.csv", lines, "gbk")
-    assert path.stat().st_size > 1 << 16
-    result = run("--lang", "en", "check", path, "--year", "2024", "--format", "csv")
-    assert result.returncode == 1, result.stderr
-    assert "Q0001,张伟,non_compliant" in result.stdout
-
-
-def test_utf16_text_with_bom_is_detected(tmp_path: Path) -> None:
-    """A spreadsheet's "Unicode text" export (UTF-16 with a BOM, tab-separated) is read."""
-    lines = [ZH_HEADER.replace(",", "\t"), *(r.replace(",", "\t") for r in zh_rows("A", "张伟"))]
-    path = write(tmp_path / "unicode.txt", lines, "utf-16")
-    result = run("check", path, "--year", "2024")
-    assert result.returncode == 0, result.stderr
-    assert "张伟" in result.stdout
-
-
-def test_jsonl_encoding_errors_name_the_encoding_and_line(tmp_path: Path) -> None:
-    """A JSON Lines file: an unknown --encoding or undecodable bytes are clear errors (exit 2)."""
-    path = tmp_path / "records.jsonl"
-    good = json.dumps(
-        {"person_id": "A", "course_id": "C1", "course_title": "t", "category": "public",
-         "hours": 30, "completed_on": "2024-03-01"}
-    )  # fmt: skip
-    path.write_bytes(good.encode() + b"\n" + good.encode() + b"\n\xff\xfe\n")
-    unknown = run("--lang", "en", "check", path, "--year", "2024", "--encoding", "bogus")
-    assert unknown.returncode == 2
-    assert "Traceback" not in unknown.stderr
-    assert "'bogus'" in unknown.stderr
-    wrong = run("--lang", "en", "check", path, "--year", "2024", "--encoding", "gbk")
-    assert wrong.returncode == 2
-    assert "not gbk near line 3" in wrong.stderr
-
-
-def test_output_onto_an_input_file_is_refused_and_the_input_kept(tmp_path: Path) -> None:
-    """--output naming an input file is a usage error (exit 2); the records are not destroyed."""
-    path = write(tmp_path / "records.csv", [ZH_HEADER, *zh_rows("A", "张伟")])
-    before = path.read_bytes()
-    result = run("--lang", "en", "check", path, "--year", "2024", "--output", path)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert str(path) in result.stderr
-    assert path.read_bytes() == before
-
-
-def test_persons_without_records_are_reported_and_explained(tmp_path: Path) -> None:
-    """Staff in --persons with no record are non-compliant rows, and explain shows that person."""
-    records = write(tmp_path / "r.csv", [ZH_HEADER, *zh_rows("A", "张伟")])
-    persons = write(tmp_path / "p.csv", ["身份证号,姓名,单位级别", "A,张伟,市属", "B,李娜,市属"])
-    check = run("--lang", "en", "check", records, "--year", "2024", "--persons", persons)
-    assert check.returncode == 1, check.stderr
-    assert "李娜" in check.stdout
-    assert "2 persons, 1 compliant, 1 non-compliant" in check.stdout
-    explain = run("--lang", "en", "explain", "B", records, "--year", "2024", "--persons", persons)
-    assert explain.returncode == 1, explain.stderr
-    assert explain.stdout.startswith("B")
-    assert "李娜" not in check.stderr
-
-
-def test_output_closed_early_does_not_claim_all_compliant(tmp_path: Path) -> None:
-    """When the reader of the output goes away (`| head`), the exit code is 2, never 0."""
-    rows = [ZH_HEADER]
-    for number in range(3000):
-        rows += zh_rows(f"37010219800101{number:04d}", "某人")
-    path = write(tmp_path / "many.csv", rows)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ce_rules", "check", str(path), "--year", "2024"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
+def test_explain_prints_every_entry_with_its_line() -> None:
+    """``explain`` shows one person's verdict and a line per entry with its file and line."""
+    example = "examples/records-2024.csv"
+    result, missing = run_all(
+        ["--lang", "en", "explain", "370300199212120044", example, "--year", "2024"],
+        ["explain", "nobody", EXAMPLE, "--year", "2024"],
     )
-    assert process.stdout is not None
-    process.stdout.readline()
-    process.stdout.close()
-    assert process.wait(timeout=60) == 2
+    assert result.returncode == 1
+    every = result.stdout.split("Every entry:\n")[1].splitlines()
+    assert [line.split()[:2] for line in every] == [["+", "#0"], ["+", "#1"], ["x", "#2"],
+                                                   ["x", "#3"]]  # fmt: skip
+    assert "duplicate of another entry" in every[2]
+    assert every[2].endswith(f"({example}:14)")
+    assert missing.returncode == 2
+    assert "输入中没有人员 'nobody' 的记录" in missing.stderr
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a named pipe (POSIX)")
-def test_ctrl_c_exits_130_with_a_message_not_a_traceback(tmp_path: Path) -> None:
-    """Interrupted, the report is incomplete: exit 130 (not a verdict's code), no traceback."""
-    fifo = tmp_path / "records.csv"
-    os.mkfifo(fifo)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ce_rules", "--lang", "en", "check", str(fifo), "--year", "2024"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+def test_year_without_policy_and_bad_usage_exit_2() -> None:
+    """A year no policy governs, a missing ``--year``, a bad format or date: exit 2, no output."""
+    chinese, english, no_year, xml, bad_date, missing, xlsx_to_stdout = run_all(
+        ["check", EXAMPLE, "--year", "1995"],
+        ["--lang", "en", "check", EXAMPLE, "--year", "1995"],
+        ["check", EXAMPLE],
+        ["check", EXAMPLE, "--year", "2024", "--format", "xml"],
+        ["--lang", "en", "check", EXAMPLE, "--year", "2024", "--as-of", "May"],
+        ["check", "/nonexistent.csv", "--year", "2024"],
+        ["check", EXAMPLE, "--year", "2024", "--format", "xlsx"],
     )
-    with open(fifo, "wb"):  # returns once the command has opened the file to read it
-        process.send_signal(signal.SIGINT)  # while it waits for the first line
-        _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
-    assert err.decode("utf-8").strip() == "ce-rules: interrupted"
+    assert chinese.returncode == 2
+    assert "没有适用于" in chinese.stderr
+    assert chinese.stdout == ""
+    assert "no policy" in english.stderr
+    assert no_year.returncode == xml.returncode == 2
+    assert bad_date.returncode == 2
+    assert "--as-of" in bad_date.stderr
+    assert missing.returncode == 2
+    assert "无法读取文件" in missing.stderr
+    assert xlsx_to_stdout.returncode == 2
+    assert "--format xlsx 需要 --output" in xlsx_to_stdout.stderr

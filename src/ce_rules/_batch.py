@@ -367,7 +367,12 @@ def _read(
     built = builder.build({k: v for k, v in cells.items() if not isinstance(v, BadCell)})
     if isinstance(built, Built) and not bad:
         return built, None
-    problems = bad + ([] if isinstance(built, Built) else built)
+    # A cell that is not a cell (a JSON list) was left out of the build: its column is
+    # not also "required".
+    named = {p.field for p in bad}
+    problems = bad + (
+        [] if isinstance(built, Built) else [p for p in built if p.field not in named]
+    )
     person_id = built.person_id if isinstance(built, Built) else _person_id(cells)
     return None, InvalidRecord(
         index=index, source=source, line=line, person_id=person_id, problems=tuple(problems)

@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -57,8 +58,7 @@ from ._render import (
     skipped_header,
     skipped_row,
     skipped_summary,
-    table_header,
-    table_row,
+    table_lines,
     totals_line,
     totals_rows,
 )
@@ -76,6 +76,8 @@ EXIT_INTERNAL: Final = 70
 #: Interrupted: 128 + the signal, as shells report it (SIGINT 130, SIGTERM 143).
 EXIT_INTERRUPTED: Final = 130
 _DEBUG_VARIABLE: Final = "CE_RULES_DEBUG"
+#: A character that is no character: bytes of an argument that were not text (PEP 383).
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 #: How many records a warning names before it says "and N more".
 _NAMED: Final = 10
 
@@ -91,12 +93,17 @@ def _say(lang: str, en: str, zh: str) -> str:
     return zh if lang == "zh" else en
 
 
+def _stderr(text: str) -> None:
+    """One line on stderr; what came from the input (headers, values, names) is escaped."""
+    print(terminal_safe(text), file=sys.stderr)
+
+
 def _print_error(lang: str, en: str, zh: str) -> None:
-    print(_say(lang, f"ce-rules: error: {en}", f"ce-rules：错误：{zh}"), file=sys.stderr)
+    _stderr(_say(lang, f"ce-rules: error: {en}", f"ce-rules：错误：{zh}"))
 
 
 def _warn(lang: str, en: str, zh: str) -> None:
-    print(_say(lang, f"warning: {en}", f"提示：{zh}"), file=sys.stderr)
+    _stderr(_say(lang, f"warning: {en}", f"提示：{zh}"))
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -143,6 +150,13 @@ def _mapping(args: argparse.Namespace) -> dict[str, str]:
     if args.columns:
         mapping.update(load_column_mapping(args.columns))
     for item in args.column or ():
+        if _LONE_SURROGATE.search(item):
+            # Bytes that are not text in this system's encoding: no header can be them.
+            shown = terminal_safe(item)
+            raise _UsageError(
+                f"--column “{shown}” is not text in this system's encoding",
+                f"--column “{shown}”不是本系统编码的文本",
+            )
         header, sep, field = item.partition("=")
         if not sep or not header.strip():
             raise _UsageError(
@@ -183,7 +197,7 @@ def _tell_about_file(record_file: RecordFile, args: argparse.Namespace) -> None:
     lang = args.lang
     for note in record_file.notes:
         if not args.quiet:
-            print(_say(lang, f"note: {note.en}", f"说明：{note.zh}"), file=sys.stderr)
+            _stderr(_say(lang, f"note: {note.en}", f"说明：{note.zh}"))
     unknown = record_file.unknown()
     if unknown:
         names = "、".join(unknown) if lang == "zh" else ", ".join(unknown)
@@ -204,14 +218,22 @@ def _rows(files: Sequence[RecordFile]) -> Iterator[RawRow | SkippedRow | BrokenR
 def _of_person(
     rows: Iterable[RawRow | SkippedRow | BrokenRow], person_id: str
 ) -> Iterator[RawRow | SkippedRow | BrokenRow]:
-    """The rows whose person cell reads as ``person_id``, by the parser ``check`` uses."""
+    """The rows whose person cell reads as ``person_id``, by the parser ``check`` uses.
+
+    Rows whose person cannot be read (a broken row, a blank or unreadable person cell)
+    come too: they may be this person's, so the explanation must name them.
+    """
     for row in rows:
-        if isinstance(row, RawRow):
+        if isinstance(row, BrokenRow):
+            yield row
+        elif isinstance(row, RawRow):
             try:
-                if parse_id(row.cells.get("person_id")) == person_id:
-                    yield row
+                found = parse_id(row.cells.get("person_id"))
             except CellError:
+                yield row
                 continue
+            if found is None or found == person_id:
+                yield row
 
 
 def _persons(args: argparse.Namespace) -> dict[str, Person] | None:
@@ -328,9 +350,7 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def _write_table(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict], lang: str) -> None:
-    out.write(table_header(batch.policy, lang))
-    for verdict in verdicts:
-        out.write(table_row(verdict, batch.policy, lang))
+    out.writelines(table_lines(verdicts, batch.policy, lang))
     if batch.invalid_records:
         out.write(_say(lang, "Invalid records:\n", "无效记录：\n"))
         for record in batch.invalid_records:
@@ -385,13 +405,15 @@ def _write_jsonl(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict])
 def _write_xlsx(
     out: IO[bytes], batch: BatchResult, verdicts: list[BatchVerdict], lang: str
 ) -> None:
-    invalid_rows = [row for record in batch.invalid_records for row in invalid_row(record, lang)]
+    invalid_rows = [
+        row for record in batch.invalid_records for row in invalid_row(record, lang, workbook=True)
+    ]
     sheets = [
         Sheet(_say(lang, "verdicts", "结论"), csv_header(batch.policy, lang),
-              [csv_row(v, lang) for v in verdicts]),
+              [csv_row(v, lang, workbook=True) for v in verdicts]),
         Sheet(_say(lang, "invalid records", "无效记录"), invalid_header(lang), invalid_rows),
         Sheet(_say(lang, "skipped rows", "跳过的行"), skipped_header(lang),
-              [skipped_row(r, lang) for r in batch.skipped]),
+              [skipped_row(r, lang, workbook=True) for r in batch.skipped]),
         Sheet(_say(lang, "totals", "合计"),
               [_say(lang, "item", "项目"), _say(lang, "count", "数量")],
               totals_rows(batch.totals, lang)),
@@ -438,7 +460,7 @@ def _warnings(batch: BatchResult, verdicts: list[BatchVerdict], lang: str, fmt: 
         _warn(lang, f"keys not understood, not read: {names}", f"以下字段无法识别，未读取：{names}")
     summary = skipped_summary(batch.skipped, lang)
     if summary:
-        print(summary, file=sys.stderr)
+        _stderr(summary)
     if not totals.records - totals.skipped:
         _warn(lang, "the input has no records", "输入中没有记录")
     _other_year(verdicts, batch.year, lang)
@@ -448,10 +470,7 @@ def _warnings(batch: BatchResult, verdicts: list[BatchVerdict], lang: str, fmt: 
         if not listed:
             for record in batch.invalid_records:
                 where = f"{record.source or '-'}:{record.line or '-'}"
-                print(
-                    f"  {terminal_safe(where)} {terminal_safe(record.describe(lang))}",
-                    file=sys.stderr,
-                )
+                _stderr(f"  {where} {record.describe(lang)}")
         where_en = "listed in the output" if listed else "listed above"
         where_zh = "见输出" if listed else "见上"
         _print_error(
@@ -548,16 +567,15 @@ def _explain(args: argparse.Namespace) -> int:
     batch = _batch(args, person_id=person_id)
     verdicts = [v for v in batch if v.person_id == person_id]
     if not verdicts:
-        print(
-            _say(
-                args.lang,
-                f"ce-rules: error: no record of person {person_id!r} in the input",
-                f"ce-rules：错误：输入中没有人员 {person_id!r} 的记录",
-            ),
-            file=sys.stderr,
+        _print_error(
+            args.lang,
+            f"no record of person {person_id!r} in the input",
+            f"输入中没有人员 {person_id!r} 的记录",
         )
         return EXIT_INVALID
     verdict = verdicts[0]
+    # Records naming no one that can be read may be this person's: the verdict may lack them.
+    unowned = [r for r in batch.invalid_records if r.person_id is None]
     if args.format == "json":
         sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
     else:
@@ -582,7 +600,18 @@ def _explain(args: argparse.Namespace) -> int:
         for record in verdict.invalid_records:
             where = f"{record.source or '-'}:{record.line or '-'}"
             print(terminal_safe(f"  ! {where} {record.describe(lang)}"))
-    if verdict.invalid_records:
+        for record in unowned:
+            where = f"{record.source or '-'}:{record.line or '-'}"
+            print(terminal_safe(f"  ? {where} {record.describe(lang)}"))
+    if unowned:
+        refs = _named([f"{r.source or '-'}:{r.line or '-'}" for r in unowned], args.lang)
+        _warn(
+            args.lang,
+            f"{len(unowned)} invalid records name no person that can be read and may be "
+            f"{person_id}'s, so this verdict may be incomplete: {refs}",
+            f"有{len(unowned)}条无效记录读不出身份证号，可能属于{person_id}，此结论可能不完整：{refs}",
+        )
+    if verdict.invalid_records or unowned:
         return EXIT_INVALID
     return EXIT_OK if verdict.status is Status.COMPLIANT else EXIT_NOT_COMPLIANT
 

@@ -464,9 +464,14 @@ def _escape(code: int) -> str:
 #: Unicode's Bidi_Control characters: marks, embeddings, overrides and isolates, which
 #: would reverse or reorder the text around them (U+061C included, the Arabic letter mark).
 _BIDI_CONTROLS: Final = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-#: C0 (newline and tab too), DEL, C1, and the bidi controls, each to its visible escape.
+#: Lone surrogates: no character at all, and no terminal encoding can write one (a file
+#: name that is not UTF-8 arrives in ``sys.argv`` holding them, PEP 383).
+_SURROGATES: Final = range(0xD800, 0xE000)
+#: C0 (newline and tab too), DEL, C1, the bidi controls and lone surrogates, each to its
+#: visible escape.
 _TERMINAL_ESCAPES: Final = {
-    code: _escape(code) for code in (*range(0x20), 0x7F, *range(0x80, 0xA0), *_BIDI_CONTROLS)
+    code: _escape(code)
+    for code in (*range(0x20), 0x7F, *range(0x80, 0xA0), *_BIDI_CONTROLS, *_SURROGATES)
 }
 
 
@@ -475,8 +480,10 @@ def terminal_safe(text: str) -> str:
 
     Control characters (C0, newline and tab included, DEL, C1) could move the cursor,
     clear or recolour the terminal; bidi controls could reverse the text of a table. A
-    value shown on a terminal goes through this first; printable text, Chinese
-    included, is returned unchanged.
+    lone surrogate (``\udcff``, from a file name that is not UTF-8) is escaped too: it
+    cannot be written to a terminal, nor held by a ``Message``. A value shown on a
+    terminal goes through this first; printable text, Chinese included, is returned
+    unchanged.
     """
     return text.translate(_TERMINAL_ESCAPES)
 

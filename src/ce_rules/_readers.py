@@ -678,7 +678,7 @@ def open_record_file(
             columns, or its header names a field twice, or (``strict``) has a column
             not understood, or the mapping names no field.
     """
-    source = path if isinstance(path, str) else str(path)
+    source = _source(path)
     path = Path(path)
     resolver = _Resolver(source, columns, mapping or {})
     head = _head(path, source)
@@ -705,6 +705,29 @@ def read_records(
     ``RecordFileError``) when this is called, not when the first row is asked for.
     """
     return open_record_file(path, mapping=mapping, encoding=encoding, strict=strict).rows()
+
+
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _shown_text(text: str) -> str:
+    r"""``text`` as reported, its lone surrogates (bytes that were not text) escaped.
+
+    A file name that is not UTF-8 reaches ``sys.argv`` holding surrogates (PEP 383); no
+    message, JSON report or terminal can hold them, so they are shown as the bytes they
+    stand for (``r\xff.csv``).
+    """
+    if _LONE_SURROGATE.search(text) is None:
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _source(path: str | Path) -> str:
+    """The file as given, as every row and error reports it."""
+    return _shown_text(path if isinstance(path, str) else str(path))
 
 
 def _head(path: Path, source: str) -> bytes:
@@ -805,9 +828,10 @@ def _breaks(text: str) -> int:
 def _check_encoding(source: str, encoding: str) -> None:
     try:
         codecs.lookup(encoding)
-    except LookupError:
+    except (LookupError, UnicodeError):  # a name that is not even ASCII text
+        shown = _shown_text(encoding)
         raise RecordFileError(
-            source, _m(f"未知的编码：{encoding}", f"unknown encoding {encoding!r}")
+            source, _m(f"未知的编码：{shown}", f"unknown encoding {shown!r}")
         ) from None
 
 
@@ -1749,7 +1773,7 @@ def load_column_mapping(path: str | Path) -> dict[str, str]:
         RecordFileError: The file cannot be read or parsed, or it holds anything but a
             ``[columns]`` table of strings each naming a field (or "").
     """
-    source = path if isinstance(path, str) else str(path)
+    source = _source(path)
     try:
         with Path(path).open("rb") as raw:
             data = tomllib.load(raw)

@@ -11,6 +11,8 @@ engine's.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from decimal import Decimal
@@ -18,7 +20,7 @@ from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
-from ._cells import CellError, parse_cell
+from ._cells import CellError, parse_cell, parse_id
 from ._message import Message
 from ._model import (
     FROZEN,
@@ -45,6 +47,7 @@ __all__ = [
 #: Distinct courses kept by a builder: enough for any real catalogue, bounded for hostile input.
 _COURSE_CACHE: Final = 1 << 16
 _SHOWN_VALUE: Final = 200
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 class Problem(BaseModel):
@@ -165,10 +168,18 @@ def keyed(record: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _shown(value: Any) -> str | None:
+    r"""The value as a problem quotes it: text, at most 200 characters, no lone surrogate.
+
+    A lone surrogate (a JSON ``"\ud800"``) is no character: no report could hold it, so
+    it is shown as its escape, as the cell parser's message shows it.
+    """
     if value is None:
         return None
     text = value if isinstance(value, str) else repr(value)
-    return text[:_SHOWN_VALUE]
+    text = text[:_SHOWN_VALUE]
+    if not text.isprintable():
+        text = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    return text
 
 
 def _required(col: Column) -> Problem:
@@ -238,7 +249,7 @@ class RecordBuilder:
         try:
             entry = CreditEntry.model_validate(data)
         except ValidationError as error:  # pragma: no cover - the cells were checked above
-            return [_from_validation(error)]
+            return _from_validation(error, _ENTRY_MODEL_FIELDS)
         described = Described(values["name"], values["unit"], values["city"], values["industry"])
         return Built(values["person_id"], described, entry, assumed)
 
@@ -290,8 +301,7 @@ class RecordBuilder:
             ]
         hours: Decimal = values["course_hours"] or values["hours"]
         data = {
-            # A record without a course id names its course by its title (docs/cli.md).
-            "id": values["course_id"] or values["course_title"],
+            "id": _course_id(values["course_id"], values["course_title"]),
             "title": values["course_title"],
             "category": values["category"],
             "hours": hours,
@@ -303,7 +313,30 @@ class RecordBuilder:
         try:
             return Course.model_validate(data)
         except ValidationError as error:  # pragma: no cover - the cells were checked above
-            return [_from_validation(error)]
+            return _from_validation(error, _COURSE_MODEL_FIELDS)
+
+
+#: How much of a title the id of a course without one keeps, before the title's digest.
+_TITLE_IN_ID: Final = 40
+
+
+def _course_id(course_id: str | None, title: str) -> str:
+    """The id of a record's course: its own, or else one made from its title (docs/cli.md).
+
+    A title that is itself a valid id (``BIM技术应用``) is the id. Any other title (one
+    with spaces, or longer than an id may be) is named by as much of it as an id can
+    hold, its spaces made ``_``, and a digest of the whole title: two titles are never
+    one course, and one title is always the same course.
+    """
+    if course_id is not None:
+        return course_id
+    try:
+        if parse_id(title) == title:
+            return title
+    except CellError:
+        pass
+    digest = hashlib.sha256(title.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{'_'.join(title.split())[:_TITLE_IN_ID]}#{digest}"
 
 
 _COURSE_FIELDS: Final = (
@@ -329,8 +362,40 @@ def _column_order(problem: Problem) -> int:
     return _ORDER.get(problem.field, len(_ORDER))
 
 
-def _from_validation(error: ValidationError) -> Problem:  # pragma: no cover - see callers
-    first = error.errors(include_url=False)[0]
-    field = str(first["loc"][0]) if first["loc"] else "(row)"
-    text = str(first["msg"])
-    return Problem(field=field, code=first["type"], message=Message(zh=text, en=text))
+#: The record column of each model field, for the problems of a model's validation.
+_COURSE_MODEL_FIELDS: Final = {
+    "id": "course_id", "title": "course_title", "category": "category", "hours": "hours",
+    "mode": "mode", "platform": "platform", "featured": "featured", "topics": "topics",
+}  # fmt: skip
+_ENTRY_MODEL_FIELDS: Final = {
+    "id": "entry_id", "person_id": "person_id", "role": "role", "completed_on": "completed_on",
+    "hours": "hours", "credited_year": "credited_year", "certificate_no": "certificate_no",
+    "status": "status",
+}  # fmt: skip
+
+
+def _from_validation(
+    error: ValidationError, fields: Mapping[str, str]
+) -> list[Problem]:  # pragma: no cover - see callers
+    """A model's refusal as problems of record columns, each in both languages."""
+    problems = []
+    for detail in error.errors(include_url=False):
+        loc = detail["loc"]
+        field = fields.get(str(loc[0]), "(row)") if loc else "(row)"
+        cause = detail.get("ctx", {}).get("error")
+        if isinstance(cause, CellError):
+            problems.append(
+                Problem(
+                    field=field, value=_shown(cause.value), code=cause.code, message=cause.message
+                )
+            )
+            continue
+        text = str(detail["msg"])
+        problems.append(
+            Problem(
+                field=field,
+                code=detail["type"],
+                message=Message(zh=f"该值未通过校验：{text}", en=text),
+            )
+        )
+    return problems

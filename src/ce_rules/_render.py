@@ -2,16 +2,18 @@
 
 Everything here follows the language asked for (``zh`` or ``en``): headers, statuses and
 values. Text that came from input (ids, names, reasons quoting values) is made safe where
-it is shown: ``terminal_safe`` for the terminal table, ``formula_safe`` for CSV and xlsx
-(OWASP CSV injection). Machine formats (JSON, JSON Lines) keep stable English keys and
-values and are written by the command line directly.
+it is shown: ``terminal_safe`` for the terminal table, ``formula_safe`` for CSV (OWASP CSV
+injection); a workbook's rows (``workbook=True``) keep such text as written, since
+``write_workbook`` makes every text cell a string Excel never evaluates, and an apostrophe
+added to it would change a person's ID in the workbook. Machine formats (JSON, JSON Lines)
+keep stable English keys and values and are written by the command line directly.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -31,8 +33,7 @@ __all__ = [
     "requirement_label",
     "skipped_header",
     "skipped_row",
-    "table_header",
-    "table_row",
+    "table_lines",
     "totals_line",
     "totals_rows",
 ]
@@ -82,8 +83,6 @@ def _requirement_cell(result: RequirementResult, lang: str) -> str:
 
 #: Columns a character takes on a terminal, by its East Asian width (wide, fullwidth: 2).
 _WIDE: Final = frozenset({"W", "F"})
-_WIDTHS: Final = (20, 8, 16)
-_REQUIREMENT_WIDTH: Final = 22
 
 
 def display_width(text: str) -> int:
@@ -101,33 +100,38 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
     return "  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n"
 
 
-def _table_widths(policy: Policy) -> list[int]:
-    return [*_WIDTHS, *([_REQUIREMENT_WIDTH] * len(policy.requirement_rules)), 0]
-
-
-def table_header(policy: Policy, lang: str) -> str:
-    """The table's header line."""
-    cells = [
+def _header_cells(policy: Policy, lang: str) -> list[str]:
+    return [
         _say(lang, "person", "身份证号"),
         _say(lang, "name", "姓名"),
         _say(lang, "status", "结论"),
         *(requirement_label(r, lang) for r in policy.requirement_rules),
         _say(lang, "invalid", "无效记录"),
     ]
-    return _line(cells, _table_widths(policy))
 
 
-def table_row(verdict: BatchVerdict, policy: Policy, lang: str) -> str:
-    """One verdict as a line of the table; text from input is escaped for the terminal."""
+def _row_cells(verdict: BatchVerdict, lang: str) -> list[str]:
     invalid = len(verdict.invalid_records)
-    cells = [
+    return [
         terminal_safe(verdict.person_id),
         terminal_safe(verdict.name or ""),
         _status(verdict.status, lang),
         *(_requirement_cell(r, lang) for r in verdict.requirements),
         str(invalid) if invalid else "",
     ]
-    return _line(cells, _table_widths(policy))
+
+
+def table_lines(verdicts: Sequence[BatchVerdict], policy: Policy, lang: str) -> Iterator[str]:
+    """The table: a header line, then a line per verdict; text from input is escaped.
+
+    Each column is as wide on the terminal as its widest cell, the header's included
+    (``display_width``: a Chinese character takes two columns), so that the columns line
+    up whatever the names and the language.
+    """
+    rows = [_header_cells(policy, lang), *(_row_cells(v, lang) for v in verdicts)]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        yield _line(row, widths)
 
 
 # --- CSV and xlsx rows --------------------------------------------------------------------
@@ -149,13 +153,29 @@ def csv_header(policy: Policy, lang: str) -> list[str]:
     return [*header, "缺少的信息", "无效记录数"]
 
 
-def csv_row(verdict: BatchVerdict, lang: str) -> list[Cell]:
-    """One verdict as a row of cells (text from input made formula-safe)."""
+def _as_written(text: str) -> str:
+    return text
+
+
+def _text_cell(workbook: bool) -> Callable[[str], str]:
+    """How a text from the input goes into a cell: as written in a workbook, else formula-safe."""
+    return _as_written if workbook else formula_safe
+
+
+def csv_row(verdict: BatchVerdict, lang: str, *, workbook: bool = False) -> list[Cell]:
+    """One verdict as a row of cells (text from input made formula-safe for CSV).
+
+    In Chinese the status is its label (不合格); in English its stable code
+    (``non_compliant``), like the headers and the yes/no values.
+    """
+    text = _text_cell(workbook)
     row: list[Cell] = [
-        formula_safe(verdict.person_id),
-        formula_safe(verdict.name or ""),
-        _status(verdict.status, lang),
-        _flag(verdict.compliant, lang),
+        text(verdict.person_id),
+        text(verdict.name or ""),
+        # English values are the stable codes scripts compare with, as in JSON.
+        _status(verdict.status, lang) if lang == "zh" else verdict.status.value,
+        # An undetermined person is not "not compliant": missing facts decide it (decision 11).
+        _flag(None if verdict.status is Status.UNDETERMINED else verdict.compliant, lang),
         _flag(verdict.certificate_eligible, lang),
     ]
     for result in verdict.requirements:
@@ -172,20 +192,23 @@ def invalid_header(lang: str) -> list[str]:
     return ["文件", "行号", "身份证号", "列", "取值", "代码", "问题"]
 
 
-def invalid_row(record: InvalidRecord, lang: str) -> Iterator[list[Cell]]:
+def invalid_row(
+    record: InvalidRecord, lang: str, *, workbook: bool = False
+) -> Iterator[list[Cell]]:
     """One row per problem of an invalid record."""
+    text = _text_cell(workbook)
     for problem in record.problems:
         name = problem.field
         if lang == "zh" and name != "(row)":
             name = f"{column(name).label}({name})"
         yield [
-            formula_safe(record.source or ""),
+            text(record.source or ""),
             record.line,
-            formula_safe(record.person_id or ""),
+            text(record.person_id or ""),
             name,
-            formula_safe(problem.value or ""),
+            text(problem.value or ""),
             problem.code,
-            formula_safe(problem.message.in_(lang)),
+            text(problem.message.in_(lang)),
         ]
 
 
@@ -202,10 +225,11 @@ def skipped_header(lang: str) -> list[str]:
     return ["source", "line", "kind", "text"] if lang == "en" else ["文件", "行号", "类型", "内容"]
 
 
-def skipped_row(row: SkippedRow, lang: str) -> list[Cell]:
+def skipped_row(row: SkippedRow, lang: str, *, workbook: bool = False) -> list[Cell]:
     """One row that is not a record."""
     en, zh = _SKIP_KINDS[row.kind]
-    return [formula_safe(row.source), row.line, _say(lang, en, zh), formula_safe(row.text)]
+    text = _text_cell(workbook)
+    return [text(row.source), row.line, _say(lang, en, zh), text(row.text)]
 
 
 # --- totals -------------------------------------------------------------------------------
