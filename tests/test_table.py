@@ -35,7 +35,7 @@ GOOD: dict[str, list[Any]] = {
     "unit": [None, None, "省直单位", "市属"],
     "city": [None, "济南市", "青岛市"],
     "course_id": ["C1", "C2", "C1", None],
-    "course_title": ["绿色低碳", "专业课"],
+    "course_title": ["绿色低碳", "专业课", "建筑 结构 抗震设计" , "很长的课程名称" * 12],
     "category": ["公需科目", "专业科目", "public"],
     "hours": ["10", "30", "20.5", "１０", "10学时", "60"],
     "course_hours": [None, None, None, "30"],

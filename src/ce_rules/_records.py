@@ -301,7 +301,7 @@ class RecordBuilder:
             ]
         hours: Decimal = values["course_hours"] or values["hours"]
         data = {
-            "id": _course_id(values["course_id"], values["course_title"]),
+            "id": course_id(values["course_id"], values["course_title"]),
             "title": values["course_title"],
             "category": values["category"],
             "hours": hours,
@@ -320,7 +320,7 @@ class RecordBuilder:
 _TITLE_IN_ID: Final = 40
 
 
-def _course_id(course_id: str | None, title: str) -> str:
+def course_id(course_id: str | None, title: str) -> str:
     """The id of a record's course: its own, or else one made from its title (docs/cli.md).
 
     A title that is itself a valid id (``BIM技术应用``) is the id. Any other title (one

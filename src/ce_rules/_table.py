@@ -44,7 +44,7 @@ from ._message import Message
 from ._model import Mode, Person, UnitLevel, entry_problems, settle_course_facts
 from ._policy import CreditFactorRule, Policy, Rule
 from ._readers import BadCell, BrokenRow, RawRow, SkippedRow
-from ._records import Described, InvalidRecord, Problem, _column_order
+from ._records import Described, InvalidRecord, Problem, _column_order, course_id
 from ._schema import IGNORED, RECORD_COLUMNS, CellKind, Column, column, match_header
 from ._verdict import (
     EntryDecision,
@@ -304,6 +304,23 @@ def _parse(
                 pl.lit(value=False).alias(f"{name}__e"),
             )
     featured_present = "featured" in present
+    # A course without an id is named after its title (``_records.course_id``), once per
+    # distinct title.
+    titles = (
+        frame.filter(pl.col("course_id__v").is_null() & pl.col("course_title__v").is_not_null())[
+            "course_title__v"
+        ]
+        .unique()
+        .to_list()
+    )
+    if titles:
+        named = pl.DataFrame(
+            {"course_title__v": titles, "course_id__t": [course_id(None, t) for t in titles]},
+            schema={"course_title__v": pl.String, "course_id__t": pl.String},
+        )
+        frame = frame.join(named, on="course_title__v", how="left").with_columns(
+            pl.coalesce("course_id__v", "course_id__t").alias("course_id__v")
+        )
     # The course's facts, settled once per distinct combination (settle_course_facts).
     combos = frame.select("category__v", "mode__v", "featured__v").unique()
     settled = [
@@ -392,7 +409,7 @@ def _parse(
         pl.lit(batch.source).alias("source"),
         pl.col("line"),
         pl.col("entry_id__v").alias("entry_id"),
-        pl.coalesce("course_id__v", "course_title__v").alias("course_id"),
+        pl.col("course_id__v").alias("course_id"),
         pl.col("course_title__v").alias("course_title"),
         pl.col("category__v").alias("category"),
         pl.col("course_units").alias("hours"),
