@@ -330,13 +330,13 @@ def test_a_file_name_that_is_not_text_is_reported_as_its_bytes(tmp_path: Path) -
 
 
 def _provoke(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run ``main`` with evaluate_many patched to fail as a bug in ce-rules would."""
+    """Run ``main`` with the batch judgement patched to fail as a bug in ce-rules would."""
     code = (
         "import sys\n"
         "import ce_rules._cli as cli\n"
         "def broken(*args, **kwargs):\n"
         "    raise RuntimeError('an invariant broke\\nsecond line')\n"
-        "cli.evaluate_many = broken\n"
+        "cli.evaluate_batches = broken\n"
         "raise SystemExit(cli.main(sys.argv[1:]))\n"
     )
     return subprocess.run(

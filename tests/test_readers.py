@@ -780,10 +780,12 @@ def test_jsonl_broken_lines(tmp_path: Path) -> None:
     assert all(len(i.text) <= 200 for i in got if not isinstance(i, RawRow))
 
 
-def test_jsonl_lone_surrogate_arrives_as_text(tmp_path: Path) -> None:
-    """A lone surrogate escape arrives as text, for the cell parser to refuse."""
+def test_jsonl_lone_surrogate_is_no_cell(tmp_path: Path) -> None:
+    """A lone surrogate escape is no character: a BadCell with the cell parser's reason."""
     (row,) = records(open_record_file(jsonl(tmp_path, ['{"name": "\\ud800"}'])))
-    assert row.cells["name"] == "\ud800"
+    cell = row.cells["name"]
+    assert isinstance(cell, BadCell)
+    assert cell.code == "surrogate"
 
 
 def test_jsonl_keys_are_headers(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal, TypeAlias
 
+from ._cells import CellError, normalise
 from ._exceptions import CeRulesError
 from ._message import Message
 from ._schema import RECORD_COLUMNS, CellKind, Column, header_key, match_header
@@ -1234,6 +1235,10 @@ class _PairsList(list[tuple[str, Any]]):
     """A JSON object's keys and values in order, duplicates kept (json keeps the last)."""
 
 
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
 class _ConstantError(ValueError):
     """NaN or Infinity, which JSON does not have."""
 
@@ -1243,7 +1248,16 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _json_cell(value: Any) -> Cell:
-    if value is None or isinstance(value, str):
+    if value is None:
+        return value
+    if isinstance(value, str):
+        if not value.isprintable() and _has_surrogate(value):
+            # A JSON "\ud800" escape: no character, no table or report can hold it. It is
+            # no cell, with the reason the cell parser gives.
+            try:
+                normalise(value)
+            except CellError as error:
+                return BadCell(error.code, error.message)
         return value
     if value is True:
         return "true"

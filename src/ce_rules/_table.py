@@ -44,7 +44,7 @@ from ._message import Message
 from ._model import Mode, Person, UnitLevel, entry_problems, settle_course_facts
 from ._policy import CreditFactorRule, Policy, Rule
 from ._readers import BadCell, BrokenRow, RawRow, SkippedRow
-from ._records import Described, InvalidRecord, Problem, _column_order, course_id
+from ._records import Described, InvalidRecord, Problem, _column_order, _shown, course_id
 from ._schema import IGNORED, RECORD_COLUMNS, CellKind, Column, column, match_header
 from ._verdict import (
     EntryDecision,
@@ -243,13 +243,6 @@ def _plain_id(raw: pl.Expr) -> pl.Expr:
         & ~raw.is_in(["\\N", "NULL", "null"])
         & ~((raw.str.len_chars() == 18) & raw.str.ends_with("x"))
     ).fill_null(value=False)
-
-
-def _shown(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else repr(value)
-    return text[:_SHOWN_VALUE]
 
 
 def _required(col: Column) -> Problem:
@@ -479,6 +472,9 @@ def _invalid(
             row["completed_on__v"],
         ):
             problems.append(Problem(field=name, value=_shown(row[name]), code=code, message=text))
+    # A cell that is no cell (a JSON list) is not also "required" (as evaluate_many).
+    named = {p.field for p in bad}
+    problems = [p for p in problems if p.field not in named]
     person = row["person_id__v"] if not row["person_id__e"] else None
     return InvalidRecord(
         index=row["item"] + offset,
