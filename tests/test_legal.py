@@ -40,6 +40,9 @@ SHANDONG = ce.get_policy("shandong", 2024)
 NATIONAL = ce.get_policy("cn-national", 2024)
 SHANDONG_TITLE = "山东省人力资源和社会保障厅关于做好2024年度专业技术人员继续教育有关工作的通知"
 ELLIPSIS = "……"
+#: Where each rule of the Shandong file is: its position, and the field path of its values.
+_POSITION = {rule.code: position for position, rule in enumerate(SHANDONG.rules)}
+_AT = {rule.code: f"rules[{_POSITION[rule.code]}].{rule.kind}" for rule in SHANDONG.rules}
 PERSON_ID = "370102198001011234"
 
 
@@ -299,6 +302,8 @@ READINGS = {
     ("shandong-2024", "featured_instructor_credit"): 3,
     ("shandong-2024", "public_learner_credit"): 3,
     ("shandong-2024", "professional_learner_credit"): 3,
+    ("shandong-2024", "public_instructor_credit"): 3,
+    ("shandong-2024", "professional_instructor_credit"): 3,
     ("shandong-2024", "provincial_platforms"): 6,
     ("shandong-2024", "training_filing_deadline"): 7,
     ("shandong-2024", "plan_submission_deadline"): 7,
@@ -390,10 +395,10 @@ def test_a_basis_reads_in_both_languages() -> None:
 def test_a_reading_names_a_decision_of_the_catalogue(value: object) -> None:
     """A decision number the catalogue lacks, or not an integer, is refused at load."""
     data = tomllib.loads(_text("shandong-2024.toml"))
-    data["rules"][5]["reading"]["decision"] = value
+    data["rules"][_POSITION["provincial_platforms"]]["reading"]["decision"] = value
     with pytest.raises(ce.PolicyFileError) as caught:
         ce.parse_policy(data, source="mine.toml")
-    assert caught.value.field == "rules[5].recognised_platforms.reading.decision"
+    assert caught.value.field == f"{_AT['provincial_platforms']}.reading.decision"
     assert "mine.toml" in str(caught.value)
 
 
@@ -542,7 +547,7 @@ def test_scenario_teaching_a_course_not_featured_can_be_not_credited() -> None:
     )
     policy = ce.parse_policy(data)
     summary = rule_summary(policy.rule("plain_instructor_credit"))
-    assert summary.endswith("not credited (hours × 0)")
+    assert summary == "instructor, course not featured: not credited"
     course = ce.Course(
         id="C-1", title="普通课", category=ce.Category.PUBLIC, hours=Decimal(15),
         mode=ce.Mode.OFFLINE,
@@ -557,7 +562,7 @@ def test_scenario_teaching_a_course_not_featured_can_be_not_credited() -> None:
 def test_negative_zero_factor_is_zero() -> None:
     """A factor written -0.0 is 0, so no credited hours ever print as "-0"."""
     data = tomllib.loads(_text("shandong-2024.toml"), parse_float=Decimal)
-    data["rules"][2]["factor"] = Decimal("-0.0")
+    data["rules"][_POSITION["featured_instructor_credit"]]["factor"] = Decimal("-0.0")
     factor = ce.parse_policy(data).rule("featured_instructor_credit").factor  # type: ignore[union-attr]
     assert factor == 0
     assert not factor.is_signed()
@@ -572,8 +577,11 @@ _S, _N = "shandong-2024.toml", "cn-national-2015.toml"
 _PLATFORMS = 'platforms = ["山东开放大学", "蟹壳云学", "专技知到"]'
 _SOURCE = 'source_text = "sources/shandong-2024-notice.md"'
 _LONG = "字" * 1001
-_RULE_0 = "rules[0].min_hours"
-_PLATFORM_RULE = "rules[5].recognised_platforms"
+_RULE_0 = _AT["public_hours"]
+_PLATFORM_RULE = _AT["provincial_platforms"]
+_FACTOR = _AT["featured_instructor_credit"] + ".factor"
+_FILING = _AT["training_filing_deadline"]
+_SUBMISSION = _AT["plan_submission_deadline"]
 _TWICE = ('code = "professional_learner_credit"', 'code = "public_learner_credit"')
 
 
@@ -584,14 +592,14 @@ _TWICE = ('code = "professional_learner_credit"', 'code = "public_learner_credit
         (_S, "hours = 30", "hours = 10000.01", f"{_RULE_0}.hours"),
         (_S, "hours = 30", "hours = 30.001", f"{_RULE_0}.hours"),
         (_S, "hours = 30", "hours = inf", f"{_RULE_0}.hours"),
-        (_S, "factor = 2", "factor = -1", "rules[2].credit_factor.factor"),
-        (_S, "factor = 2", "factor = 10.01", "rules[2].credit_factor.factor"),
-        (_S, "factor = 2", "factor = 0.001", "rules[2].credit_factor.factor"),
-        (_S, "factor = 2", "factor = nan", "rules[2].credit_factor.factor"),
-        (_S, "days = 30", "days = 3661", "rules[8].filing_deadline.days"),
-        (_S, "days = 30", "days = -1", "rules[8].filing_deadline.days"),
-        (_S, "month = 4", "month = 13", "rules[9].submission_deadline.month"),
-        (_S, "day = 30", "day = 0", "rules[9].submission_deadline.day"),
+        (_S, "factor = 2", "factor = -1", _FACTOR),
+        (_S, "factor = 2", "factor = 10.01", _FACTOR),
+        (_S, "factor = 2", "factor = 0.001", _FACTOR),
+        (_S, "factor = 2", "factor = nan", _FACTOR),
+        (_S, "days = 30", "days = 3661", f"{_FILING}.days"),
+        (_S, "days = 30", "days = -1", f"{_FILING}.days"),
+        (_S, "month = 4", "month = 13", f"{_SUBMISSION}.month"),
+        (_S, "day = 30", "day = 0", f"{_SUBMISSION}.day"),
         (_S, "years = [2024]", "years = [1989]", "years[0]"),
         (_S, "years = [2024]", "years = [2101]", "years[0]"),
         (_S, "years = [2024]", "years = [2024, 2024]", "years"),
@@ -608,7 +616,7 @@ _TWICE = ('code = "professional_learner_credit"', 'code = "public_learner_credit
         (_S, _SOURCE, 'source_text = "../../etc/passwd"', "source_text"),
         (_S, _SOURCE, 'source_text = "/etc/passwd"', "source_text"),
         (_S, 'region = "shandong"', 'region = "shandong"\nbogus = 1', "bogus"),
-        (_S, *_TWICE, "rules[4].code"),
+        (_S, *_TWICE, f"rules[{_POSITION['professional_learner_credit']}].code"),
     ],
 )
 def test_a_value_out_of_bounds_is_refused_naming_file_and_field(
@@ -629,15 +637,16 @@ def test_a_value_out_of_bounds_is_refused_naming_file_and_field(
 def test_the_bounds_take_their_limits() -> None:
     """The limits themselves load: 10,000 hours, factors 0 and 10, 3660 days, 1990 and 2100."""
     data = tomllib.loads(_text("shandong-2024.toml"), parse_float=Decimal)
-    data["rules"][0]["hours"] = Decimal("10000.00")
-    data["rules"][2]["factor"] = 10
-    data["rules"][3]["factor"] = 0
-    data["rules"][8]["days"] = 3660
+    rules = {rule["code"]: rule for rule in data["rules"]}
+    rules["public_hours"]["hours"] = Decimal("10000.00")
+    rules["featured_instructor_credit"]["factor"] = 10
+    rules["public_learner_credit"]["factor"] = 0
+    rules["training_filing_deadline"]["days"] = 3660
     data["years"] = [1990, 2100]
     policy = ce.parse_policy(data)
     assert policy.years == (1990, 2100)
-    data["rules"][0]["hours"] = Decimal("0.01")
-    data["rules"][8]["days"] = 0
+    rules["public_hours"]["hours"] = Decimal("0.01")
+    rules["training_filing_deadline"]["days"] = 0
     assert ce.parse_policy(data).rule("training_filing_deadline").days == 0  # type: ignore[union-attr]
 
 
@@ -656,11 +665,11 @@ def test_every_problem_of_a_file_is_named_at_once(tmp_path: Path) -> None:
     with pytest.raises(ce.PolicyFileError) as caught:
         ce.load_policy(path)
     fields = caught.value.field.split(", ")
-    assert sorted(fields) == [
-        "rules[0].min_hours.hours",
-        "rules[8].filing_deadline.days",
+    assert set(fields) == {
+        f"{_AT['public_hours']}.hours",
+        f"{_AT['training_filing_deadline']}.days",
         "years[0]",
-    ]
+    }
     assert caught.value.message.startswith("3 problems: ")
     for field in fields:
         assert f"{field}: " in caught.value.message
@@ -669,19 +678,24 @@ def test_every_problem_of_a_file_is_named_at_once(tmp_path: Path) -> None:
 def test_every_problem_across_fields_is_named_at_once() -> None:
     """A code used twice and a certificate code that is no requirement are reported together."""
     data = tomllib.loads(_text("shandong-2024.toml"))
-    data["rules"][4]["code"] = "public_learner_credit"
+    twice = _POSITION["professional_learner_credit"]
+    data["rules"][twice]["code"] = "public_learner_credit"
     data["certificate_requires"] = ["public_hours", "nope"]
     data["loosens"] = ["public_hours"]
     with pytest.raises(ce.PolicyFileError) as caught:
         ce.parse_policy(data, source="mine.toml")
-    assert caught.value.field.split(", ") == ["rules[4].code", "loosens", "certificate_requires[1]"]
-    assert "used twice (also rules[3])" in caught.value.message
+    assert caught.value.field.split(", ") == [
+        f"rules[{twice}].code",
+        "loosens",
+        "certificate_requires[1]",
+    ]
+    assert f"used twice (also rules[{_POSITION['public_learner_credit']}])" in caught.value.message
 
 
 def test_a_file_with_very_many_problems_names_the_first_fifty_and_counts_the_rest() -> None:
     """Two hundred bad platform names: fifty named, the number of the others given."""
     data = tomllib.loads(_text("shandong-2024.toml"))
-    data["rules"][5]["platforms"] = [""] * 200
+    data["rules"][_POSITION["provincial_platforms"]]["platforms"] = [""] * 200
     with pytest.raises(ce.PolicyFileError) as caught:
         ce.parse_policy(data)
     assert caught.value.message.startswith("200 problems: ")
@@ -692,10 +706,9 @@ def test_a_file_with_very_many_problems_names_the_first_fifty_and_counts_the_res
 def test_at_most_two_hundred_rules(tmp_path: Path) -> None:
     """A policy of more than MAX_RULES rules is refused (field ``rules``)."""
     data = tomllib.loads(_text("shandong-2024.toml"))
-    rule = data["rules"][6]
-    data["rules"] = data["rules"][:6] + [
-        {**rule, "code": f"topics_{n}"} for n in range(_policy.MAX_RULES - 5)
-    ]
+    kept = len(data["rules"])
+    rule = data["rules"][_POSITION["public_topics"]]
+    data["rules"] += [{**rule, "code": f"topics_{n}"} for n in range(_policy.MAX_RULES - kept + 1)]
     with pytest.raises(ce.PolicyFileError) as caught:
         ce.parse_policy(data)
     assert caught.value.field == "rules"
