@@ -305,6 +305,7 @@ READINGS = {
     ("shandong-2024", "public_instructor_credit"): 3,
     ("shandong-2024", "professional_instructor_credit"): 3,
     ("shandong-2024", "provincial_platforms"): 6,
+    ("shandong-2024", "featured_course_achievement"): 13,
     ("shandong-2024", "training_filing_deadline"): 7,
     ("shandong-2024", "plan_submission_deadline"): 7,
     ("cn-national-2015", "professional_share"): 10,
