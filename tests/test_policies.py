@@ -120,7 +120,10 @@ def test_a_users_own_file_loads(tmp_path: Path) -> None:
         (('clause = "二(一)", ', ""), "rules[0].min_hours.citation.clause"),
         (("years = [2024]", "years = []"), "years"),
         (('category = "public"', 'category = "leisure"'), "rules[0].min_hours.category"),
-        (('"public_hours", "professional_hours"]', '"public_hours", "nope"]'), "(top level)"),
+        (
+            ('"public_hours", "professional_hours"]', '"public_hours", "nope"]'),
+            "certificate_requires[1]",
+        ),
         (("factor = 2", "factor = 2\nbonus = 1"), "rules[2].credit_factor.bonus"),
     ],
 )

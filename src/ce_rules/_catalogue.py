@@ -2,14 +2,17 @@
 
 ``docs/rules.md`` is this rendering of every bundled policy; a test regenerates it
 and fails if the page and the data disagree, so the documentation cannot drift.
+Each rule shows its basis: the clause it implements and, where it decides more than the
+clause says, the numbered decision it reads it by (``二(二); reading: decision 6 — …``).
 """
 
 from __future__ import annotations
 
 from . import kinds
 from ._policy import Policy, Rule
+from .kinds._base import basis
 
-__all__ = ["rule_catalogue", "rule_summary"]
+__all__ = ["rule_basis", "rule_catalogue", "rule_summary"]
 
 
 def rule_summary(rule: Rule) -> str:
@@ -17,12 +20,17 @@ def rule_summary(rule: Rule) -> str:
     return kinds.summary(rule)
 
 
+def rule_basis(rule: Rule, lang: str = "en") -> str:
+    """What a rule rests on: its clause, and its reading where it has one."""
+    return rule.basis(lang)
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
 def rule_catalogue(policy: Policy) -> str:
-    """The policy's rules as a Markdown section: code, kind, rule, clause and quote."""
+    """The policy's rules as a Markdown section: code, kind, rule, basis and quote."""
     lines = [
         f"### {policy.id} (version {policy.version})",
         "",
@@ -35,20 +43,24 @@ def rule_catalogue(policy: Policy) -> str:
         f"Region `{policy.region}`; years: {', '.join(str(y) for y in policy.years)}.",
         "",
     ]
+    if policy.source_text:
+        lines += [f"Legal text quoted: `ce_rules/{policy.source_text}`.", ""]
     if policy.certificate_requires:
+        grounds = basis(policy.certificate_citation, policy.certificate_reading)
         lines += [
             "Certificate (继续教育电子证书) requires: "
             + ", ".join(f"`{c}`" for c in policy.certificate_requires)
+            + (f" ({grounds})" if grounds else "")
             + ".",
             "",
         ]
     lines += [
-        "| code | kind | rule | clause | quote |",
+        "| code | kind | rule | basis | quote |",
         "| --- | --- | --- | --- | --- |",
     ]
     for rule in policy.rules:
         lines.append(
             f"| `{rule.code}` | {rule.kind} | {_cell(rule_summary(rule))} | "
-            f"{_cell(rule.citation.clause)} | {_cell(rule.citation.quote)} |"
+            f"{_cell(rule_basis(rule))} | {_cell(rule.citation.quote)} |"
         )
     return "\n".join(lines) + "\n"

@@ -1,9 +1,16 @@
 """Policies as data: the rule vocabulary, the TOML loader and the registry.
 
 A policy is one legal document turned into data: its metadata and a list of rules,
-each of one *kind* from a small vocabulary, each carrying the clause it comes from.
+each of one *kind* from a small vocabulary, each carrying the clause it comes from and,
+where it decides more than the clause says, the numbered decision it reads it by.
 Python implements the kinds; the numbers, lists and citations live in TOML files
 under ``ce_rules/policies/``. A new year of an existing kind of rule is a new file.
+
+A policy file is bounded: at most ``MAX_POLICY_BYTES``, nested at most
+``MAX_POLICY_DEPTH`` levels, at most ``MAX_RULES`` rules, every number in a sane range
+and every text at most ``MAX_TEXT`` characters. Whatever is wrong with a file is one
+``PolicyFileError`` that names the file and every field at fault, at load time: a policy
+that loads never fails when it is applied.
 """
 
 from __future__ import annotations
@@ -16,9 +23,16 @@ from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Final, NamedTuple
 
-from pydantic import BaseModel, Field, PrivateAttr, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+)
 from pydantic import model_validator as _model_validator
 
 from ._exceptions import PolicyFileError, PolicyNotFoundError
@@ -39,8 +53,12 @@ from .kinds import (
     TitleAchievementRule,
     credit_factor,
 )
+from .kinds._base import MAX_TEXT, Reading
 
 __all__ = [
+    "MAX_POLICY_BYTES",
+    "MAX_POLICY_DEPTH",
+    "MAX_RULES",
     "AppliesTo",
     "CategoryDeadlineRule",
     "Citation",
@@ -52,6 +70,7 @@ __all__ = [
     "MinHoursRule",
     "MinShareRule",
     "Policy",
+    "Reading",
     "RecognisedPlatformsRule",
     "RequirementRule",
     "Rule",
@@ -64,8 +83,32 @@ __all__ = [
     "policy_by_id",
 ]
 
+#: The largest policy file read, in bytes (1 MiB); a larger one is refused before parsing.
+MAX_POLICY_BYTES: Final = 1 << 20
+#: The deepest nesting of tables and arrays in a policy (the policy itself is level 1; a
+#: rule's reading's rationale is level 5).
+MAX_POLICY_DEPTH: Final = 6
+#: The most rules one policy file may have (a policy merged from overlays may have more).
+MAX_RULES: Final = 200
+#: The most rules a policy built in code may have: merges of local overlays add up.
+_MAX_MERGED_RULES: Final = 10 * MAX_RULES
+#: The longest id or version a policy file may give (a merged policy joins them).
+_MAX_ID: Final = 64
+#: The most problems a ``PolicyFileError`` spells out (it counts the others).
+_MAX_PROBLEMS_SHOWN: Final = 50
+
 _Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-_Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+_Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT, strip_whitespace=True)]
+#: A text a merge joins (a title, an authority): bounded in a file (``_file_problems``).
+_Joined = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+_Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+#: A path relative to the ``ce_rules`` package: segments that do not start with a dot.
+_PackagePath = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$", max_length=200
+    ),
+]
 
 
 class AppliesTo(BaseModel):
@@ -81,8 +124,8 @@ class AppliesTo(BaseModel):
 
     model_config = FROZEN
 
-    city: _Text | None = None
-    industry: _Text | None = None
+    city: _Name | None = None
+    industry: _Name | None = None
 
     @_model_validator(mode="after")
     def _something(self) -> AppliesTo:
@@ -105,9 +148,11 @@ class Loosening(BaseModel):
     model_config = FROZEN
 
     code: _Code
-    overlay_id: _Text
-    base: _Text
-    overlay: _Text
+    overlay_id: _Name
+    # Derived from the rules when an overlay is merged, never read from a file: a rule's
+    # description is as long as its values.
+    base: Annotated[str, StringConstraints(min_length=1)]
+    overlay: Annotated[str, StringConstraints(min_length=1)]
     citation: Citation
 
 
@@ -234,13 +279,23 @@ class Policy(BaseModel):
         title: The document's title in Chinese.
         title_en: The title in English.
         authority: The issuing authority.
-        document_number: The document number (文号), where there is one.
+        document_number: The document number (文号), only where the document has one
+            (人力资源社会保障部令第25号 has; the Shandong 2024 notice shows none).
         issued_on: The day it was issued.
-        years: The calendar years it governs.
+        years: The calendar years it governs (distinct, 1990 to 2100).
         source: Where the text can be read.
+        source_text: The legal text the rules quote, as a path relative to the
+            ``ce_rules`` package (``sources/shandong-2024-notice.md``); every quote of a
+            bundled policy is found in it (``tests/test_legal.py``).
         certificate_requires: The requirement codes that must all be met for the
             electronic certificate (继续教育电子证书).
-        rules: The rules, in the order they apply.
+        certificate_citation: The clause that sets the certificate condition, where a
+            document does.
+        certificate_reading: The decision the certificate condition rests on where no
+            document sets it (Shandong: decision 12, from the provincial platform's
+            practice). A policy file that lists ``certificate_requires`` gives a citation,
+            a reading or both.
+        rules: The rules, in the order they apply (at most ``MAX_RULES``).
         extends: For a local overlay (二(二), 三(二)): the id of the policy it extends.
         applies_to: For an overlay: the city and/or industry it applies to.
         loosens: For an overlay: the codes of base rules it deliberately makes less
@@ -251,43 +306,42 @@ class Policy(BaseModel):
 
     model_config = FROZEN
 
+    # A merge joins the ids, versions, titles and authorities of a policy and its overlays:
+    # their lengths are bounded where a file gives them (``_file_problems``).
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
-    version: _Text
-    region: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-    title: _Text
-    title_en: _Text
-    authority: _Text
-    document_number: _Text | None = None
+    version: _Joined
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+    title: _Joined
+    title_en: _Joined
+    authority: _Joined
+    document_number: _Name | None = None
     issued_on: date | None = None
-    years: Annotated[tuple[Annotated[int, Field(ge=1990, le=2100)], ...], Field(min_length=1)]
+    years: Annotated[
+        tuple[Annotated[int, Field(ge=1990, le=2100)], ...], Field(min_length=1, max_length=111)
+    ]
     source: _Text | None = None
-    certificate_requires: tuple[_Code, ...] = ()
-    rules: Annotated[tuple[Rule, ...], Field(min_length=1)]
-    extends: _Text | None = None
+    source_text: _PackagePath | None = None
+    certificate_requires: Annotated[tuple[_Code, ...], Field(max_length=_MAX_MERGED_RULES)] = ()
+    certificate_citation: Citation | None = None
+    certificate_reading: Reading | None = None
+    rules: Annotated[tuple[Rule, ...], Field(min_length=1, max_length=_MAX_MERGED_RULES)]
+    extends: _Name | None = None
     applies_to: AppliesTo | None = None
-    loosens: tuple[_Code, ...] = ()
+    loosens: Annotated[tuple[_Code, ...], Field(max_length=MAX_RULES)] = ()
     loosenings: tuple[Loosening, ...] = ()
 
     @_model_validator(mode="after")
-    def _coherent(self) -> Policy:
-        seen: set[str] = set()
-        for rule in self.rules:
-            if rule.code in seen:
-                raise ValueError(f"rules: the code {rule.code!r} is used twice")
-            seen.add(rule.code)
-        requirement_codes = {r.code for r in self.requirement_rules}
-        if self.extends is not None:
-            # An overlay is checked again once merged with the policy it extends.
-            return self
-        if self.applies_to is not None or self.loosens:
-            raise ValueError("applies_to and loosens are for overlays: set extends too")
-        if not requirement_codes:
-            raise ValueError("rules: a policy needs at least one min_hours or min_share rule")
-        for code in self.certificate_requires:
-            if code not in requirement_codes:
-                raise ValueError(
-                    f"certificate_requires: {code!r} is not the code of a requirement rule"
-                )
+    def _coherent(self, info: ValidationInfo) -> Policy:
+        problems = _coherence_problems(self)
+        context = info.context if isinstance(info.context, dict) else {}
+        if context.get(_FROM_FILE):
+            problems += _file_problems(self)
+        sink = context.get(_PROBLEMS)
+        if problems and isinstance(sink, list):
+            # parse_policy reports these with the file's name, each with its field.
+            sink.extend(problems)
+        elif problems:
+            raise ValueError("; ".join(f"{field}: {message}" for field, message in problems))
         return self
 
     # What is derived from the fields, once: the rules by kind and in tables, and the
@@ -354,37 +408,210 @@ class Policy(BaseModel):
         raise KeyError(f"policy {self.id} has no rule {code!r}")
 
 
+#: Keys of the validation context ``parse_policy`` passes: where the model's own checks
+#: put their problems (to be reported with pydantic's), and that the data is a file's.
+_PROBLEMS: Final = "ce_rules.policy_problems"
+_FROM_FILE: Final = "ce_rules.policy_file"
+
+#: A problem of a policy: the field at fault and what is wrong with it.
+Problem = tuple[str, str]
+
+
+def _coherence_problems(policy: Policy) -> list[Problem]:
+    """What is wrong across the fields of a policy whose fields are each valid."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for position, rule in enumerate(policy.rules):
+        if rule.code in seen:
+            problems.append(
+                (
+                    f"rules[{position}].code",
+                    f"the code {rule.code!r} is used twice (also rules[{seen[rule.code]}])",
+                )
+            )
+        seen.setdefault(rule.code, position)
+    for name in ("years", "certificate_requires", "loosens"):
+        items: tuple[object, ...] = getattr(policy, name)
+        repeated = sorted({str(v) for v in items if items.count(v) > 1})
+        if repeated:
+            problems.append((name, f"a value appears twice: {', '.join(repeated)}"))
+    if policy.extends is not None:
+        # An overlay is checked again once merged with the policy it extends.
+        return problems
+    if policy.applies_to is not None:
+        problems.append(("applies_to", "applies_to is for overlays: set extends too"))
+    if policy.loosens:
+        problems.append(("loosens", "loosens is for overlays: set extends too"))
+    requirement_codes = {r.code for r in policy.requirement_rules}
+    if not requirement_codes:
+        problems.append(("rules", "a policy needs at least one min_hours or min_share rule"))
+    for position, code in enumerate(policy.certificate_requires):
+        if code not in requirement_codes:
+            problems.append(
+                (
+                    f"certificate_requires[{position}]",
+                    f"{code!r} is not the code of a requirement rule",
+                )
+            )
+    return problems
+
+
+def _file_problems(policy: Policy) -> list[Problem]:
+    """What a policy file must keep to that a policy built in code (a merge) need not.
+
+    A merge joins the ids, versions, titles and authorities of a policy and its overlays,
+    and adds their rules up: those are bounded in the file, so that a merge of files that
+    load never fails on a length.
+    """
+    problems: list[Problem] = []
+    for name, limit in (
+        ("id", _MAX_ID),
+        ("version", _MAX_ID),
+        ("title", MAX_TEXT),
+        ("title_en", MAX_TEXT),
+        ("authority", MAX_TEXT),
+    ):
+        length = len(getattr(policy, name))
+        if length > limit:
+            problems.append((name, f"at most {limit} characters, got {length}"))
+    for name in ("rules", "certificate_requires", "loosenings"):
+        count = len(getattr(policy, name))
+        if count > MAX_RULES:
+            problems.append((name, f"at most {MAX_RULES} items, got {count}"))
+    if policy.certificate_requires and (
+        policy.certificate_citation is None and policy.certificate_reading is None
+    ):
+        problems.append(
+            (
+                "certificate_reading",
+                "certificate_requires needs its basis: certificate_citation (the clause that "
+                "sets the condition) or certificate_reading (the decision it takes)",
+            )
+        )
+    return problems
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top level)"
+    return _shorten(path, 200) or "(top level)"
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _file_error(source: str, problems: list[Problem]) -> PolicyFileError:
+    """One error for every problem of a file: its fields, and each field with its problem."""
+    if len(problems) == 1:
+        return PolicyFileError(source, *problems[0])
+    shown = problems[:_MAX_PROBLEMS_SHOWN]
+    fields = ", ".join(dict.fromkeys(field for field, _ in shown))
+    text = "; ".join(f"{field}: {message}" for field, message in shown)
+    if len(problems) > len(shown):
+        fields += ", …"
+        text += f"; and {len(problems) - len(shown)} more problems"
+    return PolicyFileError(source, fields, f"{len(problems)} problems: {text}")
+
+
+def _has_inner(loc: tuple[int | str, ...], locs: list[tuple[int | str, ...]]) -> bool:
+    """Whether some problem lies inside the value at ``loc``."""
+    return any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
+
+
+def _too_deep(data: object) -> str | None:
+    """The path of the first value nested deeper than ``MAX_POLICY_DEPTH``, if any.
+
+    Iterative, so that data nested thousands deep (or a structure that contains itself)
+    is refused rather than exhausting the stack.
+    """
+    stack: list[tuple[object, int, str]] = [(data, 1, "")]
+    while stack:
+        value, depth, path = stack.pop()
+        if isinstance(value, Mapping):
+            children: list[tuple[object, str]] = [
+                (v, f"{path}.{k}" if path else str(k)) for k, v in value.items()
+            ]
+        elif isinstance(value, list | tuple):
+            children = [(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        else:
+            continue
+        if depth > MAX_POLICY_DEPTH:
+            return _shorten(path, 200) or "(top level)"
+        stack.extend((child, depth + 1, where) for child, where in children)
+    return None
 
 
 def parse_policy(data: Mapping[str, Any], *, source: str = "<policy>") -> Policy:
-    """Build a ``Policy`` from parsed data; ``PolicyFileError`` names source and field."""
+    """Build a ``Policy`` from parsed data (the tables of a policy file).
+
+    Raises:
+        PolicyFileError: Naming ``source`` and every field at fault: every problem
+            pydantic finds in the fields, and, once the fields are valid, every problem
+            across them (a code used twice, a certificate requirement that is not a
+            requirement rule, a certificate condition without its basis …).
+    """
+    deep = _too_deep(data)
+    if deep is not None:
+        raise PolicyFileError(source, deep, f"nested deeper than {MAX_POLICY_DEPTH} levels")
+    problems: list[Problem] = []
     try:
-        return Policy.model_validate(data)
+        policy = Policy.model_validate(data, context={_PROBLEMS: problems, _FROM_FILE: True})
     except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        raise PolicyFileError(source, _field_path(first["loc"]), first["msg"]) from error
+        items = error.errors(include_url=False, include_input=False)
+        at_fault = [tuple(item["loc"]) for item in items]
+        problems = [
+            (_field_path(item["loc"]), _shorten(item["msg"], 300))
+            for item in items
+            # A list whose items were refused is also "too short" once they are dropped:
+            # its items are the problem, not its length.
+            if not (item["type"] == "too_short" and _has_inner(tuple(item["loc"]), at_fault))
+        ]
+        raise _file_error(source, problems) from error
+    if problems:
+        raise _file_error(source, problems)
+    return policy
 
 
 def _parse_toml(text: str, source: str) -> Policy:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_POLICY_BYTES:
+        raise PolicyFileError(source, "(file)", f"larger than {MAX_POLICY_BYTES} bytes")
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as error:
         raise PolicyFileError(source, "(syntax)", str(error)) from error
+    except RecursionError as error:
+        raise PolicyFileError(
+            source, "(syntax)", f"nested deeper than {MAX_POLICY_DEPTH} levels"
+        ) from error
+    except (ValueError, ArithmeticError) as error:
+        # A number TOML allows that Python will not hold (an integer of thousands of digits).
+        raise PolicyFileError(source, "(syntax)", _shorten(str(error), 300)) from error
     return parse_policy(data, source=source)
 
 
 def load_policy(path: str | Path) -> Policy:
-    """Load a policy from a TOML file of your own (the format of the bundled ones)."""
+    """Load a policy from a TOML file of your own (the format of the bundled ones).
+
+    Raises:
+        PolicyFileError: The file cannot be read, is larger than ``MAX_POLICY_BYTES``
+            (refused before it is parsed), is not UTF-8 or not TOML, or is not a valid
+            policy: naming the file and every field at fault.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            # Never more than the limit and one byte: a file that grows, or a device that
+            # never ends, is refused all the same.
+            raw = file.read(MAX_POLICY_BYTES + 1)
     except OSError as error:
         raise PolicyFileError(str(path), "(file)", error.strerror or str(error)) from error
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyFileError(str(path), "(file)", f"larger than {MAX_POLICY_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise PolicyFileError(str(path), "(file)", f"not UTF-8: {error.reason}") from error
     return _parse_toml(text, str(path))

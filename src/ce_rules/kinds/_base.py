@@ -12,26 +12,31 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any, Final, NamedTuple
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from .._message import Message
 from .._model import FROZEN
 from .._vocabulary import Category
+from ..sources import decision_numbers
 
 if TYPE_CHECKING:  # polars is imported by the columnar forms only, when they run
     import polars as pl
 
 __all__ = [
+    "MAX_TEXT",
     "ROUNDING_CEILING_CENT",
     "UNITS_PER_HOUR",
+    "BoundedMessage",
     "Citation",
     "Code",
     "ColumnarTotals",
     "Figures",
     "PolicyHours",
+    "Reading",
     "RuleBase",
     "Text",
     "Totals",
+    "basis",
     "ceil_cent",
     "ceil_cent_units",
     "other",
@@ -39,8 +44,10 @@ __all__ = [
     "values",
 ]
 
+#: The longest text a policy file may hold in one field (a quote, a message, a name).
+MAX_TEXT: Final = 1000
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT, strip_whitespace=True)]
 #: Hours in a policy: exact, > 0, at most 10,000, with at most two decimal places.
 PolicyHours = Annotated[Decimal, Field(gt=0, le=10_000, allow_inf_nan=False, decimal_places=2)]
 #: The columnar engine counts hours in ten-thousandths: every hour (two places) times every
@@ -51,42 +58,117 @@ _CENT: Final = Decimal("0.01")
 _CENT_UNITS: Final = UNITS_PER_HOUR // 100
 
 
+def _bounded(message: Message) -> Message:
+    for lang, text in (("zh", message.zh), ("en", message.en)):
+        if len(text) > MAX_TEXT:
+            raise ValueError(f"{lang}: at most {MAX_TEXT} characters, got {len(text)}")
+    return message
+
+
+#: A bilingual text of a policy file, each language at most ``MAX_TEXT`` characters.
+BoundedMessage = Annotated[Message, AfterValidator(_bounded)]
+
+
 class Citation(BaseModel):
     """Where a rule comes from: the document, the clause number and a short quote.
 
     Attributes:
-        document: The legal document, e.g. the notice's title or a decree number.
+        document: The legal document: its title, or its document number (文号) where it
+            has one. Never a made-up number: the Shandong 2024 notice shows none, so its
+            rules name it by its title.
         clause: The clause number as the document numbers it, e.g. ``二(一)``.
-        quote: A short quote of the clause, in the document's own words.
+        quote: A short quote of the clause, verbatim; words left out are marked ``……``
+            (every part between the marks is found, in order, in the legal text).
     """
 
     model_config = FROZEN
 
-    document: Text
-    clause: Text
+    document: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    clause: Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
     quote: Text
 
     def __str__(self) -> str:
         return f"{self.document} {self.clause}"
 
 
+def _known_decision(number: int) -> int:
+    known = decision_numbers()
+    if number not in known:
+        raise ValueError(
+            f"decision {number} is not in the catalogue of decisions "
+            f"(1 to {max(known)}, docs/concepts.md)"
+        )
+    return number
+
+
+class Reading(BaseModel):
+    """The project's reading a rule (or a policy's claim) rests on where the notice is silent.
+
+    A rule's ``citation`` names the clause it implements; where the rule decides more
+    than the clause's words (which category a credit counts toward, that hours from other
+    platforms do not count, how a period is counted), ``reading`` names the numbered
+    decision of docs/concepts.md it takes and says, in one line, what it reads and why.
+
+    Attributes:
+        decision: The number of the decision (``ce_rules.sources.decisions()``); a number
+            the catalogue lacks is refused.
+        rationale: What the reading is and why, in one line, in Chinese and English.
+    """
+
+    model_config = FROZEN
+
+    decision: Annotated[int, Field(strict=True), AfterValidator(_known_decision)]
+    rationale: BoundedMessage
+
+    def describe(self, lang: str = "en") -> str:
+        """``reading: decision 6 — …`` (``解读：决定6——…``), for people."""
+        if lang == "zh":
+            return f"解读：决定{self.decision}——{self.rationale.zh}"
+        return f"reading: decision {self.decision} — {self.rationale.in_(lang)}"
+
+
+def basis(citation: Citation | None, reading: Reading | None, lang: str = "en") -> str:
+    """What something rests on, for people: the clause, and the reading where there is one.
+
+    ``二(二); reading: decision 6 — …`` in English, ``二(二)；解读：决定6——…`` in Chinese.
+    """
+    parts = [] if citation is None else [citation.clause]
+    if reading is not None:
+        parts.append(reading.describe(lang))
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
 class RuleBase(BaseModel):
-    """The fields every rule has: a stable code, its citation and a bilingual message."""
+    """The fields every rule has: a stable code, its basis and a bilingual message.
+
+    Attributes:
+        code: A stable code, unique in its policy.
+        citation: The clause the rule implements.
+        reading: The numbered decision the rule takes where it decides more than the
+            clause says; None where it is the clause's own words.
+        message: What the rule asks, in Chinese and English: no more than the clause says,
+            and, where a reading decides, naming the decision.
+    """
 
     model_config = FROZEN
 
     code: Code
     citation: Citation
-    message: Message
+    reading: Reading | None = None
+    message: BoundedMessage
+
+    def basis(self, lang: str = "en") -> str:
+        """The rule's clause, and its reading where it has one (``basis``)."""
+        return basis(self.citation, self.reading, lang)
+
+
+#: The fields of every rule that say where it comes from, not what it applies to or asks.
+_BASIS_FIELDS: Final = frozenset({"kind", "code", "citation", "reading", "message"})
 
 
 def values(rule: BaseModel) -> dict[str, Any]:
-    """A rule's own values: every field but its kind, code, citation and message."""
-    return {
-        k: v
-        for k, v in rule.model_dump().items()
-        if k not in ("kind", "code", "citation", "message")
-    }
+    """A rule's own values: every field but its kind, code, citation, reading and message."""
+    return {k: v for k, v in rule.model_dump().items() if k not in _BASIS_FIELDS}
 
 
 def same_scope(old: BaseModel, new: BaseModel, value_fields: set[str]) -> bool:

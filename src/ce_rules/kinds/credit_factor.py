@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from .._hours import format_hours
 from .._vocabulary import Category, Role
@@ -23,9 +23,19 @@ if TYPE_CHECKING:
 
 __all__ = ["CreditFactorRule", "applies", "applies_expr", "loosens", "summary"]
 
+
+def _no_negative_zero(factor: Decimal) -> Decimal:
+    # -0 is 0: a credited 0 must never print as "-0".
+    return factor.copy_abs() if factor.is_zero() else factor
+
+
 #: A factor: exact, from 0 (not credited) to 10, with at most two decimal places (so that
 #: hours times a factor stays a whole number of ten-thousandths of an hour).
-Factor = Annotated[Decimal, Field(ge=0, le=10, allow_inf_nan=False, decimal_places=2)]
+Factor = Annotated[
+    Decimal,
+    Field(ge=0, le=10, allow_inf_nan=False, decimal_places=2),
+    AfterValidator(_no_negative_zero),
+]
 
 
 class CreditFactorRule(RuleBase):

@@ -28,7 +28,7 @@ class KeyTopicsRule(RuleBase):
 
     kind: Literal["key_topics"]
     category: Category = Category.PUBLIC
-    topics: Annotated[tuple[PublicTopic, ...], Field(min_length=1)]
+    topics: Annotated[tuple[PublicTopic, ...], Field(min_length=1, max_length=100)]
 
 
 def summary(rule: KeyTopicsRule) -> str:

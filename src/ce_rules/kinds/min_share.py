@@ -43,7 +43,8 @@ class MinShareRule(RuleBase):
 
     Attributes:
         category: The category whose share is measured.
-        share: The minimum share as an exact fraction, written ``"2/3"``.
+        share: The minimum share as an exact fraction between 0 and 1, written
+            ``"2/3"`` (numerator and denominator of at most three digits).
         of: What the share is of: the hours ``earned`` (both categories), or the total
             ``required`` (``required_total``).
         required_total: With ``of = "required"``: the total the share is taken of.
@@ -51,7 +52,7 @@ class MinShareRule(RuleBase):
 
     kind: Literal["min_share"]
     category: Category
-    share: Annotated[str, StringConstraints(pattern=r"^\s*\d{1,6}\s*/\s*\d{1,6}\s*$")]
+    share: Annotated[str, StringConstraints(pattern=r"^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")]
     of: Literal["earned", "required"] = "earned"
     required_total: PolicyHours | None = None
 

@@ -42,7 +42,7 @@ class RecognisedPlatformsRule(RuleBase):
     unit_level: UnitLevel
     mode: Mode
     category: Category
-    roles: tuple[Role, ...] = (Role.LEARNER,)
+    roles: Annotated[tuple[Role, ...], Field(min_length=1, max_length=len(Role))] = (Role.LEARNER,)
     platforms: Annotated[tuple[Text, ...], Field(min_length=1, max_length=1000)]
 
 

@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
+
+from pydantic import Field
 
 from ._base import RuleBase, Text
 from .category_deadline import Day, Month, later
@@ -62,7 +64,7 @@ class SubmissionDeadlineRule(RuleBase):
     kind: Literal["submission_deadline"]
     month: Month
     day: Day
-    formats: tuple[Text, ...] = ()
+    formats: Annotated[tuple[Text, ...], Field(max_length=20)] = ()
     extend_past_holidays: bool = True
     holidays_include_weekends: bool = True
 

@@ -34,7 +34,11 @@ class TitleAchievementRule(RuleBase):
 def summary(rule: TitleAchievementRule) -> str:
     """The rule in one line, for the catalogue."""
     what = "featured course" if rule.featured else "course not featured"
-    return f"{rule.role.value} of a {what}: a teaching achievement in title evaluation"
+    # 可视同 ... 作为重要参考: "may be treated as", an important reference, not a right.
+    return (
+        f"{rule.role.value} of a {what}: may be treated as a teaching achievement or "
+        "representative paper in title evaluation (an important reference)"
+    )
 
 
 def loosens(old: TitleAchievementRule, new: TitleAchievementRule) -> bool:
