@@ -10,12 +10,13 @@ BASE = ce.get_policy("shandong", 2024)
 def _variant_rule(rule: ce.Rule) -> ce.Rule:
     if rule.code == "featured_instructor_credit":
         return rule.model_copy(
-            update={"once_per_course_year": True, "toward": ce.Category.PROFESSIONAL}
+            update={"once_per_course_year": False, "toward": ce.Category.PROFESSIONAL}
         )
     return rule
 
 
-#: The 2x credit once per course and year, toward professional hours; other teaching
+#: The 2x credit for every delivery of a course (the bundled policy: once per course and
+#: year), toward professional hours; other teaching
 #: not credited (factor 0): every switch of the credit_factor kind.
 VARIANT = BASE.model_copy(
     update={
@@ -32,3 +33,16 @@ VARIANT = BASE.model_copy(
         )
     }
 )
+
+
+NATIONAL = ce.get_policy("cn-national", 2024)
+
+
+def _strict_rule(rule: ce.Rule) -> ce.Rule:
+    if rule.kind == "min_share":
+        return rule.model_copy(update={"of": "earned", "required_total": None})
+    return rule
+
+
+#: Decision 10's strict reading: two thirds of the hours earned, not of the 90 required.
+STRICT_NATIONAL = NATIONAL.model_copy(update={"rules": tuple(map(_strict_rule, NATIONAL.rules))})

@@ -12,28 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ce_rules as ce
-from _policies import VARIANT  # tests/_policies.py
+from _policies import NATIONAL, STRICT_NATIONAL, VARIANT  # tests/_policies.py
 from ce_rules._columnar import ENTRY_SCHEMA, PERSON_SCHEMA, judge_table
 from ce_rules.kinds._base import UNITS_PER_HOUR
 
 ROOT = Path(__file__).parent.parent
 BASE = ce.get_policy("shandong", 2024)
-NATIONAL = ce.policy_by_id("cn-national-2015")
-STRICT = NATIONAL.model_copy(
-    update={
-        "rules": tuple(
-            r.model_copy(update={"of": "earned", "required_total": None})
-            if isinstance(r, ce.MinShareRule)
-            else r
-            for r in NATIONAL.rules
-        )
-    }
-)
 POLICIES = (
     BASE,
     VARIANT,
     NATIONAL,
-    STRICT,
+    STRICT_NATIONAL,
     ce.merge_overlay(BASE, ce.load_overlay(ROOT / "examples/overlays/example-city-2024.toml")),
     ce.merge_overlay(BASE, ce.load_overlay(ROOT / "tests/data/overlays/city-loosen.toml")),
 )

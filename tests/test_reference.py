@@ -32,6 +32,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ce_rules as ce
+from _policies import STRICT_NATIONAL  # tests/_policies.py
 from ce_rules.testing import compliant_entries
 from ce_rules.testing import strategies as ces
 
@@ -47,7 +48,7 @@ CITY_POLICY = ce.merge_overlay(
 LOOSENED_POLICY = ce.merge_overlay(
     SHANDONG, ce.load_overlay(ROOT / "tests" / "data" / "overlays" / "city-loosen.toml")
 )
-POLICIES = (SHANDONG, NATIONAL, CITY_POLICY, LOOSENED_POLICY)
+POLICIES = (SHANDONG, NATIONAL, STRICT_NATIONAL, CITY_POLICY, LOOSENED_POLICY)
 ZERO = Decimal(0)
 ROUNDING = "ceiling to 0.01 hour"
 STATUS_REASONS = {
@@ -105,7 +106,7 @@ class RefVerdict:
     requirements: list[RefRequirement]
     status: ce.Status
     compliant: bool
-    certificate_eligible: bool
+    certificate_eligible: bool | None
     finding_codes: list[str]
 
 
@@ -114,8 +115,8 @@ def rules_of(policy: ce.Policy, kind: str) -> list[ce.Rule]:
     return [rule for rule in policy.rules if rule.kind == kind]
 
 
-def credit_factor(policy: ce.Policy, entry: ce.CreditEntry) -> tuple[Decimal, str | None]:
-    """The first matching credit_factor rule's factor and code; no match means 1 and none."""
+def factor_rule(policy: ce.Policy, entry: ce.CreditEntry) -> ce.CreditFactorRule | None:
+    """The first matching credit_factor rule; none means the hours count once."""
     for rule in rules_of(policy, "credit_factor"):
         if rule.role != entry.role:
             continue
@@ -123,8 +124,14 @@ def credit_factor(policy: ce.Policy, entry: ce.CreditEntry) -> tuple[Decimal, st
             continue
         if rule.category is not None and rule.category != entry.course.category:
             continue
-        return rule.factor, rule.code
-    return Decimal(1), None
+        return rule  # type: ignore[return-value]
+    return None
+
+
+def credit_factor(policy: ce.Policy, entry: ce.CreditEntry) -> tuple[Decimal, str | None]:
+    """The first matching credit_factor rule's factor and code; no match means 1 and none."""
+    rule = factor_rule(policy, entry)
+    return (Decimal(1), None) if rule is None else (rule.factor, rule.code)
 
 
 def last_day_of(year: int, month: int, day: int) -> date:
@@ -199,6 +206,9 @@ def reference_evaluate(
             reason = ce.Reason.PLATFORM_NOT_RECOGNISED
         elif entry.status != ce.EntryStatus.APPROVED:
             reason = STATUS_REASONS[entry.status]
+        elif factor == 0:
+            reason = ce.Reason.NOT_CREDITED  # the policy credits such an entry 0 times
+            rule = factor_code
         else:
             reason = ce.Reason.COUNTED
             rule = factor_code
@@ -207,12 +217,17 @@ def reference_evaluate(
     def credit(index: int) -> Decimal:
         return entries[index].effective_hours * decided[index].factor
 
-    def copy_key(index: int) -> tuple[str, ce.Role, date]:
+    def copy_key(index: int) -> tuple[str, ce.Role, date | None]:
         entry = entries[index]
+        rule = factor_rule(policy, entry)
+        if rule is not None and rule.once_per_course_year:
+            return (entry.course.id, entry.role, None)  # 二(三): once per course and year
         return (entry.course.id, entry.role, entry.completed_on)
 
-    # Decision 4: of copies that would count, the one with the most credited hours does.
-    groups: dict[tuple[str, ce.Role, date], list[int]] = {}
+    # Decision 4: of copies that would count, the one with the most credited hours does;
+    # of the entries of a course credited once a year, one counts and the others (on
+    # other days) were credited already.
+    groups: dict[tuple[str, ce.Role, date | None], list[int]] = {}
     for index, decision in enumerate(decided):
         if decision.reason is ce.Reason.COUNTED:
             groups.setdefault(copy_key(index), []).append(index)
@@ -221,7 +236,10 @@ def reference_evaluate(
         kept = choose([i for i in group if credit(i) == most])
         for index in group:
             if index != kept:
-                decided[index].reason = ce.Reason.DUPLICATE
+                same_day = entries[index].completed_on == entries[kept].completed_on
+                decided[index].reason = (
+                    ce.Reason.DUPLICATE if same_day else ce.Reason.ALREADY_CREDITED
+                )
                 decided[index].rule = None
     for index, decision in enumerate(decided):
         if decision.reason is ce.Reason.COUNTED:
@@ -230,7 +248,7 @@ def reference_evaluate(
     # Decisions 4 and 5: approving pending copies would make the one with most hours
     # count, adding its hours less those of a copy that counts already; of several
     # pending copies, what approving them adds is counted once.
-    pending_groups: dict[tuple[str, ce.Role, date], list[int]] = {}
+    pending_groups: dict[tuple[str, ce.Role, date | None], list[int]] = {}
     for index, decision in enumerate(decided):
         if decision.reason is ce.Reason.PENDING:
             pending_groups.setdefault(copy_key(index), []).append(index)
@@ -244,9 +262,12 @@ def reference_evaluate(
     earned = dict.fromkeys(ce.Category, ZERO)
     pending = dict.fromkeys(ce.Category, ZERO)
     for index, decision in enumerate(decided):
-        category = entries[index].course.category
-        earned[category] += decision.credited_hours
-        pending[category] += decision.would_add
+        rule = factor_rule(policy, entries[index])
+        toward = entries[index].course.category
+        if rule is not None and rule.toward is not None:
+            toward = rule.toward  # the category the policy credits the hours toward
+        earned[toward] += decision.credited_hours
+        pending[toward] += decision.would_add
     total = earned[ce.Category.PUBLIC] + earned[ce.Category.PROFESSIONAL]
     total_pending = pending[ce.Category.PUBLIC] + pending[ce.Category.PROFESSIONAL]
 
@@ -265,6 +286,23 @@ def reference_evaluate(
                     waiting,
                     met,
                     None,
+                )
+            )
+        elif rule.kind == "min_share" and rule.required_total is not None:
+            # Decision 10: the share of a required total (令第25号 第八条: two thirds of 90).
+            share = Fraction(rule.share.replace(" ", ""))
+            got = earned[rule.category]
+            required, inexact = ceiling_cent(share * Fraction(rule.required_total))
+            met = got >= required
+            requirements.append(
+                RefRequirement(
+                    rule.code,
+                    required,
+                    got,
+                    ZERO if met else required - got,
+                    pending[rule.category],
+                    met,
+                    ROUNDING if inexact else None,
                 )
             )
         elif rule.kind == "min_share":
@@ -296,7 +334,11 @@ def reference_evaluate(
     else:
         status = ce.Status.NON_COMPLIANT
     met_codes = [r.code for r in requirements if r.met]
-    eligible = all(code in met_codes for code in policy.certificate_requires)
+    eligible = (
+        all(code in met_codes for code in policy.certificate_requires)
+        if policy.certificate_requires
+        else None
+    )
 
     findings = []
     for rule in rules_of(policy, "key_topics"):
@@ -383,18 +425,17 @@ def assert_agrees(
     for index, (decision, want) in enumerate(zip(decisions, expected.entries, strict=True)):
         assert decision.hours == entries[index].effective_hours
         assert engine_row(decision) == want.row(), index
-    # A duplicate names the copy that counted instead: same course, role and day.
+    # A duplicate names the copy that counted instead: same course, role and day; a
+    # course credited already in the year names the copy that was, on another day.
     for decision in decisions:
-        if decision.reason is ce.Reason.DUPLICATE:
+        if decision.reason in (ce.Reason.DUPLICATE, ce.Reason.ALREADY_CREDITED):
             kept = decision.duplicate_of
             assert kept is not None
             assert decisions[kept].counted
             one, other = entries[decision.index], entries[kept]
-            assert (one.course.id, one.role, one.completed_on) == (
-                other.course.id,
-                other.role,
-                other.completed_on,
-            )
+            assert (one.course.id, one.role) == (other.course.id, other.role)
+            same_day = one.completed_on == other.completed_on
+            assert same_day is (decision.reason is ce.Reason.DUPLICATE)
         else:
             assert decision.duplicate_of is None
 
@@ -527,7 +568,7 @@ def cases(
     requirements, some of which are dropped, and generated entries are mixed in.
     """
     policy = draw(st.sampled_from(policies))
-    year = draw(st.sampled_from([2020, 2024])) if policy is NATIONAL else 2024
+    year = draw(st.sampled_from([2020, 2024])) if policy.region == "cn-national" else 2024
     person = ce.Person(
         id=PERSON_ID,
         unit=draw(st.sampled_from(ce.UnitLevel)),
@@ -724,11 +765,11 @@ def test_city_category_deadline_matches_reference(day: date, reason: ce.Reason) 
 
 
 def test_national_share_rounds_up() -> None:
-    """Under the national policy the 2/3 share of an inexact total is rounded up to 0.01."""
+    """Under decision 10's strict reading the 2/3 share of an inexact total is rounded up."""
     public = course(hours="10.02", mode=ce.Mode.OFFLINE)
     professional = course("C-2", category=ce.Category.PROFESSIONAL, mode=ce.Mode.OFFLINE)
     verdict = assert_agrees(
-        PROVINCIAL, [entry(public), entry(professional)], 2024, NATIONAL, date(2024, 6, 1)
+        PROVINCIAL, [entry(public), entry(professional)], 2024, STRICT_NATIONAL, date(2024, 6, 1)
     )
     share = verdict.requirement("professional_share")
     assert share.rounding == ROUNDING

@@ -1,7 +1,9 @@
 """Runs every scenario file in tests/scenarios/ against the policy it names.
 
 A scenario states the inputs, the clause it checks and the verdict expected; this
-collector is the only Python involved, so a new policy year is a new TOML file.
+collector is the only Python involved, so a new policy year is a new TOML file. A file
+may name an ``overlay`` (a path relative to it) merged onto its policy: another reading
+of a clause, as a policy author would write it.
 """
 
 from __future__ import annotations
@@ -20,14 +22,22 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 PERSON_ID = "370102198001011234"
 
 
+def _policy(path: Path, data: dict[str, Any]) -> ce.Policy:
+    policy = ce.policy_by_id(data["policy"])
+    if "overlay" in data:
+        policy = ce.merge_overlay(policy, ce.load_policy(path.parent / data["overlay"]))
+    return policy
+
+
 def _load() -> list[Any]:
     cases = []
     for path in sorted(SCENARIOS.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+        policy = _policy(path, data)
         for scenario in data["scenario"]:
             cases.append(
                 pytest.param(
-                    data["policy"],
+                    policy,
                     data["year"],
                     scenario,
                     id=f"{path.stem}: {scenario['name']} [{scenario['clause']}]",
@@ -68,14 +78,14 @@ def _dec(values: list[str]) -> list[Decimal]:
     return [Decimal(v) for v in values]
 
 
-@pytest.mark.parametrize(("policy_id", "year", "scenario"), _load())
-def test_scenario(policy_id: str, year: int, scenario: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("policy", "year", "scenario"), _load())
+def test_scenario(policy: ce.Policy, year: int, scenario: dict[str, Any]) -> None:
     """The verdict for the scenario's inputs is the one the scenario expects."""
     person = ce.Person.model_validate(
         {"id": PERSON_ID, "unit": "provincial", **scenario.get("person", {})}
     )
     entries = _entries(scenario.get("entries", []))
-    verdict = ce.evaluate(person, entries, year=year, policy=policy_id, as_of=scenario.get("as_of"))
+    verdict = ce.evaluate(person, entries, year=year, policy=policy, as_of=scenario.get("as_of"))
     expect = scenario["expect"]
 
     assert len(verdict.entries) == len(entries)

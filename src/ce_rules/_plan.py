@@ -20,6 +20,7 @@ from typing import Final
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel
 
+from . import kinds
 from ._engine import evaluate, resolve_policy
 from ._model import FROZEN, Category, CreditEntry, Person, Role
 from ._policy import (
@@ -31,6 +32,7 @@ from ._policy import (
     Policy,
 )
 from ._verdict import Status, Verdict, format_hours
+from .kinds import Totals
 from .kinds._base import ceil_cent
 
 __all__ = ["CategoryGap", "CompliancePlan", "FeaturedInstructorOption", "plan_compliance"]
@@ -134,6 +136,10 @@ class CompliancePlan(BaseModel):
         return _explain(self, lang)
 
 
+#: No hours, by category (pending and open hours play no part in a plan's gaps).
+_NONE_BY_CATEGORY: Final = dict.fromkeys(Category, Decimal(0))
+
+
 def _extras(
     policy: Policy, earned: dict[Category, Decimal]
 ) -> tuple[
@@ -159,11 +165,12 @@ def _extras(
     for _ in range(_MAX_PASSES):
         changed = False
         for share in shares:
-            mine = earned[share.category] + extra[share.category]
-            total = sum(earned.values(), _ZERO) + sum(extra.values(), _ZERO)
-            if Fraction(mine) < share.ratio * Fraction(total):
-                needed = (share.ratio * Fraction(total) - Fraction(mine)) / (1 - share.ratio)
-                extra[share.category] += ceil_cent(needed)[0]
+            # The kind's own judgement says how many more hours of its category it needs.
+            hours = {c: earned[c] + extra[c] for c in Category}
+            hours[share.category] += extra[None]
+            numbers = kinds.figures(share, Totals(hours, _NONE_BY_CATEGORY, _NONE_BY_CATEGORY))
+            if not numbers.met:
+                extra[share.category] += numbers.shortfall
                 if share not in drivers.setdefault(share.category, []):
                     drivers[share.category].append(share)
                 changed = True

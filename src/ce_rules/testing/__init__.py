@@ -14,10 +14,10 @@ Every builder is deterministic: the same arguments give equal values.
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
-from fractions import Fraction
+from decimal import Decimal
 from typing import Any, Final
 
+from .. import kinds
 from .._engine import DEFAULT_REGION, resolve_policy
 from .._model import (
     Category,
@@ -30,6 +30,7 @@ from .._model import (
     UnitLevel,
 )
 from .._policy import MinHoursRule, MinShareRule, Policy
+from ..kinds import Totals
 
 __all__ = [
     "DEFAULT_PERSON_ID",
@@ -126,14 +127,11 @@ def required_hours(policy: Policy) -> dict[Category, Decimal]:
 
 
 def _meet_share(need: dict[Category, Decimal], rule: MinShareRule) -> None:
-    share = rule.ratio
-    others = sum((h for c, h in need.items() if c is not rule.category), Decimal(0))
-    # category >= share * (category + others)  <=>  category >= share * others / (1 - share)
-    least = share * Fraction(others) / (1 - share)
-    hours = (Decimal(least.numerator) / Decimal(least.denominator)).quantize(
-        _CENT, rounding=ROUND_CEILING
-    )
-    need[rule.category] = max(need[rule.category], hours)
+    # The kind's own judgement says how many more hours of its category it needs.
+    none = dict.fromkeys(Category, Decimal(0))
+    numbers = kinds.figures(rule, Totals(dict(need), none, none))
+    if not numbers.met:
+        need[rule.category] += numbers.shortfall
 
 
 def _pieces(
