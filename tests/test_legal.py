@@ -28,6 +28,8 @@ from ce_rules import _policy
 from ce_rules._catalogue import rule_summary
 from ce_rules.kinds._base import Reading
 from ce_rules.sources import decision, decision_numbers, decisions, read_source
+from ce_rules.testing import compliant_entries
+from ce_rules.testing import strategies as ces
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "src" / "ce_rules" / "policies"
@@ -513,6 +515,103 @@ def test_scenario_off_platform_hours_excluded_by_reading_6() -> None:
     reading = SHANDONG.rule(entry.rule).reading
     assert reading is not None
     assert reading.decision == 6
+    assert entry.decision == 6
+    assert entry.basis == "二(二); decision 6"
+    assert "[二(二)；决定6]" in verdict.explain("zh")
+    assert f"decision 6 (The platforms of 二(二)): {decision(6).text.en}" in verdict.explain("en")
+
+
+# --------------------------------------------------------------------------------------
+# What a verdict rests on: every number and every exclusion traceable
+# --------------------------------------------------------------------------------------
+
+
+#: The reasons resting on no rule and no decision: the message is the whole of why.
+_SAY_SO_THEMSELVES = (ce.Reason.OTHER_PERSON, ce.Reason.AFTER_AS_OF)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    person=ces.persons(),
+    data=st.data(),
+    policy=st.sampled_from([SHANDONG, NATIONAL]),
+    as_of=st.none() | st.dates(date(2024, 1, 1), date(2025, 1, 31)),
+)
+def test_every_entry_not_counted_says_what_it_rests_on(
+    person: ce.Person, data: st.DataObject, policy: ce.Policy, as_of: date | None
+) -> None:
+    """An entry that is not counted names its rule and clause, or the decision it rests on.
+
+    Only two reasons rest on neither, and say so themselves: the entry is another
+    person's, or completed after the day the caller asked about.
+    """
+    records = ces.entries(
+        person_id=st.sampled_from([person.id, person.id, PERSON_ID + "0"]),
+        year=st.sampled_from([2023, 2024, 2024, 2024]),
+        statuses=st.sampled_from(ce.EntryStatus),
+    )
+    entries = data.draw(st.lists(records, max_size=12))
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy, as_of=as_of)
+    for entry in verdict.entries:
+        rule = None if entry.rule is None else policy.rule(entry.rule)
+        if rule is not None:
+            assert entry.citation == rule.citation
+            expected = entry.reason.decision if rule.reading is None else rule.reading.decision
+            assert entry.decision == expected
+        else:
+            assert entry.citation is None
+            assert entry.decision == entry.reason.decision
+        if not entry.counted and entry.reason not in _SAY_SO_THEMSELVES:
+            assert entry.basis, entry
+    for result in verdict.requirements:
+        assert result.reading == policy.rule(result.code).reading
+    assert (verdict.certificate_citation, verdict.certificate_reading) == (
+        policy.certificate_citation,
+        policy.certificate_reading,
+    )
+
+
+def test_each_reason_rests_on_the_decision_the_concepts_page_names() -> None:
+    """``Reason.decision`` is the decision of the reason table of docs/concepts.md."""
+    table = CONCEPTS.read_text(encoding="utf-8").split("## How an entry is decided", 1)[1]
+    readings = {r.reading.decision for p in (SHANDONG, NATIONAL) for r in p.rules if r.reading}
+    for reason in ce.Reason:
+        rows = [line.split("|") for line in table.splitlines() if line.startswith("| ")]
+        [row] = [cells for cells in rows if f"`{reason.value}`" in cells[2]]
+        named = {int(n) for n in re.findall(r"decision (\d+)", row[4])}
+        if reason.decision is not None:
+            assert reason.decision in named, reason
+        else:
+            # Rests on a decision only through the reading of the rule that decides it.
+            assert named <= readings, reason
+
+
+def test_the_national_share_says_which_reading_it_takes() -> None:
+    """第八条 with decision 10: the share result carries the reading, explain prints it."""
+    verdict = ce.evaluate(PROVINCIAL, [], year=2024, policy=NATIONAL)
+    share = verdict.requirement("professional_share")
+    assert share.reading is not None
+    assert share.reading.decision == 10
+    assert share.basis == "第八条; decision 10"
+    text = verdict.explain("en")
+    assert "[第八条; decision 10]" in text
+    assert share.reading.rationale.en in text
+    assert "Certificate: not yet eligible [decision 12]" in text
+
+
+def test_a_policy_without_a_certificate_condition_decides_no_eligibility() -> None:
+    """No ``certificate_requires``: eligibility is None in both engines, and explain says why."""
+    policy = SHANDONG.model_copy(update={"certificate_requires": (), "certificate_reading": None})
+    entries = compliant_entries(PROVINCIAL, 2024, policy=policy)
+    verdict = ce.evaluate(PROVINCIAL, entries, year=2024, policy=policy)
+    assert verdict.status is ce.Status.COMPLIANT
+    assert verdict.certificate_eligible is None
+    assert "Certificate: the policy sets no condition" in verdict.explain("en")
+    assert "电子证书：本政策未规定发放条件" in verdict.explain("zh")
+    [bulk] = ce.evaluate_many(
+        entries, year=2024, policy=policy, persons={PROVINCIAL.id: PROVINCIAL}
+    )
+    assert bulk.certificate_eligible is None
 
 
 def test_scenario_featured_instructor_credit_counts_toward_public_by_reading_3() -> None:

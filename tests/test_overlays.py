@@ -223,6 +223,16 @@ def test_merged_policy_carries_both_versions():
     assert policy.years == (2024,)
 
 
+def test_merged_policy_keeps_the_legal_text_and_the_certificate_basis():
+    """The base's quoted text and the basis of its certificate condition survive a merge."""
+    policy = ce.merge_overlay(BASE, EXAMPLE)
+    assert policy.source_text == BASE.source_text is not None
+    assert policy.certificate_requires == BASE.certificate_requires
+    assert policy.certificate_reading == BASE.certificate_reading is not None
+    verdict = ce.evaluate(IN_EXAMPLE_CITY, [], year=2024, policy=policy)
+    assert verdict.certificate_reading == BASE.certificate_reading
+
+
 def test_added_credit_factor_above_one_is_a_loosening():
     """A new credit factor above 1 loosens 二(一), 三(一): it must be declared and is reported."""
     base_rule = BASE.rule("featured_instructor_credit")

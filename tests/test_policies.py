@@ -160,3 +160,21 @@ def test_duplicate_rule_codes_are_refused(tmp_path: Path) -> None:
     path.write_text(text.replace('code = "professional_hours"', 'code = "public_hours"'), "utf-8")
     with pytest.raises(ce.PolicyFileError, match="used twice"):
         ce.load_policy(path)
+
+
+def test_a_file_taking_a_bundled_id_with_other_content_is_refused(tmp_path: Path) -> None:
+    """An edited copy of a bundled policy keeping its id is refused; a true copy loads (item 6)."""
+    bundled = Path(ce.__file__).parent / "policies" / "shandong-2024.toml"
+    text = bundled.read_text(encoding="utf-8")
+    copy = tmp_path / "copy.toml"
+    copy.write_text("# a copy\n" + text, encoding="utf-8")
+    assert ce.load_policy(copy).digest == ce.policy_by_id("shandong-2024").digest
+    edited = tmp_path / "edited.toml"
+    edited.write_text(text.replace("hours = 30", "hours = 24", 1), encoding="utf-8")
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.load_policy(edited)
+    assert caught.value.field == "id"
+    assert "shandong-2024" in str(caught.value)
+    own = tmp_path / "own.toml"
+    own.write_text(text.replace('id = "shandong-2024"', 'id = "my-shandong-2024"', 1), "utf-8")
+    assert ce.load_policy(own).id == "my-shandong-2024"

@@ -155,3 +155,66 @@ def test_ids_taken_natively_are_those_parse_id_takes_as_they_are(text: str) -> N
     native = pl.DataFrame({"v": [text]}).select(_plain_id(pl.col("v")))["v"][0]
     if native:
         assert ce._cells.parse_id(text) == text  # type: ignore[attr-defined]
+
+
+def _decision_row(verdict: ce.BatchVerdict, index: int) -> dict[str, Any]:
+    decision, ref = verdict.entries[index], verdict.records[index]
+    return {
+        "person_id": verdict.person_id, "index": decision.index, "source": ref.source,
+        "line": ref.line, "entry_id": decision.entry_id, "course_id": decision.course_id,
+        "category": decision.category.value, "role": decision.role.value,
+        "credited_year": decision.credited_year, "hours": decision.hours,
+        "factor": decision.factor, "credited_hours": decision.credited_hours,
+        "would_add": decision.would_add, "undetermined_hours": decision.undetermined_hours,
+        "missing_facts": list(decision.missing_facts), "counted": decision.counted,
+        "reason": decision.reason.value, "rule": decision.rule,
+        "clause": None if decision.citation is None else decision.citation.clause,
+        "decision": decision.decision, "duplicate_of": decision.duplicate_of,
+    }  # fmt: skip
+
+
+def _verdict_row(verdict: ce.BatchVerdict) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "person_id": verdict.person_id, "name": verdict.person.name,
+        "unit": None if verdict.person.unit is None else verdict.person.unit.value,
+        "status": verdict.status.value, "compliant": verdict.compliant,
+        "certificate_eligible": verdict.certificate_eligible,
+        "missing_facts": list(verdict.missing_facts),
+    }  # fmt: skip
+    for result in verdict.requirements:
+        for name in ("required", "earned", "shortfall", "pending", "undetermined", "met"):
+            row[f"{result.code}_{name}"] = getattr(result, name)
+        row[f"{result.code}_determined"] = result.determined
+    row |= {
+        "invalid_records": len(verdict.invalid_records), "fingerprint": verdict.fingerprint,
+        "year": verdict.year, "policy_id": verdict.policy_id,
+        "policy_version": verdict.policy_version,
+    }  # fmt: skip
+    return row
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    count=st.integers(0, 60),
+    policy=st.sampled_from(POLICIES),
+    as_of=st.sampled_from([None, date(2024, 6, 30)]),
+)
+def test_the_flat_frames_say_what_the_verdicts_say(
+    seed: int, count: int, policy: ce.Policy, as_of: date | None
+) -> None:
+    """Every row and column of ``frames()`` is the field of the verdict or decision it names."""
+    rows = _rows(seed, count, featured_column=True)
+    result = evaluate_tables(batches_of(rows, 16), year=2024, policy=policy, as_of=as_of)
+    verdicts = list(result.verdicts())
+    frames = result.frames()
+    people = [_verdict_row(v) for v in verdicts]
+    assert frames.verdicts.to_dicts() == people
+    want = [_decision_row(v, i) for v in verdicts for i in range(len(v.entries))]
+    assert frames.decisions.to_dicts() == want
+    if want:  # the columns in the order documented (Frames)
+        assert frames.verdicts.columns == list(people[0])
+        assert frames.decisions.columns == list(want[0])
+    problems = [(r.index, r.source, r.line, p.field, p.code) for r in result.invalid_records
+                for p in r.problems]  # fmt: skip
+    assert frames.invalid.select("index", "source", "line", "field", "code").rows() == problems

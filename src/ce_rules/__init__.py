@@ -71,6 +71,7 @@ from ._policy import (
     MinHoursRule,
     MinShareRule,
     Policy,
+    Reading,
     RecognisedPlatformsRule,
     Rule,
     SubmissionDeadlineRule,
@@ -93,6 +94,7 @@ from ._readers import (
     read_records,
 )
 from ._records import InvalidRecord, Problem
+from ._table import Frames, TableResult, evaluate_table
 from ._title import (
     TITLE_WINDOW_MAX_YEARS,
     Achievement,
@@ -147,6 +149,7 @@ __all__ = [
     "FilingDocument",
     "FilingRecipient",
     "Finding",
+    "Frames",
     "HolidayCalendarError",
     "HolidayExtension",
     "Hours",
@@ -167,6 +170,7 @@ __all__ = [
     "Problem",
     "PublicTopic",
     "RawRow",
+    "Reading",
     "Reason",
     "RecognisedPlatformsRule",
     "RecordFile",
@@ -180,6 +184,7 @@ __all__ = [
     "Submission",
     "SubmissionDeadlineRule",
     "SubmissionKind",
+    "TableResult",
     "TitleAchievementRule",
     "Trainee",
     "TraineeDecision",
@@ -195,6 +200,7 @@ __all__ = [
     "evaluate",
     "evaluate_many",
     "evaluate_period",
+    "evaluate_table",
     "format_hours",
     "get_policy",
     "holiday_calendar_years",

@@ -64,7 +64,8 @@ from ._render import (
 )
 from ._schema import PERSON_COLUMNS, column, record_json_schema
 from ._table import TableBatch, batches_of, evaluate_batches
-from ._verdict import EntryDecision, Reason, Status, format_hours
+from ._verdict import EntryDecision, Reason, Status, format_hours, grounds
+from .kinds._base import basis
 
 __all__ = ["main"]
 
@@ -589,7 +590,8 @@ def _explain(args: argparse.Namespace) -> int:
         print(_say(lang, "Every entry:", "全部记录："))
         for decision, ref in zip(verdict.entries, verdict.records, strict=True):
             mark = "+" if decision.counted else "x"
-            clause = f" [{decision.citation.clause}]" if decision.citation else ""
+            basis = grounds(decision.citation, decision.decision, lang)
+            clause = f" [{basis}]" if basis else ""
             where = f" ({ref.source}:{ref.line})" if ref.source else ""
             print(
                 terminal_safe(
@@ -626,6 +628,18 @@ def _rules(args: argparse.Namespace) -> int:
         for rule in policy.rules:
             print(f"  {rule.code} ({rule.kind}) [{rule.citation.clause}] {rule.message.in_(lang)}")
             print(f"      {rule.citation.document} {rule.citation.clause}：“{rule.citation.quote}”")
+            if rule.reading is not None:
+                print(f"      {rule.reading.describe(lang)}")
+        if policy.certificate_requires:
+            required = ", ".join(policy.certificate_requires)
+            rests = basis(policy.certificate_citation, policy.certificate_reading, lang)
+            print(
+                _say(
+                    lang,
+                    f"  certificate: {required} [{rests}]",
+                    f"  电子证书：{required} [{rests}]",
+                )
+            )
     return EXIT_OK
 
 

@@ -623,17 +623,16 @@ def _verdicts(
         for r, m, d in zip(requirement_rules, met, determined, strict=True)
         if r.code in policy.certificate_requires
     ]
-    cert_all = pl.all_horizontal([m for m, _ in certificate]) if certificate else pl.lit(value=True)
-    cert_fails = (
-        pl.any_horizontal([~m & d for m, d in certificate]) if certificate else pl.lit(value=False)
-    )
-    eligible = (
-        pl.when(cert_all)
-        .then(pl.lit(value=True))
-        .when(cert_fails)
-        .then(pl.lit(value=False))
-        .otherwise(None)
-    )
+    # A policy that names no certificate condition decides no eligibility (None).
+    eligible: pl.Expr = pl.lit(None, dtype=pl.Boolean)
+    if certificate:
+        eligible = (
+            pl.when(pl.all_horizontal([m for m, _ in certificate]))
+            .then(pl.lit(value=True))
+            .when(pl.any_horizontal([~m & d for m, d in certificate]))
+            .then(pl.lit(value=False))
+            .otherwise(None)
+        )
     findings = [
         pl.when(~pl.col(f"covered_{i}")).then(pl.lit(rule.code)).otherwise(None)
         for i, rule in enumerate(topic_rules)

@@ -270,6 +270,7 @@ def requirement_result(rule: RequirementRule, numbers: kinds.Figures) -> Require
             "determined": numbers.determined,
             "rounding": numbers.rounding,
             "citation": rule.citation,
+            "reading": rule.reading,
             "message": requirement_message(
                 rule.message, numbers.earned, numbers.shortfall, numbers.met, numbers.undetermined
             ),
@@ -339,6 +340,9 @@ def make_decision(
             "reason": reason,
             "rule": None if rule is None else rule.code,
             "citation": None if rule is None else rule.citation,
+            "decision": reason.decision
+            if rule is None or rule.reading is None
+            else rule.reading.decision,
             "duplicate_of": duplicate_of,
             "message": text,
         },
@@ -990,6 +994,8 @@ def judge(
         "certificate_eligible": _certificate(
             rules.certificate_requires, index_of_rules.requirement_rules, figures
         ),
+        "certificate_citation": rules.certificate_citation,
+        "certificate_reading": rules.certificate_reading,
         "missing_facts": missing_facts,
     }
     return with_details(Verdict, fields, details)
@@ -1000,7 +1006,12 @@ def _certificate(
     rules: tuple[RequirementRule, ...],
     figures: list[kinds.Figures],
 ) -> bool | None:
-    """Whether the requirements the certificate needs are met; None if missing facts decide."""
+    """Whether the requirements the certificate needs are met.
+
+    None if missing facts decide, or if the policy names no certificate condition.
+    """
+    if not codes:
+        return None
     needed = [f for rule, f in zip(rules, figures, strict=True) if rule.code in codes]
     if all(f.met for f in needed):
         return True
@@ -1051,15 +1062,12 @@ def _covered(
 
 def _topic_finding(rule: KeyTopicsRule) -> Finding:
     """The finding when no counted hours are in a key topic."""
-    return _new_topic_finding(rule)
-
-
-def _new_topic_finding(rule: KeyTopicsRule) -> Finding:
     return Finding.model_validate(
         {
             "code": rule.code,
             "citation": rule.citation,
-            "decision": None,
+            "reading": rule.reading,
+            "decision": None if rule.reading is None else rule.reading.decision,
             "message": message(
                 f"{rule.message.zh}；本年度计入的学时中没有专题系列课程",
                 f"{rule.message.en}; no counted hours this year are in one of them",

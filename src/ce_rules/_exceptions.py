@@ -36,15 +36,25 @@ class PolicyError(CeRulesError):
 
 
 class PolicyNotFoundError(PolicyError, LookupError):
-    """No policy is registered for the region and year (never a silent fallback)."""
+    """No policy is registered for the region and year, or with the id (never a fallback).
+
+    ``region`` is the region looked up, or the policy id when ``year`` is None.
+    """
 
     def __init__(self, region: str, year: int | None, available: tuple[str, ...] = ()) -> None:
         self.region = region
         self.year = year
         self.available = available
-        where = f"region {region!r}" if year is None else f"region {region!r}, year {year}"
         known = ", ".join(available) if available else "none"
-        super().__init__(f"no policy is registered for {where}; registered: {known}")
+        if year is None:
+            super().__init__(
+                f"no policy has the id {region!r}; registered: {known} (a region's policy "
+                "for a year is get_policy(region, year))"
+            )
+        else:
+            super().__init__(
+                f"no policy is registered for region {region!r}, year {year}; registered: {known}"
+            )
 
 
 class PolicyFileError(PolicyError, ValueError):

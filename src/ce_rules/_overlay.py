@@ -150,7 +150,11 @@ def merge_overlay(base: Policy, overlay: Policy) -> Policy:
         "issued_on": base.issued_on,
         "years": years,
         "source": base.source,
+        "source_text": base.source_text,
         "certificate_requires": certificate,
+        # An overlay that adds to the condition states its own basis (load_policy).
+        "certificate_citation": overlay.certificate_citation or base.certificate_citation,
+        "certificate_reading": overlay.certificate_reading or base.certificate_reading,
         "rules": tuple(replaced.get(r.code, r) for r in base.rules) + tuple(added),
         "loosenings": tuple(loosenings),
     }

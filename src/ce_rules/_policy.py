@@ -598,7 +598,9 @@ def load_policy(path: str | Path) -> Policy:
     Raises:
         PolicyFileError: The file cannot be read, is larger than ``MAX_POLICY_BYTES``
             (refused before it is parsed), is not UTF-8 or not TOML, or is not a valid
-            policy: naming the file and every field at fault.
+            policy: naming the file and every field at fault; or it takes the id of a
+            bundled policy with other content (an edited copy is another policy, and a
+            verdict naming the bundled id must mean the bundled rules).
     """
     path = Path(path)
     try:
@@ -614,7 +616,16 @@ def load_policy(path: str | Path) -> Policy:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise PolicyFileError(str(path), "(file)", f"not UTF-8: {error.reason}") from error
-    return _parse_toml(text, str(path))
+    policy = _parse_toml(text, str(path))
+    bundled = next((p for p in _registry() if p.id == policy.id), None)
+    if bundled is not None and bundled.digest != policy.digest:
+        raise PolicyFileError(
+            str(path),
+            "id",
+            f"{policy.id!r} is the id of a bundled policy, and this file's content differs "
+            "from it: give your policy its own id (and version)",
+        )
+    return policy
 
 
 @functools.cache

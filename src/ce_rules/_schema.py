@@ -285,6 +285,7 @@ def record_json_schema(columns: tuple[Column, ...] = RECORD_COLUMNS) -> dict[str
             **_json_type(col),
             "title": col.label,
             "description": f"{col.description.en}. {col.description.zh}。"
+            f" Read: {KIND_FORMATS[col.kind].en}. 可读：{KIND_FORMATS[col.kind].zh}。"
             f" Blank: {col.blank.en}. Chinese headers: {'、'.join(col.headers)}",
         }
     return {
@@ -352,7 +353,8 @@ def _json_type(col: Column) -> dict[str, Any]:
             "pattern": r"^\s*(\d+(\.\d*)?|\.\d+)\s*(学时|h|H)?\s*$",
         }
     if col.kind is CellKind.DATE:
-        return {"type": ["string", "null"], "format": "date", "examples": ["2024-05-01"]}
+        # Not "format": "date": the days offices write (2024/5/1, 2024年5月1日 …) are read too.
+        return {"type": ["string", "integer", "null"], "examples": ["2024-05-01", "2024/5/1"]}
     if col.kind is CellKind.YEAR:
         return {"type": ["integer", "string", "null"], "minimum": 1990, "maximum": 2100}
     if col.kind is CellKind.TOPICS:

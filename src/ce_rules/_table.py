@@ -152,7 +152,7 @@ class Frames(NamedTuple):
             ``entry_id``, ``course_id``, ``category``, ``role``, ``credited_year``,
             ``hours``, ``factor``, ``credited_hours``, ``would_add``,
             ``undetermined_hours``, ``missing_facts``, ``counted``, ``reason``, ``rule``,
-            ``clause``, ``duplicate_of``.
+            ``clause``, ``decision`` (as ``EntryDecision.decision``), ``duplicate_of``.
         invalid: One row per problem of an invalid record: ``index``, ``source``,
             ``line``, ``person_id``, ``field``, ``value``, ``code``, ``message_zh``,
             ``message_en``.
@@ -867,6 +867,8 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
             "status": Status(row["status"]),
             "compliant": row["compliant"],
             "certificate_eligible": row["certificate_eligible"],
+            "certificate_citation": policy.certificate_citation,
+            "certificate_reading": policy.certificate_reading,
             "missing_facts": tuple(row["missing_facts"]),
             "person": person,
             "assumed": result.assumed.get(pid, ()),
@@ -1065,7 +1067,15 @@ def _frames(result: TableResult) -> Frames:
         {
             "rule": [r.code for r in policy.rules],
             "clause": [r.citation.clause for r in policy.rules],
-        }
+            "rule_decision": [
+                None if r.reading is None else r.reading.decision for r in policy.rules
+            ],
+        },
+        schema={"rule": pl.String, "clause": pl.String, "rule_decision": pl.Int64},
+    )
+    # As EntryDecision.decision: the deciding rule's reading, else the reason's own decision.
+    reason_decision = pl.col("reason").replace_strict(
+        {r.value: r.decision for r in Reason}, return_dtype=pl.Int64
     )
     refs = pl.DataFrame(
         [
@@ -1087,6 +1097,7 @@ def _frames(result: TableResult) -> Frames:
             _decimal(pl.col("would_add")).alias("would_add"),
             _decimal(pl.col("undetermined_hours")).alias("undetermined_hours"),
             "missing_facts", "counted", "reason", "rule", "clause",
+            pl.coalesce("rule_decision", reason_decision).alias("decision"),
             pl.col("duplicate_of").cast(pl.Int64),
         )
         .sort("person_id", "index")

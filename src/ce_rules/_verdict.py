@@ -27,7 +27,8 @@ from pydantic import (
 from ._hours import format_hours
 from ._message import Message
 from ._model import FROZEN, Category, Role
-from .kinds._base import Citation
+from .kinds._base import Citation, Reading
+from .sources import decision as catalogue_decision
 
 __all__ = [
     "EntryDecision",
@@ -102,6 +103,22 @@ class Reason(enum.StrEnum):
         """What the code means, in Chinese and English."""
         return _REASON_TEXT[self]
 
+    @property
+    def decision(self) -> int | None:
+        """The numbered decision (docs/concepts.md) the reason rests on, if it rests on one."""
+        return _REASON_DECISION.get(self)
+
+
+#: The reasons that rest on a decision where the notice is silent rather than on a rule of
+#: the policy; a reason a rule decided takes the rule's reading instead (EntryDecision).
+_REASON_DECISION: Final = {
+    Reason.OTHER_YEAR: 1,
+    Reason.DUPLICATE: 4,
+    Reason.PENDING: 5,
+    Reason.REJECTED: 5,
+    Reason.REVOKED: 5,
+    Reason.UNDETERMINED: 11,
+}
 
 _REASON_TEXT: Final = {
     Reason.COUNTED: Message(zh="计入", en="counted"),
@@ -145,6 +162,17 @@ HoursOut = Annotated[Decimal, PlainSerializer(format_hours, return_type=str, whe
 
 _V = TypeVar("_V", bound="Verdict")
 _R = TypeVar("_R", bound="_Deferred")
+
+
+def grounds(citation: Citation | None, decision: int | None, lang: str = "en") -> str:
+    """``二(二); decision 6`` (``二(二)；决定6``): a clause and a decision's number, for people.
+
+    Either may be missing; the decision's text is in ``ce_rules.sources.decision(n)``.
+    """
+    parts = [] if citation is None else [citation.clause]
+    if decision is not None:
+        parts.append(f"决定{decision}" if lang == "zh" else f"decision {decision}")
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 def message(zh: str, en: str) -> Message:
@@ -248,6 +276,8 @@ class RequirementResult(BaseModel):
         rounding: How ``required`` and ``shortfall`` were rounded, if they had to be
             (a share of a total need not be a whole number of hundredths).
         citation: The clause the rule implements.
+        reading: The decision the rule takes where it decides more than the clause says
+            (None where it is the clause's own words).
         message: The outcome in Chinese and English.
     """
 
@@ -265,7 +295,13 @@ class RequirementResult(BaseModel):
     determined: bool = True
     rounding: str | None = None
     citation: Citation
+    reading: Reading | None = None
     message: Message
+
+    @property
+    def basis(self) -> str:
+        """What the requirement rests on, for people: the clause and the reading's decision."""
+        return grounds(self.citation, None if self.reading is None else self.reading.decision)
 
 
 def requirement_message(
@@ -316,7 +352,11 @@ class EntryDecision(BaseModel):
         reason: Why it did or did not count.
         rule: The code of the rule that decided, if a rule did.
         citation: That rule's clause.
-        duplicate_of: For a duplicate, the index of the entry that counted instead.
+        decision: The numbered decision the outcome rests on where the notice is silent:
+            the deciding rule's reading, or the reason's own (1 another year, 4 a
+            duplicate, 5 not approved, 11 a fact missing); None where the clause decides.
+        duplicate_of: For a duplicate, the index of the entry that counted instead; for an
+            entry whose course was credited already, the index of the entry credited.
         message: The decision in Chinese and English.
     """
 
@@ -338,8 +378,14 @@ class EntryDecision(BaseModel):
     reason: Reason
     rule: str | None
     citation: Citation | None
+    decision: int | None = None
     duplicate_of: int | None = None
     message: Message
+
+    @property
+    def basis(self) -> str:
+        """What the outcome rests on, for people: the clause and/or the decision's number."""
+        return grounds(self.citation, self.decision)
 
 
 class Finding(BaseModel):
@@ -353,8 +399,9 @@ class Finding(BaseModel):
         code: A stable code: the rule's code, or what was found (``conflicting_unit``,
             ``assumed_unit`` …).
         citation: The clause it rests on, when a rule of the policy raised it.
+        reading: That rule's reading, where it decides more than the clause says.
         decision: The number of the decision of docs/concepts.md it rests on, when the
-            notice is silent.
+            notice is silent (a rule's reading names its decision here too).
         message: The finding in Chinese and English.
     """
 
@@ -362,15 +409,14 @@ class Finding(BaseModel):
 
     code: str
     citation: Citation | None = None
+    reading: Reading | None = None
     decision: int | None = None
     message: Message
 
     @property
     def basis(self) -> str:
-        """What the finding rests on, for people: the clause, or the decision's number."""
-        if self.citation is not None:
-            return self.citation.clause
-        return f"decision {self.decision}" if self.decision is not None else ""
+        """What the finding rests on, for people: the clause and/or the decision's number."""
+        return grounds(self.citation, self.decision)
 
 
 class VerdictDetails(Protocol):
@@ -425,7 +471,11 @@ class Verdict(_Deferred):
         status: Compliant, non-compliant, in progress, or undetermined.
         compliant: Whether every requirement is met.
         certificate_eligible: Whether the requirements the policy names for the
-            electronic certificate are all met; None when missing facts decide it.
+            electronic certificate are all met; None when missing facts decide it, or
+            when the policy names no certificate condition.
+        certificate_citation: The clause that sets the certificate condition, if one does.
+        certificate_reading: The decision the condition rests on where no clause sets it
+            (decision 12 for the bundled policies).
         missing_facts: The facts the records do not give on which some entry waits
             (record column names: ``unit``, ``mode``, ``featured``), sorted.
         requirements: One result per requirement rule, in policy order.
@@ -449,6 +499,8 @@ class Verdict(_Deferred):
     status: Status
     compliant: bool
     certificate_eligible: bool | None
+    certificate_citation: Citation | None = None
+    certificate_reading: Reading | None = None
     missing_facts: tuple[str, ...] = ()
     _deferred_fields = _VerdictBuiltFields
 
@@ -578,9 +630,15 @@ def _explain(verdict: Verdict, lang: str) -> str:
         f"(policy {policy}{as_of})"
     )
     lines = [head]
+    # The decisions the verdict rests on where the notice is silent, listed at the end.
+    taken: dict[int, Reading | None] = {}
     for result in verdict.requirements:
-        lines.append(f"- {result.message.in_(lang)} [{result.citation.clause}]")
+        if result.reading is not None:
+            taken[result.reading.decision] = result.reading
+        reading = None if result.reading is None else result.reading.decision
+        lines.append(f"- {result.message.in_(lang)} [{grounds(result.citation, reading, lang)}]")
     if verdict.missing_facts:
+        taken.setdefault(11, None)
         facts = "、".join(verdict.missing_facts) if zh else ", ".join(verdict.missing_facts)
         lines.append(
             f"缺少的信息：{facts}（决定11：不作猜测）"
@@ -597,17 +655,69 @@ def _explain(verdict: Verdict, lang: str) -> str:
     for decision in verdict.entries:
         if decision.counted and decision.factor == 1:
             continue
+        if decision.decision is not None:
+            taken.setdefault(decision.decision, None)
         mark = "+" if decision.counted else "x"
+        basis = grounds(decision.citation, decision.decision, lang)
         lines.append(
             f"  {mark} #{decision.index} {decision.course_id}: {decision.message.in_(lang)}"
+            + (f" [{basis}]" if basis else "")
         )
     for finding in verdict.findings:
+        if finding.decision is not None:
+            taken.setdefault(finding.decision, finding.reading)
         prefix = "提示" if zh else "Note"
-        basis = finding.basis
-        if zh and finding.citation is None and finding.decision is not None:
-            basis = f"决定{finding.decision}"
+        basis = grounds(finding.citation, finding.decision, lang)
         lines.append(f"{prefix}: {finding.message.in_(lang)}" + (f" [{basis}]" if basis else ""))
-    eligible = {True: ("符合发放条件", "eligible"), False: ("暂不符合发放条件", "not yet eligible")}
-    shown = eligible.get(verdict.certificate_eligible, ("待定", "undetermined"))  # type: ignore[arg-type]
-    lines.append(("电子证书：" if zh else "Certificate: ") + (shown[0] if zh else shown[1]))
+    lines.append(_certificate_line(verdict, lang))
+    if verdict.certificate_eligible is not None and verdict.certificate_reading is not None:
+        taken.setdefault(verdict.certificate_reading.decision, verdict.certificate_reading)
+    lines += _decisions_taken(taken, lang)
     return "\n".join(lines)
+
+
+def _certificate_line(verdict: Verdict, lang: str) -> str:
+    zh = lang == "zh"
+    reading = verdict.certificate_reading
+    if verdict.certificate_citation is None and reading is None:
+        # A certificate condition needs its basis (load_policy): the policy sets none.
+        return (
+            "电子证书：本政策未规定发放条件" if zh else "Certificate: the policy sets no condition"
+        )
+    zh_label, en_label = _CERTIFICATE_LABELS[verdict.certificate_eligible]
+    number = None if reading is None else reading.decision
+    basis = grounds(verdict.certificate_citation, number, lang)
+    if zh:
+        return f"电子证书：{zh_label} [{basis}]"
+    return f"Certificate: {en_label} [{basis}]"
+
+
+_NO_CERTIFICATE: Final = Message(
+    zh="电子证书：本政策未规定发放条件", en="Certificate: the policy sets no condition"
+)
+_TAKEN_HEAD: Final = Message(
+    zh="所依据的决定（通知未作规定之处）：", en="Decisions taken where the notice is silent:"
+)
+_CERTIFICATE_LABELS: Final = {
+    True: ("符合发放条件", "eligible"),
+    False: ("暂不符合发放条件", "not yet eligible"),
+    None: ("待定", "undetermined"),
+}
+
+
+def _decisions_taken(taken: Mapping[int, Reading | None], lang: str) -> list[str]:
+    """One line per decision the verdict rests on: the rule's reading, or the catalogue's text."""
+    if not taken:
+        return []
+    zh = lang == "zh"
+    lines = [_TAKEN_HEAD.in_(lang)]
+    for number in sorted(taken):
+        reading = taken[number]
+        known = catalogue_decision(number)
+        text = (reading.rationale if reading is not None else known.text).in_(lang)
+        lines.append(
+            f"  决定{number}（{known.title.zh}）：{text}"
+            if zh
+            else f"  decision {number} ({known.title.en}): {text}"
+        )
+    return lines
