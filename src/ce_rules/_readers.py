@@ -13,7 +13,9 @@ exactly one item that ``RecordFile.rows`` yields, or by the header:
   and a message saying what to fix.
 
 Everything that can fail for the whole file (opening it, its format and encoding, its
-header, its columns) raises ``RecordFileError`` in ``open_record_file``, before any row.
+header, its columns) raises ``RecordFileError`` in ``open_record_file``, before any row;
+except that a large CSV file is opened from its head (``HEAD_BYTES``), so that a line
+past it that cannot be decoded is refused when reading starts, still before any row.
 """
 
 from __future__ import annotations
@@ -661,7 +663,10 @@ def open_record_file(
 
     The format follows the content first (a zip is an xlsx workbook whatever its
     name), then the suffix: ``.jsonl``/``.ndjson``/``.json`` JSON Lines,
-    ``.xlsx``/``.xlsm`` xlsx, anything else CSV.
+    ``.xlsx``/``.xlsm`` xlsx, anything else CSV. A CSV file over ``HEAD_BYTES`` in
+    UTF-8 or GB18030 (GBK) is opened from its head when the head tells its encoding
+    and header; the rest is decoded when it is read, and a line there that cannot be
+    decoded is refused when reading starts (``rows``, ``tables``), before any row.
 
     Args:
         path: The file.
@@ -686,10 +691,10 @@ def open_record_file(
     kind = _sniff(path, source, head, notes)
     if kind == "xlsx":
         return _XlsxFile.open(path, source, resolver, strict, notes)
-    data = _read(path, source)
     if kind == "jsonl":
+        data = _read(path, source)
         return _JsonLinesFile.open(path, source, data, encoding, resolver, strict, notes)
-    return _CsvFile.open(path, source, data, encoding, resolver, strict, notes)
+    return _CsvFile.open(path, source, encoding, resolver, strict, notes)
 
 
 def read_records(
@@ -702,7 +707,8 @@ def read_records(
     """The rows of a record file, for ``evaluate_many``: ``open_record_file(...).rows()``.
 
     The file is opened (and a file that cannot be read at all refused with
-    ``RecordFileError``) when this is called, not when the first row is asked for.
+    ``RecordFileError``) when this is called, not when the first row is asked for; a
+    large CSV file's lines past its head are decoded when the first row is asked for.
     """
     return open_record_file(path, mapping=mapping, encoding=encoding, strict=strict).rows()
 
@@ -833,18 +839,43 @@ def _decode(source: str, data: bytes, encoding: str, tried: str) -> str:
 # CSV
 
 
-def _csv_encoding(source: str, data: bytes) -> tuple[str, str]:
-    """A CSV file's encoding, detected, and its text."""
+#: A CSV file's head, read at opening: its encoding and header are found in it when
+#: they can be, and the rest of the file is decoded only when it is read.
+HEAD_BYTES: Final = 1 << 20
+#: Encodings in which the bytes \r and \n are never part of another character, so that a
+#: file's lines are its byte lines, and each decodes alone: a file in one of them is
+#: opened from its head, and read by the fast path of ``RecordFile.tables``.
+_LINEWISE: Final = frozenset({"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312"})
+
+
+def _csv_text(
+    source: str, data: bytes, given: str | None, *, head: bool = False
+) -> tuple[str, str] | None:
+    """A CSV file's encoding (``given``, or detected) and its text.
+
+    With ``head`` the data is only the head of the file, cut after a line break: the
+    result is what the whole file's would be, or None when the head cannot tell (a
+    head all ASCII, or an encoding whose lines are not its byte lines). An encoding
+    error inside the head is the whole file's first, raised as it would be for it.
+    """
+    if given is not None:
+        _check_encoding(source, given)
+        if head and codecs.lookup(given).name not in _LINEWISE:
+            return None
+        return given, _decode(source, data, given, given)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "utf-32", _decode(source, data, "utf-32", "UTF-32")
+        return None if head else ("utf-32", _decode(source, data, "utf-32", "UTF-32"))
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig", _decode(source, data, "utf-8-sig", "UTF-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", _decode(source, data, "utf-16", "UTF-16")
+        return None if head else ("utf-16", _decode(source, data, "utf-16", "UTF-16"))
     try:
-        return "utf-8", data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         at = error.start
+    else:
+        # An ASCII head says nothing: a GBK file's first Chinese text may come later.
+        return None if head and data.isascii() else ("utf-8", text)
     line_start = max(data.rfind(b"\n", 0, at), data.rfind(b"\r", 0, at)) + 1
     if not data[:line_start].isascii():
         # Whole lines of UTF-8 text, then a line that is not: a file pieced together.
@@ -957,6 +988,9 @@ class _Splitter:
         self.delimiter = delimiter
         self.feed = _Feed(lines)
         self.reader = csv.reader(self.feed, delimiter=delimiter)
+        # Whether a quote was still open at the end of ``lines``: the head of a file
+        # then does not tell how its row ends.
+        self.ran_out = False
 
     def split(self, pos: int, shape: _Shape | None) -> tuple[int, list[str] | BrokenRow]:
         """The row starting at ``lines[pos]``: how many lines it spans, and its cells.
@@ -1001,6 +1035,7 @@ class _Splitter:
         spanned = feed.pos - pos
         if feed.why is not None:
             self.reader = csv.reader(feed, delimiter=self.delimiter)
+            self.ran_out = self.ran_out or feed.why == "eof"
             return 1, self._unclosed(pos, _WHY[feed.why])
         if spanned > 1 and shape is not None and shape.misfit(row):
             zh, en = shape.expected()
@@ -1067,8 +1102,134 @@ def _unbroken(
         yield line, spanned, None if isinstance(row, BrokenRow) else list(row)
 
 
+def _line_start(data: bytes, count: int) -> int | None:
+    """Where line ``count + 1`` starts in ``data``: after ``count`` breaks (CR LF, CR, LF)."""
+    if count == 0:
+        return 0
+    for number, found in enumerate(_BREAK.finditer(data), start=1):
+        if number == count:
+            return found.end()
+    return None
+
+
+_BREAK: Final = re.compile(rb"\r\n?|\n")
+
+
+def _read_head(path: Path, source: str) -> bytes:
+    """The first ``HEAD_BYTES`` bytes of a file and one more (to tell whether there is more)."""
+    try:
+        with path.open("rb") as raw:
+            return raw.read(HEAD_BYTES + 1)
+    except OSError as error:
+        raise _open_error(source, error) from None
+
+
+@dataclass(slots=True)
+class _Search:
+    """The header search in one file's lines, under each delimiter."""
+
+    found: list[tuple[_Candidate, str]]
+    best: _Candidate | None
+    complete: bool  # whether more lines after these could not change it
+
+
+def _search(source: str, lines: list[str], resolver: _Resolver, whole: bool) -> _Search:
+    """The header under each delimiter, in ``lines`` (``whole``: all the file's lines)."""
+    found: list[tuple[_Candidate, str]] = []
+    best: _Candidate | None = None
+    complete = True
+    for delimiter in _DELIMITERS:
+        splitter = _Splitter(source, lines, delimiter)
+        exhausted = False
+
+        def head_rows(
+            splitter: _Splitter = splitter,
+        ) -> Iterator[tuple[int, int, list[str | None] | None]]:
+            nonlocal exhausted
+            yield from _unbroken(splitter.rows())
+            exhausted = True  # the search asked for a row after the last line
+
+        match, candidate = _find_header(head_rows(), resolver)
+        complete = complete and (whole or not (exhausted or splitter.ran_out))
+        if match is not None:
+            found.append((match, delimiter))
+        if candidate is not None and (best is None or candidate.score > best.score):
+            best = candidate
+    return _Search(found, best, complete)
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    """How the rows under one header become items: the one place a row is classified."""
+
+    source: str
+    shape: _Shape
+    mapped: list[tuple[int, str]]  # (position from 0, field)
+    empty: list[int]  # positions (from 0) of empty header cells
+    person: int | None
+
+    @classmethod
+    def of(cls, header: Header) -> _Body:
+        columns = header.columns
+        named = [c.position for c in columns if c.header]
+        return cls(
+            header.source,
+            _Shape(max(named, default=0), len(columns)),
+            [(c.position - 1, c.field) for c in columns if c.field],
+            [c.position - 1 for c in columns if not c.header],
+            _person(columns),
+        )
+
+    def item(
+        self, row: _Split, line: int, spanned: int, text: str, filled: set[int] | None
+    ) -> Item:
+        """The item of a row starting at ``line``, written ``text`` (its first line).
+
+        ``filled`` gathers the empty header cells with a record's data under them.
+        """
+        if isinstance(row, BrokenRow):
+            return row
+        kind = _skip_kind(row, self.person)
+        if kind is not None:
+            return SkippedRow(self.source, line, kind, _shown(row), spanned)
+        code = self.shape.misfit(row)
+        if code is not None:
+            zh, en = self.shape.expected()
+            hint_zh, hint_en = _MISFIT_HINTS[code]
+            return BrokenRow(
+                self.source,
+                line,
+                code,
+                _m(
+                    f"应有{zh}个单元格，实有{len(row)}个：{hint_zh}",
+                    f"expected {en} cells, got {len(row)}: {hint_en}",
+                ),
+                _clip(text.rstrip("\r\n")),
+                spanned,
+            )
+        if filled is not None:
+            filled.update(p for p in self.empty if p < len(row) and not _blank((row[p],)))
+        return RawRow(self.source, line, {field: row[p] for p, field in self.mapped}, spanned)
+
+
+def _title_items(source: str, splitter: _Splitter, stop: int) -> Iterator[Item]:
+    """The rows above a header (which starts at ``lines[stop]``): titles and blank rows."""
+    for line, spanned, cells in splitter.rows(0, stop):
+        if isinstance(cells, BrokenRow):
+            yield cells
+        elif _blank(cells):
+            yield SkippedRow(source, line, "blank", "", spanned)
+        else:
+            yield SkippedRow(source, line, "title", _shown(cells), spanned)
+
+
 class _CsvFile(RecordFile):
-    """A CSV file, decoded into memory, its header found."""
+    """A CSV file: its header found in its head, the rest decoded when it is read.
+
+    A file in an encoding whose lines are its byte lines (UTF-8, GB18030 and its
+    subsets) whose header lies in its first ``HEAD_BYTES`` is opened from that head
+    alone; any other is decoded whole at opening, as before.
+    """
 
     def __init__(
         self,
@@ -1077,47 +1238,51 @@ class _CsvFile(RecordFile):
         encoding: str,
         notes: list[Message],
         header: Header,
-        lines: list[str],
         delimiter: str,
+        reading: _Reading,
     ) -> None:
         super().__init__(path, source, "csv", encoding, notes, [header])
-        self._lines = lines
         self._delimiter = delimiter
+        self._reading = reading
 
     @classmethod
     def open(
         cls,
         path: Path,
         source: str,
-        data: bytes,
         encoding: str | None,
         resolver: _Resolver,
         strict: bool,
         notes: list[Message],
     ) -> _CsvFile:
-        """Decodes the file and finds its delimiter and header."""
-        if encoding is None:
-            chosen, text = _csv_encoding(source, data)
-            if chosen == "gb18030":
-                notes.append(_m("按GB18030（GBK）编码读取", "read as GB18030 (GBK)"))
-        else:
-            _check_encoding(source, encoding)
-            chosen, text = encoding, _decode(source, data, encoding, encoding)
-        lines = io.StringIO(text, newline="").readlines()
-        found: list[tuple[_Candidate, str]] = []
-        best: _Candidate | None = None
-        for delimiter in _DELIMITERS:
-            match, candidate = _find_header(
-                _unbroken(_Splitter(source, lines, delimiter).rows()), resolver
-            )
-            if match is not None:
-                found.append((match, delimiter))
-            if candidate is not None and (best is None or candidate.score > best.score):
-                best = candidate
-        if not found:
-            raise _no_header(source, best, text=True)
+        """Finds the file's encoding, delimiter and header, from its head if it can."""
+        data = _read_head(path, source)
+        whole = len(data) <= HEAD_BYTES
+        found = None
+        if not whole:
+            data = data[: data.rfind(b"\n") + 1]
+            text = _csv_text(source, data, encoding, head=True) if data else None
+            if text is not None:
+                lines = io.StringIO(text[1], newline="").readlines()
+                search = _search(source, lines, resolver, False)
+                if search.complete:
+                    found = text[0], lines, search
+        if found is None:
+            # Small, or not to be told from its head: decoded whole, as before.
+            if not whole:
+                data = _read(path, source)
+            whole = True
+            text = _csv_text(source, data, encoding)
+            assert text is not None  # a whole file always has its encoding
+            lines = io.StringIO(text[1], newline="").readlines()
+            found = text[0], lines, _search(source, lines, resolver, True)
+        chosen, lines, search = found
+        if encoding is None and chosen == "gb18030":
+            notes.append(_m("按GB18030（GBK）编码读取", "read as GB18030 (GBK)"))
+        if not search.found:
+            raise _no_header(source, search.best, text=True)
         # The delimiter under which the header is understood best (the earliest on a tie).
-        chosen_header, delimiter = max(found, key=lambda hd: hd[0].known)
+        chosen_header, delimiter = max(search.found, key=lambda hd: hd[0].known)
         if delimiter in _DELIMITER_NAMES:
             zh, en = _DELIMITER_NAMES[delimiter]
             notes.append(_m(f"分隔符为{zh}", f"cells are separated by {en}"))
@@ -1126,13 +1291,20 @@ class _CsvFile(RecordFile):
         _check_header(source, columns, False)
         notes.extend(resolver.notes(columns))
         notes.extend(resolver.unused())
-        file = cls(path, source, chosen, notes, header, lines, delimiter)
+        body = header.line - 1 + header.lines  # the first line under the header, from 0
+        reading = _Reading(
+            given=encoding,
+            head=lines,
+            whole=whole,
+            body=body,
+            offset=_line_start(data, body) if codecs.lookup(chosen).name in _LINEWISE else None,
+            line_bytes=_line_bytes(lines, len(data)),
+        )
+        file = cls(path, source, chosen, notes, header, delimiter, reading)
         if any(not c.header for c in columns):
             # Data under an empty header cell is a column not understood: looked for now,
             # so that ``columns`` and strict mode know of it before any row is read.
-            filled: set[int] = set()
-            for _ in file._items(filled):
-                pass
+            filled = file._filled()
             file._headers[0] = Header(
                 source,
                 header.line,
@@ -1145,61 +1317,77 @@ class _CsvFile(RecordFile):
         _check_header(source, file.columns, strict)
         return file
 
+    def _filled(self) -> set[int]:
+        """The positions (from 0) of empty header cells with a record's data under them."""
+        filled: set[int] = set()
+        for _ in self._items(filled):
+            pass
+        return filled
+
+    def _lines(self) -> list[str]:
+        """All the file's lines, decoded (once) as opening decoded its head.
+
+        Raises:
+            RecordFileError: The file cannot be read, or (past its head) decoded.
+        """
+        reading = self._reading
+        if not reading.whole:
+            data = _read(self.path, self.source)
+            text = _csv_text(self.source, data, reading.given)
+            assert text is not None  # a whole file always has its encoding
+            if text[0] != self.encoding:  # pragma: no cover - the file changed under us
+                raise RecordFileError(
+                    self.source,
+                    _m("文件在读取过程中被修改", "the file changed while it was read"),
+                )
+            reading.head = io.StringIO(text[1], newline="").readlines()
+            reading.whole = True
+        return reading.head
+
     def rows(self) -> Iterator[Item]:
-        """The file's rows after opening: title rows, the records, footers."""
+        """The file's rows after opening: title rows, the records, footers.
+
+        Raises:
+            RecordFileError: The file cannot be read, or decoded past its head: when
+                reading starts, before any row.
+        """
         return self._items(None)
 
     def _items(self, filled: set[int] | None) -> Iterator[Item]:
-        source = self.source
-        header = self._headers[0]
-        columns = header.columns
-        splitter = _Splitter(source, self._lines, self._delimiter)
-        start = header.line - 1
-        for line, spanned, cells in splitter.rows(0, start):
-            if isinstance(cells, BrokenRow):
-                yield cells
-            elif _blank(cells):
-                yield SkippedRow(source, line, "blank", "", spanned)
-            else:
-                yield SkippedRow(source, line, "title", _shown(cells), spanned)
-        named = [c.position for c in columns if c.header]
-        shape = _Shape(max(named, default=0), len(columns))
-        mapped = [(c.position - 1, c.field) for c in columns if c.field]
-        empty = [c.position - 1 for c in columns if not c.header]
-        person = _person(columns)
-        pos = start + header.lines
-        total = len(self._lines)
+        lines = self._lines()
+        splitter = _Splitter(self.source, lines, self._delimiter)
+        start = self._headers[0].line - 1
+        yield from _title_items(self.source, splitter, start)
+        yield from self._body_items(splitter, self._reading.body, filled)
+
+    def _body_items(self, splitter: _Splitter, pos: int, filled: set[int] | None) -> Iterator[Item]:
+        """The rows from ``lines[pos]`` (the start of a row) to the end of the file."""
+        body = _Body.of(self._headers[0])
+        shape = body.shape
+        lines = splitter.lines
+        total = len(lines)
         split = splitter.split
         while pos < total:
             spanned, row = split(pos, shape)
-            line = pos + 1
+            yield body.item(row, pos + 1, spanned, lines[pos], filled)
             pos += spanned
-            if isinstance(row, BrokenRow):
-                yield row
-                continue
-            kind = _skip_kind(row, person)
-            if kind is not None:
-                yield SkippedRow(source, line, kind, _shown(row), spanned)
-                continue
-            code = shape.misfit(row)
-            if code is not None:
-                zh, en = shape.expected()
-                hint_zh, hint_en = _MISFIT_HINTS[code]
-                yield BrokenRow(
-                    source,
-                    line,
-                    code,
-                    _m(
-                        f"应有{zh}个单元格，实有{len(row)}个：{hint_zh}",
-                        f"expected {en} cells, got {len(row)}: {hint_en}",
-                    ),
-                    _clip(self._lines[line - 1].rstrip("\r\n")),
-                    spanned,
-                )
-                continue
-            if filled is not None:
-                filled.update(p for p in empty if p < len(row) and not _blank((row[p],)))
-            yield RawRow(source, line, {field: row[p] for p, field in mapped}, spanned)
+
+
+@dataclass(slots=True)
+class _Reading:
+    """What opening found out about reading a CSV file's text."""
+
+    given: str | None  # the encoding given, None if detected
+    head: list[str]  # the lines of the head (all the lines once ``whole``)
+    whole: bool
+    body: int  # the first line under the header, from 0
+    offset: int | None  # where that line starts in the file's bytes, if it can be told
+    line_bytes: int  # the bytes of a line under the header, about
+
+
+def _line_bytes(lines: list[str], size: int) -> int:
+    """The bytes of a line, about: the average of the ``size`` bytes ``lines`` hold."""
+    return max(1, size // max(1, len(lines)))
 
 
 # ---------------------------------------------------------------------------------------
