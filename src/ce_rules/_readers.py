@@ -34,11 +34,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from ._exceptions import CeRulesError
 from ._message import Message
 from ._schema import RECORD_COLUMNS, CellKind, Column, header_key, match_header
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "BadCell",
@@ -48,6 +51,7 @@ __all__ = [
     "HeaderColumn",
     "Item",
     "RawRow",
+    "RawTable",
     "RecordFile",
     "RecordFileError",
     "SkippedRow",
@@ -231,6 +235,51 @@ class Header:
     columns: tuple[HeaderColumn, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class RawTable:
+    """A batch of a record file's items, its records as columns (``RecordFile.tables``).
+
+    Attributes:
+        frame: One row per record (``RawRow``) of the batch, in file order: ``item``
+            (Int64), its position among all the items ``rows()`` yields for the file,
+            from 0; ``line`` (Int64), its first physical line (``RawRow.line``); and one
+            String column per field the records map (``Column.name``, in the header's
+            order; JSON Lines: the keys of the batch's records), the raw cell text as
+            ``rows()`` gives it, except that an empty cell is null.
+        others: The batch's other items (skipped and broken rows), in order, each with
+            its position.
+        bad_cells: Values that cannot be cells (JSON lists and objects), null in
+            ``frame``: position -> field -> the ``BadCell``.
+        source: The file, as its items name it (an xlsx sheet as ``path[sheet]``): a
+            batch never spans two sheets.
+        spans: The records that span more than one physical line (a quoted CSV cell
+            holding a line break): position -> ``RawRow.lines``; every other spans one.
+    """
+
+    frame: pl.DataFrame
+    others: list[tuple[int, SkippedRow | BrokenRow]]
+    bad_cells: dict[int, dict[str, BadCell]]
+    source: str
+    spans: dict[int, int]
+
+    def items(self) -> Iterator[Item]:
+        """The batch's items as ``rows()`` yields them, in order (an empty cell as None)."""
+        fields = self.frame.columns[2:]
+        others = iter(self.others)
+        other = next(others, None)
+        for row in self.frame.iter_rows():
+            position: int = row[0]
+            while other is not None and other[0] < position:
+                yield other[1]
+                other = next(others, None)
+            cells: dict[str, Cell] = dict(zip(fields, row[2:], strict=True))
+            cells.update(self.bad_cells.get(position, {}))
+            yield RawRow(self.source, row[1], cells, self.spans.get(position, 1))
+        while other is not None:
+            yield other[1]
+            other = next(others, None)
+
+
 class RecordFile:
     """An opened record file: what was found about it, and its rows.
 
@@ -325,8 +374,175 @@ class RecordFile:
         """
         raise NotImplementedError  # pragma: no cover - every format reads its own
 
+    def tables(self, batch_rows: int = 262_144) -> Iterator[RawTable]:
+        """The items of ``rows()`` as columnar batches of at most ``batch_rows`` items.
+
+        Batches come in file order, and together they are ``rows()``, item for item:
+        each record a row of a batch's ``frame``, each other item in its ``others``.
+        Each call reads the file again from its start; polars is imported when it does.
+
+        CSV files in UTF-8 or GB18030 (GBK) are read by polars (the fast path, see
+        ``_FastCsv``) wherever it is certain to read them as ``rows()`` does; from the
+        first chunk of lines where it is not, and for every other file, the batches
+        are made from ``rows()``.
+
+        Raises:
+            RecordFileError: As ``rows()`` raises it: a file that cannot be decoded
+                before any batch.
+            ValueError: ``batch_rows`` is less than 1.
+        """
+        if batch_rows < 1:
+            raise ValueError(f"batch_rows must be at least 1, not {batch_rows}")
+        return self._tables(batch_rows)
+
+    def _tables(self, batch_rows: int) -> Iterator[RawTable]:
+        batcher = _Batcher(batch_rows, self._mapped)
+        for position, item in enumerate(self.rows()):
+            yield from batcher.add(position, item)
+        yield from batcher.flush()
+
+    def _mapped(self, source: str) -> tuple[str, ...] | None:
+        """The fields the records of ``source`` map; None (JSON Lines) if each has its own."""
+        for header in self._headers:
+            if header.source == source:
+                return tuple(c.field for c in header.columns if c.field)
+        return None
+
     def __repr__(self) -> str:
         return f"RecordFile({self.source!r}, format={self.format!r})"
+
+
+# ---------------------------------------------------------------------------------------
+# Tables: the items as columnar batches
+
+
+class _Batcher:
+    """Gathers a file's items, one at a time or as columnar pieces, into ``RawTable``.
+
+    A batch holds at most ``size`` items, all of one source, whose records all map the
+    same fields: those of the source's header (``fields``), or for JSON Lines those of
+    the batch's first record (a record with other keys starts a new batch).
+    """
+
+    def __init__(self, size: int, fields: Callable[[str], tuple[str, ...] | None]) -> None:
+        self.size = size
+        self.fields_of = fields
+        self._start(None)
+
+    def _start(self, source: str | None) -> None:
+        self.source = source
+        self.fields = None if source is None else self.fields_of(source)
+        self.count = 0
+        self.frames: list[pl.DataFrame] = []
+        self.records: list[tuple[int, int, list[str | None]]] = []  # not yet in ``frames``
+        self.others: list[tuple[int, SkippedRow | BrokenRow]] = []
+        self.bad: dict[int, dict[str, BadCell]] = {}
+        self.spans: dict[int, int] = {}
+
+    def add(self, position: int, item: Item) -> Iterator[RawTable]:
+        """Adds the item at ``position``; yields the batch it fills, or one it cannot join."""
+        if self.count and (
+            item.source != self.source
+            or (
+                isinstance(item, RawRow)
+                and self.fields is not None
+                and item.cells.keys() != set(self.fields)
+            )
+        ):
+            yield self._table()
+        if self.source != item.source or not self.count:
+            self._start(item.source)
+        if isinstance(item, RawRow):
+            if self.fields is None:
+                self.fields = tuple(item.cells)
+            values: list[str | None] = []
+            for field in self.fields:
+                cell = item.cells[field]
+                if isinstance(cell, BadCell):
+                    self.bad.setdefault(position, {})[field] = cell
+                    cell = None
+                values.append(cell or None)
+            self.records.append((position, item.line, values))
+            if item.lines != 1:
+                self.spans[position] = item.lines
+        else:
+            self.others.append((position, item))
+        self.count += 1
+        if self.count >= self.size:
+            yield self._table()
+
+    def piece(
+        self,
+        source: str,
+        frame: pl.DataFrame,
+        others: list[tuple[int, SkippedRow | BrokenRow]],
+        first: int,
+        count: int,
+    ) -> Iterator[RawTable]:
+        """Adds ``count`` items from position ``first`` on; yields the batches they fill.
+
+        The records are the rows of ``frame``, in order; the rest are ``others``.
+        """
+        if self.count and source != self.source:
+            yield self._table()
+        if not self.count:
+            self._start(source)
+        positions = frame.get_column("item")
+        start = first
+        end = first + count
+        while start < end:
+            stop = min(end, start + self.size - self.count)
+            low = positions.search_sorted(start)
+            high = positions.search_sorted(stop)
+            if high > low:
+                self._records()
+                self.frames.append(frame.slice(low, high - low))
+            self.others.extend(o for o in others if start <= o[0] < stop)
+            self.count += stop - start
+            start = stop
+            if self.count >= self.size:
+                yield self._table()
+                self._start(source)
+
+    def flush(self) -> Iterator[RawTable]:
+        """The last batch, if it holds any item."""
+        if self.count:
+            yield self._table()
+
+    def _records(self) -> None:
+        """The records added one at a time, as a frame after the others."""
+        if self.records:
+            self.frames.append(_frame(self.fields or (), self.records))
+            self.records = []
+
+    def _table(self) -> RawTable:
+        import polars as pl
+
+        self._records()
+        fields = self.fields or ()
+        if not self.frames:
+            frame = _frame(fields, [])
+        elif len(self.frames) == 1:
+            frame = self.frames[0]
+        else:
+            frame = pl.concat(self.frames, how="vertical", rechunk=False)
+        assert self.source is not None  # a batch holds an item
+        table = RawTable(frame, self.others, self.bad, self.source, self.spans)
+        self._start(None)
+        return table
+
+
+def _frame(fields: Sequence[str], records: list[tuple[int, int, list[str | None]]]) -> pl.DataFrame:
+    """A ``RawTable.frame`` of records given as (position, line, cells of ``fields``)."""
+    import polars as pl
+
+    columns: list[Sequence[Any]] = [list(c) for c in zip(*records, strict=True)] or [[], []]
+    cells = list(zip(*columns[2], strict=True)) if records else [() for _ in fields]
+    data: dict[str, Sequence[Any]] = {"item": columns[0], "line": columns[1]}
+    data.update(zip(fields, cells, strict=True))
+    schema: dict[str, Any] = {"item": pl.Int64, "line": pl.Int64}
+    schema.update(dict.fromkeys(fields, pl.String))
+    return pl.DataFrame(data, schema=schema)
 
 
 # ---------------------------------------------------------------------------------------
