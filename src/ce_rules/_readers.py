@@ -26,12 +26,14 @@ import importlib
 import io
 import json
 import math
+import os
 import re
+import tempfile
 import tomllib
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
@@ -1319,10 +1321,15 @@ def _unbroken(
 
 
 def _line_start(data: bytes, count: int) -> int | None:
-    """Where line ``count + 1`` starts in ``data``: after ``count`` breaks (CR LF, CR, LF)."""
+    """Where line ``count + 1`` starts in ``data``: after ``count`` line feeds.
+
+    None if a CR breaks a line before it (``rows()`` breaks lines there, polars not).
+    """
     if count == 0:
         return 0
     for number, found in enumerate(_BREAK.finditer(data), start=1):
+        if found.group() == b"\r":
+            return None
         if number == count:
             return found.end()
     return None
@@ -1536,7 +1543,7 @@ class _CsvFile(RecordFile):
     def _filled(self) -> set[int]:
         """The positions (from 0) of empty header cells with a record's data under them."""
         filled: set[int] = set()
-        for _ in self._items(filled):
+        for _ in self._fast(262_144, filled) if self._fast_ok() else self._items(filled):
             pass
         return filled
 
@@ -1588,6 +1595,64 @@ class _CsvFile(RecordFile):
             yield body.item(row, pos + 1, spanned, lines[pos], filled)
             pos += spanned
 
+    def _tables(self, batch_rows: int) -> Iterator[RawTable]:
+        if not self._fast_ok():
+            return super()._tables(batch_rows)
+        return self._fast(batch_rows, None)
+
+    def _fast_ok(self) -> bool:
+        """Whether the fast path may read the file (``_FastCsv``)."""
+        name = codecs.lookup(self.encoding).name if self.encoding else ""
+        return (
+            name in _LINEWISE
+            and self._reading.offset is not None
+            and _person(self._headers[0].columns) is not None
+        )
+
+    def _fast(self, size: int, filled: set[int] | None) -> Iterator[RawTable]:
+        """``tables`` by the fast path (``_FastCsv``); past its first doubt, by ``rows()``."""
+        fast = _FastCsv(self, size, filled)
+        batcher = _Batcher(size, self._mapped)
+        reading = self._reading
+        try:
+            if not fast.start():
+                # ``rows()`` reads the file, or names the line that cannot be decoded.
+                for position, item in enumerate(self._items(filled)):
+                    yield from batcher.add(position, item)
+                yield from batcher.flush()
+                return
+            assert fast.survey is not None
+            titles = 0
+            splitter = _Splitter(self.source, reading.head, self._delimiter)
+            for item in _title_items(self.source, splitter, self._headers[0].line - 1):
+                yield from batcher.add(titles, item)
+                titles += 1
+            done = 0  # the body's lines read
+            batches = fast.batches()
+            try:
+                for cells, start, width in batches:
+                    line = reading.body + 1 + start
+                    piece = fast.table(cells, start, width, line, titles + start)
+                    if piece is None:
+                        break
+                    frame, others = piece
+                    yield from batcher.piece(
+                        self.source, frame, others, titles + start, cells.height
+                    )
+                    done = start + cells.height
+            finally:
+                batches.close()
+        finally:
+            fast.close()
+        if done < fast.survey.lengths.len():
+            # The rest of the file, from a line that starts a row, as ``rows()`` reads it.
+            splitter = _Splitter(self.source, self._lines(), self._delimiter)
+            position = titles + done
+            for item in self._body_items(splitter, reading.body + done, filled):
+                yield from batcher.add(position, item)
+                position += 1
+        yield from batcher.flush()
+
 
 @dataclass(slots=True)
 class _Reading:
@@ -1604,6 +1669,469 @@ class _Reading:
 def _line_bytes(lines: list[str], size: int) -> int:
     """The bytes of a line, about: the average of the ``size`` bytes ``lines`` hold."""
     return max(1, size // max(1, len(lines)))
+
+
+# ---------------------------------------------------------------------------------------
+# CSV: the fast path of tables()
+
+#: The characters ``str.isspace`` holds to be spaces (a test keeps this list whole).
+_SPACES: Final = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+#: Bytes at a time when a GBK file's body is decoded for polars.
+_TRANSCODE_BYTES: Final = 4 << 20
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    """``chars`` for a class of a polars (Rust ``regex``) regular expression."""
+    return "".join(f"\\x{{{ord(c):x}}}" for c in sorted(set(chars)))
+
+
+# A person cell whose first character is neither a space nor the first of a footer
+# word: ``_skip_kind`` takes its row for a record at a glance, and so may polars.
+_PLAIN_PERSON: Final = f"^[^{_char_class(_SPACES + ''.join(_FOOTER_FIRST))}]"
+# A cell that is not blank (``_blank``): it holds a character that is not a space.
+_NOT_BLANK: Final = f"[^{_char_class(_SPACES)}]"
+
+
+def _quoted_line(delimiter: str) -> str:
+    """A line that ``csv`` and polars split alike, as a polars regular expression.
+
+    Each cell is unquoted without a quote, or quoted whole with its quotes doubled;
+    no cell holds a line break.
+    """
+    inside = {"\t": r"\t"}.get(delimiter, delimiter)
+    between = {"\t": r"\t", "|": r"\|"}.get(delimiter, delimiter)
+    cell = f'(?:"(?:[^"\\r\\n]|"")*"|[^"\\r\\n{inside}]*)'
+    return f"^{cell}(?:{between}{cell})*$"
+
+
+@dataclass(slots=True)
+class _Survey:
+    """The body's lines as polars splits them, looked at before any batch is given.
+
+    Attributes:
+        lengths: The bytes of each line, without its line break (UInt32).
+        quoted: Whether each line holds a quote; None if none does.
+        stop: The first doubtful line (from 0; the number of lines if none is).
+        step: The bytes of every line break (1: LF, 2: CR LF); None if they differ.
+    """
+
+    lengths: pl.Series
+    quoted: pl.Series | None
+    stop: int
+    step: int | None
+
+
+class _FastCsv:
+    """The fast path of ``tables`` for a CSV file: its body read by polars.
+
+    What polars reads is taken only where it is certain to be what ``rows()`` gives;
+    from the first line where it is not, ``rows()`` reads the rest of the file.
+
+    The body (the lines under the header) is first read by polars as lines (the
+    survey), before any batch: a body that polars does not read as UTF-8 (a GBK body is
+    first decoded by Python into a temporary UTF-8 file) is read whole by ``rows()``,
+    which names the line. So is a body whose lines, with one line break each (all LF,
+    all CR LF, or counted), do not make up its bytes exactly, or that ends in a CR, or
+    whose first line starts with a byte-order mark (which polars drops). The first
+    doubtful line is one with a NUL byte, a CR (a line break to ``rows()``, not to
+    polars), more than ``FIELD_CHARS`` bytes, or a quote where its cells are not each
+    unquoted without a quote or quoted whole with their quotes doubled (a quoted line
+    break, a quote inside an unquoted cell or after a closing one: ``csv`` and polars
+    read these apart).
+
+    Then polars reads the cells, in batches, as wide as the header; a row wider than
+    that makes it read again, from that row, as wide as the widest line (once; then, or
+    on any other error of polars, the rest is read by ``rows()``). Each row is one line.
+    A row is a record when its person cell starts with neither a space nor the first
+    character of a footer word, no cell past the header is filled, and it has a cell at
+    or after the last named header cell: a filled one, or (in a line without a quote)
+    one counted from the line's bytes (its cells and delimiters make them up). Any
+    other row (blank, footer, note, short, long) is classified by the exact path's own
+    code (``_Body.item``): from its cells when its line has no quote (they are then its
+    text split at the delimiter), else from its line, read again and split by
+    ``_Splitter``, whose cells must be those polars read.
+    """
+
+    def __init__(self, file: _CsvFile, size: int, filled: set[int] | None) -> None:
+        reading = file._reading
+        assert reading.offset is not None  # checked by ``_CsvFile._fast_ok``
+        self.file = file
+        self.body = _Body.of(file._headers[0])
+        assert self.body.person is not None  # checked by ``_CsvFile._fast_ok``
+        self.person = self.body.person
+        self.columns = len(file._headers[0].columns)
+        self.need = self.body.shape.need
+        self.delimiter = file._delimiter
+        name = codecs.lookup(file.encoding or "utf-8").name
+        self.codec = None if name in ("utf-8", "utf-8-sig") else name
+        self.size = size
+        self.filled = filled
+        self.splitter = _Splitter(file.source, [""], self.delimiter)
+        # The body as UTF-8: the file itself from its line ``skip``, or a decoded copy.
+        self.path = file.path
+        self.skip = reading.body
+        self.offset = reading.offset
+        self.copy: Path | None = None
+        self.survey: _Survey | None = None
+        self.base = 0  # where the next batch's first line starts in ``path``
+
+    def close(self) -> None:
+        """Removes the decoded copy of a GBK body, if one was made."""
+        if self.copy is not None:
+            self.copy.unlink(missing_ok=True)
+            self.copy = None
+
+    def start(self) -> bool:
+        """Surveys the body; False if ``rows()`` must read the whole file."""
+        import polars as pl
+
+        if self.codec is not None and not self._transcode():
+            return False
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(0, io.SEEK_END)
+                size = handle.tell() - self.offset
+                handle.seek(self.offset)
+                first = handle.read(3)
+                handle.seek(max(self.offset, self.offset + size - 2))
+                last = handle.read(2)
+        except OSError as error:
+            raise _open_error(self.file.source, error) from None
+        if first.startswith(codecs.BOM_UTF8):
+            return False
+        raw = pl.col("raw")
+        # Lines with a NUL, a CR or a quote: few, unless every cell is quoted.
+        special = raw.str.contains_any(["\0", "\r", '"']).fill_null(False)
+        survey = (
+            self._lines(self.skip)
+            .with_row_index("i")
+            .select("i", length=raw.str.len_bytes().fill_null(0), text=pl.when(special).then(raw))
+        )
+        grammar = _quoted_line(self.delimiter)
+        text = pl.col("text")
+        lengths: list[pl.Series] = []
+        quoted: list[pl.Series] = []
+        stop: int | None = None
+        inner = 0  # CRs inside lines (polars drops only the CR of a CR LF, or one ending the file)
+        try:
+            for batch in survey.collect_batches(chunk_size=262_144):
+                lengths.append(batch.get_column("length"))
+                odd = batch.filter(text.is_not_null())
+                if not odd.height:
+                    continue
+                quote = text.str.contains('"', literal=True)
+                odd = odd.select(
+                    "i",
+                    quote=quote,
+                    bad=text.str.contains_any(["\0", "\r"]) | (quote & ~text.str.contains(grammar)),
+                    returns=text.str.count_matches("\r", literal=True),
+                )
+                inner += int(odd.get_column("returns").sum() or 0)
+                bad = odd.filter("bad").get_column("i")
+                if stop is None and bad.len():
+                    stop = int(bad[0])
+                quoted.append(odd.filter("quote").get_column("i"))
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+            return False  # not UTF-8, or not read by polars at all
+        length = pl.concat(lengths) if lengths else pl.Series("length", [], pl.UInt32)
+        count = length.len()
+        long = (length > FIELD_CHARS).arg_true()
+        if long.len():
+            stop = int(long[0]) if stop is None else min(stop, int(long[0]))
+        step = self._step(length, size, last, inner)
+        if step is None:
+            return False
+        marks = pl.concat(quoted) if quoted else pl.Series("i", [], pl.UInt32)
+        flags = None
+        if marks.len():
+            flags = pl.repeat(False, count, dtype=pl.Boolean, eager=True).scatter(marks, True)
+        self.survey = _Survey(length, flags, count if stop is None else stop, step or None)
+        self.base = self.offset
+        return True
+
+    def _step(self, lengths: pl.Series, size: int, last: bytes, inner: int) -> int | None:
+        """The bytes of each line break: 1 or 2, or 0 if they differ.
+
+        None if the lines (holding ``inner`` CRs) and their line breaks do not make up
+        the body's ``size`` bytes: polars did not split it into the lines ``rows()`` has.
+        """
+        count = lengths.len()
+        if not count:
+            return 1 if size == 0 else None
+        text = int(lengths.sum())
+        final = 2 if last.endswith(b"\r\n") else 1 if last.endswith((b"\n", b"\r")) else 0
+        for step in (1, 2):
+            if final in (0, step) and text + step * (count - 1) + final == size:
+                return step
+        # Line breaks of both kinds: the CRs polars dropped, each before an LF or last.
+        returns = -inner
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            while data := handle.read(_TRANSCODE_BYTES):
+                returns += data.count(b"\r")
+        feeds = count - 1 + last.endswith(b"\n")
+        return 0 if text + feeds + returns == size else None
+
+    def _transcode(self) -> bool:
+        """Decodes a GBK body into a temporary UTF-8 file; False if it does not decode."""
+        assert self.codec is not None
+        handle, name = tempfile.mkstemp(prefix="ce-rules-", suffix=".csv")
+        self.copy = Path(name)
+        try:
+            with os.fdopen(handle, "wb") as out, self.file.path.open("rb") as raw:
+                raw.seek(self.offset)
+                rest = b""
+                while data := raw.read(_TRANSCODE_BYTES):
+                    data = rest + data
+                    cut = data.rfind(b"\n") + 1
+                    rest = data[cut:]
+                    out.write(data[:cut].decode(self.codec).encode("utf-8"))
+                out.write(rest.decode(self.codec).encode("utf-8"))
+        except UnicodeDecodeError:
+            return False
+        except OSError as error:
+            raise _open_error(self.file.source, error) from None
+        self.path, self.skip, self.offset = self.copy, 0, 0
+        return True
+
+    def _lines(self, skip: int) -> pl.LazyFrame:
+        import polars as pl
+
+        return pl.scan_csv(
+            self.path,
+            has_header=False,
+            skip_lines=skip,
+            separator="\0",  # in no line that is taken
+            quote_char=None,
+            infer_schema=False,
+            schema={"raw": pl.String},
+        )
+
+    def _cells(self, skip: int, width: int) -> pl.LazyFrame:
+        import polars as pl
+
+        return pl.scan_csv(
+            self.path,
+            has_header=False,
+            skip_lines=skip,
+            separator=self.delimiter,
+            quote_char='"',
+            infer_schema=False,
+            schema={f"c{i}": pl.String for i in range(width)},
+            missing_columns="insert",  # a short first line, as later ones
+        )
+
+    def batches(self) -> Generator[tuple[pl.DataFrame, int, int], None, None]:
+        """The cells of the body's lines up to the first doubtful one, in batches.
+
+        Each is (cells, its first line from 0, its width); they stop early where polars
+        cannot read on (the rest is then for ``rows()``).
+        """
+        import polars as pl
+
+        survey = self.survey
+        assert survey is not None
+        start = 0
+        width = self.columns
+        widened = False
+        while start < survey.stop:
+            stream = self._cells(self.skip + start, width).collect_batches(chunk_size=self.size)
+            while start < survey.stop:
+                try:
+                    cells = next(stream, None)
+                except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+                    cells = None
+                    if not widened:
+                        # A row wider than the header, maybe: as wide as the widest line.
+                        widened = True
+                        widest = self._widest(start)
+                        if widest > width:
+                            width = widest
+                            break
+                    return
+                if cells is None:
+                    return
+                if not cells.height:
+                    continue
+                if cells.height > survey.stop - start:
+                    cells = cells.head(survey.stop - start)
+                yield cells, start, width
+                start += cells.height
+
+    def _widest(self, start: int) -> int:
+        """The most cells a line from ``start`` on may have (a quoted delimiter counts)."""
+        import polars as pl
+
+        try:
+            widest = (
+                self._lines(self.skip + start)
+                .select(pl.col("raw").str.count_matches(self.delimiter, literal=True).max())
+                .collect()
+                .item()
+            )
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+            return 0
+        return int(widest or 0) + 1
+
+    def table(
+        self, cells: pl.DataFrame, start: int, width: int, line: int, first: int
+    ) -> tuple[pl.DataFrame, list[tuple[int, SkippedRow | BrokenRow]]] | None:
+        """A batch's records (a frame) and its other items, with their positions.
+
+        ``cells`` are the body's lines from ``start`` on, the first at ``line`` and
+        position ``first``. None if a row reads otherwise than ``rows()`` reads it.
+        """
+        import polars as pl
+
+        survey = self.survey
+        assert survey is not None
+        count = cells.height
+        lengths = survey.lengths.slice(start, count)
+        quoted = None if survey.quoted is None else survey.quoted.slice(start, count)
+
+        def cell(position: int) -> pl.Expr:
+            return pl.col(f"c{position}")
+
+        person = cell(self.person)
+        # Most person cells start with an ASCII letter or digit; the rest are looked at
+        # character by character only when there are many of them.
+        plain = ((person >= "0") & (person < "{")).fill_null(False)
+        fits = pl.any_horizontal(cell(i).is_not_null() for i in range(self.need - 1, width))
+        clear = pl.lit(True)
+        if width > self.columns:
+            clear = ~pl.any_horizontal(cell(i).is_not_null() for i in range(self.columns, width))
+        unquoted = pl.lit(True) if quoted is None else ~pl.col("_quoted")
+        # In a line without a quote, the bytes that are in no cell are its delimiters:
+        # how many cells it has, and a check that polars split it as its bytes say.
+        counted = (
+            pl.col("_length").cast(pl.Int64)
+            - pl.sum_horizontal(cell(i).str.len_bytes().fill_null(0) for i in range(width))
+            + 1
+        )
+        facts = cells.with_columns(
+            _length=lengths, **({} if quoted is None else {"_quoted": quoted})
+        ).with_row_index("_i")
+        taken = facts.select(plain & clear & fits).to_series()
+        if count - int(taken.sum()) > 256:
+            plain = person.str.contains(_PLAIN_PERSON).fill_null(False)
+            taken = facts.select(plain & clear & fits).to_series()
+        # The rows not taken at a glance, and some rows spread over the batch (a line
+        # that polars split otherwise than its bytes say would shift all after it).
+        spread = pl.col("_i").is_in(range(0, count, max(1, count // 64))) | (
+            pl.col("_i") == count - 1
+        )
+        looked = facts.filter(~taken | spread).select(
+            "_i",
+            ok=plain & clear & (fits | (unquoted & (counted >= self.need))),
+            counted=counted,
+            unquoted=unquoted,
+            sane=~unquoted
+            | ((counted >= 1) & (counted <= width) & (~fits | (counted >= self.need))),
+        )
+        if not looked.get_column("sane").all():  # pragma: no cover - never seen
+            return None  # a line polars split otherwise than its bytes say
+        odd = looked.filter(~pl.col("ok"))
+        others: list[tuple[int, SkippedRow | BrokenRow]] = []
+        dropped: list[int] = []
+        if odd.height:
+            indices = odd.get_column("_i")
+            texts = self._texts(start, odd.filter(~pl.col("unquoted")).get_column("_i"))
+            for (i, cells_in_line, unquoted_line), values in zip(
+                odd.select("_i", "counted", "unquoted").iter_rows(),
+                cells.select(pl.all().gather(indices)).iter_rows(),
+                strict=True,
+            ):
+                if unquoted_line:
+                    # The line is its cells joined by the delimiter.
+                    row = [value or "" for value in values[:cells_in_line]]
+                    text = self.delimiter.join(row)
+                    item = self.body.item(row, line + i, 1, text, self.filled)
+                else:
+                    read = texts.get(i)
+                    exact = None if read is None else self._exact(read, line + i)
+                    if exact is None or (
+                        isinstance(exact, RawRow) and not self._agrees(values, exact)
+                    ):
+                        return None
+                    item = exact
+                if not isinstance(item, RawRow):
+                    others.append((first + i, item))
+                    dropped.append(i)
+        if survey.step is not None:
+            self.base += int(lengths.sum() or 0) + survey.step * count
+        fields = []
+        for position, field in self.body.mapped:
+            value = cell(position)
+            if quoted is not None:
+                # A quoted empty cell ("") is read as an empty text, an unquoted one as null.
+                value = pl.when(value != "").then(value)
+            fields.append(value.alias(field))
+        index = pl.int_range(pl.len(), dtype=pl.Int64)
+        frame = cells.select((index + first).alias("item"), (index + line).alias("line"), *fields)
+        if dropped:
+            # The records between the other items: slices of the frame, not a copy.
+            parts = []
+            previous = 0
+            for i in dropped:
+                if i > previous:
+                    parts.append(frame.slice(previous, i - previous))
+                previous = i + 1
+            parts.append(frame.slice(previous))
+            frame = pl.concat(parts, how="vertical", rechunk=False)
+        if self.filled is not None and self.body.empty:
+            records = cells
+            if dropped:
+                records = cells.with_row_index("_i").filter(~pl.col("_i").is_in(dropped))
+            filled = records.select(
+                cell(p).str.contains(_NOT_BLANK).any().alias(str(p))
+                for p in self.body.empty
+                if p < width
+            )
+            self.filled.update(int(name) for name in filled.columns if filled.get_column(name)[0])
+        return frame, others
+
+    def _texts(self, start: int, rows: pl.Series) -> dict[int, str]:
+        """The text of lines ``rows`` of the batch from line ``start``, read again.
+
+        Empty if where they start is not known (line breaks of both kinds).
+        """
+        import polars as pl
+
+        survey = self.survey
+        assert survey is not None
+        if not rows.len() or survey.step is None:
+            return {}
+        wanted: list[int] = rows.to_list()
+        lengths = survey.lengths.slice(start, wanted[-1] + 1).cast(pl.Int64)
+        ends = (lengths + survey.step).cum_sum()
+        texts = {}
+        with self.path.open("rb") as handle:
+            for i in wanted:
+                length = int(lengths[i])
+                handle.seek(self.base + int(ends[i]) - survey.step - length)
+                texts[i] = handle.read(length).decode("utf-8")
+        return texts
+
+    def _exact(self, text: str, line: int) -> Item | None:
+        """The item ``rows()`` makes of a line ``text`` at ``line``, if it is a whole row."""
+        splitter = self.splitter
+        splitter.lines[0] = text
+        splitter.ran_out = False
+        spanned, row = splitter.split(0, self.body.shape)
+        if spanned != 1 or splitter.ran_out:  # pragma: no cover - the quotes were checked
+            return None
+        if isinstance(row, BrokenRow):
+            row = replace(row, line=line)
+        return self.body.item(row, line, 1, text, self.filled)
+
+    def _agrees(self, values: tuple[Any, ...], item: RawRow) -> bool:
+        """Whether polars read a record's mapped cells as ``rows()`` did (empty as None)."""
+        return all(
+            (values[p] or None) == (item.cells[field] or None) for p, field in self.body.mapped
+        )
 
 
 # ---------------------------------------------------------------------------------------
