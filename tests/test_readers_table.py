@@ -264,6 +264,31 @@ def test_line_breaks_and_marks_polars_could_read_otherwise(tmp_path: Path, text:
         assert_same(file, batch_rows)
 
 
+def test_wider_rows_around_lines_that_start_with_a_mark(tmp_path: Path) -> None:
+    """Rows wider than the header near lines starting with U+FEFF: read as rows() reads them."""
+    rows = [HEADER] + [record(i) for i in range(1, 50)]
+    rows[20][0] = "\ufeff" + rows[20][0]
+    rows[30] = [*rows[30], "x"]
+    rows[31][0] = "\ufeff"
+    rows[40] = [*rows[40], "", "", ""]
+    file = open_record_file(write(tmp_path, "a.csv", csv_text(rows)))
+    for batch_rows in (1, 3, 10, 262_144):
+        assert_same(file, batch_rows)
+
+
+def test_doubt_deep_in_a_large_file(tmp_path: Path) -> None:
+    """An unclosed quote after many batches: those before it by polars, the rest by rows()."""
+    rows = [HEADER, *(record(i) for i in range(1, 30_000))]
+    text = csv_text(rows[:25_000]) + '1,"open,x\r\n' + csv_text(rows[25_000:])
+    path = write(tmp_path, "a.csv", text)
+    assert path.stat().st_size > (1 << 20)
+    file = open_record_file(path)
+    got = assert_same(file, 4096)
+    assert [(i.line, i.code) for i in got if isinstance(i, BrokenRow)] == [
+        (25_001, "unclosed_quote")
+    ]
+
+
 def test_large_gbk_file_read_through_a_decoded_copy(tmp_path: Path) -> None:
     """A GBK file over 1 MiB: the same items, and the decoded copy is removed."""
     rows = [HEADER, *(record(i) for i in range(1, 20_000)), ["合计", "", "", "", "", "1", ""]]

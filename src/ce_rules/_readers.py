@@ -21,6 +21,7 @@ past it that cannot be decoded is refused when reading starts, still before any 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import importlib
 import io
@@ -433,7 +434,7 @@ class _Batcher:
 
     def _start(self, source: str | None) -> None:
         self.source = source
-        self.fields = None if source is None else self.fields_of(source)
+        self._fields(None if source is None else self.fields_of(source))
         self.count = 0
         self.frames: list[pl.DataFrame] = []
         self.records: list[tuple[int, int, list[str | None]]] = []  # not yet in ``frames``
@@ -441,14 +442,18 @@ class _Batcher:
         self.bad: dict[int, dict[str, BadCell]] = {}
         self.spans: dict[int, int] = {}
 
+    def _fields(self, fields: tuple[str, ...] | None) -> None:
+        self.fields = fields
+        self.keys = None if fields is None else set(fields)
+
     def add(self, position: int, item: Item) -> Iterator[RawTable]:
         """Adds the item at ``position``; yields the batch it fills, or one it cannot join."""
         if self.count and (
             item.source != self.source
             or (
                 isinstance(item, RawRow)
-                and self.fields is not None
-                and item.cells.keys() != set(self.fields)
+                and self.keys is not None
+                and item.cells.keys() != self.keys
             )
         ):
             yield self._table()
@@ -456,7 +461,8 @@ class _Batcher:
             self._start(item.source)
         if isinstance(item, RawRow):
             if self.fields is None:
-                self.fields = tuple(item.cells)
+                self._fields(tuple(item.cells))
+            assert self.fields is not None
             values: list[str | None] = []
             for field in self.fields:
                 cell = item.cells[field]
@@ -492,6 +498,7 @@ class _Batcher:
         positions = frame.get_column("item")
         start = first
         end = first + count
+        taken = 0  # of ``others``
         while start < end:
             stop = min(end, start + self.size - self.count)
             low = positions.search_sorted(start)
@@ -499,7 +506,9 @@ class _Batcher:
             if high > low:
                 self._records()
                 self.frames.append(frame.slice(low, high - low))
-            self.others.extend(o for o in others if start <= o[0] < stop)
+            while taken < len(others) and others[taken][0] < stop:
+                self.others.append(others[taken])
+                taken += 1
             self.count += stop - start
             start = stop
             if self.count >= self.size:
@@ -1730,29 +1739,39 @@ class _FastCsv:
     What polars reads is taken only where it is certain to be what ``rows()`` gives;
     from the first line where it is not, ``rows()`` reads the rest of the file.
 
-    The body (the lines under the header) is first read by polars as lines (the
-    survey), before any batch: a body that polars does not read as UTF-8 (a GBK body is
-    first decoded by Python into a temporary UTF-8 file) is read whole by ``rows()``,
-    which names the line. So is a body whose lines, with one line break each (all LF,
-    all CR LF, or counted), do not make up its bytes exactly, or that ends in a CR, or
-    whose first line starts with a byte-order mark (which polars drops). The first
-    doubtful line is one with a NUL byte, a CR (a line break to ``rows()``, not to
-    polars), more than ``FIELD_CHARS`` bytes, or a quote where its cells are not each
-    unquoted without a quote or quoted whole with their quotes doubled (a quoted line
-    break, a quote inside an unquoted cell or after a closing one: ``csv`` and polars
-    read these apart).
+    First, before any batch, polars reads the body (the lines under the header) as
+    lines, to look at them (``start``). ``rows()`` reads the whole file if:
 
-    Then polars reads the cells, in batches, as wide as the header; a row wider than
-    that makes it read again, from that row, as wide as the widest line (once; then, or
-    on any other error of polars, the rest is read by ``rows()``). Each row is one line.
-    A row is a record when its person cell starts with neither a space nor the first
-    character of a footer word, no cell past the header is filled, and it has a cell at
-    or after the last named header cell: a filled one, or (in a line without a quote)
-    one counted from the line's bytes (its cells and delimiters make them up). Any
-    other row (blank, footer, note, short, long) is classified by the exact path's own
-    code (``_Body.item``): from its cells when its line has no quote (they are then its
-    text split at the delimiter), else from its line, read again and split by
-    ``_Splitter``, whose cells must be those polars read.
+    - polars cannot read the body as UTF-8 (a GBK body is first decoded by Python into
+      a temporary UTF-8 copy; a body that does not decode fails there): ``rows()``
+      then names the line that cannot be decoded;
+    - the lines polars found and one line break each (all LF, all CR LF, or counted)
+      do not make up the body's bytes exactly, or line breaks of both kinds meet a CR
+      inside a line;
+    - the body's first line starts with a byte-order mark (polars drops it);
+    - a line holds a NUL byte (polars cannot read it as one line).
+
+    The first doubtful line, from which ``rows()`` reads the rest, is one that holds a
+    CR (a line break to ``rows()``, not to polars), one over ``FIELD_CHARS`` bytes, or
+    one with a quote whose cells are not each either unquoted without a quote or quoted
+    whole with their quotes doubled (a quoted line break; a quote inside an unquoted
+    cell, or after a closing one: ``csv`` and polars read these apart).
+
+    Then polars reads the cells, in batches, as wide as the header. A row wider than
+    that makes it read again, from that row, as wide as the widest line; ``rows()``
+    reads the rest when polars fails again, or fails otherwise. Each row is one line.
+    A row is a record at a glance when its person cell starts with an ASCII letter or
+    digit (or, where many do not, with neither a space nor the first character of a
+    footer word: ``_skip_kind`` decides so too), it has a cell at or after the last
+    named header cell (a filled one; or, in a line without a quote, one counted from
+    its bytes, which are its cells and delimiters) and no filled cell past the header.
+    Every other row (blank, footer, note, short, long) is classified by the exact
+    path's own ``_Body.item``: from its cells when its line has no quote (the line is
+    then its cells joined by the delimiter), else from its line read again and split by
+    ``_Splitter``, whose cells must be those polars read; where the line cannot be found
+    again (line breaks of both kinds), ``rows()`` reads from it. Some rows spread over
+    each batch are checked against their lines' bytes, so that a line split otherwise
+    than its bytes say makes ``rows()`` read from that batch.
     """
 
     def __init__(self, file: _CsvFile, size: int, filled: set[int] | None) -> None:
@@ -1781,13 +1800,13 @@ class _FastCsv:
     def close(self) -> None:
         """Removes the decoded copy of a GBK body, if one was made."""
         if self.copy is not None:
-            self.copy.unlink(missing_ok=True)
+            # Where a file in use cannot be removed (Windows), it is left to the system.
+            with contextlib.suppress(OSError):
+                self.copy.unlink(missing_ok=True)
             self.copy = None
 
     def start(self) -> bool:
-        """Surveys the body; False if ``rows()`` must read the whole file."""
-        import polars as pl
-
+        """Surveys the body, before any batch; False if ``rows()`` must read all of it."""
         if self.codec is not None and not self._transcode():
             return False
         try:
@@ -1801,11 +1820,31 @@ class _FastCsv:
         except OSError as error:
             raise _open_error(self.file.source, error) from None
         if first.startswith(codecs.BOM_UTF8):
+            return False  # polars would drop it
+        found = self._look()
+        if found is None:
             return False
+        lengths, quoted, stop, inner = found
+        step = self._step(lengths, size, last, inner)
+        if step is None:
+            return False
+        self.survey = _Survey(lengths, quoted, stop, step if step else None)
+        self.base = self.offset
+        return True
+
+    def _look(self) -> tuple[pl.Series, pl.Series | None, int, bool] | None:
+        """The body's lines as polars splits them, looked at.
+
+        Their lengths in bytes, which hold a quote, the first doubtful one, and whether
+        one holds a CR; None if polars cannot read them (they are not UTF-8).
+        """
+        import polars as pl
+
         raw = pl.col("raw")
-        # Lines with a NUL, a CR or a quote: few, unless every cell is quoted.
+        # Only lines with a NUL, a CR or a quote need a closer look: few, unless every
+        # cell is quoted.
         special = raw.str.contains_any(["\0", "\r", '"']).fill_null(False)
-        survey = (
+        lines = (
             self._lines(self.skip)
             .with_row_index("i")
             .select("i", length=raw.str.len_bytes().fill_null(0), text=pl.when(special).then(raw))
@@ -1813,50 +1852,46 @@ class _FastCsv:
         grammar = _quoted_line(self.delimiter)
         text = pl.col("text")
         lengths: list[pl.Series] = []
-        quoted: list[pl.Series] = []
+        marks: list[pl.Series] = []
         stop: int | None = None
-        inner = 0  # CRs inside lines (polars drops only the CR of a CR LF, or one ending the file)
+        inner = False
         try:
-            for batch in survey.collect_batches(chunk_size=262_144):
+            for batch in lines.collect_batches(chunk_size=262_144):
                 lengths.append(batch.get_column("length"))
                 odd = batch.filter(text.is_not_null())
                 if not odd.height:
                     continue
                 quote = text.str.contains('"', literal=True)
+                bad = text.str.contains_any(["\0", "\r"])
+                if stop is None:  # past the first doubtful line, none needs a closer look
+                    bad = bad | (quote & ~text.str.contains(grammar))
                 odd = odd.select(
-                    "i",
-                    quote=quote,
-                    bad=text.str.contains_any(["\0", "\r"]) | (quote & ~text.str.contains(grammar)),
-                    returns=text.str.count_matches("\r", literal=True),
+                    "i", quote=quote, bad=bad, inner=text.str.contains("\r", literal=True)
                 )
-                inner += int(odd.get_column("returns").sum() or 0)
-                bad = odd.filter("bad").get_column("i")
-                if stop is None and bad.len():
-                    stop = int(bad[0])
-                quoted.append(odd.filter("quote").get_column("i"))
+                inner = inner or bool(odd.get_column("inner").any())
+                doubtful = odd.filter("bad").get_column("i")
+                if stop is None and doubtful.len():
+                    stop = int(doubtful[0])
+                marks.append(odd.filter("quote").get_column("i"))
         except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
-            return False  # not UTF-8, or not read by polars at all
+            return None
         length = pl.concat(lengths) if lengths else pl.Series("length", [], pl.UInt32)
         count = length.len()
         long = (length > FIELD_CHARS).arg_true()
         if long.len():
             stop = int(long[0]) if stop is None else min(stop, int(long[0]))
-        step = self._step(length, size, last, inner)
-        if step is None:
-            return False
-        marks = pl.concat(quoted) if quoted else pl.Series("i", [], pl.UInt32)
-        flags = None
-        if marks.len():
-            flags = pl.repeat(False, count, dtype=pl.Boolean, eager=True).scatter(marks, True)
-        self.survey = _Survey(length, flags, count if stop is None else stop, step or None)
-        self.base = self.offset
-        return True
+        marked = pl.concat(marks) if marks else pl.Series("i", [], pl.UInt32)
+        quoted = None
+        if marked.len():
+            quoted = pl.repeat(False, count, dtype=pl.Boolean, eager=True).scatter(marked, True)
+        return length, quoted, count if stop is None else stop, inner
 
-    def _step(self, lengths: pl.Series, size: int, last: bytes, inner: int) -> int | None:
+    def _step(self, lengths: pl.Series, size: int, last: bytes, inner: bool) -> int | None:
         """The bytes of each line break: 1 or 2, or 0 if they differ.
 
-        None if the lines (holding ``inner`` CRs) and their line breaks do not make up
-        the body's ``size`` bytes: polars did not split it into the lines ``rows()`` has.
+        None if the lines and their line breaks do not make up the body's ``size`` bytes
+        (polars did not split it into the lines ``rows()`` has), or if they differ and
+        a line holds a CR (``inner``: the CRs cannot be told apart then).
         """
         count = lengths.len()
         if not count:
@@ -1866,8 +1901,10 @@ class _FastCsv:
         for step in (1, 2):
             if final in (0, step) and text + step * (count - 1) + final == size:
                 return step
+        if inner:
+            return None
         # Line breaks of both kinds: the CRs polars dropped, each before an LF or last.
-        returns = -inner
+        returns = 0
         with self.path.open("rb") as handle:
             handle.seek(self.offset)
             while data := handle.read(_TRANSCODE_BYTES):
@@ -1943,15 +1980,17 @@ class _FastCsv:
                 try:
                     cells = next(stream, None)
                 except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
-                    cells = None
-                    if not widened:
-                        # A row wider than the header, maybe: as wide as the widest line.
-                        widened = True
-                        widest = self._widest(start)
-                        if widest > width:
-                            width = widest
-                            break
-                    return
+                    # A row wider than the header, maybe: read again from ``start``, as
+                    # wide as the widest line, unless polars would drop a byte-order mark
+                    # starting that line (or where it starts is not known).
+                    if widened or survey.step is None or self._marked(self.base):
+                        return
+                    widened = True
+                    widest = self._widest(start)
+                    if widest <= width:
+                        return
+                    width = widest
+                    break
                 if cells is None:
                     return
                 if not cells.height:
@@ -1960,6 +1999,12 @@ class _FastCsv:
                     cells = cells.head(survey.stop - start)
                 yield cells, start, width
                 start += cells.height
+
+    def _marked(self, offset: int) -> bool:
+        """Whether the line at ``offset`` of the body starts with a byte-order mark."""
+        with self.path.open("rb") as handle:
+            handle.seek(offset)
+            return handle.read(3) == codecs.BOM_UTF8
 
     def _widest(self, start: int) -> int:
         """The most cells a line from ``start`` on may have (a quoted delimiter counts)."""
