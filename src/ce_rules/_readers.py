@@ -384,10 +384,10 @@ class RecordFile:
         each record a row of a batch's ``frame``, each other item in its ``others``.
         Each call reads the file again from its start; polars is imported when it does.
 
-        CSV files in UTF-8 or GB18030 (GBK) are read by polars (the fast path, see
-        ``_FastCsv``) wherever it is certain to read them as ``rows()`` does; from the
-        first chunk of lines where it is not, and for every other file, the batches
-        are made from ``rows()``.
+        A CSV file in UTF-8 or GB18030 (GBK) with a person column is read by polars
+        (the fast path, ``_FastCsv``) up to its first line where polars is not certain
+        to read as ``rows()`` does (a quoted line break, a stray quote or CR, a NUL);
+        from there, and for every other file, batches are made from ``rows()``.
 
         Raises:
             RecordFileError: As ``rows()`` raises it: a file that cannot be decoded
@@ -521,7 +521,7 @@ class _Batcher:
             yield self._table()
 
     def _records(self) -> None:
-        """The records added one at a time, as a frame after the others."""
+        """The records added one at a time, as a frame (after those of earlier pieces)."""
         if self.records:
             self.frames.append(_frame(self.fields or (), self.records))
             self.records = []
@@ -1329,6 +1329,9 @@ def _unbroken(
         yield line, spanned, None if isinstance(row, BrokenRow) else list(row)
 
 
+_BREAK: Final = re.compile(rb"\r\n?|\n")
+
+
 def _line_start(data: bytes, count: int) -> int | None:
     """Where line ``count + 1`` starts in ``data``: after ``count`` line feeds.
 
@@ -1342,9 +1345,6 @@ def _line_start(data: bytes, count: int) -> int | None:
         if number == count:
             return found.end()
     return None
-
-
-_BREAK: Final = re.compile(rb"\r\n?|\n")
 
 
 def _read_head(path: Path, source: str) -> bytes:
@@ -1460,7 +1460,8 @@ class _CsvFile(RecordFile):
 
     A file in an encoding whose lines are its byte lines (UTF-8, GB18030 and its
     subsets) whose header lies in its first ``HEAD_BYTES`` is opened from that head
-    alone; any other is decoded whole at opening, as before.
+    alone; any other is decoded whole at opening. ``rows()`` decodes the whole file
+    (once, kept); ``tables()`` reads it by the fast path where it can (``_FastCsv``).
     """
 
     def __init__(
