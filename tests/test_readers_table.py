@@ -332,6 +332,17 @@ def test_an_abandoned_read_removes_its_copy(tmp_path: Path) -> None:
     assert not any(p.exists() for p in copies)
 
 
+def test_a_name_that_looks_like_a_pattern_is_this_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """学时[2].csv is read by polars as itself, not as the pattern matching 学时2.csv."""
+    write(tmp_path, "学时2.csv", csv_text([HEADER, record(7)]))
+    file = open_record_file(write(tmp_path, "学时[2].csv", csv_text([HEADER, record(1)])))
+    expected = [normal(i) for i in file.rows()]
+    no_fallback(monkeypatch)
+    assert from_tables(file.tables()) == expected
+
+
 def test_batch_rows_must_be_positive(tmp_path: Path) -> None:
     """A batch holds at least one item."""
     with pytest.raises(ValueError, match="batch_rows"):

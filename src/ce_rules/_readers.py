@@ -1940,6 +1940,7 @@ class _FastCsv:
 
         return pl.scan_csv(
             self.path,
+            glob=False,  # a name with [ ] * ? is this file's, not a pattern
             has_header=False,
             skip_lines=skip,
             separator="\0",  # in no line that is taken
@@ -1953,6 +1954,7 @@ class _FastCsv:
 
         return pl.scan_csv(
             self.path,
+            glob=False,  # a name with [ ] * ? is this file's, not a pattern
             has_header=False,
             skip_lines=skip,
             separator=self.delimiter,
