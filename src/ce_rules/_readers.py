@@ -1791,7 +1791,7 @@ class _FastCsv:
         self.filled = filled
         self.splitter = _Splitter(file.source, [""], self.delimiter)
         # The body as UTF-8: the file itself from its line ``skip``, or a decoded copy.
-        self.path = file.path
+        self.path = file.path.absolute()  # for polars: no ~ to expand, no URL
         self.skip = reading.body
         self.offset = reading.offset
         self.copy: Path | None = None
