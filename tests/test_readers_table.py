@@ -531,6 +531,52 @@ def test_property_tables_agree_with_rows(
     assert got == expected
 
 
+@st.composite
+def _exports(draw: st.DrawFn) -> bytes:
+    """Files as systems export them: many records, some cells empty, a few odd rows."""
+    extra = draw(_HEADERS)
+    header = [*draw(st.permutations([*_REQUIRED, *extra]))]
+    width = len(header)
+    at = header.index("身份证号")
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    empty = draw(st.floats(0, 0.9))  # how often a cell is empty: often, in a last 备注
+    rows = [header]
+    for number in range(draw(st.integers(1, 120))):
+        cells = [f"值{number}" if draw(st.floats(0, 1)) > empty else "" for _ in header]
+        cells[at] = person(number)
+        odd = draw(st.integers(0, 30))
+        if odd == 0:
+            cells = cells[: draw(st.integers(0, width - 1))]  # short
+        elif odd == 1:
+            cells += [""] * draw(st.integers(1, 2))  # trailing delimiters
+        elif odd == 2:
+            cells += ["多"]  # long
+        elif odd == 3:
+            cells = [""] * width  # blank
+        elif odd == 4:
+            cells[at] = draw(st.sampled_from(["", " ", "合计", "鲁A1"]))
+        rows.append(cells)
+    rows.append(["合计", *[""] * (width - 1)])
+    text = csv_text(rows, quoting=quoting, lineterminator=ending)
+    return text.encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "gbk"])))
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=_exports(), batch_rows=st.sampled_from([7, 50, 262_144]))
+def test_property_exports_agree_with_rows(tmp_path: Path, data: bytes, batch_rows: int) -> None:
+    """For files as systems export them, tables() gives rows(), item for item."""
+    path = tmp_path / "e.csv"
+    path.write_bytes(data)
+    file = open_record_file(path)
+    expected = [normal(i) for i in file.rows()]
+    assert from_tables(file.tables(batch_rows)) == expected
+
+
 def test_json_value_kinds_survive_a_table(tmp_path: Path) -> None:
     """JSON numbers and booleans are text in the frame as in rows()."""
     path = write(tmp_path, "a.jsonl", json.dumps({"person_id": 1, "hours": 1.5, "featured": True}))
