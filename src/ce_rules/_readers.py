@@ -2062,23 +2062,33 @@ class _FastCsv:
         facts = cells.with_columns(
             _length=lengths, **({} if quoted is None else {"_quoted": quoted})
         ).with_row_index("_i")
-        taken = facts.select(plain & clear & fits).to_series()
-        if count - int(taken.sum()) > 256:
+        if count - int(facts.select(plain.sum()).item()) > 256:
             plain = person.str.contains(_PLAIN_PERSON).fill_null(False)
-            taken = facts.select(plain & clear & fits).to_series()
         # The rows not taken at a glance, and some rows spread over the batch (a line
         # that polars split otherwise than its bytes say would shift all after it).
         spread = pl.col("_i").is_in(range(0, count, max(1, count // 64))) | (
             pl.col("_i") == count - 1
         )
-        looked = facts.filter(~taken | spread).select(
+        needed = facts.select(~(plain & clear & fits) | spread).to_series()
+        cells_in_line = pl.col("counted")
+        look = [
             "_i",
-            ok=plain & clear & (fits | (unquoted & (counted >= self.need))),
-            counted=counted,
-            unquoted=unquoted,
-            sane=~unquoted
-            | ((counted >= 1) & (counted <= width) & (~fits | (counted >= self.need))),
-        )
+            "counted",
+            (plain & clear & (fits | (unquoted & (cells_in_line >= self.need)))).alias("ok"),
+            unquoted.alias("unquoted"),
+            (
+                ~unquoted
+                | (
+                    (cells_in_line >= 1)
+                    & (cells_in_line <= width)
+                    & (~fits | (cells_in_line >= self.need))
+                )
+            ).alias("sane"),
+        ]
+        if int(needed.sum()) * 8 < count:  # few: only they are looked at
+            looked = facts.filter(needed).with_columns(counted=counted).select(look)
+        else:  # many (a last column mostly empty): all are, without copying the cells
+            looked = facts.with_columns(counted=counted).select(look).filter(needed)
         if not looked.get_column("sane").all():  # pragma: no cover - never seen
             return None  # a line polars split otherwise than its bytes say
         odd = looked.filter(~pl.col("ok"))
