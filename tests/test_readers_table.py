@@ -289,6 +289,33 @@ def test_doubt_deep_in_a_large_file(tmp_path: Path) -> None:
     ]
 
 
+def test_quotes_are_not_left_to_polars(tmp_path: Path) -> None:
+    """A quoted quote before a long row and a quoted last cell: polars (2.1) shifted it.
+
+    Its CSV reader, streaming, read the quoted quote of line 3 as the fifth cell when a
+    later row was too long and the file ended in a quoted cell. polars no longer reads
+    quotes at all: it splits at every delimiter, and plain quoted cells are unquoted after.
+    """
+    text = (
+        "2024年度学时登记表\n身份证号,课程名称,科目类别,学时,完成日期\n"
+        '370602199000000000,,,"""",\n370602199000000000,,,,,\n'
+        '370602199000000000,,,,\n370602199000000000,,,,""""'
+    )
+    file = open_record_file(write(tmp_path, "a.csv", text))
+    for batch_rows in (1, 2, 262_144):
+        got = assert_same(file, batch_rows)
+    assert got[1].cells["hours"] == '"'  # type: ignore[union-attr]
+
+
+def test_quoted_delimiters_read_again_by_rows_splitter(tmp_path: Path) -> None:
+    """Cells holding the delimiter, quoted: split by rows()' own splitter, put in the frame."""
+    rows = [HEADER, *(record(i, 课程名称=f"课程,{i}") for i in range(1, 30)), record(30)]
+    file = open_record_file(write(tmp_path, "a.csv", csv_text(rows)))
+    for batch_rows in (1, 7, 262_144):
+        got = assert_same(file, batch_rows)
+    assert got[0].cells["course_title"] == "课程,1"  # type: ignore[union-attr]
+
+
 def test_large_gbk_file_read_through_a_decoded_copy(tmp_path: Path) -> None:
     """A GBK file over 1 MiB: the same items, and the decoded copy is removed."""
     rows = [HEADER, *(record(i) for i in range(1, 20_000)), ["合计", "", "", "", "", "1", ""]]

@@ -1640,9 +1640,9 @@ class _CsvFile(RecordFile):
             done = 0  # the body's lines read
             batches = fast.batches()
             try:
-                for cells, start, width in batches:
+                for cells, start in batches:
                     line = reading.body + 1 + start
-                    piece = fast.table(cells, start, width, line, titles + start)
+                    piece = fast.table(cells, start, line, titles + start)
                     if piece is None:
                         break
                     frame, others = piece
@@ -1691,6 +1691,9 @@ _SPACES: Final = (
 )
 #: Bytes at a time when a GBK file's body is decoded for polars.
 _TRANSCODE_BYTES: Final = 4 << 20
+#: Cells past the header that polars reads (a row with more is read again by ``rows()``'s
+#: splitter): trailing delimiters are common, and must be seen to be blank.
+_PAST_HEADER: Final = 4
 
 
 def _char_class(chars: Iterable[str]) -> str:
@@ -1705,16 +1708,21 @@ _PLAIN_PERSON: Final = f"^[^{_char_class(_SPACES + ''.join(_FOOTER_FIRST))}]"
 _NOT_BLANK: Final = f"[^{_char_class(_SPACES)}]"
 
 
-def _quoted_line(delimiter: str) -> str:
-    """A line that ``csv`` and polars split alike, as a polars regular expression.
+def _simple_line(delimiter: str) -> str:
+    """A line whose quotes ``csv`` reads as plainly as a split at the delimiter would.
 
-    Each cell is unquoted without a quote, or quoted whole with its quotes doubled;
-    no cell holds a line break.
+    As a polars regular expression: each cell is unquoted without a quote, or quoted
+    whole, its quotes doubled, with no delimiter and no line break inside.
     """
     inside = {"\t": r"\t"}.get(delimiter, delimiter)
     between = {"\t": r"\t", "|": r"\|"}.get(delimiter, delimiter)
-    cell = f'(?:"(?:[^"\\r\\n]|"")*"|[^"\\r\\n{inside}]*)'
+    cell = f'(?:"(?:[^"\\r\\n{inside}]|"")*"|[^"\\r\\n{inside}]*)'
     return f"^{cell}(?:{between}{cell})*$"
+
+
+def _unquoted(cell: str) -> str:
+    """A cell of a simple line (``_simple_line``) as ``csv`` reads it."""
+    return cell[1:-1].replace('""', '"') if cell.startswith('"') else cell
 
 
 @dataclass(slots=True)
@@ -1723,13 +1731,16 @@ class _Survey:
 
     Attributes:
         lengths: The bytes of each line, without its line break (UInt32).
-        quoted: Whether each line holds a quote; None if none does.
+        quoted: Whether each line holds quotes, all in cells quoted whole without a
+            delimiter inside; None if none does.
+        awkward: Whether each line holds another quote; None if none does.
         stop: The first doubtful line (from 0; the number of lines if none is).
         step: The bytes of every line break (1: LF, 2: CR LF); None if they differ.
     """
 
     lengths: pl.Series
     quoted: pl.Series | None
+    awkward: pl.Series | None
     stop: int
     step: int | None
 
@@ -1738,41 +1749,43 @@ class _FastCsv:
     """The fast path of ``tables`` for a CSV file: its body read by polars.
 
     What polars reads is taken only where it is certain to be what ``rows()`` gives;
-    from the first line where it is not, ``rows()`` reads the rest of the file.
+    from the first line where it is not, ``rows()`` reads the rest of the file. polars
+    never reads quotes: it splits each line at every delimiter (so a line's bytes are
+    its cells and its delimiters, and its cells are counted from its bytes), and quoted
+    cells are unquoted after, where the survey found them plain.
 
     First, before any batch, polars reads the body (the lines under the header) as
-    lines, to look at them (``start``). ``rows()`` reads the whole file if:
+    lines, to survey them (``start``). ``rows()`` reads the whole file if:
 
     - polars cannot read the body as UTF-8 (a GBK body is first decoded by Python into
       a temporary UTF-8 copy; a body that does not decode fails there): ``rows()``
       then names the line that cannot be decoded;
+    - a line holds a NUL byte (polars cannot read it as one line);
     - the lines polars found and one line break each (all LF, all CR LF, or counted)
       do not make up the body's bytes exactly, or line breaks of both kinds meet a CR
       inside a line;
-    - the body's first line starts with a byte-order mark (polars drops it);
-    - a line holds a NUL byte (polars cannot read it as one line).
+    - the body's first line starts with a byte-order mark (polars drops it).
 
     The first doubtful line, from which ``rows()`` reads the rest, is one that holds a
-    CR (a line break to ``rows()``, not to polars), one over ``FIELD_CHARS`` bytes, or
-    one with a quote whose cells are not each either unquoted without a quote or quoted
-    whole with their quotes doubled (a quoted line break; a quote inside an unquoted
-    cell, or after a closing one: ``csv`` and polars read these apart).
+    CR (a line break to ``rows()``, not to polars) or has more than ``FIELD_CHARS``
+    bytes. A line with a quote is plain when each of its cells is unquoted without a
+    quote, or quoted whole with its quotes doubled and no delimiter inside; any other
+    (awkward: a quoted delimiter or line break, a stray quote) is read again from the
+    file and split by the exact path's ``_Splitter``; if its quote is still open at its
+    end, ``rows()`` reads from its batch on.
 
-    Then polars reads the cells, in batches, as wide as the header. A row wider than
-    that makes it read again, from that row, as wide as the widest line; ``rows()``
-    reads the rest when polars fails again, or fails otherwise. Each row is one line.
-    A row is a record at a glance when its person cell starts with an ASCII letter or
-    digit (or, where many do not, with neither a space nor the first character of a
-    footer word: ``_skip_kind`` decides so too), it has a cell at or after the last
-    named header cell (a filled one; or, in a line without a quote, one counted from
-    its bytes, which are its cells and delimiters) and no filled cell past the header.
-    Every other row (blank, footer, note, short, long) is classified by the exact
-    path's own ``_Body.item``: from its cells when its line has no quote (the line is
-    then its cells joined by the delimiter), else from its line read again and split by
-    ``_Splitter``, whose cells must be those polars read; where the line cannot be found
-    again (line breaks of both kinds), ``rows()`` reads from it. Some rows spread over
-    each batch are checked against their lines' bytes, so that a line split otherwise
-    than its bytes say makes ``rows()`` read from that batch.
+    Then polars reads the cells, in batches, as wide as the header and
+    ``_PAST_HEADER`` more. Each row is one line. A row is a record at a glance when its
+    person cell starts with an ASCII letter or digit (or, where many do not, with
+    neither a space nor the first character of a footer word: ``_skip_kind`` decides
+    so too), it has a cell at or after the last named header cell (counted from its
+    bytes), none past the header, and its line is not awkward. Every other row (blank,
+    footer, note, short, long) is classified by the exact path's own ``_Body.item``:
+    from its cells when it has no more cells than polars read and its line is plain
+    (its text is then its cells joined by the delimiter), else from its line read
+    again (where the line cannot be found again, line breaks of both kinds, ``rows()``
+    reads from its batch on). Some rows spread over each batch are checked against
+    their lines' bytes.
     """
 
     def __init__(self, file: _CsvFile, size: int, filled: set[int] | None) -> None:
@@ -1783,6 +1796,7 @@ class _FastCsv:
         assert self.body.person is not None  # checked by ``_CsvFile._fast_ok``
         self.person = self.body.person
         self.columns = len(file._headers[0].columns)
+        self.width = self.columns + _PAST_HEADER
         self.need = self.body.shape.need
         self.delimiter = file._delimiter
         name = codecs.lookup(file.encoding or "utf-8").name
@@ -1825,19 +1839,20 @@ class _FastCsv:
         found = self._look()
         if found is None:
             return False
-        lengths, quoted, stop, inner = found
-        step = self._step(lengths, size, last, inner)
+        survey, inner = found
+        step = self._step(survey.lengths, size, last, inner)
         if step is None:
             return False
-        self.survey = _Survey(lengths, quoted, stop, step if step else None)
+        survey.step = step if step else None
+        self.survey = survey
         self.base = self.offset
         return True
 
-    def _look(self) -> tuple[pl.Series, pl.Series | None, int, bool] | None:
-        """The body's lines as polars splits them, looked at.
+    def _look(self) -> tuple[_Survey, bool] | None:
+        """The body's lines as polars splits them, surveyed, and whether one holds a CR.
 
-        Their lengths in bytes, which hold a quote, the first doubtful one, and whether
-        one holds a CR; None if polars cannot read them (they are not UTF-8).
+        None if polars cannot read them (they are not UTF-8, or a line holds a NUL).
+        The survey's ``step`` is left to ``_step``.
         """
         import polars as pl
 
@@ -1846,14 +1861,14 @@ class _FastCsv:
         # cell is quoted.
         special = raw.str.contains_any(["\0", "\r", '"']).fill_null(False)
         lines = (
-            self._lines(self.skip)
+            self._lines()
             .with_row_index("i")
             .select("i", length=raw.str.len_bytes().fill_null(0), text=pl.when(special).then(raw))
         )
-        grammar = _quoted_line(self.delimiter)
+        simple = _simple_line(self.delimiter)
         text = pl.col("text")
         lengths: list[pl.Series] = []
-        marks: list[pl.Series] = []
+        marks: dict[str, list[pl.Series]] = {"quoted": [], "awkward": []}
         stop: int | None = None
         inner = False
         try:
@@ -1863,17 +1878,19 @@ class _FastCsv:
                 if not odd.height:
                     continue
                 quote = text.str.contains('"', literal=True)
-                bad = text.str.contains_any(["\0", "\r"])
-                if stop is None:  # past the first doubtful line, none needs a closer look
-                    bad = bad | (quote & ~text.str.contains(grammar))
+                plain = text.str.contains(simple)
                 odd = odd.select(
-                    "i", quote=quote, bad=bad, inner=text.str.contains("\r", literal=True)
+                    "i",
+                    quoted=quote & plain,
+                    awkward=quote & ~plain,
+                    inner=text.str.contains("\r", literal=True),
                 )
-                inner = inner or bool(odd.get_column("inner").any())
-                doubtful = odd.filter("bad").get_column("i")
-                if stop is None and doubtful.len():
-                    stop = int(doubtful[0])
-                marks.append(odd.filter("quote").get_column("i"))
+                returns = odd.filter("inner").get_column("i")
+                if returns.len():
+                    inner = True
+                    stop = int(returns[0]) if stop is None else stop
+                for kind, found in marks.items():
+                    found.append(odd.filter(kind).get_column("i"))
         except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
             return None
         length = pl.concat(lengths) if lengths else pl.Series("length", [], pl.UInt32)
@@ -1881,11 +1898,15 @@ class _FastCsv:
         long = (length > FIELD_CHARS).arg_true()
         if long.len():
             stop = int(long[0]) if stop is None else min(stop, int(long[0]))
-        marked = pl.concat(marks) if marks else pl.Series("i", [], pl.UInt32)
-        quoted = None
-        if marked.len():
-            quoted = pl.repeat(False, count, dtype=pl.Boolean, eager=True).scatter(marked, True)
-        return length, quoted, count if stop is None else stop, inner
+        flags: dict[str, pl.Series | None] = {}
+        for kind, found in marks.items():
+            marked = pl.concat(found) if found else pl.Series("i", [], pl.UInt32)
+            flags[kind] = None
+            if marked.len():
+                blank = pl.repeat(False, count, dtype=pl.Boolean, eager=True)
+                flags[kind] = blank.scatter(marked, True)
+        stop = count if stop is None else stop
+        return _Survey(length, flags["quoted"], flags["awkward"], stop, None), inner
 
     def _step(self, lengths: pl.Series, size: int, last: bytes, inner: bool) -> int | None:
         """The bytes of each line break: 1 or 2, or 0 if they differ.
@@ -1935,97 +1956,59 @@ class _FastCsv:
         self.path, self.skip, self.offset = self.copy, 0, 0
         return True
 
-    def _lines(self, skip: int) -> pl.LazyFrame:
+    def _lines(self) -> pl.LazyFrame:
         import polars as pl
 
         return pl.scan_csv(
             self.path,
             glob=False,  # a name with [ ] * ? is this file's, not a pattern
             has_header=False,
-            skip_lines=skip,
-            separator="\0",  # in no line that is taken
+            skip_lines=self.skip,
+            separator="\0",  # in no line that is read
             quote_char=None,
             infer_schema=False,
             schema={"raw": pl.String},
         )
 
-    def _cells(self, skip: int, width: int) -> pl.LazyFrame:
-        import polars as pl
-
-        return pl.scan_csv(
-            self.path,
-            glob=False,  # a name with [ ] * ? is this file's, not a pattern
-            has_header=False,
-            skip_lines=skip,
-            separator=self.delimiter,
-            quote_char='"',
-            infer_schema=False,
-            schema={f"c{i}": pl.String for i in range(width)},
-            missing_columns="insert",  # a short first line, as later ones
-        )
-
-    def batches(self) -> Generator[tuple[pl.DataFrame, int, int], None, None]:
+    def batches(self) -> Generator[tuple[pl.DataFrame, int], None, None]:
         """The cells of the body's lines up to the first doubtful one, in batches.
 
-        Each is (cells, its first line from 0, its width); they stop early where polars
-        cannot read on (the rest is then for ``rows()``).
+        Each is (cells, its first line from 0). They stop early if polars fails (the
+        rest is then for ``rows()``).
         """
         import polars as pl
 
         survey = self.survey
         assert survey is not None
+        stream = pl.scan_csv(
+            self.path,
+            glob=False,
+            has_header=False,
+            skip_lines=self.skip,
+            separator=self.delimiter,
+            quote_char=None,  # every delimiter splits: quotes are looked at after
+            infer_schema=False,
+            schema={f"c{i}": pl.String for i in range(self.width)},
+            missing_columns="insert",  # a short first line, as later ones
+            truncate_ragged_lines=True,  # a longer line is counted from its bytes
+        ).collect_batches(chunk_size=self.size)
         start = 0
-        width = self.columns
-        widened = False
         while start < survey.stop:
-            stream = self._cells(self.skip + start, width).collect_batches(chunk_size=self.size)
-            while start < survey.stop:
-                try:
-                    cells = next(stream, None)
-                except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
-                    # A row wider than the header, maybe: read again from ``start``, as
-                    # wide as the widest line, unless polars would drop a byte-order mark
-                    # starting that line (or where it starts is not known).
-                    if widened or survey.step is None or self._marked(self.base):
-                        return
-                    widened = True
-                    widest = self._widest(start)
-                    if widest <= width:
-                        return
-                    width = widest
-                    break
-                if cells is None:
-                    return
-                if not cells.height:
-                    continue
-                if cells.height > survey.stop - start:
-                    cells = cells.head(survey.stop - start)
-                yield cells, start, width
-                start += cells.height
-
-    def _marked(self, offset: int) -> bool:
-        """Whether the line at ``offset`` of the body starts with a byte-order mark."""
-        with self.path.open("rb") as handle:
-            handle.seek(offset)
-            return handle.read(3) == codecs.BOM_UTF8
-
-    def _widest(self, start: int) -> int:
-        """The most cells a line from ``start`` on may have (a quoted delimiter counts)."""
-        import polars as pl
-
-        try:
-            widest = (
-                self._lines(self.skip + start)
-                .select(pl.col("raw").str.count_matches(self.delimiter, literal=True).max())
-                .collect()
-                .item()
-            )
-        except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
-            return 0
-        return int(widest or 0) + 1
+            try:
+                cells = next(stream, None)
+            except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+                return
+            if cells is None:
+                return
+            if not cells.height:
+                continue
+            if cells.height > survey.stop - start:
+                cells = cells.head(survey.stop - start)
+            yield cells, start
+            start += cells.height
 
     def table(
-        self, cells: pl.DataFrame, start: int, width: int, line: int, first: int
+        self, cells: pl.DataFrame, start: int, line: int, first: int
     ) -> tuple[pl.DataFrame, list[tuple[int, SkippedRow | BrokenRow]]] | None:
         """A batch's records (a frame) and its other items, with their positions.
 
@@ -2037,53 +2020,70 @@ class _FastCsv:
         survey = self.survey
         assert survey is not None
         count = cells.height
-        lengths = survey.lengths.slice(start, count)
-        quoted = None if survey.quoted is None else survey.quoted.slice(start, count)
+        width = self.width
 
         def cell(position: int) -> pl.Expr:
             return pl.col(f"c{position}")
 
-        person = cell(self.person)
-        # Most person cells start with an ASCII letter or digit; the rest are looked at
-        # character by character only when there are many of them.
+        def flag(series: pl.Series | None, name: str) -> pl.Expr:
+            return pl.lit(False) if series is None else pl.col(name)
+
+        facts = cells.with_columns(
+            _length=survey.lengths.slice(start, count),
+            **{
+                name: series.slice(start, count)
+                for name, series in (("_quoted", survey.quoted), ("_awkward", survey.awkward))
+                if series is not None
+            },
+        ).with_row_index("_i")
+        quoted = flag(survey.quoted, "_quoted")
+        awkward = flag(survey.awkward, "_awkward")
+        # Quoted cells of plain lines, unquoted: those the frame holds, or that decide.
+        unquote = sorted({p for p, _ in self.body.mapped} | {self.person, *self.body.empty})
+        if survey.quoted is not None:
+            facts = facts.with_columns(
+                pl.when(quoted & cell(p).str.starts_with('"'))
+                .then(
+                    cell(p)
+                    .str.strip_prefix('"')
+                    .str.strip_suffix('"')
+                    .str.replace_all('""', '"', literal=True)
+                )
+                .otherwise(cell(p))
+                .alias(f"u{p}")
+                for p in unquote
+                if p < width
+            )
+        else:
+            facts = facts.with_columns(cell(p).alias(f"u{p}") for p in unquote)
+        person = pl.col(f"u{self.person}")
         plain = ((person >= "0") & (person < "{")).fill_null(False)
-        fits = pl.any_horizontal(cell(i).is_not_null() for i in range(self.need - 1, width))
-        clear = pl.lit(True)
-        if width > self.columns:
-            clear = ~pl.any_horizontal(cell(i).is_not_null() for i in range(self.columns, width))
-        unquoted = pl.lit(True) if quoted is None else ~pl.col("_quoted")
-        # In a line without a quote, the bytes that are in no cell are its delimiters:
-        # how many cells it has, and a check that polars split it as its bytes say.
+        if count - int(facts.select(plain.sum()).item()) > 256:
+            plain = person.str.contains(_PLAIN_PERSON).fill_null(False)
+        present = pl.any_horizontal(cell(i).is_not_null() for i in range(self.need - 1, width))
+        clear = ~pl.any_horizontal(cell(i).is_not_null() for i in range(self.columns, width))
+        # Every byte of a line is in a cell or is a delimiter: its cells, counted (more
+        # than ``width`` when polars left some out).
         counted = (
             pl.col("_length").cast(pl.Int64)
             - pl.sum_horizontal(cell(i).str.len_bytes().fill_null(0) for i in range(width))
             + 1
         )
-        facts = cells.with_columns(
-            _length=lengths, **({} if quoted is None else {"_quoted": quoted})
-        ).with_row_index("_i")
-        if count - int(facts.select(plain.sum()).item()) > 256:
-            plain = person.str.contains(_PLAIN_PERSON).fill_null(False)
         # The rows not taken at a glance, and some rows spread over the batch (a line
         # that polars split otherwise than its bytes say would shift all after it).
         spread = pl.col("_i").is_in(range(0, count, max(1, count // 64))) | (
             pl.col("_i") == count - 1
         )
-        needed = facts.select(~(plain & clear & fits) | spread).to_series()
+        needed = facts.select(~(plain & clear & present & ~awkward) | spread).to_series()
         cells_in_line = pl.col("counted")
         look = [
             "_i",
             "counted",
-            (plain & clear & (fits | (unquoted & (cells_in_line >= self.need)))).alias("ok"),
-            unquoted.alias("unquoted"),
+            awkward.alias("awkward"),
             (
-                ~unquoted
-                | (
-                    (cells_in_line >= 1)
-                    & (cells_in_line <= width)
-                    & (~fits | (cells_in_line >= self.need))
-                )
-            ).alias("sane"),
+                plain & clear & ~awkward & (cells_in_line <= width) & (cells_in_line >= self.need)
+            ).alias("ok"),
+            ((cells_in_line >= 1) & (~present | (cells_in_line >= self.need))).alias("sane"),
         ]
         if int(needed.sum()) * 8 < count:  # few: only they are looked at
             looked = facts.filter(needed).with_columns(counted=counted).select(look)
@@ -2093,63 +2093,89 @@ class _FastCsv:
             return None  # a line polars split otherwise than its bytes say
         odd = looked.filter(~pl.col("ok"))
         others: list[tuple[int, SkippedRow | BrokenRow]] = []
-        dropped: list[int] = []
+        dropped: dict[int, RawRow | None] = {}  # rows not in the frame: None, or rows() has
         if odd.height:
-            indices = odd.get_column("_i")
-            texts = self._texts(start, odd.filter(~pl.col("unquoted")).get_column("_i"))
-            for (i, cells_in_line, unquoted_line), values in zip(
-                odd.select("_i", "counted", "unquoted").iter_rows(),
-                cells.select(pl.all().gather(indices)).iter_rows(),
+            rows = odd.get_column("_i")
+            afresh = odd.filter(pl.col("awkward") | (pl.col("counted") > width))
+            texts = self._texts(start, afresh.get_column("_i"))
+            for (i, cells_in_row, read), values in zip(
+                odd.select(
+                    "_i", "counted", pl.col("_i").is_in(afresh["_i"]).alias("read")
+                ).iter_rows(),
+                cells.select(pl.all().gather(rows)).iter_rows(),
                 strict=True,
             ):
-                if unquoted_line:
-                    # The line is its cells joined by the delimiter.
-                    row = [value or "" for value in values[:cells_in_line]]
-                    text = self.delimiter.join(row)
-                    item = self.body.item(row, line + i, 1, text, self.filled)
-                else:
-                    read = texts.get(i)
-                    exact = None if read is None else self._exact(read, line + i)
-                    if exact is None or (
-                        isinstance(exact, RawRow) and not self._agrees(values, exact)
-                    ):
+                if read:
+                    text = texts.get(i)
+                    exact = None if text is None else self._exact(text, line + i)
+                    if exact is None:
                         return None
                     item = exact
+                    if isinstance(item, RawRow):
+                        dropped[i] = item  # polars split it at a quoted delimiter
+                else:
+                    # The line is its cells joined by the delimiter.
+                    written = [value or "" for value in values[:cells_in_row]]
+                    item = self.body.item(
+                        [_unquoted(value) for value in written],
+                        line + i,
+                        1,
+                        self.delimiter.join(written),
+                        self.filled,
+                    )
                 if not isinstance(item, RawRow):
                     others.append((first + i, item))
-                    dropped.append(i)
+                    dropped[i] = None
         if survey.step is not None:
-            self.base += int(lengths.sum() or 0) + survey.step * count
+            self.base += int(facts.get_column("_length").sum() or 0) + survey.step * count
         fields = []
         for position, field in self.body.mapped:
-            value = cell(position)
-            if quoted is not None:
-                # A quoted empty cell ("") is read as an empty text, an unquoted one as null.
-                value = pl.when(value != "").then(value)
+            value = pl.col(f"u{position}")
+            # An empty cell is null (polars reads an unquoted one so; "" unquotes to "").
+            value = pl.when(value != "").then(value)
             fields.append(value.alias(field))
-        index = pl.int_range(pl.len(), dtype=pl.Int64)
-        frame = cells.select((index + first).alias("item"), (index + line).alias("line"), *fields)
+        index = pl.col("_i").cast(pl.Int64)
+        frame = facts.select((index + first).alias("item"), (index + line).alias("line"), *fields)
         if dropped:
-            # The records between the other items: slices of the frame, not a copy.
-            parts = []
-            previous = 0
-            for i in dropped:
-                if i > previous:
-                    parts.append(frame.slice(previous, i - previous))
-                previous = i + 1
-            parts.append(frame.slice(previous))
-            frame = pl.concat(parts, how="vertical", rechunk=False)
+            frame = self._mend(frame, dropped, first, line)
         if self.filled is not None and self.body.empty:
-            records = cells
+            records = facts
             if dropped:
-                records = cells.with_row_index("_i").filter(~pl.col("_i").is_in(dropped))
+                records = facts.filter(~pl.col("_i").is_in(list(dropped)))
             filled = records.select(
-                cell(p).str.contains(_NOT_BLANK).any().alias(str(p))
+                pl.col(f"u{p}").str.contains(_NOT_BLANK).any().alias(str(p))
                 for p in self.body.empty
                 if p < width
             )
             self.filled.update(int(name) for name in filled.columns if filled.get_column(name)[0])
         return frame, others
+
+    def _mend(
+        self, frame: pl.DataFrame, dropped: dict[int, RawRow | None], first: int, line: int
+    ) -> pl.DataFrame:
+        """``frame`` without the rows that are not records (None in ``dropped``).
+
+        A record whose line polars split otherwise than ``rows()`` (at a quoted
+        delimiter) is in it as ``rows()`` read it.
+        """
+        import polars as pl
+
+        fields = tuple(field for _, field in self.body.mapped)
+        parts = []
+        previous = 0
+        for i in sorted(dropped):
+            if i > previous:
+                parts.append(frame.slice(previous, i - previous))
+            exact = dropped[i]
+            if exact is not None:
+                values = [
+                    cell if isinstance(cell, str) and cell else None
+                    for cell in (exact.cells[field] for field in fields)
+                ]
+                parts.append(_frame(fields, [(first + i, line + i, values)]))
+            previous = i + 1
+        parts.append(frame.slice(previous))
+        return pl.concat(parts, how="vertical", rechunk=False)
 
     def _texts(self, start: int, rows: pl.Series) -> dict[int, str]:
         """The text of lines ``rows`` of the batch from line ``start``, read again.
@@ -2179,17 +2205,11 @@ class _FastCsv:
         splitter.lines[0] = text
         splitter.ran_out = False
         spanned, row = splitter.split(0, self.body.shape)
-        if spanned != 1 or splitter.ran_out:  # pragma: no cover - the quotes were checked
-            return None
+        if spanned != 1 or splitter.ran_out:
+            return None  # a quote still open at the end of the line
         if isinstance(row, BrokenRow):
             row = replace(row, line=line)
         return self.body.item(row, line, 1, text, self.filled)
-
-    def _agrees(self, values: tuple[Any, ...], item: RawRow) -> bool:
-        """Whether polars read a record's mapped cells as ``rows()`` did (empty as None)."""
-        return all(
-            (values[p] or None) == (item.cells[field] or None) for p, field in self.body.mapped
-        )
 
 
 # ---------------------------------------------------------------------------------------
