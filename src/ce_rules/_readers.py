@@ -2060,13 +2060,19 @@ class _FastCsv:
         plain = ((person >= "0") & (person < "{")).fill_null(False)
         if count - int(facts.select(plain.sum()).item()) > 256:
             plain = person.str.contains(_PLAIN_PERSON).fill_null(False)
-        present = pl.any_horizontal(cell(i).is_not_null() for i in range(self.need - 1, width))
-        clear = ~pl.any_horizontal(cell(i).is_not_null() for i in range(self.columns, width))
+        # The cells polars read past the header, where any is filled in this batch.
+        seen = width
+        while seen > self.columns and cells.get_column(f"c{seen - 1}").null_count() == count:
+            seen -= 1
+        present = pl.any_horizontal(cell(i).is_not_null() for i in range(self.need - 1, seen))
+        clear = ~pl.any_horizontal(
+            [pl.lit(False), *(cell(i).is_not_null() for i in range(self.columns, seen))]
+        )
         # Every byte of a line is in a cell or is a delimiter: its cells, counted (more
         # than ``width`` when polars left some out).
         counted = (
             pl.col("_length").cast(pl.Int64)
-            - pl.sum_horizontal(cell(i).str.len_bytes().fill_null(0) for i in range(width))
+            - pl.sum_horizontal(cell(i).str.len_bytes().fill_null(0) for i in range(seen))
             + 1
         )
         # The rows not taken at a glance, and some rows spread over the batch (a line
