@@ -1692,8 +1692,8 @@ _SPACES: Final = (
 #: Bytes at a time when a GBK file's body is decoded for polars.
 _TRANSCODE_BYTES: Final = 4 << 20
 #: Cells past the header that polars reads (a row with more is read again by ``rows()``'s
-#: splitter): trailing delimiters are common, and must be seen to be blank.
-_PAST_HEADER: Final = 4
+#: splitter): a trailing delimiter is common, and its cell must be seen to be blank.
+_PAST_HEADER: Final = 1
 
 
 def _char_class(chars: Iterable[str]) -> str:
@@ -1774,18 +1774,18 @@ class _FastCsv:
     file and split by the exact path's ``_Splitter``; if its quote is still open at its
     end, ``rows()`` reads from its batch on.
 
-    Then polars reads the cells, in batches, as wide as the header and
-    ``_PAST_HEADER`` more. Each row is one line. A row is a record at a glance when its
-    person cell starts with an ASCII letter or digit (or, where many do not, with
-    neither a space nor the first character of a footer word: ``_skip_kind`` decides
-    so too), it has a cell at or after the last named header cell (counted from its
-    bytes), none past the header, and its line is not awkward. Every other row (blank,
-    footer, note, short, long) is classified by the exact path's own ``_Body.item``:
-    from its cells when it has no more cells than polars read and its line is plain
-    (its text is then its cells joined by the delimiter), else from its line read
-    again (where the line cannot be found again, line breaks of both kinds, ``rows()``
-    reads from its batch on). Some rows spread over each batch are checked against
-    their lines' bytes.
+    Then polars reads the cells, in batches, as wide as the header and one more (a
+    trailing delimiter, ``_PAST_HEADER``). Each row is one line. A row is a record at a
+    glance when its person cell starts with an ASCII letter or digit (or, where many do
+    not, with neither a space nor the first character of a footer word: ``_skip_kind``
+    decides so too), it has a cell at or after the last named header cell (counted from
+    its bytes), none past the header, and its line is not awkward. Every other row
+    (blank, footer, note, short, long) is classified by the exact path's own
+    ``_Body.item``: from its cells when it has no more cells than polars read and its
+    line is plain (its text is then its cells joined by the delimiter), else from its
+    line read again (where the line cannot be found again, line breaks of both kinds,
+    ``rows()`` reads from its batch on). Some rows spread over each batch are checked
+    against their lines' bytes.
     """
 
     def __init__(self, file: _CsvFile, size: int, filled: set[int] | None) -> None:
