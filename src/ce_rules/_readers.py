@@ -2102,12 +2102,11 @@ class _FastCsv:
         dropped: dict[int, RawRow | None] = {}  # rows not in the frame: None, or rows() has
         if odd.height:
             rows = odd.get_column("_i")
-            afresh = odd.filter(pl.col("awkward") | (pl.col("counted") > width))
-            texts = self._texts(start, afresh.get_column("_i"))
+            # Rows to be read again: awkward lines, and lines with more cells than read.
+            odd = odd.with_columns(read=pl.col("awkward") | (pl.col("counted") > width))
+            texts = self._texts(start, odd.filter("read").get_column("_i"))
             for (i, cells_in_row, read), values in zip(
-                odd.select(
-                    "_i", "counted", pl.col("_i").is_in(afresh["_i"]).alias("read")
-                ).iter_rows(),
+                odd.select("_i", "counted", "read").iter_rows(),
                 cells.select(pl.all().gather(rows)).iter_rows(),
                 strict=True,
             ):
