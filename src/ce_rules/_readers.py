@@ -1712,17 +1712,19 @@ def _simple_line(delimiter: str) -> str:
     """A line whose quotes ``csv`` reads as plainly as a split at the delimiter would.
 
     As a polars regular expression: each cell is unquoted without a quote, or quoted
-    whole, its quotes doubled, with no delimiter and no line break inside.
+    whole with no quote, no delimiter and no line break inside (a cell ``""`` is empty).
+    Such a cell is unquoted by dropping its first and last character; a line with a
+    doubled quote inside a cell is left to ``rows()``' splitter, as few are.
     """
     inside = {"\t": r"\t"}.get(delimiter, delimiter)
     between = {"\t": r"\t", "|": r"\|"}.get(delimiter, delimiter)
-    cell = f'(?:"(?:[^"\\r\\n{inside}]|"")*"|[^"\\r\\n{inside}]*)'
+    cell = f'(?:"[^"\r\n{inside}]*"|[^"\r\n{inside}]*)'
     return f"^{cell}(?:{between}{cell})*$"
 
 
 def _unquoted(cell: str) -> str:
     """A cell of a simple line (``_simple_line``) as ``csv`` reads it."""
-    return cell[1:-1].replace('""', '"') if cell.startswith('"') else cell
+    return cell[1:-1] if cell.startswith('"') else cell
 
 
 @dataclass(slots=True)
@@ -1731,8 +1733,8 @@ class _Survey:
 
     Attributes:
         lengths: The bytes of each line, without its line break (UInt32).
-        quoted: Whether each line holds quotes, all in cells quoted whole without a
-            delimiter inside; None if none does.
+        quoted: Whether each line holds quotes, all in cells quoted whole with no quote
+            or delimiter inside; None if none does.
         awkward: Whether each line holds another quote; None if none does.
         stop: The first doubtful line (from 0; the number of lines if none is).
         step: The bytes of every line break (1: LF, 2: CR LF); None if they differ.
@@ -1769,10 +1771,10 @@ class _FastCsv:
     The first doubtful line, from which ``rows()`` reads the rest, is one that holds a
     CR (a line break to ``rows()``, not to polars) or has more than ``FIELD_CHARS``
     bytes. A line with a quote is plain when each of its cells is unquoted without a
-    quote, or quoted whole with its quotes doubled and no delimiter inside; any other
-    (awkward: a quoted delimiter or line break, a stray quote) is read again from the
-    file and split by the exact path's ``_Splitter``; if its quote is still open at its
-    end, ``rows()`` reads from its batch on.
+    quote, or quoted whole with no quote and no delimiter inside (``_simple_line``); any
+    other (awkward: a doubled quote, a quoted delimiter or line break, a stray quote) is
+    read again from the file and split by the exact path's ``_Splitter``; if its quote
+    is still open at its end, ``rows()`` reads from its batch on.
 
     Then polars reads the cells, in batches, as wide as the header and one more (a
     trailing delimiter, ``_PAST_HEADER``). Each row is one line. A row is a record at a
@@ -1877,12 +1879,12 @@ class _FastCsv:
                 odd = batch.filter(text.is_not_null())
                 if not odd.height:
                     continue
-                quote = text.str.contains('"', literal=True)
-                plain = text.str.contains(simple)
-                odd = odd.select(
+                odd = odd.with_columns(
+                    quote=text.str.contains('"', literal=True), plain=text.str.contains(simple)
+                ).select(
                     "i",
-                    quoted=quote & plain,
-                    awkward=quote & ~plain,
+                    quoted=pl.col("quote") & pl.col("plain"),
+                    awkward=pl.col("quote") & ~pl.col("plain"),
                     inner=text.str.contains("\r", literal=True),
                 )
                 returns = odd.filter("inner").get_column("i")
@@ -2036,23 +2038,13 @@ class _FastCsv:
                 if series is not None
             },
         ).with_row_index("_i")
-        quoted = flag(survey.quoted, "_quoted")
         awkward = flag(survey.awkward, "_awkward")
         # Quoted cells of plain lines, unquoted: those the frame holds, or that decide.
         unquote = sorted({p for p, _ in self.body.mapped} | {self.person, *self.body.empty})
-        if survey.quoted is not None:
+        if survey.quoted is not None and bool(facts.get_column("_quoted").any()):
+            # In a plain line, a cell is quoted whole or holds no quote at all.
             facts = facts.with_columns(
-                pl.when(quoted & cell(p).str.starts_with('"'))
-                .then(
-                    cell(p)
-                    .str.strip_prefix('"')
-                    .str.strip_suffix('"')
-                    .str.replace_all('""', '"', literal=True)
-                )
-                .otherwise(cell(p))
-                .alias(f"u{p}")
-                for p in unquote
-                if p < width
+                cell(p).str.strip_prefix('"').str.strip_suffix('"').alias(f"u{p}") for p in unquote
             )
         else:
             facts = facts.with_columns(cell(p).alias(f"u{p}") for p in unquote)
