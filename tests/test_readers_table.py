@@ -316,6 +316,29 @@ def test_quoted_delimiters_read_again_by_rows_splitter(tmp_path: Path) -> None:
     assert got[0].cells["course_title"] == "课程,1"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+@pytest.mark.parametrize(
+    "title",
+    ['课程"甲"', '"', '""', "课,程", "课\t程", " ", "", '"课程"', "合计", '课程""'],
+)
+def test_quoted_cells_of_every_kind(tmp_path: Path, delimiter: str, title: str) -> None:
+    """Quotes doubled, quoted delimiters, empty quoted cells: as rows() reads them, no fallback."""
+    rows = [HEADER, *(record(i, 课程名称=title) for i in range(1, 12)), record(12, 姓名="")]
+    for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_ALL):
+        text = csv_text(rows, delimiter=delimiter, quoting=quoting)
+        file = open_record_file(write(tmp_path, "a.csv", text))
+        expected = [normal(i) for i in file.rows()]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_readers._CsvFile, "_lines", refuse_rows)
+            for batch_rows in (1, 5, 262_144):
+                assert from_tables(file.tables(batch_rows)) == expected
+
+
+def refuse_rows(self: object) -> list[str]:
+    """Stands for ``_CsvFile._lines``: the fast path must not need ``rows()``."""
+    raise AssertionError("the exact path read the file")
+
+
 def test_large_gbk_file_read_through_a_decoded_copy(tmp_path: Path) -> None:
     """A GBK file over 1 MiB: the same items, and the decoded copy is removed."""
     rows = [HEADER, *(record(i) for i in range(1, 20_000)), ["合计", "", "", "", "", "1", ""]]
