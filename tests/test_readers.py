@@ -475,6 +475,81 @@ def test_rows_can_be_read_again(tmp_path: Path) -> None:
     assert items(file) == items(file)
 
 
+# --- Opening a large file from its head -----------------------------------------------
+
+
+def big_text(rows: int = 20_000, **changes: str) -> str:
+    """A table of ``rows`` records under ``HEADER``, over 1 MiB (the head opening reads)."""
+    return csv_text([HEADER, *(record(i, **changes) for i in range(1, rows + 1))])
+
+
+def test_large_file_opened_from_its_head_reads_as_a_small_one(tmp_path: Path) -> None:
+    """A GBK file over 1 MiB is opened from its head: the same header, notes and rows."""
+    title = csv_text([["2024年度学时登记表", *[""] * 6]])
+    text = title + big_text() + csv_text([["合计", "", "", "", "", "200000", ""]])
+    path = write(tmp_path, "a.csv", text, "gbk")
+    assert path.stat().st_size > (1 << 20)
+    file = open_record_file(path)
+    assert file.encoding == "gb18030"
+    assert [n.en for n in file.notes] == ["read as GB18030 (GBK)"]
+    assert file.header_line == 2
+    got = items(file)
+    assert len(got) == 20_002
+    assert isinstance(got[0], SkippedRow)
+    assert got[0].kind == "title"
+    assert isinstance(got[-1], SkippedRow)
+    assert (got[-1].kind, got[-1].line) == ("footer", 20_003)
+    assert_accounted(file, 20_003)
+
+
+def test_encoding_error_past_the_head_refused_when_reading_starts(tmp_path: Path) -> None:
+    """A GBK line after the first 1 MiB of a UTF-8 file is refused before any row is read."""
+    good = big_text().encode("utf-8")
+    bad = csv_text([record(20_001, 姓名="李四")]).encode("gbk")
+    path = tmp_path / "a.csv"
+    path.write_bytes(good + bad)
+    file = open_record_file(path)  # the head is UTF-8: the rest is read when rows are
+    assert file.encoding == "utf-8"
+    for _ in range(2):
+        with pytest.raises(RecordFileError) as error:
+            next(file.rows())
+        assert "line 20002 is not UTF-8 although the lines before it are" in str(error.value)
+
+
+def test_large_file_with_an_ascii_head_is_decoded_whole(tmp_path: Path) -> None:
+    """A file whose first 1 MiB is ASCII is decoded whole to tell its encoding (GBK here)."""
+    header = ["person_id", "course_title", "category", "hours", "completed_on"]
+    ascii_rows = [[person(i), "course", "public", "1", "2024-05-01"] for i in range(30_000)]
+    rows = [header, *ascii_rows, [person(99_999), "绿色低碳", "公需科目", "1", "2024-05-01"]]
+    path = write(tmp_path, "a.csv", csv_text(rows), "gbk")
+    assert path.stat().st_size > (1 << 20)
+    file = open_record_file(path)
+    assert file.encoding == "gb18030"
+    assert records(file)[-1].cells["course_title"] == "绿色低碳"
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        # Blank rows to the end of the head: more rows must be looked at.
+        ("," * 63 + "\n") * (1 << 14),
+        # A quote still open there.
+        ("," * 63 + "\n") * ((1 << 14) - 1) + "," * 40 + '"一个跨过\n1 MiB\n的标题"\n',
+    ],
+)
+def test_header_not_told_by_the_head_is_found_in_the_whole_file(
+    tmp_path: Path, between: str
+) -> None:
+    """A header that the first 1 MiB cannot tell is looked for in the whole file."""
+    path = write(tmp_path, "a.csv", "标题\n" + between + csv_text([HEADER, record(1)]))
+    assert path.stat().st_size > (1 << 20)
+    file = open_record_file(path)
+    lines = physical_lines(path)
+    assert file.header_line == lines - 1
+    assert [i.line for i in records(file)] == [lines]
+    assert_accounted(file, lines)
+
+
 # --- Look-alikes ----------------------------------------------------------------------
 
 

@@ -13,31 +13,39 @@ exactly one item that ``RecordFile.rows`` yields, or by the header:
   and a message saying what to fix.
 
 Everything that can fail for the whole file (opening it, its format and encoding, its
-header, its columns) raises ``RecordFileError`` in ``open_record_file``, before any row.
+header, its columns) raises ``RecordFileError`` in ``open_record_file``, before any row;
+except that a large CSV file is opened from its head (``HEAD_BYTES``), so that a line
+past it that cannot be decoded is refused when reading starts, still before any row.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import importlib
 import io
 import json
 import math
+import os
 import re
+import tempfile
 import tomllib
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from ._cells import CellError, normalise
 from ._exceptions import CeRulesError
 from ._message import Message
 from ._schema import RECORD_COLUMNS, CellKind, Column, header_key, match_header
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "BadCell",
@@ -47,6 +55,7 @@ __all__ = [
     "HeaderColumn",
     "Item",
     "RawRow",
+    "RawTable",
     "RecordFile",
     "RecordFileError",
     "SkippedRow",
@@ -230,6 +239,51 @@ class Header:
     columns: tuple[HeaderColumn, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class RawTable:
+    """A batch of a record file's items, its records as columns (``RecordFile.tables``).
+
+    Attributes:
+        frame: One row per record (``RawRow``) of the batch, in file order: ``item``
+            (Int64), its position among all the items ``rows()`` yields for the file,
+            from 0; ``line`` (Int64), its first physical line (``RawRow.line``); and one
+            String column per field the records map (``Column.name``, in the header's
+            order; JSON Lines: the keys of the batch's records), the raw cell text as
+            ``rows()`` gives it, except that an empty cell is null.
+        others: The batch's other items (skipped and broken rows), in order, each with
+            its position.
+        bad_cells: Values that cannot be cells (JSON lists and objects), null in
+            ``frame``: position -> field -> the ``BadCell``.
+        source: The file, as its items name it (an xlsx sheet as ``path[sheet]``): a
+            batch never spans two sheets.
+        spans: The records that span more than one physical line (a quoted CSV cell
+            holding a line break): position -> ``RawRow.lines``; every other spans one.
+    """
+
+    frame: pl.DataFrame
+    others: list[tuple[int, SkippedRow | BrokenRow]]
+    bad_cells: dict[int, dict[str, BadCell]]
+    source: str
+    spans: dict[int, int]
+
+    def items(self) -> Iterator[Item]:
+        """The batch's items as ``rows()`` yields them, in order (an empty cell as None)."""
+        fields = self.frame.columns[2:]
+        others = iter(self.others)
+        other = next(others, None)
+        for row in self.frame.iter_rows():
+            position: int = row[0]
+            while other is not None and other[0] < position:
+                yield other[1]
+                other = next(others, None)
+            cells: dict[str, Cell] = dict(zip(fields, row[2:], strict=True))
+            cells.update(self.bad_cells.get(position, {}))
+            yield RawRow(self.source, row[1], cells, self.spans.get(position, 1))
+        while other is not None:
+            yield other[1]
+            other = next(others, None)
+
+
 class RecordFile:
     """An opened record file: what was found about it, and its rows.
 
@@ -324,8 +378,183 @@ class RecordFile:
         """
         raise NotImplementedError  # pragma: no cover - every format reads its own
 
+    def tables(self, batch_rows: int = 262_144) -> Iterator[RawTable]:
+        """The items of ``rows()`` as columnar batches of at most ``batch_rows`` items.
+
+        Batches come in file order, and together they are ``rows()``, item for item:
+        each record a row of a batch's ``frame``, each other item in its ``others``.
+        Each call reads the file again from its start; polars is imported when it does.
+
+        A CSV file in UTF-8 or GB18030 (GBK) with a person column is read by polars
+        (the fast path, ``_FastCsv``) up to its first line where polars is not certain
+        to read as ``rows()`` does (a quoted line break, a stray quote or CR, a NUL);
+        from there, and for every other file, batches are made from ``rows()``.
+
+        Raises:
+            RecordFileError: As ``rows()`` raises it: a file that cannot be decoded
+                before any batch.
+            ValueError: ``batch_rows`` is less than 1.
+        """
+        if batch_rows < 1:
+            raise ValueError(f"batch_rows must be at least 1, not {batch_rows}")
+        return self._tables(batch_rows)
+
+    def _tables(self, batch_rows: int) -> Iterator[RawTable]:
+        batcher = _Batcher(batch_rows, self._mapped)
+        for position, item in enumerate(self.rows()):
+            yield from batcher.add(position, item)
+        yield from batcher.flush()
+
+    def _mapped(self, source: str) -> tuple[str, ...] | None:
+        """The fields the records of ``source`` map; None (JSON Lines) if each has its own."""
+        for header in self._headers:
+            if header.source == source:
+                return tuple(c.field for c in header.columns if c.field)
+        return None
+
     def __repr__(self) -> str:
         return f"RecordFile({self.source!r}, format={self.format!r})"
+
+
+# ---------------------------------------------------------------------------------------
+# Tables: the items as columnar batches
+
+
+class _Batcher:
+    """Gathers a file's items, one at a time or as columnar pieces, into ``RawTable``.
+
+    A batch holds at most ``size`` items, all of one source, whose records all map the
+    same fields: those of the source's header (``fields``), or for JSON Lines those of
+    the batch's first record (a record with other keys starts a new batch).
+    """
+
+    def __init__(self, size: int, fields: Callable[[str], tuple[str, ...] | None]) -> None:
+        self.size = size
+        self.fields_of = fields
+        self._start(None)
+
+    def _start(self, source: str | None) -> None:
+        self.source = source
+        self._fields(None if source is None else self.fields_of(source))
+        self.count = 0
+        self.frames: list[pl.DataFrame] = []
+        self.records: list[tuple[int, int, list[str | None]]] = []  # not yet in ``frames``
+        self.others: list[tuple[int, SkippedRow | BrokenRow]] = []
+        self.bad: dict[int, dict[str, BadCell]] = {}
+        self.spans: dict[int, int] = {}
+
+    def _fields(self, fields: tuple[str, ...] | None) -> None:
+        self.fields = fields
+        self.keys = None if fields is None else set(fields)
+
+    def add(self, position: int, item: Item) -> Iterator[RawTable]:
+        """Adds the item at ``position``; yields the batch it fills, or one it cannot join."""
+        if self.count and (
+            item.source != self.source
+            or (
+                isinstance(item, RawRow)
+                and self.keys is not None
+                and item.cells.keys() != self.keys
+            )
+        ):
+            yield self._table()
+        if self.source != item.source or not self.count:
+            self._start(item.source)
+        if isinstance(item, RawRow):
+            if self.fields is None:
+                self._fields(tuple(item.cells))
+            assert self.fields is not None
+            values: list[str | None] = []
+            for field in self.fields:
+                cell = item.cells[field]
+                if isinstance(cell, BadCell):
+                    self.bad.setdefault(position, {})[field] = cell
+                    cell = None
+                values.append(cell or None)
+            self.records.append((position, item.line, values))
+            if item.lines != 1:
+                self.spans[position] = item.lines
+        else:
+            self.others.append((position, item))
+        self.count += 1
+        if self.count >= self.size:
+            yield self._table()
+
+    def piece(
+        self,
+        source: str,
+        frame: pl.DataFrame,
+        others: list[tuple[int, SkippedRow | BrokenRow]],
+        first: int,
+        count: int,
+    ) -> Iterator[RawTable]:
+        """Adds ``count`` items from position ``first`` on; yields the batches they fill.
+
+        The records are the rows of ``frame``, in order; the rest are ``others``.
+        """
+        if self.count and source != self.source:
+            yield self._table()
+        if not self.count:
+            self._start(source)
+        positions = frame.get_column("item")
+        start = first
+        end = first + count
+        taken = 0  # of ``others``
+        while start < end:
+            stop = min(end, start + self.size - self.count)
+            low = positions.search_sorted(start)
+            high = positions.search_sorted(stop)
+            if high > low:
+                self._records()
+                self.frames.append(frame.slice(low, high - low))
+            while taken < len(others) and others[taken][0] < stop:
+                self.others.append(others[taken])
+                taken += 1
+            self.count += stop - start
+            start = stop
+            if self.count >= self.size:
+                yield self._table()
+                self._start(source)
+
+    def flush(self) -> Iterator[RawTable]:
+        """The last batch, if it holds any item."""
+        if self.count:
+            yield self._table()
+
+    def _records(self) -> None:
+        """The records added one at a time, as a frame (after those of earlier pieces)."""
+        if self.records:
+            self.frames.append(_frame(self.fields or (), self.records))
+            self.records = []
+
+    def _table(self) -> RawTable:
+        import polars as pl
+
+        self._records()
+        fields = self.fields or ()
+        if not self.frames:
+            frame = _frame(fields, [])
+        elif len(self.frames) == 1:
+            frame = self.frames[0]
+        else:
+            frame = pl.concat(self.frames, how="vertical", rechunk=False)
+        assert self.source is not None  # a batch holds an item
+        table = RawTable(frame, self.others, self.bad, self.source, self.spans)
+        self._start(None)
+        return table
+
+
+def _frame(fields: Sequence[str], records: list[tuple[int, int, list[str | None]]]) -> pl.DataFrame:
+    """A ``RawTable.frame`` of records given as (position, line, cells of ``fields``)."""
+    import polars as pl
+
+    columns: list[Sequence[Any]] = [list(c) for c in zip(*records, strict=True)] or [[], []]
+    cells = list(zip(*columns[2], strict=True)) if records else [() for _ in fields]
+    data: dict[str, Sequence[Any]] = {"item": columns[0], "line": columns[1]}
+    data.update(zip(fields, cells, strict=True))
+    schema: dict[str, Any] = {"item": pl.Int64, "line": pl.Int64}
+    schema.update(dict.fromkeys(fields, pl.String))
+    return pl.DataFrame(data, schema=schema)
 
 
 # ---------------------------------------------------------------------------------------
@@ -662,7 +891,10 @@ def open_record_file(
 
     The format follows the content first (a zip is an xlsx workbook whatever its
     name), then the suffix: ``.jsonl``/``.ndjson``/``.json`` JSON Lines,
-    ``.xlsx``/``.xlsm`` xlsx, anything else CSV.
+    ``.xlsx``/``.xlsm`` xlsx, anything else CSV. A CSV file over ``HEAD_BYTES`` in
+    UTF-8 or GB18030 (GBK) is opened from its head when the head tells its encoding
+    and header; the rest is decoded when it is read, and a line there that cannot be
+    decoded is refused when reading starts (``rows``, ``tables``), before any row.
 
     Args:
         path: The file.
@@ -687,10 +919,10 @@ def open_record_file(
     kind = _sniff(path, source, head, notes)
     if kind == "xlsx":
         return _XlsxFile.open(path, source, resolver, strict, notes)
-    data = _read(path, source)
     if kind == "jsonl":
+        data = _read(path, source)
         return _JsonLinesFile.open(path, source, data, encoding, resolver, strict, notes)
-    return _CsvFile.open(path, source, data, encoding, resolver, strict, notes)
+    return _CsvFile.open(path, source, encoding, resolver, strict, notes)
 
 
 def read_records(
@@ -703,7 +935,8 @@ def read_records(
     """The rows of a record file, for ``evaluate_many``: ``open_record_file(...).rows()``.
 
     The file is opened (and a file that cannot be read at all refused with
-    ``RecordFileError``) when this is called, not when the first row is asked for.
+    ``RecordFileError``) when this is called, not when the first row is asked for; a
+    large CSV file's lines past its head are decoded when the first row is asked for.
     """
     return open_record_file(path, mapping=mapping, encoding=encoding, strict=strict).rows()
 
@@ -858,18 +1091,43 @@ def _decode(source: str, data: bytes, encoding: str, tried: str) -> str:
 # CSV
 
 
-def _csv_encoding(source: str, data: bytes) -> tuple[str, str]:
-    """A CSV file's encoding, detected, and its text."""
+#: A CSV file's head, read at opening: its encoding and header are found in it when
+#: they can be, and the rest of the file is decoded only when it is read.
+HEAD_BYTES: Final = 1 << 20
+#: Encodings in which the bytes \r and \n are never part of another character, so that a
+#: file's lines are its byte lines, and each decodes alone: a file in one of them is
+#: opened from its head, and read by the fast path of ``RecordFile.tables``.
+_LINEWISE: Final = frozenset({"utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312"})
+
+
+def _csv_text(
+    source: str, data: bytes, given: str | None, *, head: bool = False
+) -> tuple[str, str] | None:
+    """A CSV file's encoding (``given``, or detected) and its text.
+
+    With ``head`` the data is only the head of the file, cut after a line break: the
+    result is what the whole file's would be, or None when the head cannot tell (a
+    head all ASCII, or an encoding whose lines are not its byte lines). An encoding
+    error inside the head is the whole file's first, raised as it would be for it.
+    """
+    if given is not None:
+        _check_encoding(source, given)
+        if head and codecs.lookup(given).name not in _LINEWISE:
+            return None
+        return given, _decode(source, data, given, given)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "utf-32", _decode(source, data, "utf-32", "UTF-32")
+        return None if head else ("utf-32", _decode(source, data, "utf-32", "UTF-32"))
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig", _decode(source, data, "utf-8-sig", "UTF-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", _decode(source, data, "utf-16", "UTF-16")
+        return None if head else ("utf-16", _decode(source, data, "utf-16", "UTF-16"))
     try:
-        return "utf-8", data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         at = error.start
+    else:
+        # An ASCII head says nothing: a GBK file's first Chinese text may come later.
+        return None if head and data.isascii() else ("utf-8", text)
     line_start = max(data.rfind(b"\n", 0, at), data.rfind(b"\r", 0, at)) + 1
     if not data[:line_start].isascii():
         # Whole lines of UTF-8 text, then a line that is not: a file pieced together.
@@ -982,6 +1240,9 @@ class _Splitter:
         self.delimiter = delimiter
         self.feed = _Feed(lines)
         self.reader = csv.reader(self.feed, delimiter=delimiter)
+        # Whether a quote was still open at the end of ``lines``: the head of a file
+        # then does not tell how its row ends.
+        self.ran_out = False
 
     def split(self, pos: int, shape: _Shape | None) -> tuple[int, list[str] | BrokenRow]:
         """The row starting at ``lines[pos]``: how many lines it spans, and its cells.
@@ -1026,6 +1287,7 @@ class _Splitter:
         spanned = feed.pos - pos
         if feed.why is not None:
             self.reader = csv.reader(feed, delimiter=self.delimiter)
+            self.ran_out = self.ran_out or feed.why == "eof"
             return 1, self._unclosed(pos, _WHY[feed.why])
         if spanned > 1 and shape is not None and shape.misfit(row):
             zh, en = shape.expected()
@@ -1092,8 +1354,140 @@ def _unbroken(
         yield line, spanned, None if isinstance(row, BrokenRow) else list(row)
 
 
+_BREAK: Final = re.compile(rb"\r\n?|\n")
+
+
+def _line_start(data: bytes, count: int) -> int | None:
+    """Where line ``count + 1`` starts in ``data``: after ``count`` line feeds.
+
+    None if a CR breaks a line before it (``rows()`` breaks lines there, polars not).
+    """
+    if count == 0:
+        return 0
+    for number, found in enumerate(_BREAK.finditer(data), start=1):
+        if found.group() == b"\r":
+            return None
+        if number == count:
+            return found.end()
+    return None
+
+
+def _read_head(path: Path, source: str) -> bytes:
+    """The first ``HEAD_BYTES`` bytes of a file and one more (to tell whether there is more)."""
+    try:
+        with path.open("rb") as raw:
+            return raw.read(HEAD_BYTES + 1)
+    except OSError as error:
+        raise _open_error(source, error) from None
+
+
+@dataclass(slots=True)
+class _Search:
+    """The header search in one file's lines, under each delimiter."""
+
+    found: list[tuple[_Candidate, str]]
+    best: _Candidate | None
+    complete: bool  # whether more lines after these could not change it
+
+
+def _search(source: str, lines: list[str], resolver: _Resolver, whole: bool) -> _Search:
+    """The header under each delimiter, in ``lines`` (``whole``: all the file's lines)."""
+    found: list[tuple[_Candidate, str]] = []
+    best: _Candidate | None = None
+    complete = True
+    for delimiter in _DELIMITERS:
+        splitter = _Splitter(source, lines, delimiter)
+        exhausted = False
+
+        def head_rows(
+            splitter: _Splitter = splitter,
+        ) -> Iterator[tuple[int, int, list[str | None] | None]]:
+            nonlocal exhausted
+            yield from _unbroken(splitter.rows())
+            exhausted = True  # the search asked for a row after the last line
+
+        match, candidate = _find_header(head_rows(), resolver)
+        complete = complete and (whole or not (exhausted or splitter.ran_out))
+        if match is not None:
+            found.append((match, delimiter))
+        if candidate is not None and (best is None or candidate.score > best.score):
+            best = candidate
+    return _Search(found, best, complete)
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    """How the rows under one header become items: the one place a row is classified."""
+
+    source: str
+    shape: _Shape
+    mapped: list[tuple[int, str]]  # (position from 0, field)
+    empty: list[int]  # positions (from 0) of empty header cells
+    person: int | None
+
+    @classmethod
+    def of(cls, header: Header) -> _Body:
+        columns = header.columns
+        named = [c.position for c in columns if c.header]
+        return cls(
+            header.source,
+            _Shape(max(named, default=0), len(columns)),
+            [(c.position - 1, c.field) for c in columns if c.field],
+            [c.position - 1 for c in columns if not c.header],
+            _person(columns),
+        )
+
+    def item(
+        self, row: _Split, line: int, spanned: int, text: str, filled: set[int] | None
+    ) -> Item:
+        """The item of a row starting at ``line``, written ``text`` (its first line).
+
+        ``filled`` gathers the empty header cells with a record's data under them.
+        """
+        if isinstance(row, BrokenRow):
+            return row
+        kind = _skip_kind(row, self.person)
+        if kind is not None:
+            return SkippedRow(self.source, line, kind, _shown(row), spanned)
+        code = self.shape.misfit(row)
+        if code is not None:
+            zh, en = self.shape.expected()
+            hint_zh, hint_en = _MISFIT_HINTS[code]
+            return BrokenRow(
+                self.source,
+                line,
+                code,
+                _m(
+                    f"应有{zh}个单元格，实有{len(row)}个：{hint_zh}",
+                    f"expected {en} cells, got {len(row)}: {hint_en}",
+                ),
+                _clip(text.rstrip("\r\n")),
+                spanned,
+            )
+        if filled is not None:
+            filled.update(p for p in self.empty if p < len(row) and not _blank((row[p],)))
+        return RawRow(self.source, line, {field: row[p] for p, field in self.mapped}, spanned)
+
+
+def _title_items(source: str, splitter: _Splitter, stop: int) -> Iterator[Item]:
+    """The rows above a header (which starts at ``lines[stop]``): titles and blank rows."""
+    for line, spanned, cells in splitter.rows(0, stop):
+        if isinstance(cells, BrokenRow):
+            yield cells
+        elif _blank(cells):
+            yield SkippedRow(source, line, "blank", "", spanned)
+        else:
+            yield SkippedRow(source, line, "title", _shown(cells), spanned)
+
+
 class _CsvFile(RecordFile):
-    """A CSV file, decoded into memory, its header found."""
+    """A CSV file: its header found in its head, the rest decoded when it is read.
+
+    A file in an encoding whose lines are its byte lines (UTF-8, GB18030 and its
+    subsets) whose header lies in its first ``HEAD_BYTES`` is opened from that head
+    alone; any other is decoded whole at opening. ``rows()`` decodes the whole file
+    (once, kept); ``tables()`` reads it by the fast path where it can (``_FastCsv``).
+    """
 
     def __init__(
         self,
@@ -1102,47 +1496,51 @@ class _CsvFile(RecordFile):
         encoding: str,
         notes: list[Message],
         header: Header,
-        lines: list[str],
         delimiter: str,
+        reading: _Reading,
     ) -> None:
         super().__init__(path, source, "csv", encoding, notes, [header])
-        self._lines = lines
         self._delimiter = delimiter
+        self._reading = reading
 
     @classmethod
     def open(
         cls,
         path: Path,
         source: str,
-        data: bytes,
         encoding: str | None,
         resolver: _Resolver,
         strict: bool,
         notes: list[Message],
     ) -> _CsvFile:
-        """Decodes the file and finds its delimiter and header."""
-        if encoding is None:
-            chosen, text = _csv_encoding(source, data)
-            if chosen == "gb18030":
-                notes.append(_m("按GB18030（GBK）编码读取", "read as GB18030 (GBK)"))
-        else:
-            _check_encoding(source, encoding)
-            chosen, text = encoding, _decode(source, data, encoding, encoding)
-        lines = io.StringIO(text, newline="").readlines()
-        found: list[tuple[_Candidate, str]] = []
-        best: _Candidate | None = None
-        for delimiter in _DELIMITERS:
-            match, candidate = _find_header(
-                _unbroken(_Splitter(source, lines, delimiter).rows()), resolver
-            )
-            if match is not None:
-                found.append((match, delimiter))
-            if candidate is not None and (best is None or candidate.score > best.score):
-                best = candidate
-        if not found:
-            raise _no_header(source, best, text=True)
+        """Finds the file's encoding, delimiter and header, from its head if it can."""
+        data = _read_head(path, source)
+        whole = len(data) <= HEAD_BYTES
+        found = None
+        if not whole:
+            data = data[: data.rfind(b"\n") + 1]
+            text = _csv_text(source, data, encoding, head=True) if data else None
+            if text is not None:
+                lines = io.StringIO(text[1], newline="").readlines()
+                search = _search(source, lines, resolver, False)
+                if search.complete:
+                    found = text[0], lines, search
+        if found is None:
+            # Small, or not to be told from its head: decoded whole, as before.
+            if not whole:
+                data = _read(path, source)
+            whole = True
+            text = _csv_text(source, data, encoding)
+            assert text is not None  # a whole file always has its encoding
+            lines = io.StringIO(text[1], newline="").readlines()
+            found = text[0], lines, _search(source, lines, resolver, True)
+        chosen, lines, search = found
+        if encoding is None and chosen == "gb18030":
+            notes.append(_m("按GB18030（GBK）编码读取", "read as GB18030 (GBK)"))
+        if not search.found:
+            raise _no_header(source, search.best, text=True)
         # The delimiter under which the header is understood best (the earliest on a tie).
-        chosen_header, delimiter = max(found, key=lambda hd: hd[0].known)
+        chosen_header, delimiter = max(search.found, key=lambda hd: hd[0].known)
         if delimiter in _DELIMITER_NAMES:
             zh, en = _DELIMITER_NAMES[delimiter]
             notes.append(_m(f"分隔符为{zh}", f"cells are separated by {en}"))
@@ -1151,13 +1549,20 @@ class _CsvFile(RecordFile):
         _check_header(source, columns, False)
         notes.extend(resolver.notes(columns))
         notes.extend(resolver.unused())
-        file = cls(path, source, chosen, notes, header, lines, delimiter)
+        body = header.line - 1 + header.lines  # the first line under the header, from 0
+        reading = _Reading(
+            given=encoding,
+            head=lines,
+            whole=whole,
+            body=body,
+            offset=_line_start(data, body) if codecs.lookup(chosen).name in _LINEWISE else None,
+            line_bytes=_line_bytes(lines, len(data)),
+        )
+        file = cls(path, source, chosen, notes, header, delimiter, reading)
         if any(not c.header for c in columns):
             # Data under an empty header cell is a column not understood: looked for now,
             # so that ``columns`` and strict mode know of it before any row is read.
-            filled: set[int] = set()
-            for _ in file._items(filled):
-                pass
+            filled = file._filled()
             file._headers[0] = Header(
                 source,
                 header.line,
@@ -1170,61 +1575,663 @@ class _CsvFile(RecordFile):
         _check_header(source, file.columns, strict)
         return file
 
+    def _filled(self) -> set[int]:
+        """The positions (from 0) of empty header cells with a record's data under them."""
+        filled: set[int] = set()
+        for _ in self._fast(262_144, filled) if self._fast_ok() else self._items(filled):
+            pass
+        return filled
+
+    def _lines(self) -> list[str]:
+        """All the file's lines, decoded (once) as opening decoded its head.
+
+        Raises:
+            RecordFileError: The file cannot be read, or (past its head) decoded.
+        """
+        reading = self._reading
+        if not reading.whole:
+            data = _read(self.path, self.source)
+            text = _csv_text(self.source, data, reading.given)
+            assert text is not None  # a whole file always has its encoding
+            if text[0] != self.encoding:  # pragma: no cover - the file changed under us
+                raise RecordFileError(
+                    self.source,
+                    _m("文件在读取过程中被修改", "the file changed while it was read"),
+                )
+            reading.head = io.StringIO(text[1], newline="").readlines()
+            reading.whole = True
+        return reading.head
+
     def rows(self) -> Iterator[Item]:
-        """The file's rows after opening: title rows, the records, footers."""
+        """The file's rows after opening: title rows, the records, footers.
+
+        Raises:
+            RecordFileError: The file cannot be read, or decoded past its head: when
+                reading starts, before any row.
+        """
         return self._items(None)
 
     def _items(self, filled: set[int] | None) -> Iterator[Item]:
-        source = self.source
-        header = self._headers[0]
-        columns = header.columns
-        splitter = _Splitter(source, self._lines, self._delimiter)
-        start = header.line - 1
-        for line, spanned, cells in splitter.rows(0, start):
-            if isinstance(cells, BrokenRow):
-                yield cells
-            elif _blank(cells):
-                yield SkippedRow(source, line, "blank", "", spanned)
-            else:
-                yield SkippedRow(source, line, "title", _shown(cells), spanned)
-        named = [c.position for c in columns if c.header]
-        shape = _Shape(max(named, default=0), len(columns))
-        mapped = [(c.position - 1, c.field) for c in columns if c.field]
-        empty = [c.position - 1 for c in columns if not c.header]
-        person = _person(columns)
-        pos = start + header.lines
-        total = len(self._lines)
+        lines = self._lines()
+        splitter = _Splitter(self.source, lines, self._delimiter)
+        start = self._headers[0].line - 1
+        yield from _title_items(self.source, splitter, start)
+        yield from self._body_items(splitter, self._reading.body, filled)
+
+    def _body_items(self, splitter: _Splitter, pos: int, filled: set[int] | None) -> Iterator[Item]:
+        """The rows from ``lines[pos]`` (the start of a row) to the end of the file."""
+        body = _Body.of(self._headers[0])
+        shape = body.shape
+        lines = splitter.lines
+        total = len(lines)
         split = splitter.split
         while pos < total:
             spanned, row = split(pos, shape)
-            line = pos + 1
+            yield body.item(row, pos + 1, spanned, lines[pos], filled)
             pos += spanned
-            if isinstance(row, BrokenRow):
-                yield row
-                continue
-            kind = _skip_kind(row, person)
-            if kind is not None:
-                yield SkippedRow(source, line, kind, _shown(row), spanned)
-                continue
-            code = shape.misfit(row)
-            if code is not None:
-                zh, en = shape.expected()
-                hint_zh, hint_en = _MISFIT_HINTS[code]
-                yield BrokenRow(
-                    source,
-                    line,
-                    code,
-                    _m(
-                        f"应有{zh}个单元格，实有{len(row)}个：{hint_zh}",
-                        f"expected {en} cells, got {len(row)}: {hint_en}",
-                    ),
-                    _clip(self._lines[line - 1].rstrip("\r\n")),
-                    spanned,
+
+    def _tables(self, batch_rows: int) -> Iterator[RawTable]:
+        if not self._fast_ok():
+            return super()._tables(batch_rows)
+        return self._fast(batch_rows, None)
+
+    def _fast_ok(self) -> bool:
+        """Whether the fast path may read the file (``_FastCsv``)."""
+        name = codecs.lookup(self.encoding).name if self.encoding else ""
+        return (
+            name in _LINEWISE
+            and self._reading.offset is not None
+            and _person(self._headers[0].columns) is not None
+        )
+
+    def _fast(self, size: int, filled: set[int] | None) -> Iterator[RawTable]:
+        """``tables`` by the fast path (``_FastCsv``); past its first doubt, by ``rows()``."""
+        fast = _FastCsv(self, size, filled)
+        batcher = _Batcher(size, self._mapped)
+        reading = self._reading
+        try:
+            if not fast.start():
+                # ``rows()`` reads the file, or names the line that cannot be decoded.
+                for position, item in enumerate(self._items(filled)):
+                    yield from batcher.add(position, item)
+                yield from batcher.flush()
+                return
+            assert fast.survey is not None
+            titles = 0
+            splitter = _Splitter(self.source, reading.head, self._delimiter)
+            for item in _title_items(self.source, splitter, self._headers[0].line - 1):
+                yield from batcher.add(titles, item)
+                titles += 1
+            done = 0  # the body's lines read
+            batches = fast.batches()
+            try:
+                for cells, start in batches:
+                    line = reading.body + 1 + start
+                    piece = fast.table(cells, start, line, titles + start)
+                    if piece is None:
+                        break
+                    frame, others = piece
+                    yield from batcher.piece(
+                        self.source, frame, others, titles + start, cells.height
+                    )
+                    done = start + cells.height
+            finally:
+                batches.close()
+        finally:
+            fast.close()
+        if done < fast.survey.lengths.len():
+            # The rest of the file, from a line that starts a row, as ``rows()`` reads it.
+            splitter = _Splitter(self.source, self._lines(), self._delimiter)
+            position = titles + done
+            for item in self._body_items(splitter, reading.body + done, filled):
+                yield from batcher.add(position, item)
+                position += 1
+        yield from batcher.flush()
+
+
+@dataclass(slots=True)
+class _Reading:
+    """What opening found out about reading a CSV file's text."""
+
+    given: str | None  # the encoding given, None if detected
+    head: list[str]  # the lines of the head (all the lines once ``whole``)
+    whole: bool
+    body: int  # the first line under the header, from 0
+    offset: int | None  # where that line starts in the file's bytes, if it can be told
+    line_bytes: int  # the bytes of a line under the header, about
+
+
+def _line_bytes(lines: list[str], size: int) -> int:
+    """The bytes of a line, about: the average of the ``size`` bytes ``lines`` hold."""
+    return max(1, size // max(1, len(lines)))
+
+
+# ---------------------------------------------------------------------------------------
+# CSV: the fast path of tables()
+
+#: The characters ``str.isspace`` holds to be spaces (a test keeps this list whole).
+_SPACES: Final = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+#: Bytes at a time when a GBK file's body is decoded for polars.
+_TRANSCODE_BYTES: Final = 4 << 20
+#: Cells past the header that polars reads (a row with more is read again by ``rows()``'s
+#: splitter): a trailing delimiter is common, and its cell must be seen to be blank.
+_PAST_HEADER: Final = 1
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    """``chars`` for a class of a polars (Rust ``regex``) regular expression."""
+    return "".join(f"\\x{{{ord(c):x}}}" for c in sorted(set(chars)))
+
+
+# A person cell whose first character is neither a space nor the first of a footer
+# word: ``_skip_kind`` takes its row for a record at a glance, and so may polars.
+_PLAIN_PERSON: Final = f"^[^{_char_class(_SPACES + ''.join(_FOOTER_FIRST))}]"
+# A cell that is not blank (``_blank``): it holds a character that is not a space.
+_NOT_BLANK: Final = f"[^{_char_class(_SPACES)}]"
+
+
+def _simple_line(delimiter: str) -> str:
+    """A line whose quotes ``csv`` reads as plainly as a split at the delimiter would.
+
+    As a polars regular expression: each cell is unquoted without a quote, or quoted
+    whole with no quote, no delimiter and no line break inside (a cell ``""`` is empty).
+    Such a cell is unquoted by dropping its first and last character; a line with a
+    doubled quote inside a cell is left to ``rows()``' splitter, as few are.
+    """
+    inside = {"\t": r"\t"}.get(delimiter, delimiter)
+    between = {"\t": r"\t", "|": r"\|"}.get(delimiter, delimiter)
+    cell = f'(?:"[^"\r\n{inside}]*"|[^"\r\n{inside}]*)'
+    return f"^{cell}(?:{between}{cell})*$"
+
+
+def _unquoted(cell: str) -> str:
+    """A cell of a simple line (``_simple_line``) as ``csv`` reads it."""
+    return cell[1:-1] if cell.startswith('"') else cell
+
+
+@dataclass(slots=True)
+class _Survey:
+    """The body's lines as polars splits them, looked at before any batch is given.
+
+    Attributes:
+        lengths: The bytes of each line, without its line break (UInt32).
+        quoted: Whether each line holds quotes, all in cells quoted whole with no quote
+            or delimiter inside; None if none does.
+        awkward: Whether each line holds another quote; None if none does.
+        stop: The first doubtful line (from 0; the number of lines if none is).
+        step: The bytes of every line break (1: LF, 2: CR LF); None if they differ.
+    """
+
+    lengths: pl.Series
+    quoted: pl.Series | None
+    awkward: pl.Series | None
+    stop: int
+    step: int | None
+
+
+class _FastCsv:
+    """The fast path of ``tables`` for a CSV file: its body read by polars.
+
+    What polars reads is taken only where it is certain to be what ``rows()`` gives;
+    from the first line where it is not, ``rows()`` reads the rest of the file. polars
+    never reads quotes: it splits each line at every delimiter (so a line's bytes are
+    its cells and its delimiters, and its cells are counted from its bytes), and quoted
+    cells are unquoted after, where the survey found them plain.
+
+    First, before any batch, polars reads the body (the lines under the header) as
+    lines, to survey them (``start``). ``rows()`` reads the whole file if:
+
+    - polars cannot read the body as UTF-8 (a GBK body is first decoded by Python into
+      a temporary UTF-8 copy; a body that does not decode fails there): ``rows()``
+      then names the line that cannot be decoded;
+    - a line holds a NUL byte (polars cannot read it as one line);
+    - the lines polars found and one line break each (all LF, all CR LF, or counted)
+      do not make up the body's bytes exactly, or line breaks of both kinds meet a CR
+      inside a line;
+    - the body's first line starts with a byte-order mark (polars drops it).
+
+    The first doubtful line, from which ``rows()`` reads the rest, is one that holds a
+    CR (a line break to ``rows()``, not to polars) or has more than ``FIELD_CHARS``
+    bytes. A line with a quote is plain when each of its cells is unquoted without a
+    quote, or quoted whole with no quote and no delimiter inside (``_simple_line``); any
+    other (awkward: a doubled quote, a quoted delimiter or line break, a stray quote) is
+    read again from the file and split by the exact path's ``_Splitter``; if its quote
+    is still open at its end, ``rows()`` reads from its batch on.
+
+    Then polars reads the cells, in batches, as wide as the header and one more (a
+    trailing delimiter, ``_PAST_HEADER``). Each row is one line. A row is a record at a
+    glance when its person cell starts with an ASCII letter or digit (or, where many do
+    not, with neither a space nor the first character of a footer word: ``_skip_kind``
+    decides so too), it has a cell at or after the last named header cell (counted from
+    its bytes), none past the header, and its line is not awkward. Every other row
+    (blank, footer, note, short, long) is classified by the exact path's own
+    ``_Body.item``: from its cells when it has no more cells than polars read and its
+    line is plain (its text is then its cells joined by the delimiter), else from its
+    line read again (where the line cannot be found again, line breaks of both kinds,
+    ``rows()`` reads from its batch on). Some rows spread over each batch are checked
+    against their lines' bytes.
+    """
+
+    def __init__(self, file: _CsvFile, size: int, filled: set[int] | None) -> None:
+        reading = file._reading
+        assert reading.offset is not None  # checked by ``_CsvFile._fast_ok``
+        self.file = file
+        self.body = _Body.of(file._headers[0])
+        assert self.body.person is not None  # checked by ``_CsvFile._fast_ok``
+        self.person = self.body.person
+        self.columns = len(file._headers[0].columns)
+        self.width = self.columns + _PAST_HEADER
+        self.need = self.body.shape.need
+        self.delimiter = file._delimiter
+        name = codecs.lookup(file.encoding or "utf-8").name
+        self.codec = None if name in ("utf-8", "utf-8-sig") else name
+        self.size = size
+        self.filled = filled
+        self.splitter = _Splitter(file.source, [""], self.delimiter)
+        # The body as UTF-8: the file itself from its line ``skip``, or a decoded copy.
+        self.path = file.path.absolute()  # for polars: no ~ to expand, no URL
+        self.skip = reading.body
+        self.offset = reading.offset
+        self.copy: Path | None = None
+        self.survey: _Survey | None = None
+        self.base = 0  # where the next batch's first line starts in ``path``
+
+    def close(self) -> None:
+        """Removes the decoded copy of a GBK body, if one was made."""
+        if self.copy is not None:
+            # Where a file in use cannot be removed (Windows), it is left to the system.
+            with contextlib.suppress(OSError):
+                self.copy.unlink(missing_ok=True)
+            self.copy = None
+
+    def start(self) -> bool:
+        """Surveys the body, before any batch; False if ``rows()`` must read all of it."""
+        if self.codec is not None and not self._transcode():
+            return False
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(0, io.SEEK_END)
+                size = handle.tell() - self.offset
+                handle.seek(self.offset)
+                first = handle.read(3)
+                handle.seek(max(self.offset, self.offset + size - 2))
+                last = handle.read(2)
+        except OSError as error:
+            raise _open_error(self.file.source, error) from None
+        if first.startswith(codecs.BOM_UTF8):
+            return False  # polars would drop it
+        found = self._look()
+        if found is None:
+            return False
+        survey, inner = found
+        step = self._step(survey.lengths, size, last, inner)
+        if step is None:
+            return False
+        survey.step = step if step else None
+        self.survey = survey
+        self.base = self.offset
+        return True
+
+    def _look(self) -> tuple[_Survey, bool] | None:
+        """The body's lines as polars splits them, surveyed, and whether one holds a CR.
+
+        None if polars cannot read them (they are not UTF-8, or a line holds a NUL).
+        The survey's ``step`` is left to ``_step``.
+        """
+        import polars as pl
+
+        raw = pl.col("raw")
+        # Only lines with a NUL, a CR or a quote need a closer look: few, unless every
+        # cell is quoted.
+        special = raw.str.contains_any(["\0", "\r", '"']).fill_null(False)
+        lines = (
+            self._lines()
+            .with_row_index("i")
+            .select("i", length=raw.str.len_bytes().fill_null(0), text=pl.when(special).then(raw))
+        )
+        simple = _simple_line(self.delimiter)
+        text = pl.col("text")
+        lengths: list[pl.Series] = []
+        marks: dict[str, list[pl.Series]] = {"quoted": [], "awkward": []}
+        stop: int | None = None
+        inner = False
+        try:
+            for batch in lines.collect_batches(chunk_size=262_144):
+                lengths.append(batch.get_column("length"))
+                odd = batch.filter(text.is_not_null())
+                if not odd.height:
+                    continue
+                odd = odd.with_columns(
+                    quote=text.str.contains('"', literal=True), plain=text.str.contains(simple)
+                ).select(
+                    "i",
+                    quoted=pl.col("quote") & pl.col("plain"),
+                    awkward=pl.col("quote") & ~pl.col("plain"),
+                    inner=text.str.contains("\r", literal=True),
                 )
+                returns = odd.filter("inner").get_column("i")
+                if returns.len():
+                    inner = True
+                    stop = int(returns[0]) if stop is None else stop
+                for kind, found in marks.items():
+                    found.append(odd.filter(kind).get_column("i"))
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+            return None
+        length = pl.concat(lengths) if lengths else pl.Series("length", [], pl.UInt32)
+        count = length.len()
+        long = (length > FIELD_CHARS).arg_true()
+        if long.len():
+            stop = int(long[0]) if stop is None else min(stop, int(long[0]))
+        flags: dict[str, pl.Series | None] = {}
+        for kind, found in marks.items():
+            marked = pl.concat(found) if found else pl.Series("i", [], pl.UInt32)
+            flags[kind] = None
+            if marked.len():
+                blank = pl.repeat(False, count, dtype=pl.Boolean, eager=True)
+                flags[kind] = blank.scatter(marked, True)
+        stop = count if stop is None else stop
+        return _Survey(length, flags["quoted"], flags["awkward"], stop, None), inner
+
+    def _step(self, lengths: pl.Series, size: int, last: bytes, inner: bool) -> int | None:
+        """The bytes of each line break: 1 or 2, or 0 if they differ.
+
+        None if the lines and their line breaks do not make up the body's ``size`` bytes
+        (polars did not split it into the lines ``rows()`` has), or if they differ and
+        a line holds a CR (``inner``: the CRs cannot be told apart then).
+        """
+        count = lengths.len()
+        if not count:
+            return 1 if size == 0 else None
+        text = int(lengths.sum())
+        final = 2 if last.endswith(b"\r\n") else 1 if last.endswith((b"\n", b"\r")) else 0
+        for step in (1, 2):
+            if final in (0, step) and text + step * (count - 1) + final == size:
+                return step
+        if inner:
+            return None
+        # Line breaks of both kinds: the CRs polars dropped, each before an LF or last.
+        returns = 0
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            while data := handle.read(_TRANSCODE_BYTES):
+                returns += data.count(b"\r")
+        feeds = count - 1 + last.endswith(b"\n")
+        return 0 if text + feeds + returns == size else None
+
+    def _transcode(self) -> bool:
+        """Decodes a GBK body into a temporary UTF-8 file; False if it does not decode."""
+        assert self.codec is not None
+        handle, name = tempfile.mkstemp(prefix="ce-rules-", suffix=".csv")
+        self.copy = Path(name)
+        try:
+            with os.fdopen(handle, "wb") as out, self.file.path.open("rb") as raw:
+                raw.seek(self.offset)
+                rest = b""
+                while data := raw.read(_TRANSCODE_BYTES):
+                    data = rest + data
+                    cut = data.rfind(b"\n") + 1
+                    rest = data[cut:]
+                    out.write(data[:cut].decode(self.codec).encode("utf-8"))
+                out.write(rest.decode(self.codec).encode("utf-8"))
+        except UnicodeDecodeError:
+            return False
+        except OSError as error:
+            raise _open_error(self.file.source, error) from None
+        self.path, self.skip, self.offset = self.copy, 0, 0
+        return True
+
+    def _lines(self) -> pl.LazyFrame:
+        import polars as pl
+
+        return pl.scan_csv(
+            self.path,
+            glob=False,  # a name with [ ] * ? is this file's, not a pattern
+            has_header=False,
+            skip_lines=self.skip,
+            separator="\0",  # in no line that is read
+            quote_char=None,
+            infer_schema=False,
+            schema={"raw": pl.String},
+        )
+
+    def batches(self) -> Generator[tuple[pl.DataFrame, int], None, None]:
+        """The cells of the body's lines up to the first doubtful one, in batches.
+
+        Each is (cells, its first line from 0). They stop early if polars fails (the
+        rest is then for ``rows()``).
+        """
+        import polars as pl
+
+        survey = self.survey
+        assert survey is not None
+        stream = pl.scan_csv(
+            self.path,
+            glob=False,
+            has_header=False,
+            skip_lines=self.skip,
+            separator=self.delimiter,
+            quote_char=None,  # every delimiter splits: quotes are looked at after
+            infer_schema=False,
+            schema={f"c{i}": pl.String for i in range(self.width)},
+            missing_columns="insert",  # a short first line, as later ones
+            truncate_ragged_lines=True,  # a longer line is counted from its bytes
+        ).collect_batches(chunk_size=self.size)
+        start = 0
+        while start < survey.stop:
+            try:
+                cells = next(stream, None)
+            except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+                return
+            if cells is None:
+                return
+            if not cells.height:
                 continue
-            if filled is not None:
-                filled.update(p for p in empty if p < len(row) and not _blank((row[p],)))
-            yield RawRow(source, line, {field: row[p] for p, field in mapped}, spanned)
+            if cells.height > survey.stop - start:
+                cells = cells.head(survey.stop - start)
+            yield cells, start
+            start += cells.height
+
+    def table(
+        self, cells: pl.DataFrame, start: int, line: int, first: int
+    ) -> tuple[pl.DataFrame, list[tuple[int, SkippedRow | BrokenRow]]] | None:
+        """A batch's records (a frame) and its other items, with their positions.
+
+        ``cells`` are the body's lines from ``start`` on, the first at ``line`` and
+        position ``first``. None if a row reads otherwise than ``rows()`` reads it.
+        """
+        import polars as pl
+
+        survey = self.survey
+        assert survey is not None
+        count = cells.height
+        width = self.width
+
+        def cell(position: int) -> pl.Expr:
+            return pl.col(f"c{position}")
+
+        def flag(series: pl.Series | None, name: str) -> pl.Expr:
+            return pl.lit(False) if series is None else pl.col(name)
+
+        facts = cells.with_columns(
+            _length=survey.lengths.slice(start, count),
+            **{
+                name: series.slice(start, count)
+                for name, series in (("_quoted", survey.quoted), ("_awkward", survey.awkward))
+                if series is not None
+            },
+        ).with_row_index("_i")
+        awkward = flag(survey.awkward, "_awkward")
+        # Quoted cells of plain lines, unquoted: those the frame holds, or that decide.
+        unquote = sorted({p for p, _ in self.body.mapped} | {self.person, *self.body.empty})
+        if survey.quoted is not None and bool(facts.get_column("_quoted").any()):
+            # In a plain line, a cell is quoted whole or holds no quote at all.
+            facts = facts.with_columns(
+                cell(p).str.strip_prefix('"').str.strip_suffix('"').alias(f"u{p}") for p in unquote
+            )
+        else:
+            facts = facts.with_columns(cell(p).alias(f"u{p}") for p in unquote)
+        person = pl.col(f"u{self.person}")
+        plain = ((person >= "0") & (person < "{")).fill_null(False)
+        if count - int(facts.select(plain.sum()).item()) > 256:
+            plain = person.str.contains(_PLAIN_PERSON).fill_null(False)
+        # The cells polars read past the header, where any is filled in this batch.
+        seen = width
+        while seen > self.columns and cells.get_column(f"c{seen - 1}").null_count() == count:
+            seen -= 1
+        present = pl.any_horizontal(cell(i).is_not_null() for i in range(self.need - 1, seen))
+        clear = ~pl.any_horizontal(
+            [pl.lit(False), *(cell(i).is_not_null() for i in range(self.columns, seen))]
+        )
+        # Every byte of a line is in a cell or is a delimiter: its cells, counted (more
+        # than ``width`` when polars left some out).
+        counted = (
+            pl.col("_length").cast(pl.Int64)
+            - pl.sum_horizontal(cell(i).str.len_bytes().fill_null(0) for i in range(seen))
+            + 1
+        )
+        # The rows not taken at a glance, and some rows spread over the batch (a line
+        # that polars split otherwise than its bytes say would shift all after it).
+        spread = pl.col("_i").is_in(range(0, count, max(1, count // 64))) | (
+            pl.col("_i") == count - 1
+        )
+        needed = facts.select(~(plain & clear & present & ~awkward) | spread).to_series()
+        cells_in_line = pl.col("counted")
+        look = [
+            "_i",
+            "counted",
+            awkward.alias("awkward"),
+            (
+                plain & clear & ~awkward & (cells_in_line <= width) & (cells_in_line >= self.need)
+            ).alias("ok"),
+            ((cells_in_line >= 1) & (~present | (cells_in_line >= self.need))).alias("sane"),
+        ]
+        if int(needed.sum()) * 8 < count:  # few: only they are looked at
+            looked = facts.filter(needed).with_columns(counted=counted).select(look)
+        else:  # many (a last column mostly empty): all are, without copying the cells
+            looked = facts.with_columns(counted=counted).select(look).filter(needed)
+        if not looked.get_column("sane").all():  # pragma: no cover - never seen
+            return None  # a line polars split otherwise than its bytes say
+        odd = looked.filter(~pl.col("ok"))
+        others: list[tuple[int, SkippedRow | BrokenRow]] = []
+        dropped: dict[int, RawRow | None] = {}  # rows not in the frame: None, or rows() has
+        if odd.height:
+            rows = odd.get_column("_i")
+            # Rows to be read again: awkward lines, and lines with more cells than read.
+            odd = odd.with_columns(read=pl.col("awkward") | (pl.col("counted") > width))
+            texts = self._texts(start, odd.filter("read").get_column("_i"))
+            for (i, cells_in_row, read), values in zip(
+                odd.select("_i", "counted", "read").iter_rows(),
+                cells.select(pl.all().gather(rows)).iter_rows(),
+                strict=True,
+            ):
+                if read:
+                    text = texts.get(i)
+                    exact = None if text is None else self._exact(text, line + i)
+                    if exact is None:
+                        return None
+                    item = exact
+                    if isinstance(item, RawRow):
+                        dropped[i] = item  # polars split it at a quoted delimiter
+                else:
+                    # The line is its cells joined by the delimiter.
+                    written = [value or "" for value in values[:cells_in_row]]
+                    item = self.body.item(
+                        [_unquoted(value) for value in written],
+                        line + i,
+                        1,
+                        self.delimiter.join(written),
+                        self.filled,
+                    )
+                if not isinstance(item, RawRow):
+                    others.append((first + i, item))
+                    dropped[i] = None
+        if survey.step is not None:
+            self.base += int(facts.get_column("_length").sum() or 0) + survey.step * count
+        fields = []
+        for position, field in self.body.mapped:
+            value = pl.col(f"u{position}")
+            # An empty cell is null (polars reads an unquoted one so; "" unquotes to "").
+            value = pl.when(value != "").then(value)
+            fields.append(value.alias(field))
+        index = pl.col("_i").cast(pl.Int64)
+        frame = facts.select((index + first).alias("item"), (index + line).alias("line"), *fields)
+        if dropped:
+            frame = self._mend(frame, dropped, first, line)
+        if self.filled is not None and self.body.empty:
+            records = facts
+            if dropped:
+                records = facts.filter(~pl.col("_i").is_in(list(dropped)))
+            filled = records.select(
+                pl.col(f"u{p}").str.contains(_NOT_BLANK).any().alias(str(p))
+                for p in self.body.empty
+                if p < width
+            )
+            self.filled.update(int(name) for name in filled.columns if filled.get_column(name)[0])
+        return frame, others
+
+    def _mend(
+        self, frame: pl.DataFrame, dropped: dict[int, RawRow | None], first: int, line: int
+    ) -> pl.DataFrame:
+        """``frame`` without the rows that are not records (None in ``dropped``).
+
+        A record whose line polars split otherwise than ``rows()`` (at a quoted
+        delimiter) is in it as ``rows()`` read it.
+        """
+        import polars as pl
+
+        fields = tuple(field for _, field in self.body.mapped)
+        parts = []
+        previous = 0
+        for i in sorted(dropped):
+            if i > previous:
+                parts.append(frame.slice(previous, i - previous))
+            exact = dropped[i]
+            if exact is not None:
+                values = [
+                    cell if isinstance(cell, str) and cell else None
+                    for cell in (exact.cells[field] for field in fields)
+                ]
+                parts.append(_frame(fields, [(first + i, line + i, values)]))
+            previous = i + 1
+        parts.append(frame.slice(previous))
+        return pl.concat(parts, how="vertical", rechunk=False)
+
+    def _texts(self, start: int, rows: pl.Series) -> dict[int, str]:
+        """The text of lines ``rows`` of the batch from line ``start``, read again.
+
+        Empty if where they start is not known (line breaks of both kinds).
+        """
+        import polars as pl
+
+        survey = self.survey
+        assert survey is not None
+        if not rows.len() or survey.step is None:
+            return {}
+        wanted: list[int] = rows.to_list()
+        lengths = survey.lengths.slice(start, wanted[-1] + 1).cast(pl.Int64)
+        ends = (lengths + survey.step).cum_sum()
+        texts = {}
+        with self.path.open("rb") as handle:
+            for i in wanted:
+                length = int(lengths[i])
+                handle.seek(self.base + int(ends[i]) - survey.step - length)
+                texts[i] = handle.read(length).decode("utf-8")
+        return texts
+
+    def _exact(self, text: str, line: int) -> Item | None:
+        """The item ``rows()`` makes of a line ``text`` at ``line``, if it is a whole row."""
+        splitter = self.splitter
+        splitter.lines[0] = text
+        splitter.ran_out = False
+        spanned, row = splitter.split(0, self.body.shape)
+        if spanned != 1 or splitter.ran_out:
+            return None  # a quote still open at the end of the line
+        if isinstance(row, BrokenRow):
+            row = replace(row, line=line)
+        return self.body.item(row, line, 1, text, self.filled)
 
 
 # ---------------------------------------------------------------------------------------
