@@ -23,7 +23,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from ce_rules import EvaluationInputError, Person
-from ce_rules._cells import parse_cell
+from ce_rules._cells import CellError, parse_cell, parse_id
 from ce_rules._schema import PERSON_COLUMNS
 from ce_rules._table import Frames, evaluate_table
 
@@ -35,7 +35,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 - Spark's own name for it
 
-from ce_rules.spark import evaluate_spark
+from ce_rules.spark import _PERSON, _keyed, evaluate_spark
 
 ROOT = Path(__file__).parent.parent
 SOURCE = "records.parquet"
@@ -174,6 +174,18 @@ def _judged(spark: SparkSession, records: DataFrame, **options: Any) -> Frames:
         spark.catalog.clearCache()
 
 
+@pytest.fixture(scope="module")
+def in_parts(spark: SparkSession, table: DataFrame) -> dict[int, Frames]:
+    """The records judged with a line column, by number of partitions, each judged once."""
+
+    class Judged(dict[int, Frames]):
+        def __missing__(self, partitions: int) -> Frames:
+            self[partitions] = _judged(spark, table, line="line", partitions=partitions)
+            return self[partitions]
+
+    return Judged()
+
+
 def _equal(actual: Frames, expected: Frames) -> None:
     for name, mine, theirs in zip(Frames._fields, actual, expected, strict=True):
         assert mine.height == theirs.height, name
@@ -182,25 +194,27 @@ def _equal(actual: Frames, expected: Frames) -> None:
 
 @pytest.mark.parametrize("partitions", [1, 5])
 def test_same_rows_as_evaluate_table(
-    spark: SparkSession, table: DataFrame, expected: Frames, partitions: int
+    in_parts: dict[int, Frames], expected: Frames, partitions: int
 ) -> None:
     """Verdicts, decisions and invalid records are one machine's, in any number of partitions."""
-    actual = _judged(spark, table, line="line", partitions=partitions)
+    actual = in_parts[partitions]
     _equal(actual, expected)
     assert actual.invalid.height > len(HOSTILE)  # the hostile rows are among them
     assert actual.decisions["hours"].dtype == pl.Decimal(18, 4)
 
 
-def test_spellings_of_one_id_meet(spark: SparkSession, table: DataFrame, expected: Frames) -> None:
+def test_spellings_of_one_id_meet(
+    table: DataFrame, records: pl.DataFrame, in_parts: dict[int, Frames]
+) -> None:
     """One id spelt three ways, in different input partitions, is one person with every entry."""
     spelt = table.where(F.col("记录编号").isin("H0", "H-lower", "H-wide"))
     apart = spelt.select(F.spark_partition_id().alias("part")).distinct().count()
     assert apart > 1
-    actual = _judged(spark, table, line="line", partitions=3)
+    actual = in_parts[5]
     mine = actual.decisions.filter(pl.col("person_id") == SPELT)
     assert sorted(mine["entry_id"].to_list()) == ["H-lower", "H-wide", "H0"]
     assert actual.verdicts.filter(pl.col("person_id") == SPELT).height == 1
-    first = expected.verdicts["person_id"][0]
+    first = records["身份证号"][len(HOSTILE[:1])]  # the generated file's first person
     assert "H-first" in actual.decisions.filter(pl.col("person_id") == first)["entry_id"].to_list()
 
 
@@ -296,3 +310,20 @@ def test_person_described_twice_fails_the_job(spark: SparkSession, table: DataFr
     )
     with pytest.raises(Exception, match="describes this person twice"):
         _judged(spark, table, line="line", persons=persons)
+
+
+def _parsed(value: str | None) -> str | None:
+    try:
+        return parse_id(value)
+    except CellError:
+        return None
+
+
+def test_person_key_is_the_parsed_id(spark: SparkSession) -> None:
+    """Spark keys the ids ``parse_id`` takes as they are; Python parses the others, to the same."""
+    ids = ["370102198001011234", "37010219800101123x", "37010219800101123X", "ABC\n", "A-B_C",
+           "\\N", "NULL", "null", "Null", "Ａ1", "A\u200b1", " A1", "A" * 64, "A" * 65,
+           "3.70602E+17", "1x", "A1\r\n", "", None]  # fmt: skip
+    frame = spark.createDataFrame([(i,) for i in ids], schema="person_id string")
+    keys = dict(_keyed(frame).select("person_id", _PERSON).collect())
+    assert keys == {value: _parsed(value) for value in ids}

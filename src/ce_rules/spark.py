@@ -182,10 +182,7 @@ def evaluate_spark(
             ]
         ),
     )
-    keyed = rows.mapInArrow(
-        _person_keys,
-        T.StructType([*rows.schema.fields, T.StructField(_PERSON, T.StringType())]),
-    )
+    keyed = _keyed(rows)
     cells = [F.col(_LINE).cast("string"), *(F.col(n) for n in sorted({*fields, *person_fields}))]
     # A record without a person id belongs to no one: spread by its cells, not all in one.
     key = F.coalesce(F.col(_PERSON), F.concat(F.lit("\x00"), F.xxhash64(*cells).cast("string")))
@@ -319,16 +316,35 @@ def _spark_schema(schema: pa.Schema) -> T.StructType:
     return T.StructType([T.StructField(f.name, _spark_type(f.type)) for f in schema])
 
 
+def _keyed(rows: DataFrame) -> DataFrame:
+    """``rows`` with the person id each names as ``parse_id`` reads it (null if it cannot).
+
+    The key that brings a person's records together must be the parsed id: a full-width,
+    zero-width or lower-case-x spelling is the same person, and only the one parser knows
+    every such rule. Nearly every id is plain, which ``parse_id`` takes as it is: those are
+    keyed by Spark (the test of ``_cells._PLAIN_ID``, in Java's syntax), and only the others
+    go through Python to be parsed. The records are read twice, once for each kind.
+    """
+    schema = T.StructType([*rows.schema.fields, T.StructField(_PERSON, T.StringType())])
+    if "person_id" not in rows.columns:
+        return rows.withColumn(_PERSON, F.lit(None).cast(T.StringType()))
+    raw = F.col("person_id")
+    plain = F.coalesce(
+        raw.rlike(r"\A[0-9A-Za-z_\-]{1,64}\z")
+        & ~raw.isin("\\N", "NULL", "null")
+        & ~((F.length(raw) == 18) & raw.endswith("x")),
+        F.lit(False),
+    )
+    easy = rows.where(plain).withColumn(_PERSON, raw)
+    odd = rows.where(~plain).mapInArrow(_person_keys, schema)
+    return easy.unionByName(odd)
+
+
 # --- the executors: keys, then judgement -----------------------------------------------------
 
 
 def _person_keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Each row with its person id as ``parse_id`` reads it (null if it cannot be read).
-
-    The key that brings a person's records together must be the parsed id: a full-width,
-    zero-width or lower-case-x spelling is the same person, and only the one parser knows
-    every such rule. Ids it takes as they are (``_plain_id``, nearly all) are not parsed.
-    """
+    """Each row with its person id as ``parse_id`` reads it (null if it cannot be read)."""
     import polars as pl
 
     person = column("person_id")
