@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ce_rules import EvaluationInputError, Person
+from ce_rules import EvaluationInputError, Person, UnitLevel
 from ce_rules._cells import CellError, parse_cell, parse_id
 from ce_rules._schema import PERSON_COLUMNS
 from ce_rules._table import Frames, evaluate_table
@@ -289,6 +289,20 @@ def test_typed_columns_read_as_their_text(spark: SparkSession) -> None:
     actual = _judged(spark, spark.createDataFrame(rows, schema=schema), line="line")
     reference = evaluate_table(frame.drop("line"), year=2024, source=SOURCE).table.frames()
     _equal(actual, _sorted(*reference))
+
+
+def test_no_records_but_a_person(spark: SparkSession, table: DataFrame) -> None:
+    """No records: the frames are empty but typed, and a person of ``persons`` is judged."""
+    persons = spark.createDataFrame([(SPELT, "省直单位")], schema="person_id string, unit string")
+    actual = _judged(spark, table.limit(0), line="line", persons=persons)
+    reference = evaluate_table(
+        pl.DataFrame(schema={"person_id": pl.String}),
+        year=2024,
+        source=SOURCE,
+        persons=[Person(id=SPELT, unit=UnitLevel.PROVINCIAL)],
+    ).table.frames()
+    _equal(actual, _sorted(*reference))
+    assert actual.verdicts["person_id"].to_list() == [SPELT]
 
 
 def test_unknown_columns_refused(spark: SparkSession, table: DataFrame) -> None:

@@ -27,7 +27,7 @@ try:
     from pyspark.sql import types as T  # noqa: N812 - likewise
 except ImportError as error:  # pragma: no cover - depends on the installation
     raise ImportError(
-        "ce_rules.spark needs pyspark and pyarrow: pip install 'ce-rules[spark]'"
+        "ce_rules.spark needs pyspark, pyarrow, pandas and polars: pip install 'ce-rules[spark]'"
     ) from error
 
 from ._cells import CellError, parse_cell
@@ -35,7 +35,7 @@ from ._exceptions import EvaluationInputError
 from ._model import Mode, Person, UnitLevel
 from ._policy import Policy
 from ._schema import IGNORED, PERSON_COLUMNS, RECORD_COLUMNS, column, match_header
-from ._table import TableBatch, _checked, _plain_id, evaluate_tables
+from ._table import Frames, TableBatch, _checked, _plain_id, evaluate_tables
 
 if TYPE_CHECKING:
     import polars as pl
@@ -374,13 +374,28 @@ def _person_keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 
 def _judge(judging: _Judging, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """One partition's records and persons judged by ``evaluate_tables``, as three parts."""
+    judged = _judged(judging, batches)
+    if judged is not None:
+        for number, part in enumerate(judged):
+            yield from _part(judging, number, part)
+
+
+def _judged(judging: _Judging, batches: Iterator[pa.RecordBatch]) -> Frames | None:
+    """The frames of one partition (None if it is empty).
+
+    A function of its own so that the partition's rows and the engine's working tables are
+    freed when it returns, before the results are sent: a Python worker holds them all.
+    """
     import polars as pl
 
     received = list(batches)
-    if not received or not sum(b.num_rows for b in received):
-        return
-    frame = pl.from_arrow(pa.Table.from_batches(received))
+    if not sum(batch.num_rows for batch in received):
+        return None
+    table = pa.Table.from_batches(received)
+    del received
+    frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
+    del table
     known = _known(frame.filter(pl.col(_KIND) == _PERSON_ROW), judging.person_fields)
     fields = list(judging.fields)
     # Each person's entries in the order of their lines, then of their cells: the same
@@ -394,10 +409,11 @@ def _judge(judging: _Judging, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.
             *fields,
         )
     )
+    del frame
     if not records.height and not known:
-        return
+        return None
     batch = TableBatch(judging.source, records, [], {})
-    result = evaluate_tables(
+    verdicts, decisions, invalid = evaluate_tables(
         [batch] if records.height else [],
         year=judging.year,
         policy=judging.policy,
@@ -405,12 +421,9 @@ def _judge(judging: _Judging, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.
         persons=known,
         default_unit=judging.default_unit,
         default_mode=judging.default_mode,
-    )
-    verdicts, decisions, invalid = result.frames()
+    ).frames()
     index = pl.col("line") - 1 if judging.has_line else pl.lit(None, dtype=pl.Int64)
-    invalid = invalid.with_columns(index.alias("index"))
-    for number, part in enumerate((verdicts, decisions, invalid)):
-        yield from _part(judging, number, part)
+    return Frames(verdicts, decisions, invalid.with_columns(index.alias("index")))
 
 
 def _part(judging: _Judging, number: int, part: pl.DataFrame) -> Iterator[pa.RecordBatch]:
