@@ -83,7 +83,7 @@ class _Judging:
     default_unit: UnitLevel | None
     default_mode: Mode | None
     source: str
-    fields: tuple[str, ...]  # the record fields the records have, in column order
+    fields: tuple[str, ...]  # the record fields the records have, in RECORD_COLUMNS order
     person_fields: tuple[str, ...]  # the person fields ``persons`` has
     has_line: bool
     schemas: tuple[pa.Schema, pa.Schema, pa.Schema]  # verdicts, decisions, invalid
