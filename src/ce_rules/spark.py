@@ -1,0 +1,469 @@
+"""Records judged on Spark: partitioned by person, each partition judged by the columnar engine.
+
+An optional edge (``pip install 'ce-rules[spark]'``) over the bulk judgement of ``_table``,
+for provincial platforms whose year of records lives in a Hive or Spark cluster. The records
+are never collected on the driver: every cell is read as text on the Spark side, each record
+is keyed by the person id as the one id parser reads it, the records are repartitioned by
+that key so that all of a person's records (and the person's row of ``persons``) meet in one
+partition, and each partition is judged by the same code as ``evaluate_table`` through
+``mapInArrow``. ``tests/test_spark.py`` proves the three result tables equal, row for row,
+to those of ``evaluate_table`` on the same rows. docs/scale.md explains the choices and how
+to run it on a cluster.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
+
+try:
+    import pyarrow as pa
+    from pyspark import StorageLevel
+    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import functions as F  # noqa: N812 - the name Spark's own documentation uses
+    from pyspark.sql import types as T  # noqa: N812 - likewise
+except ImportError as error:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "ce_rules.spark needs pyspark, pyarrow, pandas and polars: pip install 'ce-rules[spark]'"
+    ) from error
+
+from ._cells import CellError, parse_cell
+from ._exceptions import EvaluationInputError
+from ._model import Mode, Person, UnitLevel
+from ._policy import Policy
+from ._schema import IGNORED, PERSON_COLUMNS, RECORD_COLUMNS, column, match_header
+from ._table import Frames, TableBatch, _checked, _plain_id, evaluate_tables
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["SparkResult", "evaluate_spark"]
+
+# Internal columns between the two passes; the records' own columns are renamed to field
+# names, and every other name is refused, so these cannot clash with them.
+_KIND: Final = "__ce_kind"  # 0: a record, 1: a row of ``persons``
+_LINE: Final = "__ce_line"
+_PERSON: Final = "__ce_person"  # the person id as ``parse_id`` reads it, null if it cannot
+_RECORD: Final = 0
+_PERSON_ROW: Final = 1
+_PARTS: Final = ("verdict", "decision", "invalid")
+_CHUNK: Final = 8_192
+
+
+class SparkResult(NamedTuple):
+    """The judgement of ``evaluate_spark``: three Spark DataFrames, as ``Frames`` are.
+
+    The columns and types are those of ``TableResult.frames()`` (hours ``decimal(18,4)``,
+    factors ``decimal(18,2)``, lists ``array<string>``); the verdict columns depend on the
+    policy's requirement rules (``<code>_required`` ... ``<code>_determined`` for each).
+    Spark keeps no order: sort verdicts by ``person_id``, decisions by ``person_id`` and
+    ``index``, invalid rows by ``line``, ``field`` and ``code`` (docs/scale.md).
+
+    Attributes:
+        verdicts: One row per person.
+        decisions: One row per valid entry.
+        invalid: One row per problem of an invalid record.
+    """
+
+    verdicts: DataFrame
+    decisions: DataFrame
+    invalid: DataFrame
+
+
+@dataclass(frozen=True)
+class _Judging:
+    """What each partition needs to be judged: sent to the executors with the function."""
+
+    year: int
+    policy: Policy
+    as_of: date | None
+    default_unit: UnitLevel | None
+    default_mode: Mode | None
+    source: str
+    fields: tuple[str, ...]  # the record fields the records have, in RECORD_COLUMNS order
+    person_fields: tuple[str, ...]  # the person fields ``persons`` has
+    has_line: bool
+    schemas: tuple[pa.Schema, pa.Schema, pa.Schema]  # verdicts, decisions, invalid
+    output: pa.Schema
+
+
+def evaluate_spark(
+    records: DataFrame,
+    *,
+    year: int,
+    policy: Policy | str | None = None,
+    as_of: date | None = None,
+    persons: DataFrame | None = None,
+    default_unit: UnitLevel | None = None,
+    default_mode: Mode | None = None,
+    partitions: int | None = None,
+    line: str | None = None,
+    source: str = "<spark>",
+    persist: bool = True,
+) -> SparkResult:
+    """Judge records held in a Spark DataFrame, partition by partition, as ``evaluate_table``.
+
+    Args:
+        records: One row per record. Columns are named as in a record file (English or
+            Chinese headers, docs/cli.md); headers ce-rules knows and does not need (序号,
+            性别, ...) are left aside; any other column is refused. Cells of any type are
+            read as their text (Spark's cast to string; a boolean as ``true``/``false``, an
+            array joined with ``;``) by the one parser of their field.
+        year: The year judged.
+        policy: The policy, its id, or None for the year's registered one.
+        as_of: The day the verdicts speak for (None: after every deadline).
+        persons: Who each person is: ``person_id`` and any of ``name``, ``unit``, ``city``,
+            ``industry`` (or their Chinese headers). A person described twice differently,
+            or a cell that cannot be read, fails the job with the field and the value.
+        default_unit: The unit level of persons nothing describes.
+        default_mode: The mode of courses whose records do not give it.
+        partitions: How many partitions to judge in (None: ``spark.sql.shuffle.partitions``).
+        line: A column of integers giving each record's position (a line number the
+            ingest kept, or 行号): it orders each person's entries, is reported as
+            ``line``, and an invalid record's ``index`` is ``line - 1`` (the 0-based
+            position when lines count from 1, as ``evaluate_table`` numbers rows). Without
+            it, each person's entries are ordered by their cells, and ``line`` and the
+            invalid records' ``index`` are null.
+        source: What the ``source`` columns say.
+        persist: Keep the judged partitions (memory, then disk) so that the three frames
+            are computed once however many of them are written; ``spark.catalog
+            .clearCache()`` releases them. False: each action judges the records again.
+
+    Returns:
+        The verdicts, decisions and invalid records as Spark DataFrames (``SparkResult``).
+
+    Raises:
+        EvaluationInputError: A column names no field or names one twice, the ``line``
+            column is missing or not of integers, or an argument is out of range (as
+            ``evaluate_many`` checks them).
+    """
+    rules, _, checked_as_of = _checked(year, None, policy, as_of, default_unit, default_mode)
+    if partitions is not None and partitions < 1:
+        raise EvaluationInputError("partitions", partitions, "must be at least 1")
+    fields = _fields(records, "records", {c.name for c in RECORD_COLUMNS}, line)
+    texts = [_text(records, original, name) for name, original in fields.items()]
+    position = F.lit(None).cast(T.LongType())
+    if line is not None:
+        position = _line(records, line)
+    rows = records.select(F.lit(_RECORD).alias(_KIND), position.alias(_LINE), *texts)
+    person_fields: dict[str, str] = {}
+    if persons is not None:
+        person_fields = _fields(persons, "persons", {c.name for c in PERSON_COLUMNS}, None)
+        if "person_id" not in person_fields:
+            raise EvaluationInputError("persons", persons.columns, "has no person_id column")
+        people = persons.select(
+            F.lit(_PERSON_ROW).alias(_KIND),
+            F.lit(None).cast(T.LongType()).alias(_LINE),
+            *(_text(persons, original, name) for name, original in person_fields.items()),
+        )
+        rows = rows.unionByName(people, allowMissingColumns=True)
+    schemas = _schemas(rules, year, checked_as_of)
+    judging = _Judging(
+        year=year,
+        policy=rules,
+        as_of=checked_as_of,
+        default_unit=default_unit,
+        default_mode=default_mode,
+        source=source,
+        fields=tuple(c.name for c in RECORD_COLUMNS if c.name in fields),
+        person_fields=tuple(person_fields),
+        has_line=line is not None,
+        schemas=schemas,
+        output=pa.schema(
+            [
+                pa.field(_KIND, pa.int32()),
+                *(
+                    pa.field(part, pa.struct(list(s)))
+                    for part, s in zip(_PARTS, schemas, strict=True)
+                ),
+            ]
+        ),
+    )
+    keyed = _keyed(rows)
+    cells = [F.col(_LINE).cast("string"), *(F.col(n) for n in sorted({*fields, *person_fields}))]
+    # A record without a person id belongs to no one: spread by its cells, not all in one.
+    key = F.coalesce(F.col(_PERSON), F.concat(F.lit("\x00"), F.xxhash64(*cells).cast("string")))
+    shuffled = keyed.repartition(partitions, key) if partitions else keyed.repartition(key)
+    judged = shuffled.mapInArrow(functools.partial(_judge, judging), _spark_schema(judging.output))
+    if persist:
+        judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
+    return SparkResult(
+        *(
+            judged.where(F.col(_KIND) == number).select(f"{part}.*")
+            for number, part in enumerate(_PARTS)
+        )
+    )
+
+
+# --- the driver: columns, text, schemas ----------------------------------------------------
+
+
+def _fields(frame: DataFrame, what: str, wanted: set[str], line: str | None) -> dict[str, str]:
+    """The fields ``frame``'s columns name (field: column), refusing any that names none.
+
+    A Spark table is selected, not exported: a column that names no field is a mistake
+    (a misspelt 学时) more often than extra data, and it is free to drop, so it is refused
+    rather than reported. Known headers ce-rules does not need (序号, 性别, ...) and, in
+    ``persons``, the fields of records that are not the person's are left aside, as the
+    file readers leave them.
+    """
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    twice: list[str] = []
+    for name in frame.columns:
+        if name == line:
+            continue
+        field = match_header(name)
+        if field is None:
+            unknown.append(name)
+        elif field in found:
+            twice.append(f"{found[field]!r} and {name!r} both name {field}")
+        elif field != IGNORED and field in wanted:
+            found[field] = name
+    if unknown:
+        raise EvaluationInputError(
+            what,
+            unknown,
+            "these columns name no field (docs/cli.md lists the headers read); select the "
+            "record columns or drop these before judging",
+        )
+    if twice:
+        raise EvaluationInputError(what, twice, "one field may be named by one column only")
+    if line is not None and line not in frame.columns:
+        raise EvaluationInputError("line", line, f"is not a column of {what}")
+    return found
+
+
+def _ref(name: str) -> Column:
+    """A column by its literal name (dots and backticks in a header are not paths)."""
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def _text(frame: DataFrame, original: str, name: str) -> Column:
+    """A column's cells as text, named for its field (as ``evaluate_table`` reads them)."""
+    data = _ref(original)
+    dtype = frame.schema[original].dataType
+    if isinstance(dtype, T.StringType):
+        text = data
+    elif isinstance(dtype, T.BooleanType):
+        text = F.when(data, F.lit("true")).when(~data, F.lit("false"))
+    elif isinstance(dtype, T.ArrayType):
+        text = F.array_join(data.cast(T.ArrayType(T.StringType())), ";")
+    elif isinstance(dtype, T.StructType | T.MapType | T.BinaryType):
+        raise EvaluationInputError(
+            original, dtype.simpleString(), "a cell must be text, a number, a date or a list"
+        )
+    else:
+        text = data.cast(T.StringType())
+    return F.when(text == "", F.lit(None)).otherwise(text).alias(name)
+
+
+def _line(frame: DataFrame, line: str) -> Column:
+    dtype = frame.schema[line].dataType
+    if not isinstance(dtype, T.ByteType | T.ShortType | T.IntegerType | T.LongType):
+        raise EvaluationInputError("line", line, f"must be a column of integers, not {dtype}")
+    return _ref(line).cast(T.LongType())
+
+
+def _schemas(
+    policy: Policy, year: int, as_of: date | None
+) -> tuple[pa.Schema, pa.Schema, pa.Schema]:
+    """The Arrow schemas of the three frames, from an empty judgement of the same policy."""
+    frames = evaluate_tables([], year=year, policy=policy, as_of=as_of).frames()
+    verdicts, decisions, invalid = (
+        pa.schema([pa.field(f.name, _plain(f.type)) for f in frame.to_arrow().schema])
+        for frame in frames
+    )
+    return verdicts, decisions, invalid
+
+
+def _plain(kind: pa.DataType) -> pa.DataType:
+    """An Arrow type as Spark exchanges it: ``string`` and ``list``, not their large forms."""
+    if pa.types.is_large_string(kind) or pa.types.is_string(kind) or _is_view(kind):
+        return pa.string()
+    if pa.types.is_large_list(kind) or pa.types.is_list(kind):
+        return pa.list_(_plain(kind.value_type))
+    return kind
+
+
+def _is_view(kind: pa.DataType) -> bool:
+    return str(kind) == "string_view"
+
+
+def _spark_type(kind: pa.DataType) -> T.DataType:
+    """The Spark type of one of the few Arrow types the frames hold."""
+    if pa.types.is_string(kind):
+        return T.StringType()
+    if pa.types.is_boolean(kind):
+        return T.BooleanType()
+    if pa.types.is_int32(kind):
+        return T.IntegerType()
+    if pa.types.is_int64(kind):
+        return T.LongType()
+    if pa.types.is_decimal(kind):
+        return T.DecimalType(kind.precision, kind.scale)
+    if pa.types.is_list(kind):
+        return T.ArrayType(_spark_type(kind.value_type))
+    if pa.types.is_struct(kind):
+        return T.StructType([T.StructField(f.name, _spark_type(f.type)) for f in kind])
+    raise TypeError(f"no Spark type for {kind}")  # pragma: no cover - a new column type
+
+
+def _spark_schema(schema: pa.Schema) -> T.StructType:
+    return T.StructType([T.StructField(f.name, _spark_type(f.type)) for f in schema])
+
+
+def _keyed(rows: DataFrame) -> DataFrame:
+    """``rows`` with the person id each names as ``parse_id`` reads it (null if it cannot).
+
+    The key that brings a person's records together must be the parsed id: a full-width,
+    zero-width or lower-case-x spelling is the same person, and only the one parser knows
+    every such rule. Nearly every id is plain, which ``parse_id`` takes as it is: those are
+    keyed by Spark (the test of ``_cells._PLAIN_ID``, in Java's syntax), and only the others
+    go through Python to be parsed. The records are read twice, once for each kind.
+    """
+    schema = T.StructType([*rows.schema.fields, T.StructField(_PERSON, T.StringType())])
+    if "person_id" not in rows.columns:
+        return rows.withColumn(_PERSON, F.lit(None).cast(T.StringType()))
+    raw = F.col("person_id")
+    plain = F.coalesce(
+        raw.rlike(r"\A[0-9A-Za-z_\-]{1,64}\z")
+        & ~raw.isin("\\N", "NULL", "null")
+        & ~((F.length(raw) == 18) & raw.endswith("x")),
+        F.lit(False),
+    )
+    easy = rows.where(plain).withColumn(_PERSON, raw)
+    odd = rows.where(~plain).mapInArrow(_person_keys, schema)
+    return easy.unionByName(odd)
+
+
+# --- the executors: keys, then judgement -----------------------------------------------------
+
+
+def _person_keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Each row with its person id as ``parse_id`` reads it (null if it cannot be read)."""
+    import polars as pl
+
+    person = column("person_id")
+    known: dict[str, str | None] = {}
+    for batch in batches:
+        names = batch.schema.names
+        if "person_id" not in names:
+            yield batch.append_column(_PERSON, pa.nulls(batch.num_rows, pa.string()))
+            continue
+        raw = pl.from_arrow(batch.column(names.index("person_id")))
+        assert isinstance(raw, pl.Series)
+        plain = raw.to_frame("id").select(_plain_id(pl.col("id"))).to_series()
+        for value in raw.filter(~plain & raw.is_not_null()).unique().to_list():
+            if value not in known:
+                try:
+                    known[value] = parse_cell(person, value)
+                except CellError:
+                    known[value] = None
+        parsed = raw.replace_strict(known, default=None, return_dtype=pl.String) if known else None
+        ids = (
+            raw
+            if parsed is None
+            else pl.select(pl.when(plain).then(raw).otherwise(parsed)).to_series()
+        )
+        yield batch.append_column(_PERSON, ids.to_arrow().cast(pa.string()))
+
+
+def _judge(judging: _Judging, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """One partition's records and persons judged by ``evaluate_tables``, as three parts."""
+    judged = _judged(judging, batches)
+    if judged is not None:
+        for number, part in enumerate(judged):
+            yield from _part(judging, number, part)
+
+
+def _judged(judging: _Judging, batches: Iterator[pa.RecordBatch]) -> Frames | None:
+    """The frames of one partition (None if it is empty).
+
+    A function of its own so that the partition's rows and the engine's working tables are
+    freed when it returns, before the results are sent: a Python worker holds them all.
+    """
+    import polars as pl
+
+    received = list(batches)
+    if not sum(batch.num_rows for batch in received):
+        return None
+    table = pa.Table.from_batches(received)
+    del received
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    del table
+    known = _known(frame.filter(pl.col(_KIND) == _PERSON_ROW), judging.person_fields)
+    fields = list(judging.fields)
+    # Each person's entries in the order of their lines, then of their cells: the same
+    # rows give the same order, whichever partition and batch they arrived in.
+    records = (
+        frame.filter(pl.col(_KIND) == _RECORD)
+        .sort([_LINE, *fields], nulls_last=True)
+        .select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("item"),
+            pl.col(_LINE).alias("line"),
+            *fields,
+        )
+    )
+    del frame
+    if not records.height and not known:
+        return None
+    batch = TableBatch(judging.source, records, [], {})
+    verdicts, decisions, invalid = evaluate_tables(
+        [batch] if records.height else [],
+        year=judging.year,
+        policy=judging.policy,
+        as_of=judging.as_of,
+        persons=known,
+        default_unit=judging.default_unit,
+        default_mode=judging.default_mode,
+    ).frames()
+    index = pl.col("line") - 1 if judging.has_line else pl.lit(None, dtype=pl.Int64)
+    return Frames(verdicts, decisions, invalid.with_columns(index.alias("index")))
+
+
+def _part(judging: _Judging, number: int, part: pl.DataFrame) -> Iterator[pa.RecordBatch]:
+    """A frame's rows as batches of the output: its struct filled, the others null."""
+    table = part.to_arrow().cast(judging.schemas[number])
+    for batch in table.to_batches(max_chunksize=_CHUNK):
+        rows = batch.num_rows
+        columns: list[pa.Array] = [pa.array([number] * rows, pa.int32())]
+        for other, schema in enumerate(judging.schemas):
+            kind = pa.struct(list(schema))
+            if other == number:
+                columns.append(pa.StructArray.from_arrays(batch.columns, fields=list(schema)))
+            else:
+                columns.append(pa.nulls(rows, kind))
+        yield pa.RecordBatch.from_arrays(columns, schema=judging.output)
+
+
+def _known(rows: pl.DataFrame, names: Sequence[str]) -> dict[str, Person]:
+    """The persons of ``persons`` in this partition, read as ``ce-rules check --persons``."""
+    known: dict[str, Person] = {}
+    for row in rows.select(*names).iter_rows(named=True):
+        values: dict[str, Any] = {}
+        for col in PERSON_COLUMNS:
+            cell = row.get(col.name)
+            try:
+                values[col.name] = parse_cell(col, cell)
+            except CellError as error:
+                raise EvaluationInputError(f"persons.{col.name}", cell, error.message.en) from None
+        if values["person_id"] is None:
+            raise EvaluationInputError("persons.person_id", None, "is required")
+        person = Person(
+            id=values["person_id"],
+            name=values["name"],
+            unit=values["unit"],
+            city=values["city"],
+            industry=values["industry"],
+        )
+        if known.setdefault(person.id, person) != person:
+            # Two different descriptions of one person: neither may silently win.
+            raise EvaluationInputError(
+                "persons", person.id, "describes this person twice, differently"
+            )
+    return known
