@@ -40,6 +40,25 @@ def test_overlay_applies_only_to_its_city():
     assert ce.policy_for(ELSEWHERE, 2024, overlays=[EXAMPLE]) == BASE
 
 
+def test_a_city_overlay_governs_its_municipal_staff_only():
+    """二(二) 各市专业技术人员: a provincial-unit person with the city recorded is not governed."""
+    provincial = IN_EXAMPLE_CITY.model_copy(update={"unit": ce.UnitLevel.PROVINCIAL})
+    assert ce.overlay_applies(EXAMPLE, IN_EXAMPLE_CITY, 2024)
+    assert not ce.overlay_applies(EXAMPLE, provincial, 2024)
+    assert ce.policy_for(provincial, 2024, overlays=[EXAMPLE]) == BASE
+
+
+def test_a_city_overlay_for_a_person_whose_unit_is_not_known_is_refused():
+    """Whether the city's rules govern depends on the unit level: never guessed (decision 11)."""
+    unknown = IN_EXAMPLE_CITY.model_copy(update={"unit": None})
+    with pytest.raises(ce.EvaluationInputError, match="unit level is not known") as caught:
+        ce.policy_for(unknown, 2024, overlays=[EXAMPLE])
+    assert caught.value.field == "person.unit"
+    # An industry overlay does not depend on the unit level.
+    in_industry = IN_INDUSTRY.model_copy(update={"unit": None})
+    assert ce.overlay_applies(TIGHTEN, in_industry, 2024)
+
+
 def test_city_overlay_tightens_public_minimum():
     """A city may raise the public minimum: 30 hours no longer suffice under 32 (二(一), 二(二))."""
     policy = ce.policy_for(IN_EXAMPLE_CITY, 2024, overlays=[EXAMPLE])

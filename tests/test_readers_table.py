@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -29,44 +28,7 @@ from ce_rules._readers import (
     SkippedRow,
     open_record_file,
 )
-
-HEADER = ["序号", "身份证号", "姓名", "课程名称", "科目类别", "学时", "完成日期"]
-FIELDS = ["person_id", "name", "course_title", "category", "hours", "completed_on"]
-
-
-def person(i: int) -> str:
-    """A resident ID number, distinct for each ``i``."""
-    return f"3706021990{i:08d}"
-
-
-def record(i: int, **changes: str) -> list[str]:
-    """A row under ``HEADER``: 10 public hours for person ``i``."""
-    cells = {
-        "序号": str(i),
-        "身份证号": person(i),
-        "姓名": f"张{i}",
-        "课程名称": "绿色低碳高质量发展",
-        "科目类别": "公需科目",
-        "学时": "10",
-        "完成日期": "2024-05-01",
-    }
-    cells.update(changes)
-    return [cells[h] for h in HEADER]
-
-
-def csv_text(rows: Sequence[Sequence[str]], delimiter: str = ",", **options: object) -> str:
-    """``rows`` as ``csv.writer`` writes them (CRLF line ends)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, **options)  # type: ignore[arg-type]
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
-    """``text`` written to ``name`` in ``encoding``, line ends as they are."""
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return path
+from test_readers import FIELDS, HEADER, csv_text, person, record, write  # the same files
 
 
 def normal(item: Item) -> Item:

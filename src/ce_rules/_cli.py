@@ -63,7 +63,7 @@ from ._render import (
     totals_rows,
 )
 from ._schema import PERSON_COLUMNS, column, record_json_schema
-from ._table import TableBatch, batches_of, evaluate_batches
+from ._table import TableBatch, evaluate_batches
 from ._verdict import EntryDecision, Reason, Status, format_hours, grounds
 from .kinds._base import basis
 
@@ -328,13 +328,10 @@ def _batch(args: argparse.Namespace, person_id: str | None = None) -> BatchResul
 
 
 def _tables(files: Sequence[RecordFile]) -> Iterator[TableBatch]:
+    """Every file's records as table batches (a workbook's sheets each their own source)."""
     for record_file in files:
-        tables = getattr(record_file, "tables", None)
-        if tables is None:
-            yield from batches_of(record_file.rows())
-        else:
-            for raw in tables():
-                yield TableBatch(record_file.source, raw.frame, raw.others, raw.bad_cells)
+        for raw in record_file.tables():
+            yield TableBatch(raw.source, raw.frame, raw.others, raw.bad_cells)
 
 
 # --- outputs ------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from . import kinds
 from ._engine import DEFAULT_REGION
-from ._exceptions import PolicyFileError
-from ._model import Person
+from ._exceptions import EvaluationInputError, PolicyFileError
+from ._model import Person, UnitLevel
 from ._policy import Loosening, Policy, Rule, get_policy, load_policy
 from .kinds._base import values
 
@@ -45,13 +45,33 @@ def load_overlay(path: str | Path) -> Policy:
 
 
 def overlay_applies(overlay: Policy, person: Person, year: int) -> bool:
-    """Whether ``overlay`` governs ``person`` in ``year``, by city or industry (二(二), 三(二))."""
+    """Whether ``overlay`` governs ``person`` in ``year``, by city or industry (二(二), 三(二)).
+
+    A city's overlay governs that city's municipal staff (各市专业技术人员, 二(二)), never
+    a provincial-unit person who has a city recorded.
+
+    Raises:
+        EvaluationInputError: The person is of the overlay's city (and industry) but their
+            unit level is not known, so whether the city's rules govern them is not known
+            either (decision 11: never guessed).
+    """
     target = overlay.applies_to
     if overlay.extends is None or target is None or year not in overlay.years:
         return False
     if target.city is not None and target.city != person.city:
         return False
-    return target.industry is None or target.industry == person.industry
+    if target.industry is not None and target.industry != person.industry:
+        return False
+    if target.city is None or person.unit is UnitLevel.MUNICIPAL:
+        return True
+    if person.unit is None:
+        raise EvaluationInputError(
+            "person.unit",
+            None,
+            f"the overlay {overlay.id} governs municipal staff of {target.city}, and "
+            f"{person.id}'s unit level is not known: give it (provincial or municipal)",
+        )
+    return False
 
 
 def _describe(rule: BaseModel) -> str:

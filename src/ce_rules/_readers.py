@@ -385,9 +385,10 @@ class RecordFile:
         each record a row of a batch's ``frame``, each other item in its ``others``.
         Each call reads the file again from its start; polars is imported when it does.
 
-        A CSV file in UTF-8 or GB18030 (GBK) with a person column is read by polars
-        (the fast path, ``_FastCsv``) up to its first line where polars is not certain
-        to read as ``rows()`` does (a quoted line break, a stray quote or CR, a NUL);
+        A CSV file in UTF-8 or GB18030 (GBK) with a person column, whose name is text,
+        is read by polars (the fast path, ``_FastCsv``) up to its first line where
+        polars is not certain to read as ``rows()`` does (a quoted line break, a stray
+        quote or CR, a NUL);
         from there, and for every other file, batches are made from ``rows()``.
 
         Raises:
@@ -866,6 +867,19 @@ def _clip(text: str) -> str:
 
 def _shown(cells: Sequence[str | None]) -> str:
     return _clip(" | ".join(c.strip() for c in cells if c and not c.isspace()))
+
+
+def _polars_can_name(path: Path) -> bool:
+    """Whether polars can open ``path`` by its name: a name that is text (UTF-8).
+
+    A name whose bytes are not UTF-8 (a GBK name from a Windows share) reaches Python with
+    surrogate escapes, which polars cannot take; such a file is read by ``rows()``.
+    """
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _person(columns: Sequence[HeaderColumn]) -> int | None:
@@ -1639,7 +1653,8 @@ class _CsvFile(RecordFile):
         """Whether the fast path may read the file (``_FastCsv``)."""
         name = codecs.lookup(self.encoding).name if self.encoding else ""
         return (
-            name in _LINEWISE
+            _polars_can_name(self.path)
+            and name in _LINEWISE
             and self._reading.offset is not None
             and _person(self._headers[0].columns) is not None
         )

@@ -103,6 +103,7 @@ def evaluate_spark(
     line: str | None = None,
     source: str = "<spark>",
     persist: bool = True,
+    allow_other_year: bool = False,
 ) -> SparkResult:
     """Judge records held in a Spark DataFrame, partition by partition, as ``evaluate_table``.
 
@@ -131,6 +132,8 @@ def evaluate_spark(
         persist: Keep the judged partitions (memory, then disk) so that the three frames
             are computed once however many of them are written; ``spark.catalog
             .clearCache()`` releases them. False: each action judges the records again.
+        allow_other_year: Apply ``policy`` to a year it does not govern, on purpose
+            (every verdict then says so), as ``evaluate_many`` allows.
 
     Returns:
         The verdicts, decisions and invalid records as Spark DataFrames (``SparkResult``).
@@ -140,7 +143,9 @@ def evaluate_spark(
             column is missing or not of integers, or an argument is out of range (as
             ``evaluate_many`` checks them).
     """
-    rules, _, checked_as_of = _checked(year, None, policy, as_of, default_unit, default_mode)
+    rules, _, checked_as_of = _checked(
+        year, None, policy, as_of, default_unit, default_mode, allow_other_year
+    )
     if partitions is not None and partitions < 1:
         raise EvaluationInputError("partitions", partitions, "must be at least 1")
     fields = _fields(records, "records", {c.name for c in RECORD_COLUMNS}, line)
