@@ -146,7 +146,7 @@ def test_quoted_empty_cell_is_null_too(tmp_path: Path) -> None:
 
 
 def test_a_row_past_the_header_made_wider(tmp_path: Path) -> None:
-    """Rows wider than the header: polars reads them again, wider; each is judged as rows() does."""
+    """Rows wider than the header (a blank cell past it, or more): judged as rows() judges them."""
     rows = [HEADER, record(1), [*record(2), "", "  "], [*record(3), "x"], record(4)]
     file = open_record_file(write(tmp_path, "a.csv", csv_text(rows)))
     got = assert_same(file)
