@@ -630,15 +630,16 @@ def _explain(verdict: Verdict, lang: str) -> str:
         f"(policy {policy}{as_of})"
     )
     lines = [head]
-    # The decisions the verdict rests on where the notice is silent, listed at the end.
-    taken: dict[int, Reading | None] = {}
+    # The decisions the verdict rests on where the notice is silent, listed at the end,
+    # each with the readings of the rules that took it.
+    taken: dict[int, list[Reading]] = {}
     for result in verdict.requirements:
         if result.reading is not None:
-            taken[result.reading.decision] = result.reading
+            _take(taken, result.reading.decision, result.reading)
         reading = None if result.reading is None else result.reading.decision
         lines.append(f"- {result.message.in_(lang)} [{grounds(result.citation, reading, lang)}]")
     if verdict.missing_facts:
-        taken.setdefault(11, None)
+        _take(taken, 11, None)
         facts = "、".join(verdict.missing_facts) if zh else ", ".join(verdict.missing_facts)
         lines.append(
             f"缺少的信息：{facts}（决定11：不作猜测）"
@@ -656,7 +657,7 @@ def _explain(verdict: Verdict, lang: str) -> str:
         if decision.counted and decision.factor == 1:
             continue
         if decision.decision is not None:
-            taken.setdefault(decision.decision, None)
+            _take(taken, decision.decision, None)
         mark = "+" if decision.counted else "x"
         basis = grounds(decision.citation, decision.decision, lang)
         lines.append(
@@ -665,13 +666,13 @@ def _explain(verdict: Verdict, lang: str) -> str:
         )
     for finding in verdict.findings:
         if finding.decision is not None:
-            taken.setdefault(finding.decision, finding.reading)
+            _take(taken, finding.decision, finding.reading)
         prefix = "提示" if zh else "Note"
         basis = grounds(finding.citation, finding.decision, lang)
         lines.append(f"{prefix}: {finding.message.in_(lang)}" + (f" [{basis}]" if basis else ""))
     lines.append(_certificate_line(verdict, lang))
-    if verdict.certificate_eligible is not None and verdict.certificate_reading is not None:
-        taken.setdefault(verdict.certificate_reading.decision, verdict.certificate_reading)
+    if verdict.certificate_reading is not None:
+        _take(taken, verdict.certificate_reading.decision, verdict.certificate_reading)
     lines += _decisions_taken(taken, lang)
     return "\n".join(lines)
 
@@ -681,9 +682,7 @@ def _certificate_line(verdict: Verdict, lang: str) -> str:
     reading = verdict.certificate_reading
     if verdict.certificate_citation is None and reading is None:
         # A certificate condition needs its basis (load_policy): the policy sets none.
-        return (
-            "电子证书：本政策未规定发放条件" if zh else "Certificate: the policy sets no condition"
-        )
+        return _NO_CERTIFICATE.in_(lang)
     zh_label, en_label = _CERTIFICATE_LABELS[verdict.certificate_eligible]
     number = None if reading is None else reading.decision
     basis = grounds(verdict.certificate_citation, number, lang)
@@ -705,19 +704,25 @@ _CERTIFICATE_LABELS: Final = {
 }
 
 
-def _decisions_taken(taken: Mapping[int, Reading | None], lang: str) -> list[str]:
-    """One line per decision the verdict rests on: the rule's reading, or the catalogue's text."""
+def _take(taken: dict[int, list[Reading]], number: int, reading: Reading | None) -> None:
+    """Note that the verdict rests on decision ``number``, by ``reading`` if a rule took it."""
+    readings = taken.setdefault(number, [])
+    if reading is not None and reading not in readings:
+        readings.append(reading)
+
+
+def _decisions_taken(taken: Mapping[int, list[Reading]], lang: str) -> list[str]:
+    """Each decision the verdict rests on: its rules' readings, or else the catalogue's text."""
     if not taken:
         return []
     zh = lang == "zh"
     lines = [_TAKEN_HEAD.in_(lang)]
     for number in sorted(taken):
-        reading = taken[number]
         known = catalogue_decision(number)
-        text = (reading.rationale if reading is not None else known.text).in_(lang)
-        lines.append(
-            f"  决定{number}（{known.title.zh}）：{text}"
-            if zh
-            else f"  decision {number} ({known.title.en}): {text}"
-        )
+        texts = [r.rationale.in_(lang) for r in taken[number]] or [known.text.in_(lang)]
+        if zh:
+            head = f"  决定{number}（{known.title.zh}）："
+        else:
+            head = f"  decision {number} ({known.title.en}): "
+        lines += [head + text for text in texts]
     return lines
