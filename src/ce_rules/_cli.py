@@ -488,8 +488,9 @@ def _named(refs: list[str], lang: str) -> str:
 def _other_year(verdicts: list[BatchVerdict], year: int, lang: str) -> None:
     refs = []
     for verdict in verdicts:
-        for decision, ref in zip(verdict.entries, verdict.records, strict=False):
-            if decision.reason is Reason.OTHER_YEAR:
+        # The reasons, not the decisions: those are built only for what is written.
+        for reason, ref in zip(verdict.reasons, verdict.records, strict=False):
+            if reason is Reason.OTHER_YEAR:
                 refs.append(f"{ref.source or '-'}:{ref.line or '-'}")
     if refs:
         _warn(

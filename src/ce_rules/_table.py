@@ -801,17 +801,11 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
     for record in result.invalid_records:
         if record.person_id is not None:
             invalid_by.setdefault(record.person_id, []).append(record)
-    decisions = result.judged.decisions
-    parts = (
-        {
-            key[0]: frame
-            for key, frame in decisions.partition_by(
-                "person_id", as_dict=True, maintain_order=True
-            ).items()
-        }
-        if decisions.height
-        else {}
-    )
+    # One pass over the decisions, in frame order (a small frame per person costs polars a
+    # query each: 30 % of a run on 100,000 records).
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for d in result.judged.decisions.iter_rows(named=True):
+        parts.setdefault(d["person_id"], []).append(d)
     requirement_rules = list(policy.requirement_rules)
 
     def make(d: dict[str, Any]) -> EntryDecision:
@@ -837,8 +831,7 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
 
     for row in result.judged.verdicts.iter_rows(named=True):
         pid = row["person_id"]
-        part = parts.get(pid)
-        rows = [] if part is None else list(part.iter_rows(named=True))
+        rows = parts.get(pid, [])
         numbers = [
             Figures(
                 required=_hours(figures["required"]),
