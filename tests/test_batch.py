@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import ce_rules as ce
 from ce_rules import BatchVerdict, BrokenRow, RawRow, SkippedRow, evaluate_many
 from ce_rules._message import Message
+from ce_rules._records import PersonRowError, person_of_cells
 
 
 def record(person: str = "P1", **overrides: Any) -> dict[str, Any]:
@@ -398,3 +399,18 @@ def test_mapping_keys_not_understood_are_reported() -> None:
     result = evaluate_many([{**record("A"), "是否优质": "是", "序号": "1"}], year=2024)
     list(result)
     assert result.unknown_fields == ["是否优质"]
+
+
+def test_a_persons_row_is_read_by_the_one_parser_of_each_column() -> None:
+    """``person_of_cells``: the persons list of check and of Spark, its errors naming the column."""
+    person = person_of_cells({"person_id": " 370102198001011234 ", "unit": "省直单位"})
+    assert person == ce.Person(id="370102198001011234", unit=ce.UnitLevel.PROVINCIAL)
+    with pytest.raises(PersonRowError) as caught:
+        person_of_cells({"person_id": "A1", "unit": "未知级别"})
+    assert (caught.value.field, caught.value.value) == ("unit", "未知级别")
+    assert caught.value.message.en.startswith("unit: ")
+    assert caught.value.message.zh.startswith("单位级别：")
+    with pytest.raises(PersonRowError) as caught:
+        person_of_cells({"name": "张三"})
+    assert caught.value.field == "person_id"
+    assert caught.value.message == ce.Message(zh="缺少身份证号", en="person_id is required")

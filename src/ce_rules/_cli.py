@@ -50,6 +50,7 @@ from ._readers import (
     load_column_mapping,
     open_record_file,
 )
+from ._records import PersonRowError, person_of_cells
 from ._render import (
     csv_header,
     csv_row,
@@ -252,32 +253,16 @@ def _persons(args: argparse.Namespace) -> dict[str, Person] | None:
                     zh=f"第{row.line}行：{row.message.zh}", en=f"line {row.line}: {row.message.en}"
                 ),
             )
-        values: dict[str, Any] = {}
-        for col in PERSON_COLUMNS:
-            try:
-                values[col.name] = parse_cell(col, row.cells.get(col.name))
-            except CellError as error:
-                raise RecordFileError(
-                    row.source,
-                    Message(
-                        zh=f"第{row.line}行：{col.label}：{error.message.zh}",
-                        en=f"line {row.line}: {col.name}: {error.message.en}",
-                    ),
-                ) from None
-        if values["person_id"] is None:
+        try:
+            person = person_of_cells(row.cells)
+        except PersonRowError as error:
             raise RecordFileError(
                 row.source,
                 Message(
-                    zh=f"第{row.line}行：缺少身份证号", en=f"line {row.line}: person_id is required"
+                    zh=f"第{row.line}行：{error.message.zh}",
+                    en=f"line {row.line}: {error.message.en}",
                 ),
-            )
-        person = Person(
-            id=values["person_id"],
-            name=values["name"],
-            unit=values["unit"],
-            city=values["city"],
-            industry=values["industry"],
-        )
+            ) from None
         if persons.setdefault(person.id, person) != person:
             # Two different descriptions of one person: neither may silently win.
             raise RecordFileError(

@@ -28,21 +28,72 @@ from ._model import (
     CreditEntry,
     EntryStatus,
     Mode,
+    Person,
     Role,
     UnitLevel,
     entry_problems,
     settle_course_facts,
 )
-from ._schema import IGNORED, Column, column, match_header
+from ._schema import IGNORED, PERSON_COLUMNS, Column, column, match_header
 
 __all__ = [
     "Built",
     "Described",
     "InvalidRecord",
+    "PersonRowError",
     "Problem",
     "RecordBuilder",
     "keyed",
+    "person_of_cells",
 ]
+
+
+class PersonRowError(ValueError):
+    """A row of a persons list that names no person that can be read.
+
+    Attributes:
+        field: The column at fault (``person_id`` when none is given).
+        value: Its cell.
+        reason: What is wrong with the cell, in Chinese and English.
+        message: The column and the reason, for people (``unit: …``, ``单位级别：…``).
+    """
+
+    def __init__(self, field: str, value: object, reason: Message, message: Message) -> None:
+        super().__init__(message.en)
+        self.field = field
+        self.value = value
+        self.reason = reason
+        self.message = message
+
+
+def person_of_cells(cells: Mapping[str, Any]) -> Person:
+    """The person a persons-list row describes, each cell read by the one parser of its column.
+
+    Raises:
+        PersonRowError: A cell cannot be read, or the row gives no person id.
+    """
+    values: dict[str, Any] = {}
+    for col in PERSON_COLUMNS:
+        cell = cells.get(col.name)
+        try:
+            values[col.name] = parse_cell(col, cell)
+        except CellError as error:
+            shown = Message(
+                zh=f"{col.label}：{error.message.zh}", en=f"{col.name}: {error.message.en}"
+            )
+            raise PersonRowError(col.name, cell, error.message, shown) from None
+    if values["person_id"] is None:
+        reason = Message(zh="缺少身份证号", en="is required")
+        shown = Message(zh="缺少身份证号", en="person_id is required")
+        raise PersonRowError("person_id", None, reason, shown)
+    return Person(
+        id=values["person_id"],
+        name=values["name"],
+        unit=values["unit"],
+        city=values["city"],
+        industry=values["industry"],
+    )
+
 
 #: Distinct courses kept by a builder: enough for any real catalogue, bounded for hostile input.
 _COURSE_CACHE: Final = 1 << 16

@@ -17,7 +17,7 @@ import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 try:
     import pyarrow as pa
@@ -34,6 +34,7 @@ from ._cells import CellError, parse_cell
 from ._exceptions import EvaluationInputError
 from ._model import Mode, Person, UnitLevel
 from ._policy import Policy
+from ._records import PersonRowError, person_of_cells
 from ._schema import IGNORED, PERSON_COLUMNS, RECORD_COLUMNS, column, match_header
 from ._table import Frames, TableBatch, _checked, _plain_id, evaluate_tables
 
@@ -450,22 +451,12 @@ def _known(rows: pl.DataFrame, names: Sequence[str]) -> dict[str, Person]:
     """The persons of ``persons`` in this partition, read as ``ce-rules check --persons``."""
     known: dict[str, Person] = {}
     for row in rows.select(*names).iter_rows(named=True):
-        values: dict[str, Any] = {}
-        for col in PERSON_COLUMNS:
-            cell = row.get(col.name)
-            try:
-                values[col.name] = parse_cell(col, cell)
-            except CellError as error:
-                raise EvaluationInputError(f"persons.{col.name}", cell, error.message.en) from None
-        if values["person_id"] is None:
-            raise EvaluationInputError("persons.person_id", None, "is required")
-        person = Person(
-            id=values["person_id"],
-            name=values["name"],
-            unit=values["unit"],
-            city=values["city"],
-            industry=values["industry"],
-        )
+        try:
+            person = person_of_cells(row)
+        except PersonRowError as error:
+            raise EvaluationInputError(
+                f"persons.{error.field}", error.value, error.reason.en
+            ) from None
         if known.setdefault(person.id, person) != person:
             # Two different descriptions of one person: neither may silently win.
             raise EvaluationInputError(
