@@ -408,7 +408,7 @@ def _judge(
             person = person.model_copy(update={"unit": default_unit})
             assumed.add("unit")
     for fact in sorted(assumed):
-        findings.append(_assumption(fact, person))
+        findings.append(_assumption(fact, person.unit))
     verdict = judge(person, tuple(group.entries), result.year, rules, as_of)
     out = extend(
         verdict,
@@ -523,10 +523,11 @@ def _conflict(fact: str, seen: Mapping[Any, RecordRef], *, given: bool = False) 
     return Finding(code=f"conflicting_{fact}", decision=_DECISION_11, message=text)
 
 
-def _assumption(fact: str, person: Person) -> Finding:
+def _assumption(fact: str, unit: UnitLevel | None) -> Finding:
+    """The finding of a fact taken from the caller's default (the unit level it gave)."""
     col = column(fact)
     if fact == "unit":
-        value = _show(person.unit)
+        value = _show(unit)
         text = Message(
             zh=f"记录未给出{col.label}，按给定的默认值视为{value.zh}",
             en=f"no record gives the {fact}; taken as {value.en}, the default supplied",

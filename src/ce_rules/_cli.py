@@ -53,7 +53,6 @@ from ._readers import (
 from ._records import PersonRowError, person_of_cells
 from ._render import (
     csv_header,
-    csv_row,
     invalid_header,
     invalid_row,
     skipped_header,
@@ -62,9 +61,10 @@ from ._render import (
     table_lines,
     totals_line,
     totals_rows,
+    verdict_cells,
 )
 from ._schema import PERSON_COLUMNS, column, record_json_schema
-from ._table import TableBatch, evaluate_batches
+from ._table import TableBatch, TableResult, evaluate_batches
 from ._verdict import EntryDecision, Reason, Status, format_hours, grounds
 from .kinds._base import basis
 
@@ -276,7 +276,9 @@ def _persons(args: argparse.Namespace) -> dict[str, Person] | None:
     return persons
 
 
-def _batch(args: argparse.Namespace, person_id: str | None = None) -> BatchResult:
+def _batch(
+    args: argparse.Namespace, person_id: str | None = None, *, fingerprints: bool = True
+) -> BatchResult:
     policy = _policy(args.policy)
     as_of = _as_of(args.as_of)
     default_unit = _choice("--default-unit", args.default_unit, UnitLevel)
@@ -295,6 +297,7 @@ def _batch(args: argparse.Namespace, person_id: str | None = None) -> BatchResul
             default_unit=default_unit,
             default_mode=default_mode,
             allow_other_year=args.allow_other_year,
+            fingerprints=fingerprints,
         )
     # Explaining one person: only their rows, picked by the same parser check uses, and
     # judged by evaluate (the differential tests keep both engines equal).
@@ -332,8 +335,8 @@ def _format(args: argparse.Namespace) -> str:
     return "table"
 
 
-def _write_table(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict], lang: str) -> None:
-    out.writelines(table_lines(verdicts, batch.policy, lang))
+def _write_table(out: IO[str], batch: BatchResult, table: TableResult, lang: str) -> None:
+    out.writelines(table_lines(verdict_cells(table, lang, terminal=True), batch.policy, lang))
     if batch.invalid_records:
         out.write(_say(lang, "Invalid records:\n", "无效记录：\n"))
         for record in batch.invalid_records:
@@ -342,18 +345,21 @@ def _write_table(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict],
     out.write(totals_line(batch, lang) + "\n")
 
 
-def _write_csv(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict], lang: str) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(csv_header(batch.policy, lang))
-    for verdict in verdicts:
-        writer.writerow(_plain(csv_row(verdict, lang)))
+def _write_csv(out: IO[str], batch: BatchResult, table: TableResult, lang: str) -> None:
+    import polars as pl
+
+    csv.writer(out, lineterminator="\n").writerow(csv_header(batch.policy, lang))
+    cells = verdict_cells(table, lang)
+    # An empty text is an empty cell, as the csv module writes it (polars would quote it).
+    cells = cells.with_columns(
+        pl.when(pl.col(name) != "").then(pl.col(name)).alias(name)
+        for name, dtype in cells.schema.items()
+        if dtype == pl.String
+    )
+    out.write(cells.write_csv(include_header=False, line_terminator="\n"))
 
 
-def _plain(row: Sequence[Any]) -> list[Any]:
-    return ["" if v is None else format_hours(v) if hasattr(v, "as_tuple") else v for v in row]
-
-
-def _write_json(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict]) -> None:
+def _write_json(out: IO[str], batch: BatchResult, verdicts: Iterable[BatchVerdict]) -> None:
     head = {
         "year": batch.year,
         "policy_id": batch.policy.id,
@@ -375,7 +381,7 @@ def _skipped(row: SkippedRow) -> dict[str, Any]:
     return {"source": row.source, "line": row.line, "kind": row.kind, "text": row.text}
 
 
-def _write_jsonl(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict]) -> None:
+def _write_jsonl(out: IO[str], batch: BatchResult, verdicts: Iterable[BatchVerdict]) -> None:
     for verdict in verdicts:
         out.write('{"verdict": ' + verdict.model_dump_json() + "}\n")
     for record in batch.invalid_records:
@@ -385,15 +391,13 @@ def _write_jsonl(out: IO[str], batch: BatchResult, verdicts: list[BatchVerdict])
     out.write('{"totals": ' + json.dumps(batch.totals.as_dict()) + "}\n")
 
 
-def _write_xlsx(
-    out: IO[bytes], batch: BatchResult, verdicts: list[BatchVerdict], lang: str
-) -> None:
+def _write_xlsx(out: IO[bytes], batch: BatchResult, table: TableResult, lang: str) -> None:
     invalid_rows = [
         row for record in batch.invalid_records for row in invalid_row(record, lang, workbook=True)
     ]
+    verdict_rows = verdict_cells(table, lang, workbook=True).iter_rows()
     sheets = [
-        Sheet(_say(lang, "verdicts", "结论"), csv_header(batch.policy, lang),
-              [csv_row(v, lang, workbook=True) for v in verdicts]),
+        Sheet(_say(lang, "verdicts", "结论"), csv_header(batch.policy, lang), verdict_rows),
         Sheet(_say(lang, "invalid records", "无效记录"), invalid_header(lang), invalid_rows),
         Sheet(_say(lang, "skipped rows", "跳过的行"), skipped_header(lang),
               [skipped_row(r, lang, workbook=True) for r in batch.skipped]),
@@ -408,7 +412,7 @@ def _stdout_text() -> IO[str]:
     return sys.stdout
 
 
-def _write(args: argparse.Namespace, batch: BatchResult, verdicts: list[BatchVerdict]) -> None:
+def _write(args: argparse.Namespace, batch: BatchResult, table: TableResult) -> None:
     fmt = _format(args)
     lang = args.lang
     if fmt == "xlsx":
@@ -417,13 +421,14 @@ def _write(args: argparse.Namespace, batch: BatchResult, verdicts: list[BatchVer
                 "--format xlsx needs --output FILE.xlsx", "--format xlsx 需要 --output 文件.xlsx"
             )
         with atomic_output(args.output, binary=True, protected=_protected(args)) as raw:
-            _write_xlsx(raw, batch, verdicts, lang)
+            _write_xlsx(raw, batch, table, lang)
         return
+    # The verdict objects of the JSON formats are built one at a time, as they are written.
     writers: dict[str, Callable[[IO[str]], None]] = {
-        "table": lambda out: _write_table(out, batch, verdicts, lang),
-        "csv": lambda out: _write_csv(out, batch, verdicts, lang),
-        "json": lambda out: _write_json(out, batch, verdicts),
-        "jsonl": lambda out: _write_jsonl(out, batch, verdicts),
+        "table": lambda out: _write_table(out, batch, table, lang),
+        "csv": lambda out: _write_csv(out, batch, table, lang),
+        "json": lambda out: _write_json(out, batch, table.verdicts()),
+        "jsonl": lambda out: _write_jsonl(out, batch, table.verdicts()),
     }
     if args.output:
         # A BOM lets spreadsheet programs recognise UTF-8 CSV.
@@ -435,7 +440,7 @@ def _write(args: argparse.Namespace, batch: BatchResult, verdicts: list[BatchVer
         sys.stdout.flush()
 
 
-def _warnings(batch: BatchResult, verdicts: list[BatchVerdict], lang: str, fmt: str) -> None:
+def _warnings(batch: BatchResult, table: TableResult, lang: str, fmt: str) -> None:
     """What the user must know, on stderr: nothing here is only in a counter."""
     totals = batch.totals
     if batch.unknown_fields:
@@ -446,8 +451,8 @@ def _warnings(batch: BatchResult, verdicts: list[BatchVerdict], lang: str, fmt: 
         _stderr(summary)
     if not totals.records - totals.skipped:
         _warn(lang, "the input has no records", "输入中没有记录")
-    _other_year(verdicts, batch.year, lang)
-    _undetermined(verdicts, lang)
+    _other_year(table, batch.year, lang)
+    _undetermined(table, lang)
     if totals.invalid:
         listed = fmt in ("table", "json", "jsonl", "xlsx")
         if not listed:
@@ -470,13 +475,16 @@ def _named(refs: list[str], lang: str) -> str:
     return shown
 
 
-def _other_year(verdicts: list[BatchVerdict], year: int, lang: str) -> None:
-    refs = []
-    for verdict in verdicts:
-        # The reasons, not the decisions: those are built only for what is written.
-        for reason, ref in zip(verdict.reasons, verdict.records, strict=False):
-            if reason is Reason.OTHER_YEAR:
-                refs.append(f"{ref.source or '-'}:{ref.line or '-'}")
+def _other_year(table: TableResult, year: int, lang: str) -> None:
+    import polars as pl
+
+    found = table.judged.decisions.filter(pl.col("reason") == Reason.OTHER_YEAR.value).sort(
+        "person_id", "index"
+    )
+    refs = [
+        f"{source or '-'}:{line or '-'}"
+        for source, line in found.select("source", "line").iter_rows()
+    ]
     if refs:
         _warn(
             lang,
@@ -485,12 +493,14 @@ def _other_year(verdicts: list[BatchVerdict], year: int, lang: str) -> None:
         )
 
 
-def _undetermined(verdicts: list[BatchVerdict], lang: str) -> None:
-    undetermined = [v for v in verdicts if v.status is Status.UNDETERMINED]
-    if not undetermined:
+def _undetermined(table: TableResult, lang: str) -> None:
+    import polars as pl
+
+    undetermined = table.judged.verdicts.filter(pl.col("status") == Status.UNDETERMINED.value)
+    if not undetermined.height:
         return
-    facts = sorted({f for v in undetermined for f in v.missing_facts})
-    ids = _named([v.person_id for v in undetermined], lang)
+    facts = sorted({f for found in undetermined["missing_facts"].to_list() for f in found})
+    ids = _named(undetermined["person_id"].to_list(), lang)
     hint_en = []
     hint_zh = []
     if "unit" in facts:
@@ -504,9 +514,9 @@ def _undetermined(verdicts: list[BatchVerdict], lang: str) -> None:
         hint_zh.append("“是否优质在线公需课”列")
     _warn(
         lang,
-        f"{len(undetermined)} persons are undetermined, the records lack {', '.join(facts)}: "
+        f"{undetermined.height} persons are undetermined, the records lack {', '.join(facts)}: "
         f"{ids}; give {' or '.join(hint_en)}",
-        f"有{len(undetermined)}人结论待定，记录缺少"
+        f"有{undetermined.height}人结论待定，记录缺少"
         f"{'、'.join(column(f).label for f in facts)}：{ids}；请提供{'或'.join(hint_zh)}",
     )
 
@@ -532,10 +542,11 @@ def _check(args: argparse.Namespace) -> int:
         raise _UsageError(
             "--format xlsx needs --output FILE.xlsx", "--format xlsx 需要 --output 文件.xlsx"
         )
-    batch = _batch(args)
-    verdicts = list(batch)
-    _write(args, batch, verdicts)
-    _warnings(batch, verdicts, args.lang, fmt)
+    # Fingerprints are in the verdict objects of the JSON formats only.
+    batch = _batch(args, fingerprints=fmt in ("json", "jsonl"))
+    table: TableResult = batch.table
+    _write(args, batch, table)
+    _warnings(batch, table, args.lang, fmt)
     return _exit_code(batch)
 
 

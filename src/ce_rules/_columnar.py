@@ -185,6 +185,100 @@ def _broken_rule(
     )
 
 
+#: A world of the facts an entry's records may leave unknown: its unit level, its mode,
+#: whether its course is featured, and whether the entry can be in it.
+_World = tuple["pl.Expr", "pl.Expr", "pl.Expr", "pl.Expr"]
+
+
+def _open_worlds() -> list[_World]:
+    """Every world of ``_WORLDS``, each possible where the entry's known facts allow it."""
+    import polars as pl
+
+    worlds: list[_World] = []
+    for unit, mode, featured in _WORLDS:
+        can = (
+            (pl.col("unit").is_null() | (pl.col("unit") == unit.value))
+            & (pl.col("mode").is_null() | (pl.col("mode") == mode.value))
+            & (pl.col("featured").is_null() | (pl.col("featured") == featured))
+        )
+        if featured:
+            # Only an online public course can be featured (二(三)).
+            can = can & (pl.col("category") == Category.PUBLIC.value) & (mode is Mode.ONLINE)
+        worlds.append((pl.lit(unit.value), pl.lit(mode.value), pl.lit(featured), can))
+    return worlds
+
+
+def _outcomes(
+    frame: pl.DataFrame,
+    worlds: Sequence[_World],
+    factor_rules: Sequence[CreditFactorRule],
+    platform_rules: Sequence[RecognisedPlatformsRule],
+) -> pl.DataFrame:
+    """``frame`` with what its entries' possible ``worlds`` make of them.
+
+    Added: ``all_excluded`` (a platform rule excludes the entry in every possible world),
+    ``first_broken`` (the first such rule), ``low`` and ``high`` (the least and most units
+    credited), ``differs`` (the worlds disagree), ``missing`` (the unknown facts that decide
+    it) and ``maybe`` (the rule that would decide it).
+    """
+    import polars as pl
+
+    category, role, platform = pl.col("category"), pl.col("role"), pl.col("platform")
+    columns = []
+    for i, (unit, mode, featured, can) in enumerate(worlds):
+        excluding = _broken_rule(platform_rules, unit, mode, category, role, platform)
+        factor = _factor_of(factor_rules, _factor_rule(factor_rules, role, featured, category))
+        columns += [
+            can.alias(f"possible_{i}"),
+            excluding.alias(f"broken_{i}"),
+            pl.when(excluding.is_null())
+            .then(pl.col("effective") * factor // 100)
+            .otherwise(None)
+            .alias(f"value_{i}"),
+        ]
+    frame = frame.with_columns(columns)
+    possible = [pl.col(f"possible_{i}") for i in range(len(worlds))]
+    broken = [pl.col(f"broken_{i}") for i in range(len(worlds))]
+    value = [pl.col(f"value_{i}") for i in range(len(worlds))]
+    credit = [pl.when(p).then(pl.coalesce(v, 0)) for p, v in zip(possible, value, strict=True)]
+    all_excluded = pl.all_horizontal(
+        [~p | b.is_not_null() for p, b in zip(possible, broken, strict=True)]
+    )
+    first_broken = pl.coalesce([pl.when(p).then(b) for p, b in zip(possible, broken, strict=True)])
+    frame = frame.with_columns(
+        all_excluded.alias("all_excluded"),
+        first_broken.alias("first_broken"),
+        pl.min_horizontal(credit).alias("low"),
+        pl.max_horizontal(credit).alias("high"),
+        (_differs(possible, value) if len(worlds) > 1 else pl.lit(value=False)).alias("differs"),
+    )
+    nothing = pl.lit([], dtype=pl.List(pl.String))
+    if len(worlds) > 1:
+        frame = frame.with_columns(
+            pl.when(pl.col("all_excluded") | ~pl.col("differs"))
+            .then(nothing)
+            .otherwise(_missing(possible, value))
+            .alias("missing"),
+            # The rule that would decide an open entry: the platform rule that excludes it
+            # in some world, else the factor rule of the world credited the most.
+            pl.when(pl.col("differs") & ~pl.col("all_excluded"))
+            .then(
+                pl.coalesce(
+                    pl.col("first_broken"), _most_rule(factor_rules, worlds, possible, value)
+                )
+            )
+            .otherwise(None)
+            .alias("maybe"),
+        )
+    else:
+        frame = frame.with_columns(
+            nothing.alias("missing"), pl.lit(None, dtype=pl.String).alias("maybe")
+        )
+    return frame.drop(
+        *(f"{name}_{i}" for name in ("possible", "broken", "value") for i in range(len(worlds)))
+    )
+
+
 def judge_table(
     entries: pl.DataFrame,
     persons: pl.DataFrame,
@@ -214,63 +308,22 @@ def judge_table(
         pl.coalesce("credited_year", pl.col("completed_on").dt.year()).alias("year"),
         pl.coalesce("entry_hours", "hours").alias("effective"),
     )
-    category, role, platform = pl.col("category"), pl.col("role"), pl.col("platform")
+    category, role = pl.col("category"), pl.col("role")
 
     # The worlds of the unknown facts (decision 11): which are possible for each entry, and
-    # what each makes of it: excluded by a platform rule, or credited so many units.
-    columns = []
-    for i, (unit, mode, featured) in enumerate(_WORLDS):
-        can = (
-            (pl.col("unit").is_null() | (pl.col("unit") == unit.value))
-            & (pl.col("mode").is_null() | (pl.col("mode") == mode.value))
-            & (pl.col("featured").is_null() | (pl.col("featured") == featured))
-        )
-        if featured:
-            # Only an online public course can be featured (二(三)).
-            can = can & (category == Category.PUBLIC.value) & (mode is Mode.ONLINE)
-        excluding = _broken_rule(
-            platform_rules, pl.lit(unit.value), pl.lit(mode.value), category, role, platform
-        )
-        factor = _factor_of(
-            factor_rules, _factor_rule(factor_rules, role, pl.lit(featured), category)
-        )
-        columns += [
-            can.alias(f"possible_{i}"),
-            excluding.alias(f"broken_{i}"),
-            pl.when(excluding.is_null())
-            .then(pl.col("effective") * factor // 100)
-            .otherwise(None)
-            .alias(f"value_{i}"),
+    # what each makes of it. An entry whose facts are all known has one world, its own;
+    # the others are tried in every world their unknown facts could make.
+    known = (
+        pl.col("unit").is_not_null()
+        & pl.col("mode").is_not_null()
+        & pl.col("featured").is_not_null()
+    )
+    own: list[_World] = [(pl.col("unit"), pl.col("mode"), pl.col("featured"), pl.lit(value=True))]
+    frame = pl.concat(
+        [
+            _outcomes(frame.filter(known), own, factor_rules, platform_rules),
+            _outcomes(frame.filter(~known), _open_worlds(), factor_rules, platform_rules),
         ]
-    frame = frame.with_columns(columns)
-    possible = [pl.col(f"possible_{i}") for i in range(len(_WORLDS))]
-    broken = [pl.col(f"broken_{i}") for i in range(len(_WORLDS))]
-    value = [pl.col(f"value_{i}") for i in range(len(_WORLDS))]
-    credit = [pl.when(p).then(pl.coalesce(v, 0)) for p, v in zip(possible, value, strict=True)]
-    all_excluded = pl.all_horizontal(
-        [~p | b.is_not_null() for p, b in zip(possible, broken, strict=True)]
-    )
-    first_broken = pl.coalesce([pl.when(p).then(b) for p, b in zip(possible, broken, strict=True)])
-    low = pl.min_horizontal(credit)
-    high = pl.max_horizontal(credit)
-    frame = frame.with_columns(
-        all_excluded.alias("all_excluded"),
-        first_broken.alias("first_broken"),
-        low.alias("low"),
-        high.alias("high"),
-        _differs(possible, value).alias("differs"),
-    )
-    frame = frame.with_columns(
-        pl.when(pl.col("all_excluded") | ~pl.col("differs"))
-        .then(pl.lit([], dtype=pl.List(pl.String)))
-        .otherwise(_missing(possible, value))
-        .alias("missing"),
-        # The rule that would decide an open entry: the platform rule that excludes it in
-        # some world, else the factor rule of the world credited the most.
-        pl.when(pl.col("differs") & ~pl.col("all_excluded"))
-        .then(pl.coalesce(pl.col("first_broken"), _most_rule(factor_rules, possible, value)))
-        .otherwise(None)
-        .alias("maybe"),
     )
 
     # The checks in their order (docs/concepts.md): year, as_of, a local category
@@ -333,7 +386,6 @@ def judge_table(
         .otherwise(deciding)
         .alias("deciding"),
         pl.when(pl.col("once")).then(None).otherwise(pl.col("completed_on")).alias("copy_day"),
-        _entry_key().alias("key"),
         pl.coalesce("low", 0).alias("credited_low"),
     )
 
@@ -342,10 +394,8 @@ def judge_table(
     candidate = pl.col("stage").is_in([Reason.COUNTED.value, Reason.UNDETERMINED.value])
     pending = pl.col("stage") == Reason.PENDING.value
     group = ["person_id", "course_id", "role", "copy_day"]
-    frame = frame.with_columns(
-        _keep_rank(candidate, group).alias("candidate_rank"),
-        _keep_rank(pending, group).alias("pending_rank"),
-    )
+    frame = _with_rank(frame, candidate, group, "candidate_rank")
+    frame = _with_rank(frame, pending, group, "pending_rank")
     kept = frame.filter(candidate & (pl.col("candidate_rank") == 0)).select(
         *group,
         pl.col("index").alias("kept_index"),
@@ -461,7 +511,10 @@ def _missing(possible: list[pl.Expr], value: list[pl.Expr]) -> pl.Expr:
 
 
 def _most_rule(
-    rules: Sequence[CreditFactorRule], possible: list[pl.Expr], value: list[pl.Expr]
+    rules: Sequence[CreditFactorRule],
+    worlds: Sequence[_World],
+    possible: list[pl.Expr],
+    value: list[pl.Expr],
 ) -> pl.Expr:
     """The factor rule of the first possible world credited the most."""
     import polars as pl
@@ -469,24 +522,34 @@ def _most_rule(
     credit = [pl.when(p).then(pl.coalesce(v, 0)) for p, v in zip(possible, value, strict=True)]
     high = pl.max_horizontal(credit)
     choices = []
-    for (_, _, featured), p, c in zip(_WORLDS, possible, credit, strict=True):
-        rule = _factor_rule(rules, pl.col("role"), pl.lit(featured), pl.col("category"))
+    for (_, _, featured, _), p, c in zip(worlds, possible, credit, strict=True):
+        rule = _factor_rule(rules, pl.col("role"), featured, pl.col("category"))
         choices.append(pl.when(p & (c == high)).then(rule))
     return pl.coalesce(choices)
 
 
-def _keep_rank(among: pl.Expr, group: list[str]) -> pl.Expr:
-    """Each entry's place among the copies ``among`` of its group: 0 for the one that counts.
+def _with_rank(frame: pl.DataFrame, among: pl.Expr, group: list[str], name: str) -> pl.DataFrame:
+    """``frame`` with each entry's place among the copies ``among`` of its group as ``name``.
 
-    Most credited first, then the least canonical form, then the first in the input.
+    0 for the one that counts: most credited first, then the least canonical form, then
+    the first in the input; null outside ``among``. Only groups of several copies are
+    ranked (most entries have none).
     """
     import polars as pl
 
-    order = pl.struct(
-        (-pl.col("credited_low")).alias("a"), pl.col("key").alias("b"), pl.col("index").alias("c")
+    keys = [*group, among.alias("__among")]
+    copies = frame.select(
+        "item", among.alias("__among"), (pl.len().over(keys) > 1).alias("__several")
     )
-    rank = order.rank("ordinal").over([*group, among]) - 1
-    return pl.when(among).then(rank).otherwise(None)
+    order = pl.struct(
+        (-pl.col("credited_low")).alias("a"), _entry_key().alias("b"), pl.col("index").alias("c")
+    )
+    several = frame.filter(among & copies["__several"]).select(
+        "item", (order.rank("ordinal").over(group) - 1).cast(pl.Int64).alias(name)
+    )
+    return frame.join(several, on="item", how="left").with_columns(
+        pl.when(among).then(pl.col(name).fill_null(0)).otherwise(None).alias(name)
+    )
 
 
 def _entry_key() -> pl.Expr:
@@ -546,6 +609,9 @@ def _verdicts(
     public, _professional = Category.PUBLIC.value, Category.PROFESSIONAL.value
     is_public = pl.col("toward") == public
     counted_kept = pl.col("reason").is_in([Reason.COUNTED.value, Reason.UNDETERMINED.value])
+    if fingerprints:
+        # The canonical form of every entry, only where a fingerprint is asked for.
+        frame = frame.with_columns(_entry_key().alias("key"))
     sums = frame.group_by("person_id").agg(
         pl.col("credited").filter(counted_kept & is_public).sum().alias("earned_public"),
         pl.col("credited").filter(counted_kept & ~is_public).sum().alias("earned_professional"),

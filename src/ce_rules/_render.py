@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ._batch import BatchResult, BatchTotals, BatchVerdict
 from ._output import formula_safe, terminal_safe
@@ -23,11 +23,14 @@ from ._policy import MinHoursRule, Policy, RequirementRule
 from ._readers import SkippedRow
 from ._records import InvalidRecord
 from ._schema import column
-from ._verdict import RequirementResult, Status, format_hours
+from ._table import TableResult, _decimal
+from ._verdict import Status
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "csv_header",
-    "csv_row",
     "invalid_header",
     "invalid_row",
     "requirement_label",
@@ -36,6 +39,7 @@ __all__ = [
     "table_lines",
     "totals_line",
     "totals_rows",
+    "verdict_cells",
 ]
 
 Cell = str | int | Decimal | bool | None
@@ -62,21 +66,6 @@ def _flag(value: bool | None, lang: str) -> str:
     if value is None:
         return _say(lang, "undetermined", "待定")
     return _say(lang, "true" if value else "false", "是" if value else "否")
-
-
-def _requirement_cell(result: RequirementResult, lang: str) -> str:
-    text = f"{format_hours(result.earned)}/{format_hours(result.required)}"
-    if result.shortfall:
-        text += _say(
-            lang, f" short {format_hours(result.shortfall)}", f" 差{format_hours(result.shortfall)}"
-        )
-    if result.undetermined:
-        text += _say(
-            lang,
-            f" ({format_hours(result.undetermined)} open)",
-            f"（待定{format_hours(result.undetermined)}）",
-        )
-    return text
 
 
 # --- the terminal table ------------------------------------------------------------------
@@ -110,25 +99,14 @@ def _header_cells(policy: Policy, lang: str) -> list[str]:
     ]
 
 
-def _row_cells(verdict: BatchVerdict, lang: str) -> list[str]:
-    invalid = len(verdict.invalid_records)
-    return [
-        terminal_safe(verdict.person_id),
-        terminal_safe(verdict.name or ""),
-        _status(verdict.status, lang),
-        *(_requirement_cell(r, lang) for r in verdict.requirements),
-        str(invalid) if invalid else "",
-    ]
-
-
-def table_lines(verdicts: Sequence[BatchVerdict], policy: Policy, lang: str) -> Iterator[str]:
-    """The table: a header line, then a line per verdict; text from input is escaped.
+def table_lines(cells: pl.DataFrame, policy: Policy, lang: str) -> Iterator[str]:
+    """The table: a header line, then a line per verdict (``verdict_cells(..., table=True)``).
 
     Each column is as wide on the terminal as its widest cell, the header's included
     (``display_width``: a Chinese character takes two columns), so that the columns line
-    up whatever the names and the language.
+    up whatever the names and the language. Text from input is escaped (``terminal_safe``).
     """
-    rows = [_header_cells(policy, lang), *(_row_cells(v, lang) for v in verdicts)]
+    rows = [_header_cells(policy, lang), *cells.iter_rows()]
     widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         yield _line(row, widths)
@@ -162,27 +140,112 @@ def _text_cell(workbook: bool) -> Callable[[str], str]:
     return _as_written if workbook else formula_safe
 
 
-def csv_row(verdict: BatchVerdict, lang: str, *, workbook: bool = False) -> list[Cell]:
-    """One verdict as a row of cells (text from input made formula-safe for CSV).
+def _each_distinct(frame: pl.DataFrame, name: str, make: Callable[[str], str]) -> pl.Expr:
+    """``make`` applied once to each distinct value of the text column ``name``."""
+    import polars as pl
 
-    In Chinese the status is its label (不合格); in English its stable code
-    (``non_compliant``), like the headers and the yes/no values.
+    distinct = frame[name].drop_nulls().unique().to_list()
+    return pl.col(name).replace_strict(
+        {value: make(value) for value in distinct}, default=None, return_dtype=pl.String
+    )
+
+
+def verdict_cells(
+    table: TableResult, lang: str, *, workbook: bool = False, terminal: bool = False
+) -> pl.DataFrame:
+    """Every verdict as a row of cells, sorted by person id, from the engine's frames.
+
+    The columns are ``csv_header``'s (or, with ``terminal``, the table's). Text from the
+    input is made formula-safe for CSV (kept as written in a workbook, made safe for the
+    terminal with ``terminal``). Hours are exact: text as ``format_hours`` writes it, or
+    ``Decimal`` in a workbook. In Chinese the status is its label (不合格); in English its
+    stable code (``non_compliant``), like the headers and the yes/no values.
     """
-    text = _text_cell(workbook)
-    row: list[Cell] = [
-        text(verdict.person_id),
-        text(verdict.name or ""),
-        # English values are the stable codes scripts compare with, as in JSON.
-        _status(verdict.status, lang) if lang == "zh" else verdict.status.value,
-        # An undetermined person is not "not compliant": missing facts decide it (decision 11).
-        _flag(None if verdict.status is Status.UNDETERMINED else verdict.compliant, lang),
-        _flag(verdict.certificate_eligible, lang),
+    import polars as pl
+
+    from ._columnar import hours_text
+
+    verdicts = table.judged.verdicts
+    invalid = Counter(r.person_id for r in table.invalid_records if r.person_id is not None)
+    counts = pl.DataFrame(
+        {"person_id": list(invalid), "invalid": list(invalid.values())},
+        schema={"person_id": pl.String, "invalid": pl.Int64},
+    )
+    frame = verdicts.join(counts, on="person_id", how="left").with_columns(
+        pl.col("invalid").fill_null(0)
+    )
+    safe = terminal_safe if terminal else _text_cell(workbook)
+    statuses = {s.value: _status(s, lang) if lang == "zh" or terminal else s.value for s in Status}
+    undetermined = pl.col("status") == Status.UNDETERMINED.value
+
+    def flag(value: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(value.is_null())
+            .then(pl.lit(_flag(None, lang)))
+            .when(value)
+            .then(pl.lit(_flag(True, lang)))
+            .otherwise(pl.lit(_flag(False, lang)))
+        )
+
+    def hours(units: pl.Expr) -> pl.Expr:
+        return _decimal(units) if workbook else hours_text(units)
+
+    person = [
+        _each_distinct(frame, "person_id", safe).alias("person_id"),
+        _each_distinct(frame, "name", safe).fill_null("").alias("name"),
+        pl.col("status").replace_strict(statuses, return_dtype=pl.String).alias("status"),
     ]
-    for result in verdict.requirements:
-        row += [result.earned, result.required, result.shortfall, result.undetermined]
-    facts = verdict.missing_facts
-    shown = "、".join(column(f).label for f in facts) if lang == "zh" else ";".join(facts)
-    return [*row, shown, len(verdict.invalid_records)]
+    requirements: list[pl.Expr] = []
+    for rule in table.policy.requirement_rules:
+        figures = pl.col(f"requirement_{rule.code}")
+        earned, required, shortfall, open_ = (
+            figures.struct.field(name)
+            for name in ("earned", "required", "shortfall", "undetermined")
+        )
+        if terminal:
+            text = pl.concat_str([hours_text(earned), pl.lit("/"), hours_text(required)])
+            text = (
+                pl.when(shortfall > 0)
+                .then(
+                    pl.concat_str(
+                        [text, pl.lit(_say(lang, " short ", " 差")), hours_text(shortfall)]
+                    )
+                )
+                .otherwise(text)
+            )
+            text = pl.when(open_ > 0).then(
+                pl.concat_str(
+                    [text, pl.lit(_say(lang, " (", "（待定")), hours_text(open_),
+                     pl.lit(_say(lang, " open)", "）"))]
+                )
+            ).otherwise(text)  # fmt: skip
+            requirements.append(text.alias(rule.code))
+        else:
+            requirements += [
+                hours(value).alias(f"{rule.code}_{name}")
+                for name, value in (
+                    ("earned", earned), ("required", required), ("shortfall", shortfall),
+                    ("undetermined", open_),
+                )
+            ]  # fmt: skip
+    if terminal:
+        invalid_cell = pl.when(pl.col("invalid") > 0).then(pl.col("invalid").cast(pl.String))
+        return frame.select(*person, *requirements, invalid_cell.fill_null("").alias("invalid"))
+    labels = {name: column(name).label for name in ("unit", "mode", "featured")}
+    facts = (
+        pl.col("missing_facts").list.eval(pl.element().replace(labels)).list.join("、")
+        if lang == "zh"
+        else pl.col("missing_facts").list.join(";")
+    )
+    return frame.select(
+        *person,
+        # An undetermined person is not "not compliant": missing facts decide it (decision 11).
+        flag(pl.when(~undetermined).then(pl.col("compliant"))).alias("compliant"),
+        flag(pl.col("certificate_eligible")).alias("certificate_eligible"),
+        *requirements,
+        facts.alias("missing_facts"),
+        pl.col("invalid").alias("invalid_records"),
+    )
 
 
 def invalid_header(lang: str) -> list[str]:

@@ -105,10 +105,10 @@ class TableResult:
         policy: The policy applied.
         as_of: The day the verdicts speak for.
         judged: The decisions and verdicts frames.
-        persons: Who each person was taken to be, by id.
+        persons: Who each person was taken to be: one row per person (``PERSON_SCHEMA``),
+            sorted by id.
         findings: Findings of the batch (records disagreeing, defaults used), by person.
         assumed: The facts taken from a default, by person.
-        refs: Where each entry came from, by person, in entry order.
         invalid_records: Every invalid record, in input order.
         skipped: Every row that is not a record, in input order.
         totals: The totals, which add up.
@@ -118,16 +118,17 @@ class TableResult:
     policy: Policy
     as_of: date | None
     judged: Judged
-    persons: dict[str, Person]
+    persons: pl.DataFrame
     findings: dict[str, list[Finding]]
     assumed: dict[str, tuple[str, ...]]
-    refs: dict[str, list[RecordRef]] = field(default_factory=dict)
     invalid_records: list[InvalidRecord] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
     totals: BatchTotals = field(default_factory=BatchTotals)
 
+    given: dict[str, Person] = field(default_factory=dict)
+
     def verdicts(self) -> Iterator[BatchVerdict]:
-        """Every person's verdict as a ``BatchVerdict``, sorted by person id."""
+        """Every person's verdict as a ``BatchVerdict``, sorted by person id, built one by one."""
         return _verdict_objects(self)
 
     def frames(self) -> Frames:
@@ -589,32 +590,22 @@ def evaluate_tables(
     invalid.sort(key=lambda record: record.index)
     entries = pl.concat(frames, how="vertical_relaxed") if frames else _empty_entries()
     known = dict(persons or {})
-    people, findings, assumed = _people(entries, invalid, known, default_unit)
-    persons_frame = pl.DataFrame(
-        [
-            {"person_id": p.id, "name": p.name, "unit": None if p.unit is None else p.unit.value,
-             "city": p.city, "industry": p.industry}
-            for p in people.values()
-        ],
-        schema=dict.fromkeys(("person_id", "name", "unit", "city", "industry"), pl.String),
-    )  # fmt: skip
+    people, given, findings, assumed = _people(entries, invalid, known, default_unit)
     mode_assumed = entries.filter(pl.col("assumed_mode"))["person_id"].unique().to_list()
     for person_id in mode_assumed:
         assumed[person_id] = tuple(sorted({*assumed.get(person_id, ()), "mode"}))
-        findings.setdefault(person_id, []).append(_assumption("mode", people[person_id]))
+        findings.setdefault(person_id, []).append(_assumption("mode", None))
     judged = judge_table(
-        entries.select(*ENTRY_SCHEMA), persons_frame, year=year, policy=policy, as_of=as_of,
+        entries.select(*ENTRY_SCHEMA), people, year=year, policy=policy, as_of=as_of,
         fingerprints=fingerprints,
     )  # fmt: skip
-    refs = {
-        pid: [RecordRef(source=s, line=line) for s, line in zip(sources, lines, strict=True)]
-        for pid, sources, lines in entries.sort("item")
-        .group_by("person_id", maintain_order=True)
-        .agg("source", "line")
-        .iter_rows()
-    }
+    # Where each entry came from, beside its decision.
+    judged = Judged(
+        judged.decisions.join(entries.select("item", "source", "line"), on="item", how="left"),
+        judged.verdicts,
+    )
     result = TableResult(
-        year, policy, as_of, judged, people, findings, assumed, refs, invalid, skipped, totals
+        year, policy, as_of, judged, people, findings, assumed, invalid, skipped, totals, given
     )
     _count(result)
     return result
@@ -646,13 +637,15 @@ def _people(
     invalid: Sequence[InvalidRecord],
     known: Mapping[str, Person],
     default_unit: UnitLevel | None,
-) -> tuple[dict[str, Person], dict[str, list[Finding]], dict[str, tuple[str, ...]]]:
-    """Who each person is (as ``evaluate_many`` reads it), with its findings and defaults."""
+) -> tuple[pl.DataFrame, dict[str, Person], dict[str, list[Finding]], dict[str, tuple[str, ...]]]:
+    """Who each person is (as ``evaluate_many`` reads it), with its findings and defaults.
+
+    One row per person (``PERSON_SCHEMA``, sorted by id), read from the records in bulk;
+    a person the caller gave, whose records disagree, or whose unit comes from the default
+    is read one by one (and returned as a ``Person`` too).
+    """
     import polars as pl
 
-    ids = set(entries["person_id"].unique().to_list())
-    ids.update(r.person_id for r in invalid if r.person_id is not None)
-    ids.update(known)
     facts = ("unit", "city", "industry")
     summary = (
         entries.sort("item")
@@ -663,15 +656,30 @@ def _people(
             *(pl.col(f).drop_nulls().first().alias(f) for f in facts),
         )
     )
-    by_id = {row["person_id"]: row for row in summary.iter_rows(named=True)}
-    conflicted = [
-        pid
-        for pid, row in by_id.items()
-        if any(row[f"{f}_count"] > 1 for f in facts) or pid in known
-    ]
-    described: dict[str, list[tuple[Described, RecordRef]]] = {}
-    if conflicted:
-        rows = entries.filter(pl.col("person_id").is_in(conflicted)).sort("item")
+    others = sorted(
+        ({r.person_id for r in invalid if r.person_id is not None} | set(known))
+        - set(summary["person_id"].to_list())
+    )
+    summary = pl.concat(
+        [
+            summary,
+            pl.DataFrame({"person_id": others}, schema={"person_id": pl.String}),
+        ],
+        how="diagonal_relaxed",
+    ).with_columns(*(pl.col(f"{f}_count").fill_null(0) for f in facts))
+    conflicting = pl.any_horizontal(pl.col(f"{f}_count") > 1 for f in facts)
+    special = conflicting | pl.col("person_id").is_in(list(known))
+    if default_unit is not None:
+        special = special | pl.col("unit").is_null()
+    summary = summary.with_columns(special.alias("special"))
+    one_by_one = summary.filter("special")
+    given: dict[str, Person] = {}
+    findings: dict[str, list[Finding]] = {}
+    assumed: dict[str, tuple[str, ...]] = {}
+    if one_by_one.height:
+        ids = one_by_one["person_id"].to_list()
+        described: dict[str, list[tuple[Described, RecordRef]]] = {}
+        rows = entries.filter(pl.col("person_id").is_in(ids)).sort("item")
         for row in rows.iter_rows(named=True):
             described.setdefault(row["person_id"], []).append(
                 (
@@ -684,41 +692,66 @@ def _people(
                     RecordRef(source=row["source"], line=row["line"]),
                 )
             )
-    people: dict[str, Person] = {}
-    findings: dict[str, list[Finding]] = {}
-    assumed: dict[str, tuple[str, ...]] = {}
-    for pid in sorted(ids):
-        given = known.get(pid)
-        found: list[Finding] = []
-        if given is not None:
-            person = given
-            found.extend(_disagreements(given, described.get(pid, [])))
-        else:
-            summed: dict[str, Any] | None = by_id.get(pid)
-            values: dict[str, Any] = {}
-            for fact in facts:
-                if summed is None or summed[f"{fact}_count"] == 0:
-                    values[fact] = None
-                elif summed[f"{fact}_count"] == 1:
-                    values[fact] = summed[fact]
-                else:
-                    values[fact] = None
-                    seen: dict[Any, RecordRef] = {}
-                    for description, ref in described[pid]:
-                        value = getattr(description, fact)
-                        if value is not None:
-                            seen.setdefault(value, ref)
-                    found.append(_conflict(fact, seen))
-            person = Person(id=pid, name=None if summed is None else summed["name"], **values)
-            conflict_unit = any(f.code == "conflicting_unit" for f in found)
-            if person.unit is None and default_unit is not None and not conflict_unit:
-                person = person.model_copy(update={"unit": default_unit})
+        for summed in one_by_one.iter_rows(named=True):
+            pid = summed["person_id"]
+            person, found, defaulted = _one_person(
+                summed, known.get(pid), described.get(pid, []), default_unit
+            )
+            given[pid] = person
+            if found:
+                findings[pid] = found
+            if defaulted:
                 assumed[pid] = ("unit",)
-                found.append(_assumption("unit", person))
-        people[pid] = person
-        if found:
-            findings[pid] = found
-    return people, findings, assumed
+    read = summary.filter(~pl.col("special")).select(
+        "person_id",
+        "name",
+        *(pl.when(pl.col(f"{f}_count") == 1).then(pl.col(f)).alias(f) for f in facts),
+    )
+    decided = pl.DataFrame(
+        [
+            {"person_id": p.id, "name": p.name, "unit": None if p.unit is None else p.unit.value,
+             "city": p.city, "industry": p.industry}
+            for p in given.values()
+        ],
+        schema=dict.fromkeys(("person_id", "name", "unit", "city", "industry"), pl.String),
+    )  # fmt: skip
+    people = pl.concat([read, decided], how="vertical_relaxed").sort("person_id")
+    return people, given, findings, assumed
+
+
+def _one_person(
+    summed: Mapping[str, Any],
+    given: Person | None,
+    described: Sequence[tuple[Described, RecordRef]],
+    default_unit: UnitLevel | None,
+) -> tuple[Person, list[Finding], bool]:
+    """One person read one by one, and whether the default unit was applied.
+
+    As given (and told where the records disagree), else from their records: a fact they
+    disagree on is left unknown and named, and the default unit applies where none is known.
+    """
+    found: list[Finding] = []
+    if given is not None:
+        found.extend(_disagreements(given, list(described)))
+        return given, found, False
+    values: dict[str, Any] = {}
+    for fact in ("unit", "city", "industry"):
+        count = summed[f"{fact}_count"]
+        values[fact] = summed[fact] if count == 1 else None
+        if count > 1:
+            seen: dict[Any, RecordRef] = {}
+            for description, ref in described:
+                value = getattr(description, fact)
+                if value is not None:
+                    seen.setdefault(value, ref)
+            found.append(_conflict(fact, seen))
+    person = Person(id=summed["person_id"], name=summed["name"], **values)
+    conflict_unit = any(f.code == "conflicting_unit" for f in found)
+    if person.unit is None and default_unit is not None and not conflict_unit:
+        person = person.model_copy(update={"unit": default_unit})
+        found.append(_assumption("unit", person.unit))
+        return person, found, True
+    return person, found, False
 
 
 def _count(result: TableResult) -> None:
@@ -850,7 +883,9 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
             *loosenings,
             *result.findings.get(pid, ()),
         )
-        person = result.persons[pid]
+        person = result.given.get(pid) or Person(
+            id=pid, name=row["name"], unit=row["unit"], city=row["city"], industry=row["industry"]
+        )
         fields: dict[str, Any] = {
             "person_id": pid,
             "year": result.year,
@@ -865,7 +900,7 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
             "missing_facts": tuple(row["missing_facts"]),
             "person": person,
             "assumed": result.assumed.get(pid, ()),
-            "records": tuple(result.refs.get(pid, ())),
+            "records": tuple(RecordRef(source=d["source"], line=d["line"]) for d in rows),
             "invalid_records": tuple(invalid_by.get(pid, ())),
         }
         details = _Built(
@@ -895,11 +930,13 @@ def evaluate_batches(
     default_mode: Mode | None = None,
     unknown_fields: Sequence[str] = (),
     allow_other_year: bool = False,
+    fingerprints: bool = True,
 ) -> BatchResult:
     """``evaluate_many`` for records in table batches, judged in bulk by the columnar engine.
 
     The arguments are checked as ``evaluate_many`` checks them; the result is a
-    ``BatchResult`` whose ``table`` holds the engine's frames.
+    ``BatchResult`` whose ``table`` holds the engine's frames. Without ``fingerprints``
+    the verdicts' fingerprints are empty (their canonical forms are not computed).
     """
     rules, known, checked_as_of = _checked(
         year, persons, policy, as_of, default_unit, default_mode, allow_other_year
@@ -912,6 +949,7 @@ def evaluate_batches(
         persons=known,
         default_unit=default_unit,
         default_mode=default_mode,
+        fingerprints=fingerprints,
     )
     result = BatchResult(table.verdicts(), year, rules)
     result.invalid_records = table.invalid_records
@@ -1070,17 +1108,8 @@ def _frames(result: TableResult) -> Frames:
     reason_decision = pl.col("reason").replace_strict(
         {r.value: r.decision for r in Reason}, return_dtype=pl.Int64
     )
-    refs = pl.DataFrame(
-        [
-            {"person_id": pid, "index": i, "source": ref.source, "line": ref.line}
-            for pid, found in result.refs.items()
-            for i, ref in enumerate(found)
-        ],
-        schema={"person_id": pl.String, "index": pl.Int64, "source": pl.String, "line": pl.Int64},
-    )
     decisions = (
         judged.decisions.with_columns(pl.col("index").cast(pl.Int64))
-        .join(refs, on=["person_id", "index"], how="left")
         .join(clauses, on="rule", how="left")
         .select(
             "person_id", "index", "source", "line", "entry_id", "course_id", "category", "role",
