@@ -394,15 +394,26 @@ def judge_table(
     candidate = pl.col("stage").is_in([Reason.COUNTED.value, Reason.UNDETERMINED.value])
     pending = pl.col("stage") == Reason.PENDING.value
     group = ["person_id", "course_id", "role", "copy_day"]
-    frame = _with_rank(frame, candidate, group, "candidate_rank")
-    frame = _with_rank(frame, pending, group, "pending_rank")
-    kept = frame.filter(candidate & (pl.col("candidate_rank") == 0)).select(
+    # Most entries share their group with no other: each is its own first copy.
+    several = pl.struct(group).is_duplicated()
+    alone = frame.filter(~several).with_columns(
+        pl.when(candidate).then(0).alias("candidate_rank"),
+        pl.when(pending).then(0).alias("pending_rank"),
+        pl.when(candidate).then(pl.col("index")).alias("kept_index"),
+        pl.when(candidate).then(pl.col("credited_low")).alias("kept_credited"),
+        pl.when(candidate).then(pl.col("completed_on")).alias("kept_day"),
+    )
+    copies = frame.filter(several)
+    copies = _with_rank(copies, candidate, group, "candidate_rank")
+    copies = _with_rank(copies, pending, group, "pending_rank")
+    kept = copies.filter(candidate & (pl.col("candidate_rank") == 0)).select(
         *group,
         pl.col("index").alias("kept_index"),
         pl.col("credited_low").alias("kept_credited"),
         pl.col("completed_on").alias("kept_day"),
     )
-    frame = frame.join(kept, on=group, how="left", nulls_equal=True)
+    copies = copies.join(kept, on=group, how="left", nulls_equal=True)
+    frame = pl.concat([alone, copies.select(alone.columns)], how="vertical_relaxed")
     duplicate = candidate & (pl.col("candidate_rank") > 0)
     best_pending = pending & (pl.col("pending_rank") == 0)
     would_add = (
@@ -532,24 +543,15 @@ def _with_rank(frame: pl.DataFrame, among: pl.Expr, group: list[str], name: str)
     """``frame`` with each entry's place among the copies ``among`` of its group as ``name``.
 
     0 for the one that counts: most credited first, then the least canonical form, then
-    the first in the input; null outside ``among``. Only groups of several copies are
-    ranked (most entries have none).
+    the first in the input; null outside ``among``.
     """
     import polars as pl
 
-    keys = [*group, among.alias("__among")]
-    copies = frame.select(
-        "item", among.alias("__among"), (pl.len().over(keys) > 1).alias("__several")
-    )
     order = pl.struct(
         (-pl.col("credited_low")).alias("a"), _entry_key().alias("b"), pl.col("index").alias("c")
     )
-    several = frame.filter(among & copies["__several"]).select(
-        "item", (order.rank("ordinal").over(group) - 1).cast(pl.Int64).alias(name)
-    )
-    return frame.join(several, on="item", how="left").with_columns(
-        pl.when(among).then(pl.col(name).fill_null(0)).otherwise(None).alias(name)
-    )
+    rank = order.rank("ordinal").over([*group, among.alias("__among")]) - 1
+    return frame.with_columns(pl.when(among).then(rank.cast(pl.Int64)).alias(name))
 
 
 def _entry_key() -> pl.Expr:

@@ -206,7 +206,8 @@ class _Parsed:
         raw = pl.col(name)
         plain = None
         if name in _MANY_VALUES:
-            plain = _plain_id(raw)
+            frame = frame.with_columns(_plain_id(raw).alias("__plain"))
+            plain = pl.col("__plain")
             todo = frame.filter(raw.is_not_null() & ~plain)[name].unique()
         else:
             todo = frame[name].drop_nulls().unique()
@@ -226,12 +227,15 @@ class _Parsed:
             },
             schema={name: pl.String, f"{name}__v": _dtype(col.kind), f"{name}__e": pl.Boolean},
         )
-        frame = frame.join(mapping, on=name, how="left")
+        # The column alone is looked up (joining the whole frame would copy every column).
+        looked = frame.select(name).join(mapping, on=name, how="left", maintain_order="left")
+        parsed = looked[f"{name}__v"]
         if plain is not None:
-            frame = frame.with_columns(
-                pl.when(plain).then(raw).otherwise(pl.col(f"{name}__v")).alias(f"{name}__v")
-            )
-        return frame.with_columns(pl.col(f"{name}__e").fill_null(value=False))
+            parsed = frame.select(pl.when(plain).then(raw).otherwise(parsed))[name]
+        frame = frame.with_columns(
+            parsed.alias(f"{name}__v"), looked[f"{name}__e"].fill_null(value=False)
+        )
+        return frame if plain is None else frame.drop("__plain")
 
     def error(self, name: str, value: str) -> CellError | None:
         return self.known.get(name, {}).get(value, (None, None))[1]
