@@ -1,7 +1,9 @@
 """Seeded generator of realistic record files for the benchmarks.
 
-``python tests/benchmarks/generate.py ROWS [--seed 2024] [--out FILE]`` writes a CSV with
-Chinese headers, sorted by person, about 10 entries a person: mostly 2024 public and
+``python tests/benchmarks/generate.py ROWS [--seed 2024] [--order person|record] [--out FILE]``
+writes a CSV with Chinese headers, about 10 entries a person, sorted by person or (``record``)
+in record order, a person's records spread over the whole file as a platform's export by
+date spreads them: mostly 2024 public and
 professional courses from a shared catalogue, with duplicates, other years, instructors of
 featured courses, pending/rejected entries, provincial staff on unrecognised platforms and
 a few broken lines. The same ROWS and seed always give the same file.
@@ -12,6 +14,8 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import shutil
+import tempfile
 from pathlib import Path
 
 HEADER = [
@@ -46,8 +50,35 @@ def catalogue(rng: random.Random) -> list[tuple[str, str, str, str, str, str, st
     return courses
 
 
-def write(count: int, seed: int, path: Path) -> Path:
-    """Write ``count`` data rows (plus the header) to ``path``, sorted by person."""
+#: Record order: each row goes to one of this many parts, written one after another.
+PARTS = 64
+
+
+def write(count: int, seed: int, path: Path, order: str = "person") -> Path:
+    """Write ``count`` data rows (plus the header) to ``path``, sorted by person or not.
+
+    In ``record`` order each row goes to one of ``PARTS`` parts chosen at random, and the
+    parts are written one after another: a person's records end up all over the file, in
+    bounded memory whatever the size.
+    """
+    if order == "record":
+        with tempfile.TemporaryDirectory(dir=path.parent if path.parent.exists() else None) as tmp:
+            sorted_path = write(count, seed, Path(tmp) / "sorted.csv")
+            rng = random.Random(seed + 1)
+            parts = [
+                (Path(tmp) / f"part-{i}.csv").open("w", encoding="utf-8") for i in range(PARTS)
+            ]
+            with sorted_path.open(encoding="utf-8") as rows:
+                header = next(rows)
+                for line in rows:
+                    parts[rng.randrange(PARTS)].write(line)
+            with path.open("w", encoding="utf-8") as out:
+                out.write(header)
+                for part in parts:
+                    part.close()
+                    with open(part.name, encoding="utf-8") as handle:
+                        shutil.copyfileobj(handle, out)
+        return path
     rng = random.Random(seed)
     courses = catalogue(rng)
     public = [c for c in courses if c[2] == "公需科目"]
@@ -101,10 +132,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("rows", type=int)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--order", choices=("person", "record"), default="person")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    path = args.out or DATA / f"records-{args.rows}-{args.seed}.csv"
-    print(write(args.rows, args.seed, path))
+    suffix = "" if args.order == "person" else "-unsorted"
+    path = args.out or DATA / f"records-{args.rows}-{args.seed}{suffix}.csv"
+    print(write(args.rows, args.seed, path, args.order))
 
 
 if __name__ == "__main__":

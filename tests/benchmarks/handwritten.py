@@ -2,9 +2,10 @@
 
 ``python tests/benchmarks/handwritten.py FILE`` prints the totals as JSON. It implements
 only what the generated files need (shandong-2024: 30 public + 60 professional hours,
-instructors of featured courses 2x, provincial staff's online public hours only on the
-three platforms, approved entries only, duplicates counted once) with the same
-validation of hours and dates, as someone would write it without ce-rules.
+instructors of featured courses 2x once a course a year, provincial staff's online public
+hours only on the three platforms, approved entries only, duplicates counted once) with the
+same validation of hours and dates, as someone would write it without ce-rules. Records
+may come in any order: each person's are gathered in a dict, then judged.
 """
 
 from __future__ import annotations
@@ -32,37 +33,40 @@ def hours_of(text: str) -> Decimal | None:
     return value
 
 
+Key = tuple[str, str, date | None]
+
+
+def judge(entries: list[tuple[Key, Decimal, str, bool]], totals: dict[str, int]) -> None:
+    """One person's entries: the larger of duplicates counts, the sums decide."""
+    best: dict[Key, tuple[Decimal, str]] = {}
+    excluded = 0
+    for key, credited, category, counts in entries:
+        if not counts:
+            excluded += 1
+        elif key in best:
+            excluded += 1  # a duplicate: the larger one counts
+            if credited > best[key][0]:
+                best[key] = (credited, category)
+        else:
+            best[key] = (credited, category)
+    earned = {"public": Decimal(0), "professional": Decimal(0)}
+    for credited, category in best.values():
+        earned[category] += credited
+    totals["persons"] += 1
+    totals["counted"] += len(best)
+    totals["excluded"] += excluded
+    if earned["public"] >= 30 and earned["professional"] >= 60:
+        totals["compliant"] += 1
+    else:
+        totals["non_compliant"] += 1
+
+
 def main(path: str) -> dict[str, int]:
     totals = dict.fromkeys(
         ["records", "counted", "excluded", "invalid", "persons", "compliant", "non_compliant"], 0
     )
-    current: str | None = None
-    provincial = False
-    entries: list[tuple[tuple[str, str, date], Decimal, str, bool]] = []
-
-    def close() -> None:
-        best: dict[tuple[str, str, date], tuple[Decimal, str]] = {}
-        excluded = 0
-        for key, credited, category, counts in entries:
-            if not counts:
-                excluded += 1
-            elif key in best:
-                excluded += 1  # a duplicate: the larger one counts
-                if credited > best[key][0]:
-                    best[key] = (credited, category)
-            else:
-                best[key] = (credited, category)
-        earned = {"public": Decimal(0), "professional": Decimal(0)}
-        for credited, category in best.values():
-            earned[category] += credited
-        totals["persons"] += 1
-        totals["counted"] += len(best)
-        totals["excluded"] += excluded
-        if earned["public"] >= 30 and earned["professional"] >= 60:
-            totals["compliant"] += 1
-        else:
-            totals["non_compliant"] += 1
-
+    persons: dict[str, list[tuple[Key, Decimal, str, bool]]] = {}
+    provincial: dict[str, bool] = {}
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
@@ -78,11 +82,10 @@ def main(path: str) -> dict[str, int]:
                 totals["invalid"] += 1
                 continue
             pid = row[pid_i]
-            if pid != current:
-                if current is not None:
-                    close()
-                current, entries = pid, []
-                provincial = row[unit_i] == "省直单位"
+            entries = persons.get(pid)
+            if entries is None:
+                entries = persons[pid] = []
+                provincial[pid] = row[unit_i] == "省直单位"
             hours = hours_of(row[hours_i])
             category = CATEGORIES.get(row[cat_i])
             try:
@@ -94,19 +97,21 @@ def main(path: str) -> dict[str, int]:
                 continue
             role = row[role_i]
             featured = row[feat_i] == "是"
-            factor = 2 if role == "授课教师" and featured else 1
+            # A featured course's instructor: 2x, once a course a year (二(三)).
+            twice = role == "授课教师" and featured
             online = row[mode_i] == "远程教育"
             counts = (
                 day.year == YEAR
                 and not (
-                    provincial and online and category == "public" and role == "学员"
+                    provincial[pid] and online and category == "public" and role == "学员"
                     and row[plat_i] not in PLATFORMS
                 )
                 and row[status_i] == "已审核"
             )  # fmt: skip
-            entries.append(((row[course_i], role, day), hours * factor, category, counts))
-        if current is not None:
-            close()
+            key = (row[course_i], role, None if twice else day)
+            entries.append((key, hours * (2 if twice else 1), category, counts))
+    for entries in persons.values():
+        judge(entries, totals)
     return totals
 
 
