@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from ._batch import evaluate_many
 from ._engine import evaluate
-from ._exceptions import CeRulesError
+from ._exceptions import CeRulesError, PolicyNotFoundError
 from ._message import Message
 from ._model import CreditEntry, Person
 from ._overlay import merge_overlay
@@ -406,6 +406,15 @@ def _policy(at: _At, data: Mapping[str, Any]) -> Policy:
                 policy = merge_overlay(policy_by_id(policy.extends), policy)
         else:
             policy = policy_by_id(value)
+    except PolicyNotFoundError as error:
+        known = ", ".join(error.available) or "-"
+        raise at.error(
+            "policy",
+            f"没有编号为“{value}”的内置政策（已登记：{'、'.join(error.available) or '无'}）；"
+            "填写 ce-rules policies 列出的编号，或相对于本文件的 .toml 路径",
+            f"no bundled policy has the id {value!r} (registered: {known}); give an id "
+            "`ce-rules policies` lists, or a .toml path relative to this file",
+        ) from None
     except CeRulesError as error:
         raise at.error(
             "policy",
