@@ -10,7 +10,7 @@ USAGE = Path(__file__).parent / "typing" / "api_usage.py"
 
 
 def test_the_typed_usage_runs() -> None:
-    """The integrator's code that mypy checks also works: a compliant year, a title window."""
+    """The integrator's code that mypy checks also works: a year, a title window, scenarios."""
     namespace = runpy.run_path(str(USAGE))
     assert namespace["run"]() is True
     assert namespace["title_tool"](date(2019, 7, 1))[0] == "2020: non_compliant"
@@ -23,3 +23,7 @@ def test_the_typed_usage_runs() -> None:
         "完成日期": "2024-05-01",
     }
     assert namespace["hr_office"]([record]) == 1 + 1 + 30
+    examples = str(Path(__file__).parent.parent / "examples" / "fictional-province")
+    assert namespace["policy_author"]([examples]) == [
+        "7 scenarios in 2 file(s): 7 passed, 0 failed"
+    ]

@@ -716,6 +716,79 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- test: a policy author's scenario files ---------------------------------------------
+
+
+def _test(args: argparse.Namespace) -> int:
+    """Run scenario files (docs/authoring.md): 0 all pass, 1 some fail, 2 a file is invalid."""
+    from . import _scenarios as sc  # only this command reads scenario files
+
+    lang = args.lang
+    try:
+        files, aside = sc.discover(args.paths)
+    except sc.ScenarioError as error:
+        _stderr(_say(lang, "ce-rules: error: ", "ce-rules：错误：") + error.describe(lang))
+        return EXIT_INVALID
+    for path in aside:
+        if not args.quiet:
+            _stderr(
+                _say(
+                    lang,
+                    f"note: {path} is a policy file or a snapshot, not read as scenarios",
+                    f"说明：{path} 是政策文件或快照，不作为场景文件读取",
+                )
+            )
+    if not files:
+        _print_error(
+            lang,
+            "no scenario files (*.toml) in " + ", ".join(args.paths),
+            "以下位置没有场景文件（*.toml）：" + "、".join(args.paths),
+        )
+        return EXIT_INVALID
+
+    def tell(snapshot: sc.Snapshot) -> None:
+        if snapshot.written is None:
+            _stderr(_say(lang, f"{snapshot.source}: unchanged", f"{snapshot.source}：无变化"))
+        elif snapshot.in_place:
+            _stderr(
+                _say(
+                    lang,
+                    f"{snapshot.source}: expectations of {snapshot.changed} scenarios rewritten; "
+                    "review the diff before you commit it",
+                    f"{snapshot.source}：已改写{snapshot.changed}个场景的预期结果；提交前请审阅差异",
+                )
+            )
+        else:
+            assert snapshot.why is not None  # a snapshot beside the file says why
+            _warn(
+                lang,
+                f"{snapshot.why.en}: {snapshot.written}",
+                f"{snapshot.why.zh}：{snapshot.written}",
+            )
+
+    results: list[sc.ScenarioResult] = []
+    errors: list[sc.ScenarioError] = []
+    for path in files:
+        try:
+            if args.update:
+                snapshot = sc.update(path)
+                tell(snapshot)
+                path = snapshot.written or path
+            results.extend(sc.run_file(path))
+        except sc.ScenarioError as error:
+            errors.append(error)
+    for result in results:
+        if not result.passed or args.verbose:
+            for line in result.describe(lang).splitlines():
+                print(terminal_safe(line))
+    for problem in errors:
+        _stderr(_say(lang, "ce-rules: error: ", "ce-rules：错误：") + problem.describe(lang))
+    print(sc.summary(results, lang, errors=len(errors)))
+    if errors:
+        return EXIT_INVALID
+    return EXIT_OK if all(result.passed for result in results) else EXIT_NOT_COMPLIANT
+
+
 # --- the parser ---------------------------------------------------------------------------
 
 _UNIT_CHOICES: Final = "provincial|municipal (省直单位|市属单位)"
@@ -798,6 +871,18 @@ def _parser() -> argparse.ArgumentParser:
         "which", nargs="?", choices=("record", "person", "verdict", "output", "all"), default="all"
     )
     schema.set_defaults(handler=_schema)
+
+    test = commands.add_parser("test", help="run scenario files (a policy author's tests)")
+    test.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
+    test.add_argument(
+        "--update",
+        action="store_true",
+        help="write the verdicts into the files as their expectations, for review",
+    )
+    test.add_argument("--verbose", "-v", action="store_true", help="list passing scenarios too")
+    test.add_argument("--quiet", action="store_true", help="no notes on stderr")
+    test.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    test.set_defaults(handler=_test)
     return parser
 
 

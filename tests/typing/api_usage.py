@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import ce_rules as ce
+from ce_rules import scenarios
 from ce_rules.testing import compliant_entries, make_person
 
 
@@ -52,3 +53,11 @@ def hr_office(records: list[dict[str, str]]) -> int:
     plan: ce.CompliancePlan = ce.plan_compliance(make_person(), [], year=2024)
     gap: Decimal = plan.gap(ce.Category.PUBLIC)
     return totals.records + len(verdicts) + int(gap)
+
+
+def policy_author(paths: list[str]) -> list[str]:
+    """A policy author's own collector: every scenario run, each failure's text."""
+    results: list[scenarios.ScenarioResult] = scenarios.run(paths)
+    failures = [result.describe("en") for result in results if not result.passed]
+    mismatches: list[scenarios.Mismatch] = [m for r in results for m in r.mismatches]
+    return failures + [m.field for m in mismatches] + [scenarios.summary(results, "en")]
