@@ -6,6 +6,7 @@ clauses and citations of its own, and judged through the API and the command lin
 
 from __future__ import annotations
 
+import json
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -20,15 +21,17 @@ BUNDLED = Path(ce.__file__).parent / "policies"
 #: A province that does not exist: 24 public and 56 professional 学时, its own clauses.
 FICTIONAL = (Path(__file__).parent / "data" / "fictional-2025.toml").read_text(encoding="utf-8")
 
-#: Records of three persons in 2025, as an office exports them.
+#: Records of four persons in 2025, as an office exports them, topics by their Chinese names.
 RECORDS = """\
-身份证号,姓名,单位级别,课程编号,课程名称,科目类别,学时,学习形式,角色,完成日期,审核状态
-F001,甲,市属单位,G-1,公需一,公需科目,24,线下培训,学员,2025-03-01,已审核
-F001,甲,市属单位,Z-1,专业一,专业科目,56,线下培训,学员,2025-04-01,已审核
-F002,乙,市属单位,G-1,公需一,公需科目,23.5,线下培训,学员,2025-03-01,已审核
-F002,乙,市属单位,Z-1,专业一,专业科目,60,线下培训,学员,2025-04-01,已审核
-F003,丙,市属单位,G-1,公需一,公需科目,30,线下培训,学员,2025-03-01,已审核
-F003,丙,市属单位,Z-1,专业一,专业科目,55,线下培训,学员,2025-04-01,已审核
+身份证号,姓名,单位级别,课程编号,课程名称,科目类别,学时,学习形式,专题,角色,完成日期,审核状态
+F001,甲,市属单位,G-1,公需一,公需科目,24,线下培训,海洋经济高质量发展,学员,2025-03-01,已审核
+F001,甲,市属单位,Z-1,专业一,专业科目,56,线下培训,,学员,2025-04-01,已审核
+F002,乙,市属单位,G-2,公需二,公需科目,23.5,线下培训,数字经济,学员,2025-03-01,已审核
+F002,乙,市属单位,Z-1,专业一,专业科目,60,线下培训,,学员,2025-04-01,已审核
+F003,丙,市属单位,G-3,公需三,公需科目,30,线下培训,乡村振兴,学员,2025-03-01,已审核
+F003,丙,市属单位,Z-1,专业一,专业科目,55,线下培训,,学员,2025-04-01,已审核
+F004,丁,市属单位,G-2,公需二,公需科目,30,线下培训,数字经济,学员,2025-03-01,已审核
+F004,丁,市属单位,Z-1,专业一,专业科目,60,线下培训,,学员,2025-04-01,已审核
 """
 
 
@@ -40,7 +43,9 @@ def fictional_folder(tmp_path: Path) -> Path:
     return folder
 
 
-def entry(course_id: str, category: ce.Category, hours: str) -> ce.CreditEntry:
+def entry(
+    course_id: str, category: ce.Category, hours: str, topics: tuple[str, ...] = ()
+) -> ce.CreditEntry:
     """An approved learner entry of an offline course completed in 2025."""
     course = ce.Course(
         id=course_id,
@@ -48,6 +53,7 @@ def entry(course_id: str, category: ce.Category, hours: str) -> ce.CreditEntry:
         category=category,
         hours=ce.parse_hours(hours),
         mode=ce.Mode.OFFLINE,
+        topics=topics,
     )
     return ce.CreditEntry(
         person_id="F002", course=course, role=ce.Role.LEARNER, completed_on=date(2025, 3, 1)
@@ -102,7 +108,7 @@ def test_a_fictional_province_is_one_file_in_a_folder(tmp_path: Path) -> None:
     assert registry.source("fictional-2025") == str(tmp_path / "policies" / "fictional-2025.toml")
     person = ce.Person(id="F002", unit=ce.UnitLevel.MUNICIPAL)
     entries = [
-        entry("G-1", ce.Category.PUBLIC, "23.5"),
+        entry("G-1", ce.Category.PUBLIC, "23.5", ("数字经济",)),
         entry("Z-1", ce.Category.PROFESSIONAL, "60"),
     ]
     verdict = ce.evaluate(person, entries, year=2025, policy=policy)
@@ -119,10 +125,37 @@ def test_a_fictional_province_is_one_file_in_a_folder(tmp_path: Path) -> None:
     assert verdict.certificate_citation is not None
     assert verdict.certificate_citation.clause == "第七条"
     assert "第三条" in verdict.explain("en")
+    # 数字经济 is an elective area (第六条), not one of the province's key series (第五条).
+    (finding,) = verdict.findings
+    assert finding.code == "fictional_key_topics"
+    assert finding.citation is not None
+    assert finding.citation.clause == "第五条"
+    # A key series by its id, its Chinese or English name, or an alias covers it.
+    for topic in (
+        "coastal_economy",
+        "海洋经济高质量发展",
+        "All-round rural revitalisation",
+        "乡村振兴",
+    ):
+        entries[0] = entry("G-1", ce.Category.PUBLIC, "24", (topic,))
+        covered = ce.evaluate(person, entries, year=2025, policy=policy)
+        assert covered.status is ce.Status.COMPLIANT, topic
+        assert covered.findings == (), topic
+    assert policy.topic("rural_revitalisation").name.en == "All-round rural revitalisation"
+    assert [t.id for t in policy.topics] == [
+        "coastal_economy",
+        "rural_revitalisation",
+        "digital_economy",
+    ]
     catalogue = ce.rule_catalogue(policy)
     assert "Region `fictional`; years: 2025." in catalogue
     assert "| `public_hours` | min_hours |" in catalogue
     assert "公需科目每年不少于24学时" in catalogue
+    name = "High-quality development of the marine economy"
+    assert f"| `coastal_economy` | 海洋经济高质量发展 | {name} | 第五条 |" in catalogue
+    assert (
+        "advisory: public hours in one of 海洋经济高质量发展、乡村全面振兴 | 第五条 |" in catalogue
+    )
 
 
 def test_the_environment_variable_adds_folders(tmp_path: Path) -> None:
@@ -204,6 +237,27 @@ def test_the_command_line_judges_a_fictional_province(tmp_path: Path) -> None:
     assert " compliant " in lines["F001"]
     assert "23.5/24 short 0.5" in lines["F002"]
     assert "55/56 short 1" in lines["F003"]
+    assert " compliant " in lines["F004"]
+    as_json = run(*args, "--policies", folder, "--format", "json")
+    assert as_json.returncode == 1, as_json.stderr
+    data = json.loads(as_json.stdout)
+    assert data["policy_id"] == "fictional-2025"
+    verdicts = {v["person_id"]: v for v in data["verdicts"]}
+    # The key series of 第五条: covered by 海洋经济高质量发展 (F001) and by the alias 乡村振兴
+    # (F003); 数字经济 (F002, F004) is an elective area, an advisory finding only.
+    findings = {pid: [f["code"] for f in v["findings"]] for pid, v in verdicts.items()}
+    assert findings == {
+        "F001": [],
+        "F002": ["fictional_key_topics"],
+        "F003": [],
+        "F004": ["fictional_key_topics"],
+    }
+    assert verdicts["F004"]["status"] == "compliant"
+    assert verdicts["F004"]["findings"][0]["citation"]["clause"] == "第五条"
+    assert {r["code"]: r["citation"]["clause"] for r in verdicts["F002"]["requirements"]} == {
+        "public_hours": "第三条",
+        "professional_hours": "第四条",
+    }
     explained = run(
         "--lang", "en", "explain", "F002", records, "--year", "2025", "--region", "fictional",
         "--policies", folder,
@@ -226,6 +280,12 @@ def test_rules_and_policies_show_a_folders_policies(tmp_path: Path) -> None:
     assert "public_hours (min_hours) [第三条] Public subjects: at least 24" in rules.stdout
     assert "虚构省2025年通知 第四条：“专业科目每年不少于56学时”" in rules.stdout
     assert "certificate: public_hours, professional_hours [第七条]" in rules.stdout
+    assert "topic coastal_economy [第五条] High-quality development of the marine economy" in (
+        rules.stdout
+    )
+    assert "topic digital_economy [第六条] Digital economy" in rules.stdout
+    in_zh = run("rules", "--region", "fictional", "--policies", folder)
+    assert "专题 rural_revitalisation [第五条] 乡村全面振兴" in in_zh.stdout
     assert "shandong-2024" not in rules.stdout
     listed = run("policies", "--policies", folder)
     assert listed.returncode == 0, listed.stderr
@@ -273,3 +333,74 @@ def test_no_region_is_deprecated_and_refused_where_shandong_has_no_year(tmp_path
     both = run("check", EXAMPLE, "--year", "2024", "--region", "shandong", "--policy", "x")
     assert both.returncode == 2
     assert "请只给出 --region 或 --policy 之一" in both.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "says"),
+    [
+        (
+            ('topics = ["coastal_economy", "rural_revitalisation"]',
+             'topics = ["coastal_economy", "fishing"]'),
+            "rules[2].topics[1]",
+            "'fishing' is not a topic series of this policy",
+        ),
+        (('id = "digital_economy"', 'id = "coastal_economy"'), "topics[2].id", "used twice"),
+        (('clause = "第六条"', 'clause = ""'), "topics[2].clause", "at least 1 character"),
+    ],
+)  # fmt: skip
+def test_topic_series_are_checked_when_the_file_is_read(
+    tmp_path: Path, change: tuple[str, str], field: str, says: str
+) -> None:
+    """A key series the policy does not declare, an id twice, a series without its clause."""
+    path = tmp_path / "fictional.toml"
+    assert change[0] in FICTIONAL
+    path.write_text(FICTIONAL.replace(*change), encoding="utf-8")
+    with pytest.raises(ce.PolicyFileError, match=says) as caught:
+        ce.load_policy(path)
+    assert caught.value.source == str(path)
+    assert field in caught.value.field
+
+
+def test_an_overlay_adds_topic_series_and_may_not_rename_its_bases(tmp_path: Path) -> None:
+    """A city's overlay declares its own series beside the base's; renaming one is refused."""
+    base = ce.load_policy(fictional_folder(tmp_path) / "fictional-2025.toml")
+    overlay_text = """\
+id = "fictional-city-2025"
+version = "1.0.0"
+region = "fictional"
+title = "虚构市通知"
+title_en = "Fictional city notice"
+authority = "虚构市人力资源和社会保障局"
+years = [2025]
+extends = "fictional-2025"
+applies_to = { city = "虚构市" }
+
+[[topics]]
+id = "port_logistics"
+name = { zh = "港口物流", en = "Port logistics" }
+clause = "第二条"
+
+[[rules]]
+kind = "key_topics"
+code = "city_key_topics"
+topics = ["coastal_economy", "port_logistics"]
+citation = { document = "虚构市通知", clause = "第二条", quote = "围绕港口物流开展学习" }
+message = { zh = "围绕港口物流开展学习", en = "Public subjects centre on port logistics" }
+"""
+    path = tmp_path / "city.toml"
+    path.write_text(overlay_text, encoding="utf-8")
+    merged = ce.merge_overlay(base, ce.load_overlay(path))
+    assert [t.id for t in merged.topics][-1] == "port_logistics"
+    person = ce.Person(id="F002", unit=ce.UnitLevel.MUNICIPAL, city="虚构市")
+    entries = [
+        entry("G-1", ce.Category.PUBLIC, "24", ("港口物流",)),
+        entry("Z-1", ce.Category.PROFESSIONAL, "56"),
+    ]
+    verdict = ce.evaluate(person, entries, year=2025, policy=merged)
+    # 港口物流 covers the city's series, not the province's: the province's finding stays.
+    assert [f.code for f in verdict.findings] == ["fictional_key_topics"]
+    path.write_text(
+        overlay_text.replace('id = "port_logistics"', 'id = "coastal_economy"'), encoding="utf-8"
+    )
+    with pytest.raises(ce.PolicyFileError, match="declares the topic series 'coastal_economy'"):
+        ce.merge_overlay(base, ce.load_overlay(path))

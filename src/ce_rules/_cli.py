@@ -691,6 +691,9 @@ def _rules(args: argparse.Namespace) -> int:
             print(f"      {rule.citation.document} {rule.citation.clause}：“{rule.citation.quote}”")
             if rule.reading is not None:
                 print(f"      {rule.reading.describe(lang)}")
+        for topic in policy.topics:
+            label = _say(lang, "topic", "专题")
+            print(f"  {label} {topic.id} [{topic.clause}] {topic.name.in_(lang)}")
         if policy.certificate_requires:
             required = ", ".join(policy.certificate_requires)
             rests = basis(policy.certificate_citation, policy.certificate_reading, lang)

@@ -52,3 +52,13 @@ def hr_office(records: list[dict[str, str]]) -> int:
     plan: ce.CompliancePlan = ce.plan_compliance(make_person(), [], year=2024)
     gap: Decimal = plan.gap(ce.Category.PUBLIC)
     return totals.records + len(verdicts) + int(gap)
+
+
+def new_province(folder: str) -> list[str]:
+    """A province of one's own: a folder of policy files, its regions, its topic series."""
+    registry: ce.Registry = ce.load_registry(folder, environ={})
+    regions: tuple[ce.Region, ...] = registry.regions() + ce.regions()
+    policy: ce.Policy = registry.policy(regions[0].id, regions[0].years[0])
+    series: tuple[ce.TopicSeries, ...] = policy.topics
+    names = [t.name.zh for t in series] + [r.describe() for r in regions]
+    return [*names, ce.POLICY_PATH_VARIABLE, registry.source(policy.id)]
