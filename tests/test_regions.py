@@ -265,6 +265,10 @@ def test_the_command_line_judges_a_fictional_province(tmp_path: Path) -> None:
     assert explained.returncode == 1, explained.stderr
     assert "第三条" in explained.stdout
     assert "第七条" in explained.stdout
+    # A report never replaces one of the policy files it was judged under.
+    over = run(*args, "--policies", folder, "-o", folder / "fictional-2025.toml")
+    assert over.returncode == 2
+    assert (folder / "fictional-2025.toml").read_text(encoding="utf-8") == FICTIONAL
     # The same folder through the environment variable.
     by_env = run(*args, **{ce.POLICY_PATH_VARIABLE: str(folder)})
     assert by_env.returncode == 1, by_env.stderr

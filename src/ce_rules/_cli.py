@@ -256,6 +256,10 @@ def _protected(args: argparse.Namespace) -> list[str]:
             files.append(name)
     if args.policy and _is_file(args.policy):
         files.append(args.policy)
+    listed = os.environ.get(POLICY_PATH_VARIABLE, "").split(os.pathsep)
+    for folder in [*(f for f in listed if f), *(args.policies or ())]:
+        # The policy files of the folders (a folder that is not one is reported later).
+        files.extend(str(p) for p in sorted(Path(folder).glob("*.toml")))
     return files
 
 
