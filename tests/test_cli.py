@@ -50,7 +50,20 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 
 def command(*args: str | Path) -> list[str]:
-    """``python -m ce_rules ARGS``: the real entry point."""
+    """``python -m ce_rules ARGS``: the real entry point.
+
+    A ``check`` or ``explain`` that names no rules (neither ``--region`` nor ``--policy``)
+    gets ``--region shandong``, as users are now told to write: without it the command
+    warns that its default is deprecated (``test_no_region_is_deprecated_…`` runs that).
+    """
+    texts = [str(a) for a in args]
+    if ({"check", "explain"} & set(texts)) and not ({"--region", "--policy"} & set(texts)):
+        texts.append("--region=shandong")
+    return [sys.executable, "-m", "ce_rules", *texts]
+
+
+def bare_command(*args: str | Path) -> list[str]:
+    """``python -m ce_rules ARGS``, exactly as given."""
     return [sys.executable, "-m", "ce_rules", *map(str, args)]
 
 

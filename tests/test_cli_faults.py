@@ -340,7 +340,8 @@ def _provoke(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess
         "raise SystemExit(cli.main(sys.argv[1:]))\n"
     )
     return subprocess.run(
-        [sys.executable, "-c", code, "check", str(EXAMPLE), "--year", "2024"],
+        [sys.executable, "-c", code, "check", str(EXAMPLE), "--year", "2024",
+         "--region", "shandong"],
         capture_output=True, text=True, encoding="utf-8", env=env, check=False, cwd=tmp_path,
     )  # fmt: skip
 

@@ -359,7 +359,8 @@ def test_xlsx_without_the_extra_says_how_to_install(tmp_path: Path) -> None:
     path = save_workbook(tmp_path / "records.xlsx", {"学时": _xlsx_rows()})
     code = (
         "import sys; sys.modules['openpyxl'] = None; from ce_rules._cli import main; "
-        f"raise SystemExit(main(['--lang', 'en', 'check', {str(path)!r}, '--year', '2024']))"
+        f"raise SystemExit(main(['--lang', 'en', 'check', {str(path)!r}, '--year', '2024', "
+        "'--region', 'shandong']))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=cli_env()

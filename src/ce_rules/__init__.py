@@ -76,6 +76,7 @@ from ._policy import (
     Rule,
     SubmissionDeadlineRule,
     TitleAchievementRule,
+    TopicSeries,
     get_policy,
     list_policies,
     load_policy,
@@ -94,6 +95,7 @@ from ._readers import (
     read_records,
 )
 from ._records import InvalidRecord, Problem
+from ._registry import POLICY_PATH_VARIABLE, Region, Registry, load_registry, regions
 from ._table import Frames, TableResult, evaluate_table
 from ._title import (
     TITLE_WINDOW_MAX_YEARS,
@@ -120,6 +122,7 @@ __version__ = "0.2.0.dev0"
 __all__ = [
     "DEFAULT_REGION",
     "MAX_ENTRY_HOURS",
+    "POLICY_PATH_VARIABLE",
     "TITLE_WINDOW_MAX_YEARS",
     "Achievement",
     "AppliesTo",
@@ -176,6 +179,8 @@ __all__ = [
     "RecordFile",
     "RecordFileError",
     "RecordRef",
+    "Region",
+    "Registry",
     "RequirementResult",
     "Role",
     "Rule",
@@ -186,6 +191,7 @@ __all__ = [
     "SubmissionKind",
     "TableResult",
     "TitleAchievementRule",
+    "TopicSeries",
     "Trainee",
     "TraineeDecision",
     "TrainingCohort",
@@ -208,6 +214,7 @@ __all__ = [
     "load_column_mapping",
     "load_overlay",
     "load_policy",
+    "load_registry",
     "merge_overlay",
     "open_record_file",
     "overlay_applies",
@@ -217,6 +224,7 @@ __all__ = [
     "policy_by_id",
     "policy_for",
     "read_records",
+    "regions",
     "rule_catalogue",
     "title_window",
 ]

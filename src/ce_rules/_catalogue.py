@@ -9,7 +9,8 @@ clause says, the numbered decision it reads it by (``二(二); reading: decision
 from __future__ import annotations
 
 from . import kinds
-from ._policy import Policy, Rule
+from ._policy import KeyTopicsRule, Policy, Rule
+from .kinds import key_topics
 from .kinds._base import basis
 
 __all__ = ["rule_basis", "rule_catalogue", "rule_summary"]
@@ -54,13 +55,28 @@ def rule_catalogue(policy: Policy) -> str:
             + ".",
             "",
         ]
+    if policy.topics:
+        lines += [
+            "Topic series (专题) named by the policy:",
+            "",
+            "| id | name | English | clause |",
+            "| --- | --- | --- | --- |",
+            *(
+                f"| `{t.id}` | {_cell(t.name.zh)} | {_cell(t.name.en)} | {_cell(t.clause)} |"
+                for t in policy.topics
+            ),
+            "",
+        ]
     lines += [
         "| code | kind | rule | basis | quote |",
         "| --- | --- | --- | --- | --- |",
     ]
+    names = {t.id: t.name.zh for t in policy.topics}
     for rule in policy.rules:
+        # A key-topic rule names its topics by the policy's names, not their ids.
+        said = key_topics.summary(rule, names) if isinstance(rule, KeyTopicsRule) else None
         lines.append(
-            f"| `{rule.code}` | {rule.kind} | {_cell(rule_summary(rule))} | "
+            f"| `{rule.code}` | {rule.kind} | {_cell(said or rule_summary(rule))} | "
             f"{_cell(rule_basis(rule))} | {_cell(rule.citation.quote)} |"
         )
     return "\n".join(lines) + "\n"

@@ -40,7 +40,7 @@ from ._output import (
     write_workbook,
 )
 from ._overlay import merge_overlay
-from ._policy import Policy, list_policies, load_policy, policy_by_id
+from ._policy import Policy, load_policy
 from ._readers import (
     BrokenRow,
     RawRow,
@@ -51,6 +51,7 @@ from ._readers import (
     open_record_file,
 )
 from ._records import PersonRowError, person_of_cells
+from ._registry import POLICY_PATH_VARIABLE, Registry, load_registry
 from ._render import (
     csv_header,
     invalid_header,
@@ -111,17 +112,95 @@ def _warn(lang: str, en: str, zh: str) -> None:
 # --- inputs -------------------------------------------------------------------------------
 
 
-def _policy(value: str | None) -> Policy | None:
-    if value is None:
-        return None
-    if value.endswith(".toml") or Path(value).is_file():
-        policy = load_policy(value)
-        if policy.extends is not None:
-            # An overlay alone lacks its base's rules (三(一) among them): judge under
-            # base + overlay, whose loosenings every verdict then reports.
-            return merge_overlay(policy_by_id(policy.extends), policy)
-        return policy
-    return policy_by_id(value)
+#: The region check and explain took when given neither --region nor --policy (0.1);
+#: deprecated: they warn now and will refuse in 0.3.
+_DEPRECATED_DEFAULT_REGION: Final = "shandong"
+
+
+def _registry(args: argparse.Namespace) -> Registry:
+    """The bundled policies, then those of ``CE_RULES_POLICY_PATH``, then of ``--policies``.
+
+    Read once a run; a broken file in a folder is a ``PolicyFileError`` naming it.
+    """
+    registry: Registry | None = getattr(args, "_registry", None)
+    if registry is None:
+        registry = load_registry(*(getattr(args, "policies", None) or ()), environ=os.environ)
+        args._registry = registry
+    return registry
+
+
+def _policy_file(registry: Registry, value: str) -> Policy:
+    policy = load_policy(value)
+    if policy.extends is not None:
+        # An overlay alone lacks its base's rules (三(一) among them): judge under
+        # base + overlay, whose loosenings every verdict then reports.
+        return merge_overlay(registry.by_id(policy.extends), policy)
+    return policy
+
+
+def _is_file(value: str) -> bool:
+    return value.endswith(".toml") or Path(value).is_file()
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    """The policy check and explain judge under: ``--policy``, or ``--region`` and ``--year``.
+
+    Neither given: the Shandong policy of the year, with a warning (deprecated, refused
+    from 0.3); a year Shandong has no policy for is refused, the regions listed.
+    """
+    registry = _registry(args)
+    if args.policy is not None and args.region is not None:
+        raise _UsageError(
+            "give --region or --policy, not both", "请只给出 --region 或 --policy 之一"
+        )
+    if args.policy is not None:
+        if _is_file(args.policy):
+            return _policy_file(registry, args.policy)
+        by_id = registry.by_id(args.policy)
+        if by_id.extends is not None:
+            return merge_overlay(registry.by_id(by_id.extends), by_id)
+        return by_id
+    if args.region is not None:
+        return registry.policy(args.region, args.year)
+    known = ", ".join(r.describe() for r in registry.regions())
+    known_zh = "、".join(r.describe() for r in registry.regions())
+    try:
+        policy = registry.policy(_DEPRECATED_DEFAULT_REGION, args.year)
+    except PolicyNotFoundError:
+        raise _UsageError(
+            f"no --region or --policy given, and no policy of {_DEPRECATED_DEFAULT_REGION} "
+            f"(the deprecated default) governs {args.year}: say which rules apply, "
+            f"--region REGION (known: {known}) or --policy ID|FILE",
+            f"未给出 --region 或 --policy，且没有适用于{_DEPRECATED_DEFAULT_REGION}"
+            f"（已弃用的默认地区）{args.year}年度的政策：请指明适用的规则，"
+            f"--region 地区（已登记：{known_zh}）或 --policy 政策编号|文件",
+        ) from None
+    _warn(
+        args.lang,
+        f"no --region or --policy given: judging under {policy.id}, the Shandong policy of "
+        f"{args.year}, as before; this default is deprecated and will be refused from 0.3: "
+        f"give --region {_DEPRECATED_DEFAULT_REGION} (known regions: {known})",
+        f"未给出 --region 或 --policy：按山东省{args.year}年度政策 {policy.id} 判断（与以前相同）；"
+        f"此默认做法已弃用，自0.3版起将不再接受：请给出 --region {_DEPRECATED_DEFAULT_REGION}"
+        f"（已登记的地区：{known_zh}）",
+    )
+    return policy
+
+
+def _catalogue_policies(args: argparse.Namespace) -> list[Policy]:
+    """The policies ``rules`` shows: ``--policy``, ``--region``'s, or every registered one."""
+    registry = _registry(args)
+    if args.policy is not None and args.region is not None:
+        raise _UsageError(
+            "give --region or --policy, not both", "请只给出 --region 或 --policy 之一"
+        )
+    if args.policy is not None:
+        if _is_file(args.policy):
+            return [_policy_file(registry, args.policy)]
+        return [registry.by_id(args.policy)]
+    if args.region is not None:
+        return list(registry.region_policies(args.region))
+    return list(registry.policies)
 
 
 def _as_of(value: str | None) -> date | None:
@@ -175,8 +254,12 @@ def _protected(args: argparse.Namespace) -> list[str]:
     for name in (args.persons, args.columns):
         if name:
             files.append(name)
-    if args.policy and (args.policy.endswith(".toml") or Path(args.policy).is_file()):
+    if args.policy and _is_file(args.policy):
         files.append(args.policy)
+    listed = os.environ.get(POLICY_PATH_VARIABLE, "").split(os.pathsep)
+    for folder in [*(f for f in listed if f), *(args.policies or ())]:
+        # The policy files of the folders (a folder that is not one is reported later).
+        files.extend(str(p) for p in sorted(Path(folder).glob("*.toml")))
     return files
 
 
@@ -279,7 +362,7 @@ def _persons(args: argparse.Namespace) -> dict[str, Person] | None:
 def _batch(
     args: argparse.Namespace, person_id: str | None = None, *, fingerprints: bool = True
 ) -> BatchResult:
-    policy = _policy(args.policy)
+    policy = _policy(args)
     as_of = _as_of(args.as_of)
     default_unit = _choice("--default-unit", args.default_unit, UnitLevel)
     default_mode = _choice("--default-mode", args.default_mode, Mode)
@@ -613,10 +696,9 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    policies = [_policy(args.policy)] if args.policy else list(list_policies())
+    policies = _catalogue_policies(args)
     lang = args.lang
     for policy in policies:
-        assert policy is not None
         title = policy.title if lang == "zh" else policy.title_en
         print(f"{policy.id} v{policy.version}  {title}  {list(policy.years)}")
         for rule in policy.rules:
@@ -624,6 +706,9 @@ def _rules(args: argparse.Namespace) -> int:
             print(f"      {rule.citation.document} {rule.citation.clause}：“{rule.citation.quote}”")
             if rule.reading is not None:
                 print(f"      {rule.reading.describe(lang)}")
+        for topic in policy.topics:
+            label = _say(lang, "topic", "专题")
+            print(f"  {label} {topic.id} [{topic.clause}] {topic.name.in_(lang)}")
         if policy.certificate_requires:
             required = ", ".join(policy.certificate_requires)
             rests = basis(policy.certificate_citation, policy.certificate_reading, lang)
@@ -638,7 +723,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _policies(args: argparse.Namespace) -> int:
-    for policy in list_policies():
+    for policy in _registry(args).policies:
         title = policy.title if args.lang == "zh" else policy.title_en
         years = ", ".join(str(y) for y in policy.years)
         print(f"{policy.id}\tv{policy.version}\t{policy.region}\t{years}\t{title}")
@@ -803,10 +888,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (zh|en)")
     commands = parser.add_subparsers(dest="command", required=True)
 
+    def policy_folders(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--policies",
+            action="append",
+            metavar="DIR",
+            help=f"add every *.toml policy of DIR to the registry (and of {POLICY_PATH_VARIABLE}); "
+            "repeatable",
+        )
+
     def inputs(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("files", nargs="+", metavar="FILE", help="CSV, JSON Lines or xlsx")
         sub.add_argument("--year", type=int, required=True, help="the year to judge")
-        sub.add_argument("--policy", help="a bundled policy id or a TOML file")
+        sub.add_argument(
+            "--region", help="the region whose policy of --year applies (ce-rules policies)"
+        )
+        sub.add_argument("--policy", help="a registered policy id or a TOML file")
+        policy_folders(sub)
         sub.add_argument("--as-of", help="the day the verdicts speak for (YYYY-MM-DD)")
         sub.add_argument("--persons", help="a file of persons (person_id, name, unit, ...)")
         sub.add_argument("--encoding", help="CSV encoding (default: detect UTF-8/GB18030)")
@@ -858,12 +956,15 @@ def _parser() -> argparse.ArgumentParser:
     explain.set_defaults(handler=_explain)
 
     rules = commands.add_parser("rules", help="the rule catalogue with clauses")
-    rules.add_argument("--policy", help="a bundled policy id or a TOML file (default: all)")
+    rules.add_argument("--region", help="the policies of this region (default: all)")
+    rules.add_argument("--policy", help="a registered policy id or a TOML file (default: all)")
+    policy_folders(rules)
     rules.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
     rules.set_defaults(handler=_rules)
 
     policies = commands.add_parser("policies", help="the registered policies")
     policies.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    policy_folders(policies)
     policies.set_defaults(handler=_policies)
 
     schema = commands.add_parser("schema", help="JSON Schemas of records, persons and output")

@@ -300,7 +300,7 @@ def judge_table(
     factor_rules = [r for r in rules if isinstance(r, CreditFactorRule)]
     platform_rules = [r for r in rules if isinstance(r, RecognisedPlatformsRule)]
     deadline_rules = [r for r in rules if isinstance(r, CategoryDeadlineRule)]
-    topic_rules = [r for r in rules if isinstance(r, KeyTopicsRule)]
+    topic_rules = list(policy.topic_rules)
 
     frame = entries.join(persons.select("person_id", "unit"), on="person_id", how="left")
     frame = frame.sort("item").with_columns(
@@ -627,11 +627,11 @@ def _verdicts(
         .sort()
         .alias("missing_facts"),
         *(
-            key_topics.covers_expr(rule, pl.col("category"), pl.col("topics"))
+            key_topics.covers_expr(rule, keys, pl.col("category"), pl.col("topics"))
             .filter(pl.col("reason") == Reason.COUNTED.value)
             .any()
             .alias(f"covered_{i}")
-            for i, rule in enumerate(topic_rules)
+            for i, (rule, keys) in enumerate(zip(topic_rules, policy.topic_keys, strict=True))
         ),
         *([pl.col("key").sort().str.join("\x1e").alias("body")] if fingerprints else []),
     )

@@ -975,7 +975,9 @@ def judge(
         status = Status.UNDETERMINED
     else:
         status = Status.NON_COMPLIANT
-    details.uncovered = _uncovered(index_of_rules.topic_rules, entries, reasons, topical)
+    details.uncovered = _uncovered(
+        index_of_rules.topic_rules, index_of_rules.topic_keys, entries, reasons, topical
+    )
     missing_facts: tuple[str, ...] = ()
     if ranges is not None:
         missing_facts = tuple(
@@ -1022,14 +1024,15 @@ def _certificate(
 
 def _uncovered(
     topic_rules: tuple[KeyTopicsRule, ...],
+    topic_keys: tuple[frozenset[str], ...],
     entries: tuple[EntryFields, ...],
     reasons: list[Reason],
     topical: list[int],
 ) -> tuple[KeyTopicsRule, ...]:
     """The key-topic rules none of whose topics a counted entry covers (advisory)."""
     uncovered: tuple[KeyTopicsRule, ...] = ()
-    for rule in topic_rules:
-        if not topical or not _covered(rule, entries, reasons, topical):
+    for rule, keys in zip(topic_rules, topic_keys, strict=True):
+        if not topical or not _covered(rule, keys, entries, reasons, topical):
             uncovered += (rule,)
     return uncovered
 
@@ -1048,6 +1051,7 @@ def verdict_findings(
 
 def _covered(
     rule: KeyTopicsRule,
+    keys: frozenset[str],
     entries: tuple[EntryFields, ...],
     reasons: list[Reason],
     topical: list[int],
@@ -1055,7 +1059,9 @@ def _covered(
     """Whether a counted entry of the rule's category is in one of its key topics."""
     for index in topical:
         course = entries[index].course
-        if reasons[index] is _COUNTED and key_topics.covers(rule, course.category, course.topics):
+        if reasons[index] is _COUNTED and key_topics.covers(
+            rule, keys, course.category, course.topics
+        ):
             return True
     return False
 

@@ -38,15 +38,26 @@ class PolicyError(CeRulesError):
 class PolicyNotFoundError(PolicyError, LookupError):
     """No policy is registered for the region and year, or with the id (never a fallback).
 
-    ``region`` is the region looked up, or the policy id when ``year`` is None.
+    ``region`` is the region looked up, or the policy id when ``year`` is None (unless
+    ``region_only``: a region looked up with no year, that no policy governs);
+    ``available`` what is registered (policy ids, or regions with their years).
     """
 
-    def __init__(self, region: str, year: int | None, available: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        region: str,
+        year: int | None,
+        available: tuple[str, ...] = (),
+        *,
+        region_only: bool = False,
+    ) -> None:
         self.region = region
         self.year = year
         self.available = available
         known = ", ".join(available) if available else "none"
-        if year is None:
+        if region_only:
+            super().__init__(f"no policy governs region {region!r}; registered: {known}")
+        elif year is None:
             super().__init__(
                 f"no policy has the id {region!r}; registered: {known} (a region's policy "
                 "for a year is get_policy(region, year))"

@@ -156,6 +156,18 @@ def merge_overlay(base: Policy, overlay: Policy) -> Policy:
     years = tuple(y for y in base.years if y in overlay.years)
     if not years:
         raise PolicyFileError(source, "years", f"none of them is governed by {base.id}")
+    topics = list(base.topics)
+    for position, topic in enumerate(overlay.topics):
+        same = next((t for t in topics if t.id == topic.id), None)
+        if same is None:
+            topics.append(topic)
+        elif same != topic:
+            raise PolicyFileError(
+                source,
+                f"topics[{position}]",
+                f"{base.id} declares the topic series {topic.id!r} otherwise: an overlay adds "
+                "topic series, it does not rename the base's",
+            )
     certificate = base.certificate_requires + tuple(
         c for c in overlay.certificate_requires if c not in base.certificate_requires
     )
@@ -175,6 +187,7 @@ def merge_overlay(base: Policy, overlay: Policy) -> Policy:
         # An overlay that adds to the condition states its own basis (load_policy).
         "certificate_citation": overlay.certificate_citation or base.certificate_citation,
         "certificate_reading": overlay.certificate_reading or base.certificate_reading,
+        "topics": tuple(topics),
         "rules": tuple(replaced.get(r.code, r) for r in base.rules) + tuple(added),
         "loosenings": tuple(loosenings),
     }

@@ -37,7 +37,7 @@ from pydantic import model_validator as _model_validator
 
 from ._exceptions import PolicyFileError, PolicyNotFoundError
 from ._message import Message
-from ._model import FROZEN, Category, Mode, Role, UnitLevel
+from ._model import FROZEN, Category, Mode, PublicTopic, Role, UnitLevel
 from .kinds import (
     CategoryDeadlineRule,
     Citation,
@@ -76,6 +76,7 @@ __all__ = [
     "Rule",
     "SubmissionDeadlineRule",
     "TitleAchievementRule",
+    "TopicSeries",
     "get_policy",
     "list_policies",
     "load_policy",
@@ -132,6 +133,41 @@ class AppliesTo(BaseModel):
         if self.city is None and self.industry is None:
             raise ValueError("applies_to needs a city, an industry or both")
         return self
+
+
+class TopicSeries(BaseModel):
+    """A topic series (专题) a policy names, e.g. Shandong 2024's five key series of 二(一).
+
+    Topics are jurisdiction vocabulary, so they are policy data: a ``key_topics`` rule
+    names the key ones by ``id``, and a course's topic is read against the policy it is
+    judged under (its id, its name in either language, or one of its ``aliases``).
+
+    Attributes:
+        id: A stable identifier (``yellow_river``), what rules and JSON use.
+        name: Its name in Chinese (as the document writes it) and in English.
+        clause: The clause that names it.
+        aliases: Other ways records write it.
+    """
+
+    model_config = FROZEN
+
+    id: _Code
+    name: Message
+    clause: Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+    aliases: Annotated[tuple[_Name, ...], Field(max_length=20)] = ()
+
+    def spellings(self) -> frozenset[str]:
+        """Every text a course's topic may be to be this series, as ``parse_topics`` reads it.
+
+        ``parse_topics`` turns the Chinese names of Shandong 2024's topics into
+        ``PublicTopic`` members (their value): those values are spellings too, so that a
+        policy naming a topic as Shandong does reads it whatever id it gives it.
+        """
+        texts = {self.id, self.name.zh, self.name.en, *self.aliases}
+        found = PublicTopic.from_label(self.name.zh)
+        if found is not None:
+            texts.add(found.value)
+        return frozenset(t.strip().strip('“”"') for t in texts)
 
 
 class Loosening(BaseModel):
@@ -214,9 +250,11 @@ class _RuleIndex(NamedTuple):
     once_table: dict[FactorKey, bool]
     #: All an entry's combination decides of its credit, in one look-up (the judging loop).
     credit_table: dict[FactorKey, Credit]
+    #: For each key-topic rule, every text a course's topic may be to cover it.
+    topic_keys: tuple[frozenset[str], ...]
 
     @classmethod
-    def of(cls, rules: tuple[Rule, ...]) -> _RuleIndex:
+    def of(cls, rules: tuple[Rule, ...], topics: tuple[TopicSeries, ...] = ()) -> _RuleIndex:
         factor_rules = tuple(r for r in rules if isinstance(r, CreditFactorRule))
         platform_rules = tuple(r for r in rules if isinstance(r, RecognisedPlatformsRule))
         platform_table: dict[UnitLevel, dict[PlatformKey, tuple[RecognisedPlatformsRule, ...]]]
@@ -232,13 +270,15 @@ class _RuleIndex(NamedTuple):
             for category in Category
         }
         requirement_rules = tuple(r for r in rules if isinstance(r, MinHoursRule | MinShareRule))
+        topic_rules = tuple(r for r in rules if isinstance(r, KeyTopicsRule))
+        spellings = {t.id: t.spellings() for t in topics}
         return cls(
             rules,
             requirement_rules,
             factor_rules,
             platform_rules,
             tuple(r for r in rules if isinstance(r, CategoryDeadlineRule)),
-            tuple(r for r in rules if isinstance(r, KeyTopicsRule)),
+            topic_rules,
             factor_table,
             platform_table,
             {key: _multiplier(rule) for key, rule in factor_table.items()},
@@ -259,6 +299,11 @@ class _RuleIndex(NamedTuple):
                 )
                 for key, rule in factor_table.items()
             },
+            tuple(
+                # A topic the policy does not declare (a policy built in code) is its id.
+                frozenset().union(*(spellings.get(t, frozenset({t})) for t in rule.topics))
+                for rule in topic_rules
+            ),
         )
 
 
@@ -295,6 +340,8 @@ class Policy(BaseModel):
             document sets it (Shandong: decision 12, from the provincial platform's
             practice). A policy file that lists ``certificate_requires`` gives a citation,
             a reading or both.
+        topics: The topic series (专题) the document names; its ``key_topics`` rules
+            name theirs by id, and a file that names an undeclared one is refused.
         rules: The rules, in the order they apply (at most ``MAX_RULES``).
         extends: For a local overlay (二(二), 三(二)): the id of the policy it extends.
         applies_to: For an overlay: the city and/or industry it applies to.
@@ -324,6 +371,7 @@ class Policy(BaseModel):
     certificate_requires: Annotated[tuple[_Code, ...], Field(max_length=_MAX_MERGED_RULES)] = ()
     certificate_citation: Citation | None = None
     certificate_reading: Reading | None = None
+    topics: Annotated[tuple[TopicSeries, ...], Field(max_length=MAX_RULES)] = ()
     rules: Annotated[tuple[Rule, ...], Field(min_length=1, max_length=_MAX_MERGED_RULES)]
     extends: _Name | None = None
     applies_to: AppliesTo | None = None
@@ -360,7 +408,7 @@ class Policy(BaseModel):
     def _index(self) -> _RuleIndex:
         index = self._derived_index
         if index is None:
-            index = self._derived_index = _RuleIndex.of(self.rules)
+            index = self._derived_index = _RuleIndex.of(self.rules, self.topics)
         return index
 
     @property
@@ -400,6 +448,18 @@ class Policy(BaseModel):
         """The advisory key-topic rules."""
         return self._index().topic_rules
 
+    @property
+    def topic_keys(self) -> tuple[frozenset[str], ...]:
+        """For each of ``topic_rules``, every text of a course's topic that covers it."""
+        return self._index().topic_keys
+
+    def topic(self, topic_id: str) -> TopicSeries:
+        """The topic series with this id; ``KeyError`` naming it if the policy has none."""
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(f"policy {self.id} declares no topic series {topic_id!r}")
+
     def rule(self, code: str) -> Rule:
         """The rule with this code; ``KeyError`` naming the code if there is none."""
         for rule in self.rules:
@@ -430,6 +490,16 @@ def _coherence_problems(policy: Policy) -> list[Problem]:
                 )
             )
         seen.setdefault(rule.code, position)
+    topic_seen: dict[str, int] = {}
+    for position, topic in enumerate(policy.topics):
+        if topic.id in topic_seen:
+            problems.append(
+                (
+                    f"topics[{position}].id",
+                    f"the id {topic.id!r} is used twice (also topics[{topic_seen[topic.id]}])",
+                )
+            )
+        topic_seen.setdefault(topic.id, position)
     for name in ("years", "certificate_requires", "loosens"):
         items: tuple[object, ...] = getattr(policy, name)
         repeated = sorted({str(v) for v in items if items.count(v) > 1})
@@ -442,6 +512,18 @@ def _coherence_problems(policy: Policy) -> list[Problem]:
         problems.append(("applies_to", "applies_to is for overlays: set extends too"))
     if policy.loosens:
         problems.append(("loosens", "loosens is for overlays: set extends too"))
+    declared = ", ".join(t.id for t in policy.topics) or "none"
+    for position, rule in enumerate(policy.rules):
+        if isinstance(rule, KeyTopicsRule):
+            for place, topic_id in enumerate(rule.topics):
+                if topic_id not in topic_seen:
+                    problems.append(
+                        (
+                            f"rules[{position}].topics[{place}]",
+                            f"{topic_id!r} is not a topic series of this policy: declare it "
+                            f"under [[topics]] (id, name, clause); declared: {declared}",
+                        )
+                    )
     requirement_codes = {r.code for r in policy.requirement_rules}
     if not requirement_codes:
         problems.append(("rules", "a policy needs at least one min_hours or min_share rule"))

@@ -89,10 +89,13 @@ class EntryStatus(enum.StrEnum):
 
 
 class PublicTopic(enum.StrEnum):
-    """The topics of public subjects named in 二(一).
+    """The topics of public subjects named in 二(一) of the Shandong 2024 notice.
 
     The first five are the key topic series (专题系列课程); the other nine are the
-    elective areas. Which of them a policy treats as key is policy data, not this enum.
+    elective areas. Kept for code written for 0.1: topic series are policy data
+    (``Policy.topics``, ``[[topics]]`` in a policy file), declared by each policy with
+    their names and clause, and a verdict reads a course's topics against its policy.
+    The values are the Shandong policy's topic ids.
     """
 
     XI_JINPING_THOUGHT = "xi_jinping_thought"

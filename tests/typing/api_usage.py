@@ -61,3 +61,13 @@ def policy_author(paths: list[str]) -> list[str]:
     failures = [result.describe("en") for result in results if not result.passed]
     mismatches: list[scenarios.Mismatch] = [m for r in results for m in r.mismatches]
     return failures + [m.field for m in mismatches] + [scenarios.summary(results, "en")]
+
+
+def new_province(folder: str) -> list[str]:
+    """A province of one's own: a folder of policy files, its regions, its topic series."""
+    registry: ce.Registry = ce.load_registry(folder, environ={})
+    regions: tuple[ce.Region, ...] = registry.regions() + ce.regions()
+    policy: ce.Policy = registry.policy(regions[0].id, regions[0].years[0])
+    series: tuple[ce.TopicSeries, ...] = policy.topics
+    names = [t.name.zh for t in series] + [r.describe() for r in regions]
+    return [*names, ce.POLICY_PATH_VARIABLE, registry.source(policy.id)]

@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from .._vocabulary import Category, PublicTopic
-from ._base import RuleBase
+from .._vocabulary import Category
+from ._base import Code, RuleBase
 
 if TYPE_CHECKING:
     import polars as pl
@@ -23,19 +24,25 @@ class KeyTopicsRule(RuleBase):
 
     Attributes:
         category: The category whose courses are looked at.
-        topics: The key topic series.
+        topics: The ids of the key topic series, each declared by the policy
+            (``Policy.topics``: its names, its clause).
     """
 
     kind: Literal["key_topics"]
     category: Category = Category.PUBLIC
-    topics: Annotated[tuple[PublicTopic, ...], Field(min_length=1, max_length=100)]
+    topics: Annotated[tuple[Code, ...], Field(min_length=1, max_length=100)]
 
 
-def summary(rule: KeyTopicsRule) -> str:
-    """The rule in one line, for the catalogue."""
-    return f"advisory: {rule.category.value} hours in one of " + "、".join(
-        t.label for t in rule.topics
-    )
+def summary(rule: KeyTopicsRule, names: Mapping[str, str] | None = None) -> str:
+    """The rule in one line, for the catalogue: each topic by its name in ``names``, else its id.
+
+    The names are the policy's (``Policy.topics``); the rule alone knows only the ids.
+    """
+    if names:
+        return f"advisory: {rule.category.value} hours in one of " + "、".join(
+            names.get(t, t) for t in rule.topics
+        )
+    return f"advisory: {rule.category.value} hours in one of " + ", ".join(rule.topics)
 
 
 def loosens(old: KeyTopicsRule, new: KeyTopicsRule) -> bool:
@@ -43,15 +50,22 @@ def loosens(old: KeyTopicsRule, new: KeyTopicsRule) -> bool:
     return False
 
 
-def covers(rule: KeyTopicsRule, category: Category, topics: tuple[PublicTopic | str, ...]) -> bool:
-    """Whether a counted entry of this category and these topics covers the rule (scalar)."""
-    return category is rule.category and any(topic in rule.topics for topic in topics)
+def covers(
+    rule: KeyTopicsRule, keys: frozenset[str], category: Category, topics: tuple[str, ...]
+) -> bool:
+    """Whether a counted entry of this category and these topics covers the rule (scalar).
+
+    ``keys`` is every text that is one of the rule's topics (``Policy.topic_keys``).
+    """
+    return category is rule.category and any(topic in keys for topic in topics)
 
 
-def covers_expr(rule: KeyTopicsRule, category: pl.Expr, topics: pl.Expr) -> pl.Expr:
+def covers_expr(
+    rule: KeyTopicsRule, keys: frozenset[str], category: pl.Expr, topics: pl.Expr
+) -> pl.Expr:
     """Whether each entry of a table covers the rule (columnar ``covers``)."""
     import polars as pl
 
-    keys = pl.lit([t.value for t in rule.topics], dtype=pl.List(pl.String))
-    hit = topics.list.set_intersection(keys).list.len() > 0
+    keys_list = pl.lit(sorted(keys), dtype=pl.List(pl.String))
+    hit = topics.list.set_intersection(keys_list).list.len() > 0
     return ((category == rule.category.value) & hit).fill_null(value=False)
