@@ -27,6 +27,8 @@ import anyio
 import httpx
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openapi_spec_validator import validate as validate_openapi
 
 import ce_rules as ce
@@ -487,6 +489,39 @@ def test_token_is_required_and_checked(server: Server) -> None:
     assert response.json()["errors"][0]["code"] == "wrong_token"
 
 
+def test_token_is_checked_before_the_body_is_read(server: Server) -> None:
+    """Without the token, even a body over the limit is a 401: the server does not read it."""
+    response = httpx.post(
+        f"{server.url}/v1/batch", params={"year": 2024}, content=b"x" * (MAX_BODY + 1),
+        headers={"Content-Type": "text/csv", "Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "no_token"
+
+
+def test_argument_errors_of_the_library_in_both_languages(server: Server) -> None:
+    """A year out of range, or one the named policy does not govern, is explained in zh and en."""
+    person, entries = person_and_entries(12)
+    far = server.client.post("/v1/evaluate", json=body(person, entries, year=1800))
+    assert far.status_code == 422
+    assert far.json()["errors"][0] == {
+        "field": "year", "value": "1800", "code": "invalid_argument",
+        "reason": "应为 1990 至 2100 之间的年份",
+    }  # fmt: skip
+    other = body(person, entries, year=2025, policy="shandong-2024")
+    zh = server.client.post("/v1/evaluate", json=other)
+    assert zh.status_code == 422
+    assert "不适用于 2025 年度（决定8）" in zh.json()["errors"][0]["reason"]
+    en = server.client.post("/v1/evaluate", json=other, headers={"Accept-Language": "en"})
+    assert "allow_other_year: true" in en.json()["errors"][0]["reason"]
+    allowed = server.client.post("/v1/evaluate", json={**other, "allow_other_year": True})
+    assert allowed.status_code == 200
+    expected = ce.evaluate(
+        person, entries, year=2025, policy="shandong-2024", allow_other_year=True
+    )
+    assert allowed.json() == library_json(expected)
+
+
 def test_body_over_the_limit_is_413(server: Server) -> None:
     """A body over --max-body is refused with 413, declared or streamed without a length."""
     big = b"x" * (MAX_BODY + 1)
@@ -526,6 +561,39 @@ def test_too_many_records_is_413(server: Server) -> None:
     assert response.status_code == 413
     assert response.json()["errors"][0]["field"] == "entries"
     conforms(server, "/v1/evaluate", "post", response)
+
+
+_CELL = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30),
+    st.sampled_from(["公需科目", "10.5", "2024/5/1", "是", "授课教师", "", "1e400", "３０"]),
+    st.lists(st.text(max_size=5), max_size=3), st.dictionaries(st.text(max_size=5), st.none()),
+)  # fmt: skip
+
+
+@settings(max_examples=60)
+@given(
+    person=st.dictionaries(st.sampled_from(["id", "unit", "city", "name", "x"]), _CELL),
+    course=st.dictionaries(
+        st.sampled_from(["id", "title", "category", "hours", "mode", "featured", "topics"]), _CELL
+    ),
+    entry=st.dictionaries(
+        st.sampled_from(["person_id", "role", "completed_on", "hours", "credited_year", "status"]),
+        _CELL,
+    ),
+    year=_CELL,
+)
+def test_no_input_makes_a_5xx(
+    server: Server, person: dict[str, Any], course: dict[str, Any], entry: dict[str, Any],
+    year: Any,
+) -> None:  # fmt: skip
+    """Whatever JSON values the fields hold, the answer is a verdict or a 4xx problem."""
+    data = {"person": person, "entries": [{**entry, "course": course}], "year": year}
+    response = server.client.post("/v1/evaluate", json=data)
+    assert response.status_code in (200, 422), response.text
+    conforms(server, "/v1/evaluate", "post", response)
+    if response.status_code == 422:
+        assert all(e["reason"] for e in response.json()["errors"])
 
 
 def test_concurrent_requests_answer_as_the_library(server: Server) -> None:

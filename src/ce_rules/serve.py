@@ -21,6 +21,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -293,6 +294,29 @@ def _validation_problems(
     return found
 
 
+#: The library's argument errors a request can cause, in Chinese (its messages are English).
+_ARGUMENT_REASONS: Final = {
+    "must be between 1990 and 2100": "应为 1990 至 2100 之间的年份",
+    "must name at least one year": "至少给出一个年度",
+    "must not repeat a year": "年度不得重复",
+}
+_OTHER_YEAR: Final = re.compile(r"^policy (\S+) governs (.+), not (\d+);")
+
+
+def _argument_reason(error: EvaluationInputError) -> Message:
+    zh = _ARGUMENT_REASONS.get(error.message)
+    other_year = _OTHER_YEAR.match(error.message)
+    if other_year is not None:
+        policy, governs, year = other_year.groups()
+        zh = (
+            f"政策 {policy} 适用于 {governs} 年度，不适用于 {year} 年度（决定8）；"
+            "如确需用于其他年度，请设 allow_other_year 为 true"
+        )
+        return _m(zh, error.message.replace("allow_other_year=True (--allow-other-year)",
+                                            "allow_other_year: true"))  # fmt: skip
+    return _m(zh or f"参数无效：{error.message}", error.message)
+
+
 def _library_problem(error: CeRulesError) -> _ProblemError:
     """A library error about the request, as a 422 naming its field."""
     if isinstance(error, PolicyNotFoundError):
@@ -325,7 +349,7 @@ def _library_problem(error: CeRulesError) -> _ProblemError:
             ]
         return _ProblemError(422, "no_policy", _INVALID, errors[0][3], errors)
     if isinstance(error, EvaluationInputError):
-        reason = _m(f"参数无效：{error.message}", error.message)
+        reason = _argument_reason(error)
         errors = [(error.field, _shown(error.value), "invalid_argument", reason)]
         return _ProblemError(422, "invalid_argument", _INVALID, reason, errors)
     if isinstance(error, CellError):
@@ -352,15 +376,17 @@ def _too_large(limit: int) -> _ProblemError:
 
 
 class _BodyLimit:
-    """Reads a request's whole body, refusing one over the limit with 413 before any handler.
+    """Refuses a request without the token (401) or with a body over the limit (413).
 
-    The body is held in memory (at most the limit) and handed on; a declared
-    ``Content-Length`` over the limit is refused without reading.
+    Both before any handler, and the token before any of the body is read. The body is
+    held in memory (at most the limit) and handed on; a declared ``Content-Length`` over
+    the limit is refused without reading.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, token: str | None) -> None:
         self.app = app
         self.limit = limit
+        self.token = token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -368,6 +394,12 @@ class _BodyLimit:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         lang = language(headers.get("accept-language"))
+        if self.token is not None and scope["path"] != "/v1/health":
+            refused = _token_problem(self.token, headers.get("authorization"))
+            if refused is not None:
+                # Before the body is read: no one without the token costs the server memory.
+                await _problem_response(refused, lang)(scope, receive, send)
+                return
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.limit:
             await _problem_response(_too_large(self.limit), lang)(scope, receive, send)
@@ -402,32 +434,41 @@ class _BodyLimit:
 _BEARER: Final = HTTPBearer(auto_error=False, description="The token given to ce-rules serve")
 
 
+def _token_problem(token: str, authorization: str | None) -> _ProblemError | None:
+    """None if ``authorization`` is ``Bearer <token>``; else the 401 to answer."""
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        code = "no_token"
+        reason = _m(
+            "缺少令牌：请加上请求头 Authorization: Bearer <令牌>",
+            "no token: send the header Authorization: Bearer <token>",
+        )
+    # Constant time: how much of a guess matches never shows in the time taken.
+    elif hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8")):
+        return None
+    else:
+        code, reason = "wrong_token", _m("令牌不正确", "the token is not right")
+    return _ProblemError(
+        401,
+        "unauthorized",
+        _m("未授权", "Unauthorized"),
+        reason,
+        [("Authorization", None, code, reason)],
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
 def _token_check(token: str) -> Callable[..., Awaitable[None]]:
-    expected = token.encode("utf-8")
+    """The token as a dependency: the OpenAPI document declares it (the middleware checks it)."""
 
     async def check(
         request: Request,
+        # Read by HTTPBearer only so that the document names the scheme.
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
     ) -> None:
-        given = b"" if credentials is None else credentials.credentials.encode("utf-8")
-        # Constant time: how much of a guess matches never shows in the time taken.
-        if not hmac.compare_digest(given, expected):
-            if credentials is None:
-                code = "no_token"
-                reason = _m(
-                    "缺少令牌：请加上请求头 Authorization: Bearer <令牌>",
-                    "no token: send the header Authorization: Bearer <token>",
-                )
-            else:
-                code, reason = "wrong_token", _m("令牌不正确", "the token is not right")
-            raise _ProblemError(
-                401,
-                "unauthorized",
-                _m("未授权", "Unauthorized"),
-                reason,
-                [("Authorization", None, code, reason)],
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+        refused = _token_problem(token, request.headers.get("authorization"))
+        if refused is not None:
+            raise refused
 
     return check
 
@@ -1016,7 +1057,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(_BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(_BodyLimit, limit=settings.max_body_bytes, token=settings.token)
     return app
 
 
