@@ -405,6 +405,31 @@ def test_invalid_body_names_every_field_in_chinese_by_default(server: Server) ->
     conforms(server, "/v1/evaluate", "post", response)
 
 
+def test_fields_that_disagree_are_each_named(server: Server) -> None:
+    """An entry's hours over its course's, a later credited year, a featured offline course."""
+    person, entries = person_and_entries(13)
+    data = body(person, entries, year=2024)
+    data["entries"][1].update(hours="99", credited_year=2025)
+    data["entries"][3]["course"].update(featured=True, mode="offline")
+    response = server.client.post("/v1/evaluate", json=data)
+    assert response.status_code == 422
+    found = {e["field"]: (e["value"], e["code"], e["reason"]) for e in response.json()["errors"]}
+    assert found == {
+        "entries[1].hours": ("99", "more_than_course", "本条记录的学时99多于课程学时33"),
+        "entries[1].credited_year": (
+            "2025", "after_completion", "培训年度2025晚于完成年度2024；补学只计入以前年度",
+        ),
+        "entries[3].course.featured": (
+            "true", "not_online_public",
+            "只有远程教育的公需科目课程才能是优质在线公需课（二(三)）："
+            "请改正 featured、category 或 mode（got category=public, mode=offline）",
+        ),
+    }  # fmt: skip
+    del data["entries"][1]["person_id"]
+    missing = server.client.post("/v1/evaluate", json=data).json()["errors"]
+    assert ("entries[1].person_id", "required") in [(e["field"], e["code"]) for e in missing]
+
+
 def test_errors_in_english_when_asked(server: Server) -> None:
     """Accept-Language: en gives the same problem in English."""
     person, entries = person_and_entries(6)

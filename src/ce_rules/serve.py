@@ -43,12 +43,13 @@ from starlette.types import Message as AsgiMessage
 from . import __version__
 from ._batch import BatchVerdict, evaluate_many
 from ._catalogue import rule_catalogue
-from ._cells import CellError, parse_cell
+from ._cells import CellError, parse_cell, parse_date, parse_year
+from ._cells import parse_hours as _parse_hours
 from ._cli import output_schema
 from ._engine import evaluate
 from ._exceptions import CeRulesError, EvaluationInputError, PolicyNotFoundError
 from ._message import Message
-from ._model import CreditEntry, Person
+from ._model import CreditEntry, Person, entry_problems, parse_hours
 from ._plan import CompliancePlan, plan_compliance
 from ._policy import Policy, Rule, list_policies, policy_by_id
 from ._readers import RecordFileError, SkippedRow, open_record_file
@@ -264,6 +265,29 @@ def _field_path(loc: Sequence[int | str]) -> str:
     return path or "body"
 
 
+#: How ``settle_course_facts`` refuses a featured course that is not an online public one.
+_NOT_FEATURABLE: Final = "featured: only an online public course"
+
+
+def _entry_problems(data: object) -> list[tuple[str, str | None, str, Message]]:
+    """What ``entry_problems`` finds inconsistent in an entry whose fields each read."""
+    if not isinstance(data, dict) or not isinstance(data.get("course"), dict):
+        return []
+    try:
+        course_hours = parse_hours(data["course"].get("hours"))
+        hours = _parse_hours(data.get("hours"))
+        credited_year = parse_year(data.get("credited_year"))
+        completed_on = parse_date(data.get("completed_on"))
+    except (CellError, ValueError):
+        return []
+    if completed_on is None:
+        return []
+    return [
+        (name, _shown(data.get(name)), code, why)
+        for name, code, why in entry_problems(hours, course_hours, credited_year, completed_on)
+    ]
+
+
 def _validation_problems(
     errors: Sequence[Any],
 ) -> list[tuple[str, str | None, str, Message]]:
@@ -287,6 +311,19 @@ def _validation_problems(
             found.append((field, value, code, _m(*known)))
             continue
         text = str(detail.get("msg", kind)).removeprefix("Value error, ")
+        # An entry whose fields each read and disagree: each field at fault, in both languages.
+        inconsistent = _entry_problems(detail.get("input")) if kind == "value_error" else []
+        for name, shown, code, why in inconsistent:
+            found.append((f"{field}.{name}", shown, code, why))
+        if inconsistent:
+            continue
+        if text.startswith(_NOT_FEATURABLE):
+            value = _shown(detail.get("input", {}).get("featured"))
+            found.append((f"{field}.featured", value, "not_online_public", _m(
+                "只有远程教育的公需科目课程才能是优质在线公需课（二(三)）：请改正 featured、"
+                f"category 或 mode（{text.partition('; ')[2]}）", text,
+            )))  # fmt: skip
+            continue
         if text == "must not be blank":  # the models' word for a required value left blank
             found.append((field, value, "required", _m("不能为空", "must not be blank")))
             continue
