@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import csv
+import io
 import json
 import re
 import shlex
@@ -42,6 +44,7 @@ MAX_BODY = 64 * 1024
 MAX_RECORDS = 40
 #: A person id that appears only in request bodies: it must never reach the server's log.
 SECRET_ID = "370100199901019999"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -299,6 +302,38 @@ def test_batch_json_lines_keeps_every_record(
     invalid = [line["invalid_record"] for line in jsonl(response) if "invalid_record" in line]
     assert [(r["line"], r["problems"][0]["field"]) for r in invalid] == [(2, "hours")]
     assert jsonl(response)[-1]["totals"]["invalid"] == 1
+
+
+def test_batch_xlsx_is_what_check_writes(
+    server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An xlsx upload (the excel extra) answers what ``check`` writes for that workbook."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "学时"
+    sheet.append(["2024年度继续教育学时汇总表"])
+    for row in csv.reader(io.StringIO((ROOT / EXAMPLE).read_text("utf-8"))):
+        sheet.append(row)
+    path = tmp_path / "records.xlsx"
+    workbook.save(path)
+    response = server.client.post(
+        "/v1/batch",
+        params={"year": 2024, "name": str(path)},
+        content=path.read_bytes(),
+        headers={"Content-Type": XLSX},
+    )
+    assert response.status_code == 200, response.text
+    code, out, _ = cli(["check", str(path), "--year", "2024", "--format", "jsonl"], capsys)
+    assert code == 1
+    note, *lines = jsonl(response)
+    assert note == {"note": {"zh": "读取的工作表：学时", "en": "sheets read: 学时"}}
+    assert lines == [json.loads(line) for line in out.splitlines()]
+    assert {"skipped": {"source": f"{path}[学时]", "line": 1, "kind": "title",
+                        "text": "2024年度继续教育学时汇总表"}} in lines  # fmt: skip
+    assert (lines[-1]["totals"]["records"], lines[-1]["totals"]["skipped"]) == (18, 1)
 
 
 def test_batch_errors_are_problems(server: Server) -> None:

@@ -80,6 +80,8 @@ _BATCH_TYPES: Final = {
     "application/x-ndjson": ".jsonl",
     "application/jsonl": ".jsonl",
     "application/json-lines": ".jsonl",
+    # Read only with the excel extra (openpyxl); without it the answer is a 422 saying so.
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
 }
 #: How much of a refused value a problem quotes.
 _SHOWN: Final = 200
@@ -412,7 +414,7 @@ def _too_large(limit: int) -> _ProblemError:
     return _ProblemError(413, "body_too_large", _m("请求体过大", "Request body too large"), what)
 
 
-class _BodyLimit:
+class _Guard:
     """Refuses a request without the token (401) or with a body over the limit (413).
 
     Both before any handler, and the token before any of the body is read. The body is
@@ -972,7 +974,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
                 "rows, then `totals` (notes and warnings about the file come first)",
                 "content": {JSON_LINES: {"schema": {"type": "string"}}},
             },
-            415: {"model": Problem, "description": "The body is neither CSV nor JSON Lines"},
+            415: {"model": Problem, "description": "The body is not CSV, JSON Lines or xlsx"},
         },
         response_class=StreamingResponse,
         dependencies=guarded,
@@ -997,7 +999,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             str | None, Query(max_length=200, description="the name records are reported by")
         ] = None,
     ) -> StreamingResponse:
-        """A batch of records (CSV or JSON Lines, any columns `ce-rules check` reads), judged."""
+        """A batch of records (CSV, JSON Lines or xlsx, the columns `ce-rules check` reads)."""
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         suffix = _BATCH_TYPES.get(media)
         if suffix is None:
@@ -1094,7 +1096,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(_BodyLimit, limit=settings.max_body_bytes, token=settings.token)
+    app.add_middleware(_Guard, limit=settings.max_body_bytes, token=settings.token)
     return app
 
 
