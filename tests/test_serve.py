@@ -750,6 +750,32 @@ def test_serve_without_the_extra_says_how_to_install_it(
     assert "Traceback" not in err
 
 
+def test_serve_on_a_port_in_use_exits_2(server: Server) -> None:
+    """A second server on the port in use says so and exits 2, never 1 (a verdict's code)."""
+    port = httpx.URL(server.url).port
+    done = subprocess.run(
+        [sys.executable, "-m", "ce_rules", "--lang", "en", "serve", "--port", str(port)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert f"could not serve on 127.0.0.1:{port}" in done.stderr
+    assert "address already in use" in done.stderr
+
+
+def test_serve_without_uvicorn_names_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without uvicorn (fastapi present), the message names uvicorn."""
+    import ce_rules as package
+
+    monkeypatch.delitem(sys.modules, "ce_rules.serve", raising=False)
+    monkeypatch.delattr(package, "serve", raising=False)
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    code, _, err = cli(["--lang", "en", "serve"], capsys)
+    assert code == 2
+    assert "(uvicorn is not installed)" in err
+
+
 def test_serve_refuses_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """An empty token file or a limit that is not positive is a usage error (2), not a server."""
     empty = tmp_path / "token"
@@ -760,6 +786,8 @@ def test_serve_refuses_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture
     assert (code, "--max-records 必须为正数" in err) == (2, True)
     code, _, err = cli(["serve", "--token-file", str(tmp_path / "missing")], capsys)
     assert (code, "无法读取" in err) == (2, True)
+    code, _, err = cli(["serve", "--port", "70000"], capsys)
+    assert (code, "--port 不得大于 65535" in err) == (2, True)
 
 
 # --- the documentation's examples ----------------------------------------------------------------

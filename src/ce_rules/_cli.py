@@ -710,14 +710,16 @@ def _serve(args: argparse.Namespace) -> int:
     """``ce-rules serve``: the HTTP service of ``ce_rules.serve`` (the ``serve`` extra)."""
     try:
         from . import serve
-    except ImportError as error:
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] not in _SERVE_PACKAGES:
+            raise
         raise _UsageError(
-            f"ce-rules serve needs the serve extra ({error.name or error} is not installed): "
+            f"ce-rules serve needs the serve extra ({error.name} is not installed): "
             "pip install 'ce-rules[serve]', or from a clone pip install '.[serve]'",
-            f"ce-rules serve 需要 serve 扩展（未安装 {error.name or error}）："
+            f"ce-rules serve 需要 serve 扩展（未安装 {error.name}）："
             "pip install 'ce-rules[serve]'，或在源码目录中 pip install '.[serve]'",
         ) from None
-    token = os.environ.get(serve.TOKEN_VARIABLE) or None
+    token = (os.environ.get(serve.TOKEN_VARIABLE) or "").strip() or None
     if args.token_file:
         try:
             token = Path(args.token_file).read_text(encoding="utf-8").strip()
@@ -736,6 +738,8 @@ def _serve(args: argparse.Namespace) -> int:
     ):  # fmt: skip
         if value is not None and value <= 0 and not (option == "--port" and value == 0):
             raise _UsageError(f"{option} must be positive", f"{option} 必须为正数")
+    if args.port > 65535:
+        raise _UsageError("--port must be at most 65535", "--port 不得大于 65535")
     if token is None and args.host not in ("127.0.0.1", "localhost", "::1"):
         _warn(
             args.lang,
@@ -750,14 +754,29 @@ def _serve(args: argparse.Namespace) -> int:
         max_records=args.max_records,
         timeout_seconds=args.timeout,
     )
-    serve.run(
-        settings,
-        host=args.host,
-        port=args.port,
-        access_log=args.access_log,
-        max_concurrency=args.max_concurrency,
-    )
+    try:
+        serve.run(
+            settings,
+            host=args.host,
+            port=args.port,
+            access_log=args.access_log,
+            max_concurrency=args.max_concurrency,
+        )
+    except SystemExit as stop:
+        if stop.code in (0, None):
+            return EXIT_OK
+        # uvicorn could not start (the address is in use …) and has logged why.
+        _print_error(
+            args.lang,
+            f"could not serve on {args.host}:{args.port} (the reason is above)",
+            f"无法在 {args.host}:{args.port} 上提供服务（原因见上）",
+        )
+        return EXIT_INVALID
     return EXIT_OK
+
+
+#: The packages of the serve extra (and what they bring), for telling a missing one.
+_SERVE_PACKAGES: Final = ("fastapi", "uvicorn", "starlette", "anyio", "h11")
 
 
 def _serve_parser(commands: Any) -> None:

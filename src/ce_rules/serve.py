@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar
 
 import anyio
+import uvicorn
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -1137,8 +1138,6 @@ def run(
         access_log: Log one line a request (client, method, path, status; never a body).
         max_concurrency: The most connections at once; more are answered 503.
     """
-    import uvicorn
-
     uvicorn.run(
         create_app(settings),
         host=host,
