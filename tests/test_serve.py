@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import re
 import shlex
 import socket
@@ -49,12 +50,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass
 class Server:
-    """The server under test: its base URL, a client carrying the token, and its log."""
+    """The server under test: its URL, a client with the token, its log, its TMPDIR."""
 
     url: str
     client: httpx.Client
     log: Path
     openapi: dict[str, Any]
+    scratch: Path
 
 
 def free_port() -> int:
@@ -71,6 +73,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     token_file = folder / "token"
     token_file.write_text(TOKEN + "\n", "utf-8")
     log = folder / "server.log"
+    # The server's own temporary directory, to see that no upload outlives its answer.
+    scratch = folder / "tmp"
+    scratch.mkdir()
     port = free_port()
     command = [
         sys.executable, "-m", "ce_rules", "serve", "--port", str(port),
@@ -78,7 +83,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "--max-records", str(MAX_RECORDS), "--timeout", "30", "--access-log",
     ]  # fmt: skip
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "TMPDIR": str(scratch)},
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -92,7 +100,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         headers = {"Authorization": f"Bearer {TOKEN}"}
         with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
             openapi = client.get("/v1/openapi.json").json()
-            yield Server(url, client, log, openapi)
+            yield Server(url, client, log, openapi, scratch)
     finally:
         process.terminate()
         try:
@@ -671,6 +679,18 @@ def test_concurrent_requests_answer_as_the_library(server: Server) -> None:
     assert answers == [library_json(ce.evaluate(p, e, year=2024)) for p, e in cases]
 
 
+def test_no_upload_outlives_its_answer(server: Server) -> None:
+    """After batches (judged, refused, unreadable) the server's temporary directory is empty."""
+    data = (ROOT / EXAMPLE).read_bytes()
+    for content in (data, b"a,b\n1,2\n", data * 3):
+        response = server.client.post(
+            "/v1/batch", params={"year": 2024}, content=content,
+            headers={"Content-Type": "text/csv"},
+        )  # fmt: skip
+        assert response.status_code in (200, 413, 422)
+    assert list(server.scratch.iterdir()) == []
+
+
 def test_no_record_reaches_the_log(server: Server) -> None:
     """The server's log (with --access-log) names requests, never a record or a person id."""
     data = body(make_person(id=SECRET_ID), [], year=2024)
@@ -720,6 +740,34 @@ def test_a_judgement_over_the_time_limit_is_503() -> None:
     assert response.status_code == 503
     assert response.json()["code"] == "timeout"
     assert "limit" in response.json()["detail"]
+
+
+def test_an_internal_error_is_a_500_problem_without_the_record(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A fault of ce-rules itself is a 500 problem; the log names its type, not the input."""
+    import ce_rules.serve as serve
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"fault while judging {args[0].id}")
+
+    monkeypatch.setattr(serve, "evaluate", broken)
+    app = serve.create_app()
+    person, entries = person_and_entries(14)
+
+    async def call() -> httpx.Response:
+        # The error must not leave the application: the server would log its message.
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.post("/v1/evaluate", json=body(person, entries, year=2024))
+
+    response = anyio.run(call)
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "internal_error"
+    assert person.id not in response.text
+    logged = [r.getMessage() for r in caplog.records if r.name == "ce_rules.serve"]
+    assert logged == ["internal error in POST /v1/evaluate: RuntimeError"]
 
 
 def test_import_ce_rules_does_not_import_fastapi() -> None:

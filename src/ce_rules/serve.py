@@ -407,6 +407,14 @@ def _library_problem(error: CeRulesError) -> _ProblemError:
 # --- guards -----------------------------------------------------------------------------------
 
 
+_INTERNAL: Final = _ProblemError(
+    500,
+    "internal_error",
+    _m("内部错误", "Internal error"),
+    _m("ce-rules 内部错误；请报告此问题", "an internal error of ce-rules; please report it"),
+)
+
+
 def _too_large(limit: int) -> _ProblemError:
     what = _m(
         f"请求体超过 {limit} 字节的上限：请分批提交",
@@ -420,7 +428,8 @@ class _Guard:
 
     Both before any handler, and the token before any of the body is read. The body is
     held in memory (at most the limit) and handed on; a declared ``Content-Length`` over
-    the limit is refused without reading.
+    the limit is refused without reading. An error of ce-rules itself is answered here
+    (500) and goes no further, so that nothing logs what it says about the input.
     """
 
     def __init__(self, app: ASGIApp, limit: int, token: str | None) -> None:
@@ -468,7 +477,23 @@ class _Guard:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, send)
+        started = False
+
+        async def sending(message: AsgiMessage) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, replay, sending)
+        except Exception as error:
+            # Our fault, not the request's. Caught here so that it goes no further: the
+            # server would log its message and traceback, which may quote a record. Only
+            # its type and the path are logged.
+            _LOG.error("internal error in %s %s: %s", scope["method"], scope["path"],
+                       type(error).__name__)  # fmt: skip
+            if not started:
+                await _problem_response(_INTERNAL, lang)(scope, receive, send)
 
 
 _BEARER: Final = HTTPBearer(auto_error=False, description="The token given to ce-rules serve")
@@ -844,23 +869,6 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         )
         problem = _ProblemError(
             error.status_code, f"http_{error.status_code}", title, detail, headers=error.headers
-        )
-        return _problem_response(problem, lang)
-
-    @app.exception_handler(Exception)
-    async def on_internal(request: Request, error: Exception) -> Response:
-        # Our fault, not the request's: the type of error is logged, never the body.
-        _LOG.error(
-            "internal error in %s %s: %s", request.method, request.url.path, type(error).__name__
-        )
-        lang = language(request.headers.get("accept-language"))
-        problem = _ProblemError(
-            500,
-            "internal_error",
-            _m("内部错误", "Internal error"),
-            _m(
-                "ce-rules 内部错误；请报告此问题", "an internal error of ce-rules; please report it"
-            ),
         )
         return _problem_response(problem, lang)
 
