@@ -187,6 +187,17 @@ def test_openapi_document_is_valid_and_lists_every_endpoint(server: Server) -> N
     }
     assert set(evaluate["responses"]["422"]["content"]) == {"application/problem+json"}
     assert "bearer" in json.dumps(server.openapi["components"]["securitySchemes"]).lower()
+    # Every error the document declares is a problem document, none FastAPI's own shape.
+    assert "HTTPValidationError" not in json.dumps(server.openapi)
+    for operations in server.openapi["paths"].values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                if status[0] in "45":
+                    assert response["content"] == {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    }
 
 
 def test_health_needs_no_token(server: Server) -> None:
@@ -415,7 +426,10 @@ def test_schemas_are_what_the_cli_prints(
     assert server.client.get("/v1/schemas").json() == json.loads(out)
     _, out, _ = cli(["schema", "record"], capsys)
     assert server.client.get("/v1/schemas/record").json() == json.loads(out)
-    assert server.client.get("/v1/schemas/nonsense").status_code == 422
+    nonsense = server.client.get("/v1/schemas/nonsense")
+    assert nonsense.status_code == 422
+    assert nonsense.json()["errors"][0]["field"] == "which"
+    conforms(server, "/v1/schemas/{which}", "get", nonsense)
 
 
 # --- errors ----------------------------------------------------------------------------------

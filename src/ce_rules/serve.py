@@ -1052,6 +1052,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     not_found: dict[int | str, dict[str, Any]] = {
         404: {"model": Problem, "description": "No policy has this id"},
+        **_PROBLEMS,
         **unauthorized,
     }
 
@@ -1080,7 +1081,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         """The JSON Schemas `ce-rules schema all` prints: record, person, verdict, output."""
         return {which: make() for which, make in _SCHEMAS.items()}
 
-    @app.get("/v1/schemas/{which}", dependencies=guarded, responses=unauthorized,
+    @app.get("/v1/schemas/{which}", dependencies=guarded, responses={**_PROBLEMS, **unauthorized},
              tags=["schemas"])  # fmt: skip
     async def one_schema(which: SchemaName) -> dict[str, Any]:
         """One JSON Schema, as `ce-rules schema WHICH` prints it."""
