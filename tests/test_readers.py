@@ -1060,3 +1060,19 @@ def _workbook_bytes() -> bytes:
 
 
 _WORKBOOK = _workbook_bytes()
+
+
+def test_source_names_the_file_in_rows_and_errors(tmp_path: Path) -> None:
+    """``source=`` is the name every row and error reports instead of the path (an upload)."""
+    path = tmp_path / "kept-elsewhere.csv"
+    path.write_text(csv_text([HEADER, record(1), ["合计", "", "", "", "", "", ""]]), "utf-8")
+    rows = list(open_record_file(path, source="upload.csv").rows())
+    assert [(type(r).__name__, r.source) for r in rows] == [
+        ("RawRow", "upload.csv"),
+        ("SkippedRow", "upload.csv"),
+    ]
+    path.write_text("no,header,here\n", "utf-8")
+    with pytest.raises(RecordFileError) as error:
+        open_record_file(path, source="upload.csv")
+    assert error.value.source == "upload.csv"
+    assert str(path) not in str(error.value)

@@ -1,8 +1,9 @@
 """The ``ce-rules`` command line: a thin edge over the readers, ``evaluate_many`` and the registry.
 
 Commands: ``check`` (every person's verdict from record files), ``explain`` (one person in
-full), ``rules`` (a policy's rule catalogue), ``policies`` (what is registered) and
-``schema`` (JSON Schemas for systems not written in Python).
+full), ``rules`` (a policy's rule catalogue), ``policies`` (what is registered),
+``schema`` (JSON Schemas for systems not written in Python) and ``serve`` (the HTTP
+service of ``ce_rules.serve``, the ``serve`` extra).
 
 Exit codes: 0 every person compliant; 1 some not compliant, in progress or undetermined;
 2 invalid input, usage, or an output that cannot be written; 70 an internal error;
@@ -874,6 +875,111 @@ def _test(args: argparse.Namespace) -> int:
     return EXIT_OK if all(result.passed for result in results) else EXIT_NOT_COMPLIANT
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """``ce-rules serve``: the HTTP service of ``ce_rules.serve`` (the ``serve`` extra)."""
+    try:
+        from . import serve
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] not in _SERVE_PACKAGES:
+            raise
+        raise _UsageError(
+            f"ce-rules serve needs the serve extra ({error.name} is not installed): "
+            "pip install 'ce-rules[serve]', or from a clone pip install '.[serve]'",
+            f"ce-rules serve 需要 serve 扩展（未安装 {error.name}）："
+            "pip install 'ce-rules[serve]'，或在源码目录中 pip install '.[serve]'",
+        ) from None
+    token = (os.environ.get(serve.TOKEN_VARIABLE) or "").strip() or None
+    if args.token_file:
+        try:
+            token = Path(args.token_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise _UsageError(
+                f"--token-file {args.token_file}: cannot read it ({error})",
+                f"--token-file {args.token_file}：无法读取（{error}）",
+            ) from None
+        if not token:
+            raise _UsageError(
+                f"--token-file {args.token_file} is empty", f"--token-file {args.token_file} 为空"
+            )
+    for option, value in (
+        ("--port", args.port), ("--max-body", args.max_body), ("--max-records", args.max_records),
+        ("--timeout", args.timeout), ("--max-concurrency", args.max_concurrency),
+    ):  # fmt: skip
+        if value is not None and value <= 0 and not (option == "--port" and value == 0):
+            raise _UsageError(f"{option} must be positive", f"{option} 必须为正数")
+    if args.port > 65535:
+        raise _UsageError("--port must be at most 65535", "--port 不得大于 65535")
+    if token is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+        _warn(
+            args.lang,
+            f"serving on {args.host} without a token: anyone who can reach it can use it "
+            f"(--token-file FILE or {serve.TOKEN_VARIABLE})",
+            f"在 {args.host} 上提供服务但未设令牌：能访问该地址的任何人都能使用"
+            f"（--token-file 文件 或 {serve.TOKEN_VARIABLE}）",
+        )
+    settings = serve.ServeSettings(
+        token=token,
+        max_body_bytes=args.max_body,
+        max_records=args.max_records,
+        timeout_seconds=args.timeout,
+    )
+    try:
+        serve.run(
+            settings,
+            host=args.host,
+            port=args.port,
+            access_log=args.access_log,
+            max_concurrency=args.max_concurrency,
+        )
+    except SystemExit as stop:
+        if stop.code in (0, None):
+            return EXIT_OK
+        # uvicorn could not start (the address is in use …) and has logged why.
+        _print_error(
+            args.lang,
+            f"could not serve on {args.host}:{args.port} (the reason is above)",
+            f"无法在 {args.host}:{args.port} 上提供服务（原因见上）",
+        )
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+#: The packages of the serve extra (and what they bring), for telling a missing one.
+_SERVE_PACKAGES: Final = ("fastapi", "uvicorn", "starlette", "anyio", "h11")
+
+
+def _serve_parser(commands: Any) -> None:
+    sub = commands.add_parser("serve", help="the HTTP service (needs ce-rules[serve])")
+    sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sub.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    sub.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="a file holding the bearer token every request must carry (else $CE_RULES_TOKEN)",
+    )
+    sub.add_argument(
+        "--max-body", type=int, default=10 * 1024 * 1024, metavar="BYTES",
+        help="largest request body (default 10 MiB; larger: 413)",
+    )  # fmt: skip
+    sub.add_argument(
+        "--max-records", type=int, default=100_000, metavar="N",
+        help="most records a request may carry (default 100000; more: 413)",
+    )  # fmt: skip
+    sub.add_argument(
+        "--timeout", type=float, default=60.0, metavar="SECONDS",
+        help="longest judgement (default 60; longer: 503)",
+    )  # fmt: skip
+    sub.add_argument(
+        "--max-concurrency", type=int, default=64, metavar="N",
+        help="most connections at once (default 64; more: 503)",
+    )  # fmt: skip
+    sub.add_argument(
+        "--access-log", action="store_true", help="log each request's line and status (no body)"
+    )
+    sub.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    sub.set_defaults(handler=_serve)
+
+
 # --- the parser ---------------------------------------------------------------------------
 
 _UNIT_CHOICES: Final = "provincial|municipal (省直单位|市属单位)"
@@ -984,6 +1090,8 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--quiet", action="store_true", help="no notes on stderr")
     test.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
     test.set_defaults(handler=_test)
+
+    _serve_parser(commands)
     return parser
 
 

@@ -900,6 +900,7 @@ def open_record_file(
     mapping: Mapping[str, str] | None = None,
     encoding: str | None = None,
     strict: bool = False,
+    source: str | None = None,
 ) -> RecordFile:
     """Opens a record file: its format, encoding, header and columns, before any row.
 
@@ -919,13 +920,15 @@ def open_record_file(
             compared as ``header_key`` compares headers.
         encoding: The text encoding of a CSV or JSON Lines file, instead of detecting it.
         strict: Refuse a file with a column (a key) that is not understood.
+        source: The name every row and error reports the file by, instead of ``path``
+            (an upload kept in a temporary file is reported by the name it came with).
 
     Raises:
         RecordFileError: The file cannot be read, or has no header with the required
             columns, or its header names a field twice, or (``strict``) has a column
             not understood, or the mapping names no field.
     """
-    source = _source(path)
+    source = _source(path if source is None else source)
     path = Path(path)
     resolver = _Resolver(source, columns, mapping or {})
     head = _head(path, source)
