@@ -16,7 +16,7 @@ import ce_rules as ce
 from _policies import VARIANT  # tests/_policies.py
 from ce_rules import BrokenRow, RawRow, SkippedRow, evaluate_many
 from ce_rules._message import Message
-from ce_rules._table import _plain_id, batches_of, evaluate_tables
+from ce_rules._table import _plain_id, batches_of, evaluate_tables, verdict_json
 
 ROOT = Path(__file__).parent.parent
 BASE = ce.get_policy("shandong", 2024)
@@ -218,3 +218,32 @@ def test_the_flat_frames_say_what_the_verdicts_say(
     problems = [(r.index, r.source, r.line, p.field, p.code) for r in result.invalid_records
                 for p in r.problems]  # fmt: skip
     assert frames.invalid.select("index", "source", "line", "field", "code").rows() == problems
+
+
+#: Ids whose JSON needs escapes or is not ASCII (a quote, a backslash, Chinese, a slash).
+ODD_IDS = ['R"1', "C\\2", "课程一", "a/b", "R1"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    count=st.integers(0, 60),
+    policy=st.sampled_from(POLICIES),
+    as_of=st.sampled_from([None, date(2024, 6, 30)]),
+)
+def test_the_verdicts_json_is_pydantics(
+    seed: int, count: int, policy: ce.Policy, as_of: date | None
+) -> None:
+    """``verdict_json`` writes exactly what ``model_dump_json`` writes, byte for byte.
+
+    It writes each decision once for each distinct shape and completes the text around
+    each entry's ids natively: ids that need escapes and other files' names included.
+    """
+    rng = random.Random(seed)
+    rows = _rows(seed, count, featured_column=True)
+    for row in rows:
+        if isinstance(row, RawRow) and rng.random() < 0.3:
+            row.cells["entry_id"] = rng.choice(ODD_IDS)
+            row.cells["course_id"] = rng.choice(ODD_IDS)
+    result = evaluate_tables(batches_of(rows, 16), year=2024, policy=policy, as_of=as_of)
+    assert list(verdict_json(result)) == [v.model_dump_json() for v in result.verdicts()]

@@ -66,7 +66,7 @@ from ._render import (
     verdict_cells,
 )
 from ._schema import PERSON_COLUMNS, column, record_json_schema
-from ._table import TableBatch, TableResult, evaluate_batches
+from ._table import TableBatch, TableResult, evaluate_batches, verdict_json
 from ._verdict import EntryDecision, Reason, Status, format_hours, grounds
 from .kinds._base import basis
 
@@ -443,7 +443,7 @@ def _write_csv(out: IO[str], batch: BatchResult, table: TableResult, lang: str) 
     out.write(cells.write_csv(include_header=False, line_terminator="\n"))
 
 
-def _write_json(out: IO[str], batch: BatchResult, verdicts: Iterable[BatchVerdict]) -> None:
+def _write_json(out: IO[str], batch: BatchResult, verdicts: Iterable[str]) -> None:
     head = {
         "year": batch.year,
         "policy_id": batch.policy.id,
@@ -451,7 +451,7 @@ def _write_json(out: IO[str], batch: BatchResult, verdicts: Iterable[BatchVerdic
     }
     out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "verdicts": [')
     for number, verdict in enumerate(verdicts):
-        out.write(("\n" if number == 0 else ",\n") + verdict.model_dump_json())
+        out.write(("\n" if number == 0 else ",\n") + verdict)
     out.write('\n], "invalid_records": [')
     for number, record in enumerate(batch.invalid_records):
         out.write(("\n" if number == 0 else ",\n") + record.model_dump_json())
@@ -465,9 +465,9 @@ def _skipped(row: SkippedRow) -> dict[str, Any]:
     return {"source": row.source, "line": row.line, "kind": row.kind, "text": row.text}
 
 
-def _write_jsonl(out: IO[str], batch: BatchResult, verdicts: Iterable[BatchVerdict]) -> None:
+def _write_jsonl(out: IO[str], batch: BatchResult, verdicts: Iterable[str]) -> None:
     for verdict in verdicts:
-        out.write('{"verdict": ' + verdict.model_dump_json() + "}\n")
+        out.write('{"verdict": ' + verdict + "}\n")
     for record in batch.invalid_records:
         out.write('{"invalid_record": ' + record.model_dump_json() + "}\n")
     for row in batch.skipped:
@@ -507,12 +507,12 @@ def _write(args: argparse.Namespace, batch: BatchResult, table: TableResult) -> 
         with atomic_output(args.output, binary=True, protected=_protected(args)) as raw:
             _write_xlsx(raw, batch, table, lang)
         return
-    # The verdict objects of the JSON formats are built one at a time, as they are written.
+    # The verdicts of the JSON formats are written one at a time (verdict_json).
     writers: dict[str, Callable[[IO[str]], None]] = {
         "table": lambda out: _write_table(out, batch, table, lang),
         "csv": lambda out: _write_csv(out, batch, table, lang),
-        "json": lambda out: _write_json(out, batch, table.verdicts()),
-        "jsonl": lambda out: _write_jsonl(out, batch, table.verdicts()),
+        "json": lambda out: _write_json(out, batch, verdict_json(table)),
+        "jsonl": lambda out: _write_jsonl(out, batch, verdict_json(table)),
     }
     if args.output:
         # A BOM lets spreadsheet programs recognise UTF-8 CSV.

@@ -826,24 +826,11 @@ def _hours(units: int | None) -> Decimal:
     return Decimal(0) if units is None else Decimal(units) / UNITS_PER_HOUR
 
 
-def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
+def _decision_maker(result: TableResult) -> Any:
+    """``make_decision`` for a row of the decisions frame (a dict)."""
     policy = result.policy
     rules: dict[str, Rule] = {r.code: r for r in policy.rules}
     factor_rules = {r.code: r for r in policy.rules if isinstance(r, CreditFactorRule)}
-    topic_findings = {r.code: _topic_finding(r) for r in policy.topic_rules}
-    loosenings = _loosening_findings(policy) if policy.loosenings else ()
-    if result.year not in policy.years:
-        loosenings = (*loosenings, other_year_finding(policy, result.year))
-    invalid_by: dict[str, list[InvalidRecord]] = {}
-    for record in result.invalid_records:
-        if record.person_id is not None:
-            invalid_by.setdefault(record.person_id, []).append(record)
-    # One pass over the decisions, in frame order (a small frame per person costs polars a
-    # query each: 30 % of a run on 100,000 records).
-    parts: dict[str, list[dict[str, Any]]] = {}
-    for d in result.judged.decisions.iter_rows(named=True):
-        parts.setdefault(d["person_id"], []).append(d)
-    requirement_rules = list(policy.requirement_rules)
 
     def make(d: dict[str, Any]) -> EntryDecision:
         factor_rule = factor_rules.get(d["factor_rule"]) if d["factor_rule"] else None
@@ -866,6 +853,38 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
             duplicate_of=d["duplicate_of"],
         )
 
+    return make
+
+
+def _verdict_objects(
+    result: TableResult,
+    *,
+    arrays: bool = True,
+    memo: dict[tuple[Any, ...], RequirementResult] | None = None,
+) -> Iterator[BatchVerdict]:
+    """Every person's ``BatchVerdict``, one at a time.
+
+    Without ``arrays``, with no entries and no records (``verdict_json`` writes those);
+    ``memo`` keeps requirement results by their rule and figures, for verdicts that are
+    only written.
+    """
+    policy = result.policy
+    topic_findings = {r.code: _topic_finding(r) for r in policy.topic_rules}
+    loosenings = _loosening_findings(policy) if policy.loosenings else ()
+    if result.year not in policy.years:
+        loosenings = (*loosenings, other_year_finding(policy, result.year))
+    invalid_by: dict[str, list[InvalidRecord]] = {}
+    for record in result.invalid_records:
+        if record.person_id is not None:
+            invalid_by.setdefault(record.person_id, []).append(record)
+    # One pass over the decisions, in frame order (a small frame per person costs polars a
+    # query each: 30 % of a run on 100,000 records).
+    parts: dict[str, list[dict[str, Any]]] = {}
+    if arrays:
+        for d in result.judged.decisions.iter_rows(named=True):
+            parts.setdefault(d["person_id"], []).append(d)
+    requirement_rules = list(policy.requirement_rules)
+    make = _decision_maker(result)
     for row in result.judged.verdicts.iter_rows(named=True):
         pid = row["person_id"]
         rows = parts.get(pid, [])
@@ -911,16 +930,163 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
             rows,
             make,
             row.get("fingerprint") or "",
-            partial(_requirements, requirement_rules, numbers),
+            partial(_requirements, requirement_rules, numbers, memo),
             findings,
         )
         yield with_details(BatchVerdict, fields, details)
 
 
+# --- verdicts as JSON text ---------------------------------------------------------------
+
+#: Ids as pydantic writes them when they need no escape: the text itself, in quotes.
+_PLAIN_TEXT: Final = r"^[0-9A-Za-z_.:\-]*$"
+
+
+def _json_text(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """The JSON of a text column as pydantic writes it (``null`` for a null).
+
+    A plain text is quoted natively; any other is written by pydantic itself, once for
+    each distinct value.
+    """
+    import polars as pl
+    from pydantic_core import to_json
+
+    raw = pl.col(name)
+    plain = raw.str.contains(_PLAIN_TEXT)
+    others = frame.filter(raw.is_not_null() & ~plain)[name].unique().to_list()
+    quoted = pl.concat_str([pl.lit('"'), raw, pl.lit('"')])
+    if others:
+        written = raw.replace_strict(
+            {value: to_json(value).decode() for value in others},
+            default=None,
+            return_dtype=pl.String,
+        )
+        quoted = pl.when(plain).then(quoted).otherwise(written)
+    return pl.when(raw.is_null()).then(pl.lit("null")).otherwise(quoted)
+
+
+#: What decides a decision's JSON besides its index, ids and the copy it duplicates.
+_SHAPE: Final = (
+    "category", "role", "credited_year", "hours", "reason", "factor_rule", "would_add", "low",
+    "high", "missing_facts", "deciding",
+)  # fmt: skip
+
+
+def _split(text: str, head: str, marker: str) -> tuple[str, str]:
+    """``text`` without ``head``, cut around ``marker`` and the value after it."""
+    if not text.startswith(head):
+        raise AssertionError(f"unexpected JSON: {text[:80]!r}")
+    body = text[len(head) :]
+    at = body.rindex(marker)
+    rest = body[at + len(marker) :]
+    value_end = rest.index(",")
+    return body[:at], rest[value_end:]
+
+
+def _decisions_json(result: TableResult, make: Any) -> pl.DataFrame:
+    """Every person's entries and records as JSON arrays, as ``model_dump_json`` writes them.
+
+    Each decision is made and written by ``make_decision`` once for each distinct shape
+    (everything but its index, its ids and the copy it duplicates), and the text around
+    those completed natively: ``tests/test_table.py`` proves the lines equal.
+    """
+    import polars as pl
+
+    decisions = result.judged.decisions
+    shapes = decisions.select(*_SHAPE, pl.col("duplicate_of").is_not_null().alias("copy")).unique()
+    head = '{"index":0,"entry_id":"E","course_id":"C",'
+    middles, tails = [], []
+    for row in shapes.iter_rows(named=True):
+        text = make(
+            {**row, "index": 0, "entry_id": "E", "course_id": "C",
+             "duplicate_of": 0 if row["copy"] else None}
+        ).model_dump_json()  # fmt: skip
+        middle, tail = _split(text, head, '"duplicate_of":')
+        middles.append(middle)
+        tails.append(tail)
+    written = shapes.with_columns(
+        pl.Series("middle", middles, dtype=pl.String),
+        pl.Series("tail", tails, dtype=pl.String),
+    )
+    ref_head = '{"source":"S","line":'
+    sources = decisions["source"].unique().to_list()
+    source_json = {
+        source: RecordRef(source=source, line=0).model_dump_json()[: -len("0}")]
+        for source in sources
+    }
+    if any(not text.startswith('{"source":') for text in source_json.values()):
+        raise AssertionError(f"unexpected JSON: {ref_head}")
+    frame = decisions.with_columns(pl.col("duplicate_of").is_not_null().alias("copy")).join(
+        written, on=[*_SHAPE, "copy"], how="left", nulls_equal=True, maintain_order="left"
+    )
+    entry = pl.concat_str(
+        [
+            pl.lit('{"index":'), pl.col("index").cast(pl.String),
+            pl.lit(',"entry_id":'), _json_text(frame, "entry_id"),
+            pl.lit(',"course_id":'), _json_text(frame, "course_id"),
+            pl.lit(","), pl.col("middle"),
+            pl.lit('"duplicate_of":'),
+            pl.col("duplicate_of").cast(pl.String).fill_null("null"),
+            pl.col("tail"),
+        ]
+    )  # fmt: skip
+    ref = pl.concat_str(
+        [
+            pl.col("source").replace_strict(source_json, return_dtype=pl.String),
+            pl.col("line").cast(pl.String).fill_null("null"),
+            pl.lit("}"),
+        ]
+    )
+    return frame.group_by("person_id", maintain_order=True).agg(
+        entry.str.join(",").alias("entries"), ref.str.join(",").alias("records")
+    )
+
+
+def verdict_json(result: TableResult) -> Iterator[str]:
+    """Every person's verdict as JSON text, sorted by person id, one at a time.
+
+    The text is ``model_dump_json()`` of each of ``result.verdicts()``, written without
+    building a decision object per entry: a verdict is built without its entries and
+    records, written by pydantic, and their arrays (``_decisions_json``) put in their places.
+    """
+    arrays = {
+        pid: (entries, records)
+        for pid, entries, records in _decisions_json(result, _decision_maker(result)).iter_rows()
+    }
+    requirements: dict[tuple[Any, ...], RequirementResult] = {}
+    for verdict in _verdict_objects(result, arrays=False, memo=requirements):
+        text = verdict.model_dump_json()
+        entries, records = arrays.get(verdict.person_id, ("", ""))
+        empty_records = ',"records":[],"invalid_records":'
+        empty_entries = ',"entries":[],"fingerprint":'
+        at = text.index(empty_records)
+        text = (
+            text[:at] + f',"records":[{records}],"invalid_records":'
+            + text[at + len(empty_records) :]
+        )  # fmt: skip
+        at = text.rindex(empty_entries)
+        yield (
+            text[:at] + f',"entries":[{entries}],"fingerprint":'
+            + text[at + len(empty_entries) :]
+        )  # fmt: skip
+
+
 def _requirements(
-    rules: Sequence[RequirementRule], numbers: Sequence[Figures]
+    rules: Sequence[RequirementRule],
+    numbers: Sequence[Figures],
+    memo: dict[tuple[Any, ...], RequirementResult] | None = None,
 ) -> tuple[RequirementResult, ...]:
-    return tuple(map(requirement_result, rules, numbers))
+    if memo is None:
+        return tuple(map(requirement_result, rules, numbers))
+    found = []
+    for rule, figures in zip(rules, numbers, strict=True):
+        # The exact digits: 20 and 20.00 are equal but are written apart.
+        key = (rule.code, *(str(value) for value in figures))
+        result = memo.get(key)
+        if result is None:
+            result = memo[key] = requirement_result(rule, figures)
+        found.append(result)
+    return tuple(found)
 
 
 def evaluate_batches(
