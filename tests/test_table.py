@@ -7,6 +7,7 @@ import random
 from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import polars as pl
 from hypothesis import given, settings
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 import ce_rules as ce
 from _policies import VARIANT  # tests/_policies.py
-from ce_rules import BrokenRow, RawRow, SkippedRow, evaluate_many
+from ce_rules import BrokenRow, RawRow, SkippedRow, _table, evaluate_many
 from ce_rules._message import Message
 from ce_rules._table import _plain_id, batches_of, evaluate_tables, verdict_json
 
@@ -224,15 +225,22 @@ def test_the_flat_frames_say_what_the_verdicts_say(
 ODD_IDS = ['R"1', "C\\2", "课程一", "a/b", "R1"]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 100_000),
     count=st.integers(0, 60),
     policy=st.sampled_from(POLICIES),
     as_of=st.sampled_from([None, date(2024, 6, 30)]),
+    default_unit=st.sampled_from([None, ce.UnitLevel.MUNICIPAL]),
+    given=st.booleans(),
 )
 def test_the_verdicts_json_is_pydantics(
-    seed: int, count: int, policy: ce.Policy, as_of: date | None
+    seed: int,
+    count: int,
+    policy: ce.Policy,
+    as_of: date | None,
+    default_unit: ce.UnitLevel | None,
+    given: bool,
 ) -> None:
     """``verdict_json`` writes exactly what ``model_dump_json`` writes, byte for byte.
 
@@ -245,5 +253,13 @@ def test_the_verdicts_json_is_pydantics(
         if isinstance(row, RawRow) and rng.random() < 0.3:
             row.cells["entry_id"] = rng.choice(ODD_IDS)
             row.cells["course_id"] = rng.choice(ODD_IDS)
-    result = evaluate_tables(batches_of(rows, 16), year=2024, policy=policy, as_of=as_of)
-    assert list(verdict_json(result)) == [v.model_dump_json() for v in result.verdicts()]
+    # A person given (their records may disagree with them), and one read from records.
+    persons = {"A1": ce.Person(id="A1", name="王五", unit=ce.UnitLevel.PROVINCIAL)} if given else {}
+    result = evaluate_tables(
+        batches_of(rows, 16), year=2024, policy=policy, as_of=as_of, persons=persons,
+        default_unit=default_unit,
+    )  # fmt: skip
+    want = [v.model_dump_json() for v in result.verdicts()]
+    assert list(verdict_json(result)) == want
+    with patch.object(_table, "_JSON_SLICE", 3):  # written a few persons at a time
+        assert list(verdict_json(result)) == want

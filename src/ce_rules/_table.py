@@ -856,18 +856,22 @@ def _decision_maker(result: TableResult) -> Any:
     return make
 
 
-def _verdict_objects(
-    result: TableResult,
-    *,
-    arrays: bool = True,
-    memo: dict[tuple[Any, ...], RequirementResult] | None = None,
-) -> Iterator[BatchVerdict]:
-    """Every person's ``BatchVerdict``, one at a time.
+def _figures(figures: Mapping[str, Any]) -> Figures:
+    """A requirement's figures from the engine's struct (hours in units)."""
+    return Figures(
+        required=_hours(figures["required"]),
+        earned=_hours(figures["earned"]),
+        shortfall=_hours(figures["shortfall"]),
+        pending=_hours(figures["pending"]),
+        undetermined=_hours(figures["undetermined"]),
+        met=figures["met"],
+        determined=figures["determined"],
+        rounding=figures["rounding"],
+    )
 
-    Without ``arrays``, with no entries and no records (``verdict_json`` writes those);
-    ``memo`` keeps requirement results by their rule and figures, for verdicts that are
-    only written.
-    """
+
+def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
+    """Every person's ``BatchVerdict``, one at a time."""
     policy = result.policy
     topic_findings = {r.code: _topic_finding(r) for r in policy.topic_rules}
     loosenings = _loosening_findings(policy) if policy.loosenings else ()
@@ -880,27 +884,14 @@ def _verdict_objects(
     # One pass over the decisions, in frame order (a small frame per person costs polars a
     # query each: 30 % of a run on 100,000 records).
     parts: dict[str, list[dict[str, Any]]] = {}
-    if arrays:
-        for d in result.judged.decisions.iter_rows(named=True):
-            parts.setdefault(d["person_id"], []).append(d)
+    for d in result.judged.decisions.iter_rows(named=True):
+        parts.setdefault(d["person_id"], []).append(d)
     requirement_rules = list(policy.requirement_rules)
     make = _decision_maker(result)
     for row in result.judged.verdicts.iter_rows(named=True):
         pid = row["person_id"]
         rows = parts.get(pid, [])
-        numbers = [
-            Figures(
-                required=_hours(figures["required"]),
-                earned=_hours(figures["earned"]),
-                shortfall=_hours(figures["shortfall"]),
-                pending=_hours(figures["pending"]),
-                undetermined=_hours(figures["undetermined"]),
-                met=figures["met"],
-                determined=figures["determined"],
-                rounding=figures["rounding"],
-            )
-            for figures in (row[f"requirement_{rule.code}"] for rule in requirement_rules)
-        ]
+        numbers = [_figures(row[f"requirement_{rule.code}"]) for rule in requirement_rules]
         findings = (
             *(topic_findings[code] for code in row["topic_findings"]),
             *loosenings,
@@ -930,7 +921,7 @@ def _verdict_objects(
             rows,
             make,
             row.get("fingerprint") or "",
-            partial(_requirements, requirement_rules, numbers, memo),
+            partial(_requirements, requirement_rules, numbers),
             findings,
         )
         yield with_details(BatchVerdict, fields, details)
@@ -965,6 +956,8 @@ def _json_text(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.when(raw.is_null()).then(pl.lit("null")).otherwise(quoted)
 
 
+#: Persons whose verdicts' text is put together at once.
+_JSON_SLICE: Final = 8_192
 #: What decides a decision's JSON besides its index, ids and the copy it duplicates.
 _SHAPE: Final = (
     "category", "role", "credited_year", "hours", "reason", "factor_rule", "would_add", "low",
@@ -983,110 +976,238 @@ def _split(text: str, head: str, marker: str) -> tuple[str, str]:
     return body[:at], rest[value_end:]
 
 
-def _decisions_json(result: TableResult, make: Any) -> pl.DataFrame:
-    """Every person's entries and records as JSON arrays, as ``model_dump_json`` writes them.
+class _EntriesJson:
+    """Persons' entries and records as JSON arrays, as ``model_dump_json`` writes them.
 
     Each decision is made and written by ``make_decision`` once for each distinct shape
-    (everything but its index, its ids and the copy it duplicates), and the text around
-    those completed natively: ``tests/test_table.py`` proves the lines equal.
+    (everything but its index, its ids and the copy it duplicates), each file's name once,
+    and the text around them completed natively.
     """
+
+    def __init__(self, result: TableResult) -> None:
+        import polars as pl
+
+        make = _decision_maker(result)
+        decisions = result.judged.decisions
+        shapes = decisions.select(
+            *_SHAPE, pl.col("duplicate_of").is_not_null().alias("copy")
+        ).unique()
+        head = '{"index":0,"entry_id":"E","course_id":"C",'
+        middles, tails = [], []
+        for row in shapes.iter_rows(named=True):
+            text = make(
+                {**row, "index": 0, "entry_id": "E", "course_id": "C",
+                 "duplicate_of": 0 if row["copy"] else None}
+            ).model_dump_json()  # fmt: skip
+            middle, tail = _split(text, head, '"duplicate_of":')
+            middles.append(middle)
+            tails.append(tail)
+        self.written = shapes.with_columns(
+            pl.Series("middle", middles, dtype=pl.String),
+            pl.Series("tail", tails, dtype=pl.String),
+        )
+        self.sources = {}
+        for source in decisions["source"].unique().to_list():
+            text = RecordRef(source=source, line=0).model_dump_json()
+            if not text.startswith('{"source":') or not text.endswith(',"line":0}'):
+                raise AssertionError(f"unexpected JSON: {text!r}")
+            self.sources[source] = text.removesuffix("0}")
+
+    def arrays(self, decisions: pl.DataFrame) -> pl.DataFrame:
+        """``entries`` and ``records`` (each the inside of a JSON array) by ``person_id``."""
+        import polars as pl
+
+        frame = decisions.with_columns(pl.col("duplicate_of").is_not_null().alias("copy")).join(
+            self.written, on=[*_SHAPE, "copy"], how="left", nulls_equal=True, maintain_order="left"
+        )
+        entry = pl.concat_str(
+            [
+                pl.lit('{"index":'), pl.col("index").cast(pl.String),
+                pl.lit(',"entry_id":'), _json_text(frame, "entry_id"),
+                pl.lit(',"course_id":'), _json_text(frame, "course_id"),
+                pl.lit(","), pl.col("middle"),
+                pl.lit('"duplicate_of":'),
+                pl.col("duplicate_of").cast(pl.String).fill_null("null"),
+                pl.col("tail"),
+            ]
+        )  # fmt: skip
+        ref = pl.concat_str(
+            [
+                pl.col("source").replace_strict(self.sources, return_dtype=pl.String),
+                pl.col("line").cast(pl.String).fill_null("null"),
+                pl.lit("}"),
+            ]
+        )
+        return frame.group_by("person_id", maintain_order=True).agg(
+            entry.str.join(",").alias("entries"), ref.str.join(",").alias("records")
+        )
+
+
+def _requirement_json(result: TableResult, rule: RequirementRule) -> pl.Expr:
+    """Each person's result of ``rule`` as JSON, by pydantic once for each set of figures."""
+    import polars as pl
+    from pydantic_core import to_json
+
+    name = f"requirement_{rule.code}"
+    key = pl.col(name).struct.json_encode()
+    distinct = result.judged.verdicts.select(key.alias("key"), pl.col(name)).unique("key")
+    written = {}
+    for text, figures in distinct.iter_rows():
+        written[text] = to_json(requirement_result(rule, _figures(figures))).decode()
+    return key.replace_strict(written, return_dtype=pl.String)
+
+
+def _by_person(values: Mapping[str, str], default: str) -> pl.Expr:
+    """A text per person id (``default`` for the others)."""
     import polars as pl
 
-    decisions = result.judged.decisions
-    shapes = decisions.select(*_SHAPE, pl.col("duplicate_of").is_not_null().alias("copy")).unique()
-    head = '{"index":0,"entry_id":"E","course_id":"C",'
-    middles, tails = [], []
-    for row in shapes.iter_rows(named=True):
-        text = make(
-            {**row, "index": 0, "entry_id": "E", "course_id": "C",
-             "duplicate_of": 0 if row["copy"] else None}
-        ).model_dump_json()  # fmt: skip
-        middle, tail = _split(text, head, '"duplicate_of":')
-        middles.append(middle)
-        tails.append(tail)
-    written = shapes.with_columns(
-        pl.Series("middle", middles, dtype=pl.String),
-        pl.Series("tail", tails, dtype=pl.String),
-    )
-    ref_head = '{"source":"S","line":'
-    sources = decisions["source"].unique().to_list()
-    source_json = {
-        source: RecordRef(source=source, line=0).model_dump_json()[: -len("0}")]
-        for source in sources
-    }
-    if any(not text.startswith('{"source":') for text in source_json.values()):
-        raise AssertionError(f"unexpected JSON: {ref_head}")
-    frame = decisions.with_columns(pl.col("duplicate_of").is_not_null().alias("copy")).join(
-        written, on=[*_SHAPE, "copy"], how="left", nulls_equal=True, maintain_order="left"
-    )
-    entry = pl.concat_str(
-        [
-            pl.lit('{"index":'), pl.col("index").cast(pl.String),
-            pl.lit(',"entry_id":'), _json_text(frame, "entry_id"),
-            pl.lit(',"course_id":'), _json_text(frame, "course_id"),
-            pl.lit(","), pl.col("middle"),
-            pl.lit('"duplicate_of":'),
-            pl.col("duplicate_of").cast(pl.String).fill_null("null"),
-            pl.col("tail"),
-        ]
-    )  # fmt: skip
-    ref = pl.concat_str(
-        [
-            pl.col("source").replace_strict(source_json, return_dtype=pl.String),
-            pl.col("line").cast(pl.String).fill_null("null"),
-            pl.lit("}"),
-        ]
-    )
-    return frame.group_by("person_id", maintain_order=True).agg(
-        entry.str.join(",").alias("entries"), ref.str.join(",").alias("records")
-    )
+    if not values:
+        return pl.lit(default)
+    return pl.col("person_id").replace_strict(values, default=default, return_dtype=pl.String)
 
 
 def verdict_json(result: TableResult) -> Iterator[str]:
-    """Every person's verdict as JSON text, sorted by person id, one at a time.
+    """Every person's verdict as JSON text, sorted by person id.
 
-    The text is ``model_dump_json()`` of each of ``result.verdicts()``, written without
-    building a decision object per entry: a verdict is built without its entries and
-    records, written by pydantic, and their arrays (``_decisions_json``) put in their places.
+    The text is ``model_dump_json()`` of each of ``result.verdicts()``, byte for byte
+    (``tests/test_table.py`` proves it), written without a verdict or decision object:
+    what pydantic writes is written by pydantic once for each distinct value (a decision's
+    shape, a requirement's figures, a finding, a person given or read one by one, an
+    invalid record), and put together natively around the values of each person and entry.
     """
-    arrays = {
-        pid: (entries, records)
-        for pid, entries, records in _decisions_json(result, _decision_maker(result)).iter_rows()
+    from pydantic_core import to_json
+
+    invalid_by: dict[str, list[str]] = {}
+    for record in result.invalid_records:
+        if record.person_id is not None:
+            invalid_by.setdefault(record.person_id, []).append(record.model_dump_json())
+    findings_by = {
+        pid: ",".join(to_json(f).decode() for f in found) for pid, found in result.findings.items()
     }
-    requirements: dict[tuple[Any, ...], RequirementResult] = {}
-    for verdict in _verdict_objects(result, arrays=False, memo=requirements):
-        text = verdict.model_dump_json()
-        entries, records = arrays.get(verdict.person_id, ("", ""))
-        empty_records = ',"records":[],"invalid_records":'
-        empty_entries = ',"entries":[],"fingerprint":'
-        at = text.index(empty_records)
-        text = (
-            text[:at] + f',"records":[{records}],"invalid_records":'
-            + text[at + len(empty_records) :]
+    given = {pid: person.model_dump_json() for pid, person in result.given.items()}
+    requirements = [_requirement_json(result, rule) for rule in result.policy.requirement_rules]
+    entries = _EntriesJson(result)
+    decisions = result.judged.decisions
+    ids = decisions["person_id"]
+    # A slice of persons at a time: the text of all would be as large as the output.
+    for chunk in result.judged.verdicts.iter_slices(_JSON_SLICE):
+        if not chunk.height:
+            continue
+        first, last = chunk["person_id"][0], chunk["person_id"][-1]
+        start = int(ids.search_sorted(first, side="left"))
+        end = int(ids.search_sorted(last, side="right"))
+        frame = chunk.join(
+            entries.arrays(decisions.slice(start, end - start)),
+            on="person_id",
+            how="left",
+            maintain_order="left",
+        )
+        yield from frame.select(
+            _verdict_text(result, frame, given, requirements, findings_by, invalid_by)
+        ).to_series()
+
+
+def _verdict_text(
+    result: TableResult,
+    frame: pl.DataFrame,
+    given: Mapping[str, str],
+    requirements: Sequence[pl.Expr],
+    findings_by: Mapping[str, str],
+    invalid_by: Mapping[str, list[str]],
+) -> pl.Expr:
+    """Each verdict's JSON text, from its row of ``frame`` and what was written for it."""
+    import polars as pl
+    from pydantic_core import to_json
+
+    policy = result.policy
+    topic_json = {r.code: to_json(_topic_finding(r)).decode() for r in policy.topic_rules}
+    loosenings = _loosening_findings(policy) if policy.loosenings else ()
+    if result.year not in policy.years:
+        loosenings = (*loosenings, other_year_finding(policy, result.year))
+
+    def const(value: Any) -> pl.Expr:
+        return pl.lit(to_json(value).decode())
+
+    def flag(value: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(value.is_null())
+            .then(pl.lit("null"))
+            .when(value)
+            .then(pl.lit("true"))
+            .otherwise(pl.lit("false"))
+        )
+
+    def items(parts: Sequence[pl.Expr]) -> pl.Expr:
+        """A JSON array of the non-empty texts of ``parts`` (each a list's items)."""
+        joined = pl.concat_list([part.cast(pl.List(pl.String)) for part in parts])
+        return pl.concat_str(
+            [pl.lit("["), joined.list.eval(pl.element().filter(pl.element() != "")).list.join(","),
+             pl.lit("]")]
         )  # fmt: skip
-        at = text.rindex(empty_entries)
-        yield (
-            text[:at] + f',"entries":[{entries}],"fingerprint":'
-            + text[at + len(empty_entries) :]
-        )  # fmt: skip
+
+    person = pl.concat_str(
+        [
+            pl.lit('{"id":'), _json_text(frame, "person_id"),
+            pl.lit(',"name":'), _json_text(frame, "name"),
+            pl.lit(',"unit":'), _json_text(frame, "unit"),
+            pl.lit(',"city":'), _json_text(frame, "city"),
+            pl.lit(',"industry":'), _json_text(frame, "industry"), pl.lit("}"),
+        ]
+    )  # fmt: skip
+    if given:
+        person = (
+            pl.when(pl.col("person_id").is_in(list(given)))
+            .then(_by_person(given, ""))
+            .otherwise(person)
+        )
+    findings = items(
+        [
+            pl.col("topic_findings").list.eval(
+                pl.element().replace_strict(topic_json, return_dtype=pl.String)
+            ),
+            pl.concat_list([const(f) for f in loosenings])
+            if loosenings
+            else pl.lit([], dtype=pl.List(pl.String)),
+            pl.concat_list([_by_person(findings_by, "")]),
+        ]
+    )
+    text = pl.concat_str(
+        [
+            pl.lit('{"person_id":'), _json_text(frame, "person_id"),
+            pl.lit(',"year":'), const(result.year),
+            pl.lit(',"policy_id":'), const(policy.id),
+            pl.lit(',"policy_version":'), const(policy.version),
+            pl.lit(',"as_of":'), const(result.as_of),
+            pl.lit(',"status":"'), pl.col("status"),
+            pl.lit('","compliant":'), flag(pl.col("compliant")),
+            pl.lit(',"certificate_eligible":'), flag(pl.col("certificate_eligible")),
+            pl.lit(',"certificate_citation":'), const(policy.certificate_citation),
+            pl.lit(',"certificate_reading":'), const(policy.certificate_reading),
+            pl.lit(',"missing_facts":'),
+            items([pl.col("missing_facts").list.eval(pl.concat_str(
+                [pl.lit('"'), pl.element(), pl.lit('"')]))]),
+            pl.lit(',"person":'), person,
+            pl.lit(',"assumed":'),
+            _by_person({p: to_json(list(a)).decode() for p, a in result.assumed.items()}, "[]"),
+            pl.lit(',"records":['), pl.col("records").fill_null(""),
+            pl.lit('],"invalid_records":['),
+            _by_person({p: ",".join(found) for p, found in invalid_by.items()}, ""),
+            pl.lit('],"requirements":'),
+            items([pl.concat_list(requirements)]) if requirements else pl.lit("[]"),
+            pl.lit(',"findings":'), findings,
+            pl.lit(',"entries":['), pl.col("entries").fill_null(""),
+            pl.lit('],"fingerprint":'),
+            const("") if "fingerprint" not in frame.columns else _json_text(frame, "fingerprint"),
+            pl.lit("}"),
+        ]
+    )  # fmt: skip
+    return text.alias("json")
 
 
 def _requirements(
-    rules: Sequence[RequirementRule],
-    numbers: Sequence[Figures],
-    memo: dict[tuple[Any, ...], RequirementResult] | None = None,
+    rules: Sequence[RequirementRule], numbers: Sequence[Figures]
 ) -> tuple[RequirementResult, ...]:
-    if memo is None:
-        return tuple(map(requirement_result, rules, numbers))
-    found = []
-    for rule, figures in zip(rules, numbers, strict=True):
-        # The exact digits: 20 and 20.00 are equal but are written apart.
-        key = (rule.code, *(str(value) for value in figures))
-        result = memo.get(key)
-        if result is None:
-            result = memo[key] = requirement_result(rule, figures)
-        found.append(result)
-    return tuple(found)
+    return tuple(map(requirement_result, rules, numbers))
 
 
 def evaluate_batches(
