@@ -66,7 +66,7 @@ from ._render import (
     verdict_cells,
 )
 from ._schema import PERSON_COLUMNS, column, record_json_schema
-from ._table import TableBatch, TableResult, evaluate_batches, verdict_json
+from ._table import TableResult, evaluate_batches, file_batches, verdict_json
 from ._verdict import EntryDecision, Reason, Status, format_hours, grounds
 from .kinds._base import basis
 
@@ -373,7 +373,7 @@ def _batch(
     if person_id is None:
         # Every person: the records judged in bulk by the columnar engine.
         return evaluate_batches(
-            _tables(opened),
+            file_batches(opened),
             year=args.year,
             persons=persons,
             policy=policy,
@@ -397,13 +397,6 @@ def _batch(
         default_mode=default_mode,
         allow_other_year=args.allow_other_year,
     )
-
-
-def _tables(files: Sequence[RecordFile]) -> Iterator[TableBatch]:
-    """Every file's records as table batches (a workbook's sheets each their own source)."""
-    for record_file in files:
-        for raw in record_file.tables():
-            yield TableBatch(raw.source, raw.frame, raw.others, raw.bad_cells)
 
 
 # --- outputs ------------------------------------------------------------------------------

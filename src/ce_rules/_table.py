@@ -43,7 +43,7 @@ from ._exceptions import EvaluationInputError
 from ._message import Message
 from ._model import Mode, Person, UnitLevel, entry_problems, settle_course_facts
 from ._policy import CreditFactorRule, Policy, Rule
-from ._readers import BadCell, BrokenRow, RawRow, SkippedRow
+from ._readers import BadCell, BrokenRow, RawRow, RecordFile, SkippedRow
 from ._records import Described, InvalidRecord, Problem, _column_order, _shown, course_id
 from ._schema import IGNORED, RECORD_COLUMNS, CellKind, Column, column, match_header
 from ._verdict import (
@@ -488,6 +488,13 @@ def _invalid(
         person_id=person,
         problems=(*bad, *problems),
     )
+
+
+def file_batches(files: Iterable[RecordFile]) -> Iterator[TableBatch]:
+    """Every file's records as table batches (a workbook's sheets each their own source)."""
+    for record_file in files:
+        for raw in record_file.tables():
+            yield TableBatch(raw.source, raw.frame, raw.others, raw.bad_cells)
 
 
 def batches_of(

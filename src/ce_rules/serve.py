@@ -2,7 +2,7 @@
 
 A thin edge, like the command line: every answer comes from the library's public
 functions (``evaluate``, ``evaluate_period``, ``plan_compliance``, ``open_record_file``
-and ``evaluate_many``, the policy registry, the JSON Schemas of ``ce-rules schema``);
+and ``evaluate_batches``, the policy registry, the JSON Schemas of ``ce-rules schema``);
 no rule and no cell parser lives here. The request and response bodies are the
 library's pydantic models, so the OpenAPI document is derived from them.
 
@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
 from . import __version__
-from ._batch import BatchVerdict, evaluate_many
+from ._batch import BatchVerdict
 from ._catalogue import rule_catalogue
 from ._cells import CellError, parse_cell, parse_date, parse_year
 from ._cells import parse_hours as _parse_hours
@@ -55,6 +55,7 @@ from ._plan import CompliancePlan, plan_compliance
 from ._policy import Policy, Rule, list_policies, policy_by_id
 from ._readers import RecordFileError, SkippedRow, open_record_file
 from ._schema import PERSON_COLUMNS, column, record_json_schema
+from ._table import evaluate_batches, file_batches, verdict_json
 from ._title import PeriodVerdict, evaluate_period, title_window
 from ._verdict import Verdict
 
@@ -752,16 +753,21 @@ def _batch_lines(
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(body)
         record_file = open_record_file(path, source=name, strict=options["strict"])
-        rows = list(record_file.rows())
-    _count_limit(settings, "body", sum(1 for r in rows if not isinstance(r, SkippedRow)))
+        tables = list(file_batches([record_file]))
+    records = sum(
+        table.frame.height + sum(not isinstance(row, SkippedRow) for _, row in table.others)
+        for table in tables
+    )
+    _count_limit(settings, "body", records)
     lines = []
     for note in record_file.notes:
         lines.append(json.dumps({"note": note.model_dump()}, ensure_ascii=False))
     unknown = record_file.unknown_message()
     if unknown is not None:
         lines.append(json.dumps({"warning": unknown.model_dump()}, ensure_ascii=False))
-    batch = evaluate_many(
-        rows,
+    # Judged in bulk, and written as check writes it (verdict_json).
+    batch = evaluate_batches(
+        tables,
         year=options["year"],
         policy=options["policy"],
         as_of=options["as_of"],
@@ -769,8 +775,8 @@ def _batch_lines(
         default_mode=options["default_mode"],
         allow_other_year=options["allow_other_year"],
     )
-    for verdict in batch:
-        lines.append('{"verdict": ' + verdict.model_dump_json() + "}")
+    for verdict in verdict_json(batch.table):
+        lines.append('{"verdict": ' + verdict + "}")
     for record in batch.invalid_records:
         lines.append('{"invalid_record": ' + record.model_dump_json() + "}")
     for row in batch.skipped:
