@@ -95,8 +95,9 @@ class Judged:
     """What the columnar engine decided.
 
     Attributes:
-        decisions: One row per entry: the fields of ``EntryDecision`` (hours in units),
-            with ``person_id``, ``item`` and the entry's canonical ``key``.
+        decisions: One row per entry, sorted by person id and index: the fields of
+            ``EntryDecision`` (hours in units), with ``person_id`` and ``item`` (the bulk
+            judgement adds ``source`` and ``line``).
         verdicts: One row per person, sorted by person id: status, compliance, the
             certificate, the missing facts, one struct per requirement (``requirements``),
             the findings' codes (``findings``) and the fingerprint (if asked for).

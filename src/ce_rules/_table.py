@@ -112,6 +112,9 @@ class TableResult:
         invalid_records: Every invalid record, in input order.
         skipped: Every row that is not a record, in input order.
         totals: The totals, which add up.
+        given: The persons read one by one, as ``Person``: given by the caller, or whose
+            records disagree, or whose unit level came from the default (the others are
+            only rows of ``persons``).
     """
 
     year: int
@@ -124,7 +127,6 @@ class TableResult:
     invalid_records: list[InvalidRecord] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
     totals: BatchTotals = field(default_factory=BatchTotals)
-
     given: dict[str, Person] = field(default_factory=dict)
 
     def verdicts(self) -> Iterator[BatchVerdict]:
