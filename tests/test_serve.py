@@ -390,6 +390,46 @@ def test_batch_errors_are_problems(server: Server) -> None:
     conforms(server, "/v1/batch", "post", no_header)
 
 
+def test_batch_by_region_and_unknown_parameters(server: Server) -> None:
+    """``region`` chooses the region's policy for the year; an unknown parameter is a 422.
+
+    A parameter the endpoint does not know is named and refused, never ignored: a client
+    must not believe it was applied.
+    """
+    csv_body = (ROOT / EXAMPLE).read_bytes()
+
+    def post(params: dict[str, Any], lang: str = "zh") -> httpx.Response:
+        return server.client.post(
+            "/v1/batch", params=params, content=csv_body,
+            headers={"Content-Type": "text/csv", "Accept-Language": lang},
+        )  # fmt: skip
+
+    by_region = post({"year": 2024, "region": "shandong", "name": EXAMPLE})
+    by_id = post({"year": 2024, "policy": "shandong-2024", "name": EXAMPLE})
+    assert by_region.status_code == by_id.status_code == 200
+    assert jsonl(by_region) == jsonl(by_id)
+    assert {line["verdict"]["policy_id"] for line in jsonl(by_region) if "verdict" in line} == {
+        "shandong-2024"
+    }
+    national = post({"year": 2024, "region": "cn-national", "name": EXAMPLE})
+    assert {line["verdict"]["policy_id"] for line in jsonl(national) if "verdict" in line} == {
+        "cn-national-2015"
+    }
+    unknown = post({"year": 2024, "regoin": "shandong"}, "en")
+    assert unknown.status_code == 422
+    assert unknown.headers["content-type"] == "application/problem+json"
+    assert unknown.json()["errors"][0]["field"] == "regoin"
+    assert "region" in unknown.json()["errors"][0]["reason"]
+    conforms(server, "/v1/batch", "post", unknown)
+    nowhere = post({"year": 2024, "region": "atlantis"})
+    assert nowhere.status_code == 422
+    assert nowhere.json()["errors"][0]["field"] == "region"
+    assert "shandong" in nowhere.json()["errors"][0]["reason"]
+    both = post({"year": 2024, "region": "shandong", "policy": "shandong-2024"})
+    assert both.status_code == 422
+    assert both.json()["errors"][0]["code"] == "conflicting_parameters"
+
+
 # --- policies and schemas ----------------------------------------------------------------------
 
 

@@ -54,6 +54,7 @@ from ._model import CreditEntry, Person, entry_problems, parse_hours
 from ._plan import CompliancePlan, plan_compliance
 from ._policy import Policy, Rule, list_policies, policy_by_id
 from ._readers import RecordFileError, SkippedRow, open_record_file
+from ._registry import Registry
 from ._schema import PERSON_COLUMNS, column, record_json_schema
 from ._table import evaluate_batches, file_batches, verdict_json
 from ._title import PeriodVerdict, evaluate_period, title_window
@@ -1004,6 +1005,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     async def batch(
         request: Request,
         year: Annotated[int, Query(description="the calendar year to judge")],
+        region: Annotated[
+            str | None, Query(description="a bundled region (shandong, cn-national)")
+        ] = None,
         policy: Annotated[str | None, Query(description="a bundled policy id")] = None,
         as_of: Annotated[date | None, Query(description="the day the verdicts speak for")] = None,
         default_unit: Annotated[str | None, Query(description="provincial|municipal")] = None,
@@ -1014,7 +1018,22 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             str | None, Query(max_length=200, description="the name records are reported by")
         ] = None,
     ) -> StreamingResponse:
-        """A batch of records (CSV, JSON Lines or xlsx, the columns `ce-rules check` reads)."""
+        """A batch of records (CSV, JSON Lines or xlsx, the columns `ce-rules check` reads).
+
+        The policy is the region's for the year (`region`), or the one named (`policy`);
+        with neither, Shandong's, as `ce-rules check` does for now. A parameter this
+        endpoint does not know is refused, never ignored.
+        """
+        _known_parameters(request, _BATCH_PARAMETERS)
+        if region is not None and policy is not None:
+            reason = _m("region 与 policy 只能给出一个", "give region or policy, not both")
+            raise _ProblemError(
+                422, "conflicting_parameters", _INVALID, reason,
+                [("region", _shown(region), "conflicting_parameters", reason)],
+            )  # fmt: skip
+        chosen: Policy | str | None = policy
+        if region is not None:
+            chosen = _region_policy(region, year)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         suffix = _BATCH_TYPES.get(media)
         if suffix is None:
@@ -1029,7 +1048,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             )  # fmt: skip
         options = {
             "year": year,
-            "policy": policy,
+            "policy": chosen,
             "as_of": as_of,
             "default_unit": _choice_option("default_unit", default_unit),
             "default_mode": _choice_option("default_mode", default_mode),
@@ -1119,6 +1138,43 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 def _built(verdict: Verdict) -> Response:
     # Serialised in the worker thread: a verdict builds its decisions on first use.
     return _json(verdict)
+
+
+#: The query parameters of ``/v1/batch``.
+_BATCH_PARAMETERS: Final = frozenset(
+    {"year", "region", "policy", "as_of", "default_unit", "default_mode", "allow_other_year",
+     "strict", "name"}
+)  # fmt: skip
+
+
+def _known_parameters(request: Request, known: frozenset[str]) -> None:
+    """Refuse a query parameter the endpoint does not know (a 422): never ignored."""
+    for name in request.query_params:
+        if name not in known:
+            reason = _m(
+                f"未知参数 {name}；可用参数：{', '.join(sorted(known))}",
+                f"unknown parameter {name!r}; known: {', '.join(sorted(known))}",
+            )
+            raise _ProblemError(
+                422, "unknown_field", _INVALID, reason,
+                [(name, _shown(request.query_params.get(name)), "unknown_field", reason)],
+            )  # fmt: skip
+
+
+def _region_policy(region: str, year: int) -> Policy:
+    """The bundled policy governing ``year`` in ``region`` (a 422 naming the regions if none)."""
+    try:
+        return Registry().policy(region, year)
+    except PolicyNotFoundError as error:
+        known = ", ".join(error.available)
+        reason = _m(
+            f"{region} 没有 {year} 年度的政策；已登记：{known}",
+            f"no policy governs {year} in {region!r}; registered: {known}",
+        )
+        raise _ProblemError(
+            422, "unknown_region", _INVALID, reason,
+            [("region", _shown(region), "unknown_region", reason)],
+        ) from None  # fmt: skip
 
 
 def _policy_or_404(policy_id: str) -> Policy:
