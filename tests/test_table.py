@@ -263,3 +263,23 @@ def test_the_verdicts_json_is_pydantics(
     assert list(verdict_json(result)) == want
     with patch.object(_table, "_JSON_SLICE", 3):  # written a few persons at a time
         assert list(verdict_json(result)) == want
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    count=st.integers(0, 80),
+    policy=st.sampled_from(POLICIES),
+    part=st.integers(1, 12),
+)
+def test_judging_a_run_of_persons_at_a_time_changes_nothing(
+    seed: int, count: int, policy: ce.Policy, part: int
+) -> None:
+    """Persons judged in runs of a few entries give the frames of one judgement of all."""
+    rows = _rows(seed, count, featured_column=True)
+    whole = evaluate_tables(batches_of(rows, 16), year=2024, policy=policy, as_of=None)
+    with patch.object(_table, "_PART_ENTRIES", part):
+        runs = evaluate_tables(batches_of(rows, 16), year=2024, policy=policy, as_of=None)
+    assert runs.frames().verdicts.equals(whole.frames().verdicts)
+    assert runs.frames().decisions.equals(whole.frames().decisions)
+    assert runs.totals == whole.totals

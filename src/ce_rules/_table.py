@@ -76,6 +76,8 @@ _SHOWN_VALUE: Final = 200
 #: plain values are taken as they are, natively (``_cells.PLAIN_ID``), the rest parsed.
 _MANY_VALUES: Final = frozenset({"entry_id", "certificate_no", "person_id"})
 _REQUIRED: Final = tuple(c.name for c in RECORD_COLUMNS if c.required)
+#: Entries the engine judges at once (``_judged_in_parts``).
+_PART_ENTRIES: Final = 1_000_000
 
 
 class TableBatch(NamedTuple):
@@ -608,20 +610,66 @@ def evaluate_tables(
     for person_id in mode_assumed:
         assumed[person_id] = tuple(sorted({*assumed.get(person_id, ()), "mode"}))
         findings.setdefault(person_id, []).append(_assumption("mode", None))
-    judged = judge_table(
-        entries.select(*ENTRY_SCHEMA), people, year=year, policy=policy, as_of=as_of,
-        fingerprints=fingerprints,
-    )  # fmt: skip
-    # Where each entry came from, beside its decision.
-    judged = Judged(
-        judged.decisions.join(entries.select("item", "source", "line"), on="item", how="left"),
-        judged.verdicts,
+    judged = _judged_in_parts(
+        entries, people, year=year, policy=policy, as_of=as_of, fingerprints=fingerprints
     )
     result = TableResult(
         year, policy, as_of, judged, people, findings, assumed, invalid, skipped, totals, given
     )
     _count(result)
     return result
+
+
+def _judged_in_parts(
+    entries: pl.DataFrame,
+    people: pl.DataFrame,
+    *,
+    year: int,
+    policy: Policy,
+    as_of: date | None,
+    fingerprints: bool,
+) -> Judged:
+    """The engine's judgement of every person, a run of persons at a time.
+
+    The persons (sorted by id) are cut into runs of about ``_PART_ENTRIES`` entries, and
+    each run's entries are judged alone (a person's entries are all in one run), so that
+    the engine's intermediate frames, some sixty columns wide, hold one run at a time.
+    The runs follow each other in person order: their frames put end to end stay sorted.
+    Each decision gets the file and line of its entry.
+    """
+    import polars as pl
+
+    def judged(rows: pl.DataFrame, persons: pl.DataFrame) -> Judged:
+        found = judge_table(
+            rows.select(*ENTRY_SCHEMA), persons, year=year, policy=policy, as_of=as_of,
+            fingerprints=fingerprints,
+        )  # fmt: skip
+        where = rows.select("item", "source", "line")
+        return Judged(found.decisions.join(where, on="item", how="left"), found.verdicts)
+
+    if entries.height <= _PART_ENTRIES:
+        return judged(entries, people)
+    sizes = people.select("person_id").join(
+        entries.group_by("person_id").agg(pl.len().alias("n")),
+        on="person_id",
+        how="left",
+        maintain_order="left",
+    )
+    run = (pl.col("n").fill_null(0).cum_sum() - 1).clip(lower_bound=0) // _PART_ENTRIES
+    runs = sizes.select("person_id", run.alias("run"))
+    bounds = runs.group_by("run", maintain_order=True).agg(
+        pl.col("person_id").first().alias("first"), pl.col("person_id").last().alias("last")
+    )
+    decisions, verdicts = [], []
+    pid = pl.col("person_id")
+    for _, first, last in bounds.iter_rows():
+        part = judged(
+            entries.filter((pid >= first) & (pid <= last)),
+            people.filter((pid >= first) & (pid <= last)),
+        )
+        decisions.append(part.decisions)
+        verdicts.append(part.verdicts)
+    return Judged(pl.concat(decisions), pl.concat(verdicts))
 
 
 def _empty_entries() -> pl.DataFrame:
