@@ -77,7 +77,7 @@ _SHOWN_VALUE: Final = 200
 _MANY_VALUES: Final = frozenset({"entry_id", "certificate_no", "person_id"})
 _REQUIRED: Final = tuple(c.name for c in RECORD_COLUMNS if c.required)
 #: Entries the engine judges at once (``_judged_in_parts``).
-_PART_ENTRIES: Final = 1_000_000
+_PART_ENTRIES: Final = 250_000
 
 
 class TableBatch(NamedTuple):
