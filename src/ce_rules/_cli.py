@@ -118,11 +118,16 @@ def _warn(lang: str, en: str, zh: str) -> None:
 _DEPRECATED_DEFAULT_REGION: Final = "shandong"
 
 
-def _registry(args: argparse.Namespace) -> Registry:
+def _registry(args: argparse.Namespace, *, choosing: bool = False) -> Registry:
     """The bundled policies, then those of ``CE_RULES_POLICY_PATH``, then of ``--policies``.
 
-    Read once a run; a broken file in a folder is a ``PolicyFileError`` naming it.
+    Read once a run; a broken file in a folder is a ``PolicyFileError`` naming it. When
+    ``choosing`` a policy by ``--region`` or ``--policy``, giving both is refused first.
     """
+    if choosing and args.policy is not None and args.region is not None:
+        raise _UsageError(
+            "give --region or --policy, not both", "请只给出 --region 或 --policy 之一"
+        )
     registry: Registry | None = getattr(args, "_registry", None)
     if registry is None:
         registry = load_registry(*(getattr(args, "policies", None) or ()), environ=os.environ)
@@ -149,11 +154,7 @@ def _policy(args: argparse.Namespace) -> Policy:
     Neither given: the Shandong policy of the year, with a warning (deprecated, refused
     from 0.3); a year Shandong has no policy for is refused, the regions listed.
     """
-    registry = _registry(args)
-    if args.policy is not None and args.region is not None:
-        raise _UsageError(
-            "give --region or --policy, not both", "请只给出 --region 或 --policy 之一"
-        )
+    registry = _registry(args, choosing=True)
     if args.policy is not None:
         if _is_file(args.policy):
             return _policy_file(registry, args.policy)
@@ -190,11 +191,7 @@ def _policy(args: argparse.Namespace) -> Policy:
 
 def _catalogue_policies(args: argparse.Namespace) -> list[Policy]:
     """The policies ``rules`` shows: ``--policy``, ``--region``'s, or every registered one."""
-    registry = _registry(args)
-    if args.policy is not None and args.region is not None:
-        raise _UsageError(
-            "give --region or --policy, not both", "请只给出 --region 或 --policy 之一"
-        )
+    registry = _registry(args, choosing=True)
     if args.policy is not None:
         if _is_file(args.policy):
             return [_policy_file(registry, args.policy)]
