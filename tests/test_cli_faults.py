@@ -23,6 +23,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from ce_rules import Reason
 from test_cli import (
     ENGLISH_WORDS,
     EXAMPLE,
@@ -569,17 +570,23 @@ def test_formula_triggers_are_neutralised_in_csv_and_xlsx(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("lang", "sheets", "verdict_header", "status"),
     [
-        ("zh", ["结论", "无效记录", "跳过的行", "合计"], ("身份证号", "姓名", "结论", "是否合格"),
-         "不合格"),
-        ("en", ["verdicts", "invalid records", "skipped rows", "totals"],
+        ("zh", ["结论", "未计入的记录", "无效记录", "跳过的行", "合计"],
+         ("身份证号", "姓名", "结论", "是否合格"), "不合格"),
+        ("en", ["verdicts", "excluded entries", "invalid records", "skipped rows", "totals"],
          ("person_id", "name", "status", "compliant"), "non_compliant"),
     ],
 )  # fmt: skip
 def test_xlsx_output_is_a_real_workbook_in_the_chosen_language(
     tmp_path: Path, lang: str, sheets: list[str], verdict_header: tuple[str, ...], status: str
 ) -> None:
-    """``-o 结果.xlsx``: verdicts, invalid records, skipped rows, totals, in the language."""
-    rows = [*person_rows("A", "张伟", public="20"), record("B", hours="三十")]
+    """``-o 结果.xlsx``: verdicts, excluded entries, invalid records, skipped rows, totals.
+
+    In the language asked for; every entry that does not count says why.
+    """
+    rows = [
+        *person_rows("A", "张伟", public="20"), record("B", hours="三十"),
+        record("A", "ZY2", hours="8", day="2023-05-01"),
+    ]  # fmt: skip
     path = write_csv(tmp_path / "r.csv", rows, after=[["合计", "", "", "", "", "", "110"]])
     report = tmp_path / "结果.xlsx"
     result = run("--lang", lang, "check", path, "--year", "2024", "-o", report)
@@ -591,10 +598,15 @@ def test_xlsx_output_is_a_real_workbook_in_the_chosen_language(
     assert verdicts[0][:4] == verdict_header
     assert verdicts[1][:4] == ("A", "张伟", status, "否" if lang == "zh" else "false")
     assert verdicts[1][5:8] == (20, 30, 10)
-    invalid = list(book[sheets[1]].iter_rows(values_only=True))
+    excluded = list(book[sheets[1]].iter_rows(values_only=True))
+    reason = Reason.OTHER_YEAR.text.in_(lang)
+    assert excluded[1][:5] == (str(path), 5, "A", None, "ZY2")
+    assert excluded[1][6:] == (8, reason, None, None, 1)  # the year read as decision 1 says
+    assert len(excluded) == 2  # only the 2023 entry does not count
+    invalid = list(book[sheets[2]].iter_rows(values_only=True))
     assert invalid[1][:2] == (str(path), 4)
-    skipped = list(book[sheets[2]].iter_rows(values_only=True))
-    assert skipped[1][:3] == (str(path), 5, "表尾行" if lang == "zh" else "footer row")
-    totals = dict(list(book[sheets[3]].iter_rows(values_only=True))[1:])
+    skipped = list(book[sheets[3]].iter_rows(values_only=True))
+    assert skipped[1][:3] == (str(path), 6, "表尾行" if lang == "zh" else "footer row")
+    totals = dict(list(book[sheets[4]].iter_rows(values_only=True))[1:])
     records = "记录" if lang == "zh" else "records"
-    assert totals[records] == 4
+    assert totals[records] == 5

@@ -55,6 +55,8 @@ from ._records import PersonRowError, person_of_cells
 from ._registry import POLICY_PATH_VARIABLE, Registry, load_registry
 from ._render import (
     csv_header,
+    excluded_header,
+    excluded_rows,
     invalid_header,
     invalid_row,
     skipped_header,
@@ -472,6 +474,9 @@ def _write_xlsx(out: IO[bytes], batch: BatchResult, table: TableResult, lang: st
     verdict_rows = verdict_cells(table, lang, workbook=True).iter_rows()
     sheets = [
         Sheet(_say(lang, "verdicts", "结论"), csv_header(batch.policy, lang), verdict_rows),
+        # Every record that does not count says why (the table and CSV give only counts).
+        Sheet(_say(lang, "excluded entries", "未计入的记录"), excluded_header(lang),
+              excluded_rows(table, lang)),
         Sheet(_say(lang, "invalid records", "无效记录"), invalid_header(lang), invalid_rows),
         Sheet(_say(lang, "skipped rows", "跳过的行"), skipped_header(lang),
               [skipped_row(r, lang, workbook=True) for r in batch.skipped]),

@@ -24,13 +24,16 @@ from ._readers import SkippedRow
 from ._records import InvalidRecord
 from ._schema import column
 from ._table import TableResult, _decimal
-from ._verdict import Status
+from ._verdict import Reason, Status
+from ._vocabulary import Category
 
 if TYPE_CHECKING:
     import polars as pl
 
 __all__ = [
     "csv_header",
+    "excluded_header",
+    "excluded_rows",
     "invalid_header",
     "invalid_row",
     "requirement_label",
@@ -246,6 +249,35 @@ def verdict_cells(
         facts.alias("missing_facts"),
         pl.col("invalid").alias("invalid_records"),
     )
+
+
+def excluded_header(lang: str) -> list[str]:
+    """The header of the sheet of entries that do not count (``excluded_rows``)."""
+    if lang == "en":
+        return ["source", "line", "person_id", "entry_id", "course_id", "category", "hours",
+                "reason", "rule", "clause", "decision"]  # fmt: skip
+    return ["文件", "行号", "身份证号", "记录编号", "课程编号", "科目类别", "学时", "未计入原因",
+            "规则", "条款", "决定"]  # fmt: skip
+
+
+def excluded_rows(table: TableResult, lang: str) -> Iterator[tuple[Cell, ...]]:
+    """Every entry that does not count, with why: its reason, rule, clause and decision.
+
+    In the order of the verdicts (person id, then the person's entries); the reason in the
+    language asked for, text from the input as written (for a workbook).
+    """
+    import polars as pl
+
+    decisions = table.frames().decisions.filter(~pl.col("counted"))
+    reasons = {r.value: r.text.in_(lang) for r in Reason}
+    categories = {c.value: c.label if lang == "zh" else c.value for c in Category}
+    yield from decisions.select(
+        "source", "line", "person_id", "entry_id", "course_id",
+        pl.col("category").replace_strict(categories, return_dtype=pl.String),
+        "hours",
+        pl.col("reason").replace_strict(reasons, return_dtype=pl.String),
+        "rule", "clause", "decision",
+    ).iter_rows()  # fmt: skip
 
 
 def invalid_header(lang: str) -> list[str]:
