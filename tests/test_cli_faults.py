@@ -90,7 +90,7 @@ def test_every_problem_of_a_row_is_named_in_english(tmp_path: Path) -> None:
         result.stdout
     )
     assert "February 2024 has 29 days" in result.stdout
-    assert "1 invalid records (listed in the output): fix them and run again" in result.stderr
+    assert "1 invalid record (listed in the output): fix them and run again" in result.stderr
     (invalid,) = parsed(as_json)["invalid_records"]
     assert [p["code"] for p in invalid["problems"]] == [
         "unknown_value", "unknown_value", "not_a_number", "unknown_value", "unknown_value",

@@ -542,9 +542,14 @@ def _warnings(batch: BatchResult, table: TableResult, lang: str, fmt: str) -> No
         where_zh = "见输出" if listed else "见上"
         _print_error(
             lang,
-            f"{totals.invalid} invalid records ({where_en}): fix them and run again",
+            f"{_count(totals.invalid, 'invalid record')} ({where_en}): fix them and run again",
             f"有{totals.invalid}条无效记录（{where_zh}），请修正后重新运行",
         )
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    """``number`` and the English noun it counts: 1 entry, 2 entries."""
+    return f"{number} {one if number == 1 else many or one + 's'}"
 
 
 def _named(refs: list[str], lang: str) -> str:
@@ -567,7 +572,8 @@ def _other_year(table: TableResult, year: int, lang: str) -> None:
     if refs:
         _warn(
             lang,
-            f"{len(refs)} entries are credited to another year than {year}: {_named(refs, lang)}",
+            f"{_count(len(refs), 'entry', 'entries')} {'is' if len(refs) == 1 else 'are'} "
+            f"credited to another year than {year}: {_named(refs, lang)}",
             f"有{len(refs)}条记录不属于{year}培训年度：{_named(refs, lang)}",
         )
 
@@ -593,7 +599,9 @@ def _undetermined(table: TableResult, lang: str) -> None:
         hint_zh.append("“是否优质在线公需课”列")
     _warn(
         lang,
-        f"{undetermined.height} persons are undetermined, the records lack {', '.join(facts)}: "
+        f"{_count(undetermined.height, 'person')} "
+        f"{'is' if undetermined.height == 1 else 'are'} undetermined, the records lack "
+        f"{', '.join(facts)}: "
         f"{ids}; give {' or '.join(hint_en)}",
         f"有{undetermined.height}人结论待定，记录缺少"
         f"{'、'.join(column(f).label for f in facts)}：{ids}；请提供{'或'.join(hint_zh)}",
