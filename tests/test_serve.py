@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -59,6 +60,10 @@ class Server:
     scratch: Path
 
 
+#: A province's own policy file, which the module's server serves (``--policies``).
+FICTIONAL = ROOT / "tests/data/fictional-2025.toml"
+
+
 def free_port() -> int:
     """A port on localhost no one listens on now."""
     with socket.socket() as sock:
@@ -76,11 +81,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # The server's own temporary directory, to see that no upload outlives its answer.
     scratch = folder / "tmp"
     scratch.mkdir()
+    # A province of one's own, served beside the bundled policies.
+    policies = folder / "policies"
+    policies.mkdir()
+    shutil.copy(FICTIONAL, policies)
     port = free_port()
     command = [
         sys.executable, "-m", "ce_rules", "serve", "--port", str(port),
         "--token-file", str(token_file), "--max-body", str(MAX_BODY),
         "--max-records", str(MAX_RECORDS), "--timeout", "30", "--access-log",
+        "--policies", str(policies),
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -430,13 +440,44 @@ def test_batch_by_region_and_unknown_parameters(server: Server) -> None:
     assert both.json()["errors"][0]["code"] == "conflicting_parameters"
 
 
+def test_a_policy_of_ones_own_is_served(server: Server) -> None:
+    """``serve --policies DIR``: a province's own policy is listed, judged by id and by region."""
+    listed = {p["id"] for p in server.client.get("/v1/policies").json()}
+    assert {"fictional-2025", "shandong-2024", "cn-national-2015"} <= listed
+    rules = server.client.get("/v1/policies/fictional-2025/rules").json()
+    assert "第三条" in rules["markdown"]
+    own = ce.load_policy(FICTIONAL)
+    person = ce.Person(id="370102198001011234", unit=ce.UnitLevel.MUNICIPAL)
+    course = ce.Course(id="C1", title="专业课", category=ce.Category.PROFESSIONAL, hours="56",
+                       mode=ce.Mode.OFFLINE)  # fmt: skip
+    entries = [ce.CreditEntry(person_id=person.id, course=course, completed_on=date(2025, 5, 1))]
+    answer = server.client.post(
+        "/v1/evaluate", json=body(person, entries, year=2025, policy="fictional-2025")
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == library_json(ce.evaluate(person, entries, year=2025, policy=own))
+    records = "身份证号,课程名称,科目类别,学时,学习形式,完成日期,单位级别\n" + (
+        "370102198001011234,专业课,专业科目,56,线下培训,2025-05-01,市属单位\n"
+    )
+    batch = server.client.post(
+        "/v1/batch", params={"year": 2025, "region": "fictional"},
+        content=records.encode(), headers={"Content-Type": "text/csv"},
+    )  # fmt: skip
+    assert batch.status_code == 200, batch.text
+    (verdict,) = [line["verdict"] for line in jsonl(batch) if "verdict" in line]
+    assert verdict["policy_id"] == "fictional-2025"
+    assert [r["earned"] for r in verdict["requirements"]] == ["0", "56"]
+
+
 # --- policies and schemas ----------------------------------------------------------------------
 
 
 def test_policies_one_policy_and_its_rules(server: Server) -> None:
     """The registry over HTTP: the list, one policy in full, its rule catalogue; 404 otherwise."""
     listed = server.client.get("/v1/policies")
-    assert [p["id"] for p in listed.json()] == [p.id for p in ce.list_policies()]
+    # The bundled ones and the folder's (the module's server has --policies).
+    registry = ce.Registry().with_policies([ce.load_policy(FICTIONAL)])
+    assert [p["id"] for p in listed.json()] == [p.id for p in registry.policies]
     conforms(server, "/v1/policies", "get", listed)
     policy = ce.policy_by_id("shandong-2024")
     one = server.client.get("/v1/policies/shandong-2024")

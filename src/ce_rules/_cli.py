@@ -925,6 +925,8 @@ def _serve(args: argparse.Namespace) -> int:
         max_body_bytes=args.max_body,
         max_records=args.max_records,
         timeout_seconds=args.timeout,
+        # Policies of your own: those of CE_RULES_POLICY_PATH and of --policies, as check.
+        registry=_registry(args),
     )
     try:
         serve.run(
@@ -979,6 +981,10 @@ def _serve_parser(commands: Any) -> None:
     sub.add_argument(
         "--access-log", action="store_true", help="log each request's line and status (no body)"
     )
+    sub.add_argument(
+        "--policies", action="append", metavar="DIR",
+        help=f"serve every *.toml policy of DIR too (and of {POLICY_PATH_VARIABLE}); repeatable",
+    )  # fmt: skip
     sub.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
     sub.set_defaults(handler=_serve)
 

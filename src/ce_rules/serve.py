@@ -24,7 +24,7 @@ import logging
 import re
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar
@@ -51,8 +51,9 @@ from ._engine import evaluate
 from ._exceptions import CeRulesError, EvaluationInputError, PolicyNotFoundError
 from ._message import Message
 from ._model import CreditEntry, Person, entry_problems, parse_hours
+from ._overlay import merge_overlay
 from ._plan import CompliancePlan, plan_compliance
-from ._policy import Policy, Rule, list_policies, policy_by_id
+from ._policy import Policy, Rule
 from ._readers import RecordFileError, SkippedRow, open_record_file
 from ._registry import Registry
 from ._schema import PERSON_COLUMNS, column, record_json_schema
@@ -101,12 +102,15 @@ class ServeSettings:
         max_body_bytes: The largest request body read; a larger one is refused with 413.
         max_records: The most records (entries) one request may carry; more is a 413.
         timeout_seconds: The longest one judgement may take; then the answer is a 503.
+        registry: The policies requests may name, by id or by region: the bundled ones, and
+            those of the folders given (``load_registry``; ``ce-rules serve --policies``).
     """
 
     token: str | None = None
     max_body_bytes: int = 10 * 1024 * 1024
     max_records: int = 100_000
     timeout_seconds: float = 60.0
+    registry: Registry = field(default_factory=Registry)
 
 
 # --- problem documents (RFC 9457) -----------------------------------------------------------
@@ -901,7 +905,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
                     body.person,
                     body.entries,
                     year=body.year,
-                    policy=body.policy,
+                    policy=_chosen(settings, body.policy),
                     as_of=body.as_of,
                     allow_other_year=body.allow_other_year,
                 )
@@ -953,7 +957,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
                     body.person,
                     body.entries,
                     years=years,
-                    policy=body.policy,
+                    policy=_chosen(settings, body.policy),
                     as_of=body.as_of,
                     allow_other_year=body.allow_other_year,
                 )
@@ -974,7 +978,11 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             settings,
             lambda: _json(
                 plan_compliance(
-                    body.person, body.entries, year=body.year, policy=body.policy, as_of=body.as_of
+                    body.person,
+                    body.entries,
+                    year=body.year,
+                    policy=_chosen(settings, body.policy),
+                    as_of=body.as_of,
                 )
             ),
         )
@@ -1031,9 +1039,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
                 422, "conflicting_parameters", _INVALID, reason,
                 [("region", _shown(region), "conflicting_parameters", reason)],
             )  # fmt: skip
-        chosen: Policy | str | None = policy
+        chosen = _chosen(settings, policy)
         if region is not None:
-            chosen = _region_policy(region, year)
+            chosen = _region_policy(settings.registry, region, year)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         suffix = _BATCH_TYPES.get(media)
         if suffix is None:
@@ -1065,13 +1073,13 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     @app.get("/v1/policies", response_model=list[PolicySummary], dependencies=guarded,
              responses=unauthorized, tags=["policies"])  # fmt: skip
     async def policies() -> Response:
-        """Every bundled policy: id, version, region, years, title."""
+        """Every policy it knows (bundled, and of `--policies`): id, version, region, years."""
         listed = [
             PolicySummary(
                 id=p.id, version=p.version, region=p.region, years=tuple(p.years),
                 title=p.title, title_en=p.title_en,
             ).model_dump(mode="json")
-            for p in list_policies()
+            for p in settings.registry.policies
         ]  # fmt: skip
         return JSONResponse(listed)
 
@@ -1085,13 +1093,13 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
              responses=not_found, tags=["policies"])  # fmt: skip
     async def one_policy(policy_id: str) -> Response:
         """One policy in full: its rules, citations and readings."""
-        return _json(_policy_or_404(policy_id))
+        return _json(_policy_or_404(settings.registry, policy_id))
 
     @app.get("/v1/policies/{policy_id}/rules", response_model=RuleCatalogue, dependencies=guarded,
              responses=not_found, tags=["policies"])  # fmt: skip
     async def rules(policy_id: str) -> Response:
         """A policy's rule catalogue: every rule with its clause, as data and as Markdown."""
-        found = _policy_or_404(policy_id)
+        found = _policy_or_404(settings.registry, policy_id)
         return _json(
             RuleCatalogue(
                 policy_id=found.id,
@@ -1161,10 +1169,23 @@ def _known_parameters(request: Request, known: frozenset[str]) -> None:
             )  # fmt: skip
 
 
-def _region_policy(region: str, year: int) -> Policy:
-    """The bundled policy governing ``year`` in ``region`` (a 422 naming the regions if none)."""
+def _chosen(settings: ServeSettings, policy_id: str | None) -> Policy | None:
+    """The policy a request names by id; None for the library's default.
+
+    An overlay is merged onto its base, as the command line does.
+    """
+    if policy_id is None:
+        return None
+    policy = settings.registry.by_id(policy_id)
+    if policy.extends is not None:
+        return merge_overlay(settings.registry.by_id(policy.extends), policy)
+    return policy
+
+
+def _region_policy(registry: Registry, region: str, year: int) -> Policy:
+    """The policy governing ``year`` in ``region`` (a 422 naming the regions if none)."""
     try:
-        return Registry().policy(region, year)
+        return registry.policy(region, year)
     except PolicyNotFoundError as error:
         known = ", ".join(error.available)
         reason = _m(
@@ -1177,9 +1198,9 @@ def _region_policy(region: str, year: int) -> Policy:
         ) from None  # fmt: skip
 
 
-def _policy_or_404(policy_id: str) -> Policy:
+def _policy_or_404(registry: Registry, policy_id: str) -> Policy:
     try:
-        return policy_by_id(policy_id)
+        return registry.by_id(policy_id)
     except PolicyNotFoundError as error:
         known = ", ".join(error.available)
         reason = _m(
