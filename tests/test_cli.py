@@ -777,10 +777,21 @@ def test_persons_file_naming_a_person_twice_differently_is_refused(tmp_path: Pat
     assert "Traceback" not in result.stderr
 
 
+def in_city(row: list[str], city: str = "示例市") -> list[str]:
+    """A row under ``CITY_HEADER``: ``row`` with the person's city."""
+    return [*row, city]
+
+
+#: ``HEADER`` and the city (所在市), for overlays that govern a city's staff.
+CITY_HEADER = (*HEADER, "所在市")
+
+
 def test_overlay_file_as_policy_is_merged_onto_its_base(tmp_path: Path) -> None:
     """``--policy`` with an overlay judges under base + overlay: 三(一) is never dropped."""
     overlay = ROOT / "examples" / "overlays" / "example-city-2024.toml"
-    path = write_csv(tmp_path / "public-only.csv", [record("A", hours="32")])
+    path = write_csv(
+        tmp_path / "public-only.csv", [in_city(record("A", hours="32"))], header=CITY_HEADER
+    )
     result, data = run_json(path, "--year", "2024", "--policy", overlay)
     assert result.returncode == 1, result.stderr
     assert data["policy_id"] == "shandong-2024.example-city-2024"
@@ -788,6 +799,38 @@ def test_overlay_file_as_policy_is_merged_onto_its_base(tmp_path: Path) -> None:
     codes = {r["code"]: r for r in verdict["requirements"]}
     assert codes["professional_hours"]["shortfall"] == "60"
     assert codes["public_hours"]["required"] == "32"
+
+
+def test_an_overlay_judges_only_the_persons_it_governs(tmp_path: Path) -> None:
+    """A city's overlay governs its municipal staff (二(二)), and no one else.
+
+    Anyone else in the records, or anyone whose unit level is not known (decision 11),
+    stops the run before any report: they would be judged under rules that are not theirs.
+    """
+    overlay = ROOT / "examples" / "overlays" / "example-city-2024.toml"
+    rows = [
+        in_city(record("A", hours="32")),  # municipal staff of 示例市: governed
+        in_city(record("B", unit="省直单位")),  # provincial staff of the city: not governed
+        in_city(record("C"), city="济南市"),  # another city
+        in_city(record("D", unit="")),  # unit level unknown
+    ]
+    path = write_csv(tmp_path / "mixed.csv", rows, header=CITY_HEADER)
+    zh, en, explained = run_all(
+        ["check", path, "--year", "2024", "--policy", overlay, "-o", tmp_path / "out.csv"],
+        ["--lang", "en", "check", path, "--year", "2024", "--policy", overlay],
+        ["explain", "B", path, "--year", "2024", "--policy", overlay],
+    )
+    assert zh.returncode == en.returncode == explained.returncode == 2
+    assert not (tmp_path / "out.csv").exists()
+    assert en.stdout == ""
+    assert "the overlay example-city-2024 governs municipal staff of 示例市 (2024)" in en.stderr
+    assert "2 persons it does not govern (B, C)" in en.stderr
+    assert "1 person whose unit level is not known (D)" in en.stderr
+    assert "不适用的2人（B, C）和缺少单位级别的1人（D）" in zh.stderr
+    assert "不适用的1人（B）" in explained.stderr
+    governed = write_csv(tmp_path / "governed.csv", rows[:1], header=CITY_HEADER)
+    ok, _ = run_json(governed, "--year", "2024", "--policy", overlay)
+    assert ok.returncode == 1, ok.stderr
 
 
 def test_explain_prints_every_entry_with_its_line() -> None:

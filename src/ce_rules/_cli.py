@@ -27,7 +27,7 @@ from typing import IO, Any, Final
 from . import __version__
 from ._batch import BatchResult, BatchVerdict, evaluate_many
 from ._cells import CellError, parse_cell, parse_id
-from ._exceptions import CeRulesError, PolicyNotFoundError
+from ._exceptions import CeRulesError, EvaluationInputError, PolicyNotFoundError
 from ._message import Message
 from ._model import Mode, Person, UnitLevel
 from ._output import (
@@ -40,7 +40,7 @@ from ._output import (
     termination_as_interrupt,
     write_workbook,
 )
-from ._overlay import merge_overlay
+from ._overlay import merge_overlay, overlay_applies
 from ._policy import Policy, load_policy
 from ._readers import (
     BrokenRow,
@@ -137,13 +137,86 @@ def _registry(args: argparse.Namespace, *, choosing: bool = False) -> Registry:
     return registry
 
 
-def _policy_file(registry: Registry, value: str) -> Policy:
-    policy = load_policy(value)
-    if policy.extends is not None:
-        # An overlay alone lacks its base's rules (三(一) among them): judge under
-        # base + overlay, whose loosenings every verdict then reports.
-        return merge_overlay(registry.by_id(policy.extends), policy)
-    return policy
+def _merged(args: argparse.Namespace, registry: Registry, policy: Policy) -> Policy:
+    """``policy``, or an overlay merged onto its base (kept in ``args`` for ``_in_scope``).
+
+    An overlay alone lacks its base's rules (三(一) among them): it is judged as base +
+    overlay, whose loosenings every verdict then reports.
+    """
+    if policy.extends is None:
+        return policy
+    args._overlay = policy
+    return merge_overlay(registry.by_id(policy.extends), policy)
+
+
+def _in_scope(args: argparse.Namespace, persons: Iterable[Person]) -> None:
+    """Refuse to judge under an overlay anyone it does not govern (二(二), 三(二)).
+
+    A city's overlay governs that city's municipal staff: a person of another city, a
+    provincial-unit person, or one whose unit level is not known (decision 11) would get
+    a verdict under rules that are not theirs, so the run stops before any report and names
+    them; they are checked without the overlay.
+    """
+    overlay: Policy | None = getattr(args, "_overlay", None)
+    if overlay is None:
+        return
+    outside: list[str] = []
+    unknown: list[str] = []
+    for person in persons:
+        try:
+            if not overlay_applies(overlay, person, args.year):
+                outside.append(person.id)
+        except EvaluationInputError:
+            unknown.append(person.id)
+    if not outside and not unknown:
+        return
+    target = overlay.applies_to
+    city = None if target is None else target.city
+    industry = None if target is None else target.industry
+    scope_en = (
+        " and ".join(
+            part
+            for part in (
+                city and f"municipal staff of {city}",
+                industry and f"the industry {industry}",
+            )
+            if part
+        )
+        or "no one"
+    )
+    scope_zh = (
+        "、".join(
+            part
+            for part in (city and f"{city}市属单位人员", industry and f"{industry}行业")
+            if part
+        )
+        or "任何人"
+    )
+    lang = args.lang
+    who_en, who_zh = [], []
+    if outside:
+        who_en.append(
+            f"{_count(len(outside), 'person')} it does not govern ({_named(outside, lang)})"
+        )
+        who_zh.append(f"不适用的{len(outside)}人（{_named(outside, lang)}）")
+    if unknown:
+        who_en.append(
+            f"{_count(len(unknown), 'person')} whose unit level is not known "
+            f"({_named(unknown, lang)})"
+        )
+        who_zh.append(f"缺少单位级别的{len(unknown)}人（{_named(unknown, lang)}）")
+    raise _UsageError(
+        f"the overlay {overlay.id} governs {scope_en} ({args.year}); judged under it, "
+        f"{' and '.join(who_en)} would get verdicts under rules that are not theirs: check "
+        f"them without --policy {args.policy} (with --region), or give their unit level",
+        f"本地政策 {overlay.id} 只适用于{scope_zh}（{args.year}年度）；按它判断，"
+        f"{'和'.join(who_zh)}将得到不属于他们的结论：请对他们不带 --policy {args.policy}"
+        "（用 --region）检查，或补充单位级别",
+    )
+
+
+def _policy_file(args: argparse.Namespace, registry: Registry, value: str) -> Policy:
+    return _merged(args, registry, load_policy(value))
 
 
 def _is_file(value: str) -> bool:
@@ -159,11 +232,8 @@ def _policy(args: argparse.Namespace) -> Policy:
     registry = _registry(args, choosing=True)
     if args.policy is not None:
         if _is_file(args.policy):
-            return _policy_file(registry, args.policy)
-        by_id = registry.by_id(args.policy)
-        if by_id.extends is not None:
-            return merge_overlay(registry.by_id(by_id.extends), by_id)
-        return by_id
+            return _policy_file(args, registry, args.policy)
+        return _merged(args, registry, registry.by_id(args.policy))
     if args.region is not None:
         return registry.policy(args.region, args.year)
     known = ", ".join(r.describe() for r in registry.regions())
@@ -196,7 +266,7 @@ def _catalogue_policies(args: argparse.Namespace) -> list[Policy]:
     registry = _registry(args, choosing=True)
     if args.policy is not None:
         if _is_file(args.policy):
-            return [_policy_file(registry, args.policy)]
+            return [_policy_file(args, registry, args.policy)]
         return [registry.by_id(args.policy)]
     if args.region is not None:
         return list(registry.region_policies(args.region))
@@ -632,6 +702,7 @@ def _check(args: argparse.Namespace) -> int:
     # Fingerprints are in the verdict objects of the JSON formats only.
     batch = _batch(args, fingerprints=fmt in ("json", "jsonl"))
     table: TableResult = batch.table
+    _in_scope(args, table.people())
     _write(args, batch, table)
     _warnings(batch, table, args.lang, fmt)
     return _exit_code(batch)
@@ -656,6 +727,7 @@ def _explain(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     verdict = verdicts[0]
+    _in_scope(args, [verdict.person])
     # Records naming no one that can be read may be this person's: the verdict may lack them.
     unowned = [r for r in batch.invalid_records if r.person_id is None]
     if args.format == "json":

@@ -135,6 +135,11 @@ class TableResult:
         """Every person's verdict as a ``BatchVerdict``, sorted by person id, built one by one."""
         return _verdict_objects(self)
 
+    def people(self) -> Iterator[Person]:
+        """Who each person was taken to be, as a ``Person``, sorted by id, built one by one."""
+        for row in self.persons.iter_rows(named=True):
+            yield _person(self, row)
+
     def frames(self) -> Frames:
         """The verdicts, decisions and invalid records as flat tables (``Frames``)."""
         return _frames(self)
@@ -913,6 +918,14 @@ def _decision_maker(result: TableResult) -> Any:
     return make
 
 
+def _person(result: TableResult, row: Mapping[str, Any]) -> Person:
+    """The person of a row of ``persons`` (or of the verdicts): given, else as read."""
+    pid = row["person_id"]
+    return result.given.get(pid) or Person(
+        id=pid, name=row["name"], unit=row["unit"], city=row["city"], industry=row["industry"]
+    )
+
+
 def _figures(figures: Mapping[str, Any]) -> Figures:
     """A requirement's figures from the engine's struct (hours in units)."""
     return Figures(
@@ -954,9 +967,7 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
             *loosenings,
             *result.findings.get(pid, ()),
         )
-        person = result.given.get(pid) or Person(
-            id=pid, name=row["name"], unit=row["unit"], city=row["city"], industry=row["industry"]
-        )
+        person = _person(result, row)
         fields: dict[str, Any] = {
             "person_id": pid,
             "year": result.year,
