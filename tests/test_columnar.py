@@ -264,3 +264,21 @@ def _same_as_evaluate(
             assert row["duplicate_of"] == decision.duplicate_of, where
             assert _hours(row["hours"]) == decision.hours, where
             assert row["credited_year"] == decision.credited_year, where
+
+
+def test_the_columnar_engine_keeps_the_larger_copy_waiting_for_the_unit() -> None:
+    """Of copies that count only if the unit is municipal (二(二)), both keep the larger one.
+
+    Both engines weigh a copy left open by the least it is credited, then by the most
+    (decision 4 with decision 11): the 5-hour copy is kept in either order.
+    """
+    person = ce.Person(id="A")
+    course = ce.Course(
+        id="C1", title="课", category="public", hours="5", mode="online", platform="某培训网"
+    )
+    small = ce.CreditEntry(person_id="A", course=course, completed_on=date(2024, 3, 1), hours="2.5")
+    large = ce.CreditEntry(id="R1", person_id="A", course=course, completed_on=date(2024, 3, 1))
+    for entries in ([small, large], [large, small]):
+        _same_as_evaluate([person], entries, None, BASE)
+        verdict = ce.evaluate(person, entries, year=2024, policy=BASE)
+        assert verdict.requirement("public_hours").undetermined == 5

@@ -292,3 +292,29 @@ def test_reasons_match_the_entries() -> None:
     reasons = verdict.reasons
     assert reasons == tuple(d.reason for d in verdict.entries)
     assert ce.Verdict.model_validate_json(verdict.model_dump_json()).reasons == reasons
+
+
+def test_of_copies_waiting_for_the_unit_the_one_with_most_hours_is_kept() -> None:
+    """Copies on another platform, unit unknown: the larger one is kept (二(二), decisions 4, 11).
+
+    A municipal person's copies count and a provincial person's do not; either way the
+    copy with more hours is the one that counts, so the verdict keeps it, in any order,
+    and leaves its hours open: 5, not the smaller copy's 2.5.
+    """
+    person = ce.Person(id="370102198001011234")
+    course = make_course(hours=5, mode=ce.Mode.ONLINE, platform="某市继续教育平台")
+    small = make_entry(person, course, hours="2.5")
+    large = make_entry(person, course, id="R1")
+    for order in ([small, large], [large, small]):
+        verdict = ce.evaluate(person, order, year=2024)
+        public = verdict.requirement("public_hours")
+        assert (public.earned, public.undetermined) == (0, 5)
+        kept = next(d for d in verdict.entries if d.reason is ce.Reason.UNDETERMINED)
+        assert order[kept.index] is large
+        assert kept.missing_facts == ("unit",)
+        duplicate = next(d for d in verdict.entries if d.reason is ce.Reason.DUPLICATE)
+        assert duplicate.duplicate_of == kept.index
+    municipal = ce.evaluate(
+        person.model_copy(update={"unit": ce.UnitLevel.MUNICIPAL}), [small, large], year=2024
+    )
+    assert municipal.requirement("public_hours").earned == 5

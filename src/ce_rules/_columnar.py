@@ -478,12 +478,16 @@ def _most_rule(
 def _keep_rank(among: pl.Expr, group: list[str]) -> pl.Expr:
     """Each entry's place among the copies ``among`` of its group: 0 for the one that counts.
 
-    Most credited first, then the least canonical form, then the first in the input.
+    Most credited first (the least credited, then the most, where facts are missing:
+    ``_engine._Details.keep``), then the least canonical form, then the first in the input.
     """
     import polars as pl
 
     order = pl.struct(
-        (-pl.col("credited_low")).alias("a"), pl.col("key").alias("b"), pl.col("index").alias("c")
+        (-pl.col("credited_low")).alias("a"),
+        (-pl.coalesce("high", "credited_low")).alias("h"),
+        pl.col("key").alias("b"),
+        pl.col("index").alias("c"),
     )
     rank = order.rank("ordinal").over([*group, among]) - 1
     return pl.when(among).then(rank).otherwise(None)
