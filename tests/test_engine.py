@@ -6,6 +6,7 @@ import itertools
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -318,3 +319,342 @@ def test_of_copies_waiting_for_the_unit_the_one_with_most_hours_is_kept() -> Non
         person.model_copy(update={"unit": ce.UnitLevel.MUNICIPAL}), [small, large], year=2024
     )
     assert municipal.requirement("public_hours").earned == 5
+
+
+SHANDONG = ce.get_policy("shandong", 2024)
+NATIONAL = ce.get_policy("cn-national", 2024)
+CITY_LOOSEN = ce.load_overlay(Path(__file__).parent / "data" / "overlays" / "city-loosen.toml")
+
+
+def _changed(policy: ce.Policy, code: str, **update: object) -> ce.Policy:
+    """``policy`` with the rule ``code`` changed as a policy file could change it."""
+    rules = tuple(r.model_copy(update=update) if r.code == code else r for r in policy.rules)
+    return policy.model_copy(update={"rules": rules})
+
+
+def test_a_learner_factor_other_than_one_multiplies_the_hours() -> None:
+    """Decision 3: every factor is a policy parameter, a learner's too, in both categories.
+
+    Under a policy crediting public learning half and professional learning one and a
+    half times, 40 public hours (a featured course's learner included) earn 20 and 40
+    professional hours earn 60, which meets the 60 required.
+    """
+    policy = _changed(
+        _changed(SHANDONG, "public_learner_credit", factor=Decimal("0.5")),
+        "professional_learner_credit",
+        factor=Decimal("1.5"),
+    )
+    person = make_person()
+    entries = [
+        make_entry(person, make_course("P-1", hours=30)),
+        make_entry(person, make_course("P-2", hours=10, featured=True)),
+        make_entry(person, make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=40)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [d.credited_hours for d in verdict.entries] == [15, 5, 60]
+    assert [d.factor for d in verdict.entries] == [Decimal("0.5"), Decimal("0.5"), Decimal("1.5")]
+    assert verdict.requirement("public_hours").earned == 20
+    assert verdict.requirement("professional_hours").met
+    assert verdict.entries[2].message.en == (
+        "counted: 60 hours (40 x 1.5; Learners are credited the course hours once, toward "
+        "professional subjects (decision 3))"
+    )
+    assert verdict.entries[2].message.zh.startswith("计入60学时（40学时×1.5，")
+
+
+@pytest.mark.parametrize(
+    ("public", "met", "shortfall", "required", "rounding"),
+    [
+        ("30", True, "0", "30", None),
+        ("29.99", False, "0.01", "30", "ceiling to 0.01 hour"),
+        ("29.97", False, "0.03", "29.99", None),
+    ],
+)
+def test_a_share_of_public_hours_is_measured_on_public_hours(
+    public: str, met: bool, shortfall: str, required: str, rounding: str | None
+) -> None:
+    """A min_share rule may measure public hours: a third of the hours earned (第八条's form).
+
+    30 public of 90 earned is a third exactly; 29.99 of 89.99 falls short, and the
+    shortfall counts that added public hours raise the total too, rounded up to 0.01.
+    """
+    policy = _changed(
+        NATIONAL,
+        "professional_share",
+        category=ce.Category.PUBLIC,
+        share="1/3",
+        of="earned",
+        required_total=None,
+    )
+    person = make_person()
+    entries = [
+        make_entry(person, make_course("P-1", hours=public)),
+        make_entry(person, make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=60)),
+    ]
+    share = ce.evaluate(person, entries, year=2024, policy=policy).requirement("professional_share")
+    assert share.category is ce.Category.PUBLIC
+    assert share.earned == Decimal(public)
+    assert (share.met, share.shortfall) == (met, Decimal(shortfall))
+    assert (share.required, share.rounding) == (Decimal(required), rounding)
+    fixed = _changed(NATIONAL, "professional_share", category=ce.Category.PUBLIC, share="1/3")
+    of_required = ce.evaluate(person, entries, year=2024, policy=fixed)
+    result = of_required.requirement("professional_share")
+    assert (result.required, result.met) == (30, met)
+
+
+def test_a_total_hours_requirement_counts_the_pending_hours_of_both_categories() -> None:
+    """第八条's 90 hours in total: what pending entries would add is of both categories."""
+    person = make_person()
+    pending = ce.EntryStatus.PENDING
+    entries = [
+        make_entry(person, make_course("P-1", hours=10), status=pending),
+        make_entry(
+            person, make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=20), status=pending
+        ),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=NATIONAL)
+    assert verdict.requirement("total_hours").pending == 30
+    assert verdict.requirement("professional_share").pending == 20
+
+
+def test_of_pending_copies_the_one_with_most_hours_would_add_whatever_the_order() -> None:
+    """Approving pending copies would make the larger count (decision 4), in any order."""
+    person = make_person()
+    course = make_course(hours=10, mode=ce.Mode.OFFLINE)
+    pending = ce.EntryStatus.PENDING
+    small = make_entry(person, course, hours=4, status=pending)
+    large = make_entry(person, course, hours=6, status=pending)
+    for order in ([small, large], [large, small]):
+        verdict = ce.evaluate(person, order, year=2024)
+        assert verdict.requirement("public_hours").pending == 6
+        adds = {order[d.index].hours: d.would_add for d in verdict.entries}
+        assert adds == {Decimal(4): 0, Decimal(6): 6}
+
+
+@pytest.mark.parametrize(
+    ("field", "values", "kept"),
+    [
+        ("certificate_no", ("Z-9", "A-1"), "A-1"),
+        ("credited_year", (2024, None), None),
+        ("hours", (Decimal("10.00"), Decimal(10)), Decimal(10)),
+    ],
+)
+def test_of_copies_equal_but_in_one_field_the_least_canonical_form_counts(
+    field: str, values: tuple[object, object], kept: object
+) -> None:
+    """Of copies differing in one field, the one counted never depends on input order.
+
+    Decision 4: whichever field tells copies of as many hours apart, the least canonical
+    form counts.
+    """
+    person = make_person()
+    course = make_course(hours=10, mode=ce.Mode.OFFLINE)
+    entries = [make_entry(person, course, id="R1", **{field: value}) for value in values]
+    for order in itertools.permutations(entries):
+        verdict = ce.evaluate(person, order, year=2024)
+        (counted,) = [d for d in verdict.entries if d.counted]
+        assert getattr(order[counted.index], field) == kept
+        duplicate = next(d for d in verdict.entries if not d.counted)
+        assert duplicate.reason is ce.Reason.DUPLICATE
+        assert duplicate.duplicate_of == counted.index
+        assert verdict.requirement("public_hours").earned == 10
+
+
+def test_findings_accumulate_topics_loosenings_and_another_year() -> None:
+    """A verdict lists every finding, each kind after the other.
+
+    Key topics not covered (二(一)), a local overlay's loosening, and a policy applied
+    outside its years (decision 8), in that order.
+    """
+    policy = ce.merge_overlay(SHANDONG, CITY_LOOSEN)
+    person = make_person(city="测试市")
+    verdict = ce.evaluate(person, [], year=2025, policy=policy, allow_other_year=True)
+    assert [f.code for f in verdict.findings] == [
+        "public_topics",
+        "public_hours",
+        "policy_outside_years",
+    ]
+    other = verdict.findings[-1]
+    assert (other.decision, other.citation) == (8, None)
+    assert other.message.zh == f"政策{policy.id}适用于2024年度，应调用方要求用于2025年度"
+    assert other.message.en == (
+        f"policy {policy.id} governs 2024; it was applied to 2025 on the caller's request"
+    )
+    loosening = verdict.findings[1]
+    assert loosening.message.en == (
+        "local policy test-city-loosen loosens rule public_hours: "
+        "category=public; hours=30 -> category=public; hours=24"
+    )
+    in_year = ce.evaluate(person, [], year=2024, policy=policy)
+    assert [f.code for f in in_year.findings] == ["public_topics", "public_hours"]
+
+
+_PUBLIC_ONLINE = make_course(hours=10, topics=("yellow_river",))
+
+
+@pytest.mark.parametrize(
+    ("entry_update", "course_update"),
+    [
+        ({"id": "R2"}, {}),
+        ({"hours": Decimal(5)}, {}),
+        ({"credited_year": 2024}, {}),
+        ({"certificate_no": "CERT-2"}, {}),
+        ({"status": ce.EntryStatus.PENDING}, {}),
+        ({"role": ce.Role.INSTRUCTOR}, {}),
+        ({"completed_on": date(2024, 5, 2)}, {}),
+        ({}, {"id": "C-002"}),
+        ({}, {"title": "另一门课"}),
+        ({}, {"category": ce.Category.PROFESSIONAL, "topics": ()}),
+        ({}, {"hours": Decimal(12)}),
+        ({}, {"mode": ce.Mode.OFFLINE, "platform": None}),
+        ({}, {"platform": "山东开放大学"}),
+        ({}, {"featured": True}),
+        ({}, {"featured": None}),
+        ({}, {"topics": ("party_history",)}),
+        ({}, {"topics": ()}),
+    ],
+)
+def test_the_fingerprint_changes_with_every_field_of_an_entry(
+    entry_update: dict[str, object], course_update: dict[str, object]
+) -> None:
+    """Any field of an entry changed gives another fingerprint.
+
+    An archived verdict is re-verified by evaluating again (docs/concepts.md): hours,
+    credited year, platform, featured flag and topics are in the fingerprint too.
+    """
+    person = make_person()
+    entry = make_entry(person, _PUBLIC_ONLINE, id="R1", certificate_no="CERT-1")
+    course = ce.Course.model_validate({**_PUBLIC_ONLINE.model_dump(), **course_update})
+    changed = ce.CreditEntry.model_validate(
+        {**entry.model_dump(), **entry_update, "course": course}
+    )
+    before = ce.evaluate(person, [entry], year=2024).fingerprint
+    assert ce.evaluate(person, [changed], year=2024).fingerprint != before
+
+
+@pytest.mark.parametrize(
+    "update",
+    [{"unit": ce.UnitLevel.MUNICIPAL}, {"unit": None}, {"city": "济南市"}, {"industry": "卫生"}],
+)
+def test_the_fingerprint_changes_with_the_persons_facts(update: dict[str, object]) -> None:
+    """The person's unit level, city and industry decide which rules apply: they are in it."""
+    person = make_person()
+    entries = compliant_entries(person, 2024)
+    before = ce.evaluate(person, entries, year=2024).fingerprint
+    other = person.model_copy(update=update)
+    assert ce.evaluate(other, entries, year=2024).fingerprint != before
+
+
+_OTHER_PLATFORM = "某市继续教育平台"
+
+
+@pytest.mark.parametrize(
+    ("person_unit", "course_fields", "role", "missing", "low", "high"),
+    [
+        # 二(二): another platform counts for municipal staff only.
+        (None, {"mode": ce.Mode.ONLINE, "platform": _OTHER_PLATFORM}, "learner", ("unit",), 0, 10),
+        # ... and for offline courses only.
+        (
+            ce.UnitLevel.PROVINCIAL,
+            {"mode": None, "platform": _OTHER_PLATFORM},
+            "learner",
+            ("mode",),
+            0,
+            10,
+        ),
+        # Either fact alone decides.
+        (None, {"mode": None, "platform": _OTHER_PLATFORM}, "learner", ("unit", "mode"), 0, 10),
+        # 二(三): the instructor of a featured course is credited twice.
+        (
+            ce.UnitLevel.MUNICIPAL,
+            {"mode": ce.Mode.ONLINE, "featured": None},
+            "instructor",
+            ("featured",),
+            10,
+            20,
+        ),
+        # An online public course with its mode unknown may be featured.
+        (
+            ce.UnitLevel.MUNICIPAL,
+            {"mode": None, "featured": None},
+            "instructor",
+            ("featured",),
+            10,
+            20,
+        ),
+    ],
+)
+def test_the_facts_an_entry_waits_for_are_named_with_what_they_decide(
+    person_unit: ce.UnitLevel | None,
+    course_fields: dict[str, object],
+    role: str,
+    missing: tuple[str, ...],
+    low: int,
+    high: int,
+) -> None:
+    """Decision 11: each fact that changes how an entry counts is named, none other.
+
+    The entry counts its least for certain and leaves the rest open; its message says
+    what is missing and between what it counts, in both languages.
+    """
+    person = make_person(unit=ce.UnitLevel.PROVINCIAL).model_copy(update={"unit": person_unit})
+    course = ce.Course.model_validate({**make_course(hours=10).model_dump(), **course_fields})
+    verdict = ce.evaluate(person, [make_entry(person, course, role=ce.Role(role))], year=2024)
+    decision = verdict.entries[0]
+    assert decision.reason is ce.Reason.UNDETERMINED
+    assert decision.missing_facts == missing
+    assert verdict.missing_facts == tuple(sorted(missing))
+    assert (decision.credited_hours, decision.undetermined_hours) == (low, high - low)
+    public = verdict.requirement("public_hours")
+    assert (public.earned, public.undetermined) == (low, high - low)
+    assert public.determined  # 30 hours are out of reach either way
+    assert verdict.status is ce.Status.NON_COMPLIANT
+    if low:
+        assert decision.message.en.startswith(
+            f"undetermined: {', '.join(missing)} missing; counts {low} to {high} hours ("
+        )
+        assert f"；计入{low}学时，至多{high}学时（" in decision.message.zh
+        assert decision.rule == "featured_instructor_credit"
+    else:
+        assert decision.message.en.startswith(
+            f"undetermined: {', '.join(missing)} missing; may count {high} hours or none ("
+        )
+        assert f"；可能计入{high}学时，也可能不计入（" in decision.message.zh
+        assert decision.rule == "provincial_platforms"
+    assert decision.message.en.endswith(")")
+
+
+@pytest.mark.parametrize(
+    ("person_unit", "course_fields", "role"),
+    [
+        # On a recognised platform, the unit and the mode change nothing (二(二)).
+        (None, {"mode": None, "platform": "专技知到"}, "learner"),
+        # A learner is credited once, featured or not (二(三)).
+        (ce.UnitLevel.PROVINCIAL, {"mode": None, "featured": None}, "learner"),
+        # A professional course cannot be featured; a municipal person's platform is free.
+        (ce.UnitLevel.MUNICIPAL, {"mode": None, "platform": _OTHER_PLATFORM}, "learner"),
+    ],
+)
+def test_a_missing_fact_that_changes_nothing_is_not_named(
+    person_unit: ce.UnitLevel | None, course_fields: dict[str, object], role: str
+) -> None:
+    """Decision 11: a fact that could not change the outcome leaves the entry counted."""
+    person = make_person(unit=ce.UnitLevel.PROVINCIAL).model_copy(update={"unit": person_unit})
+    course = ce.Course.model_validate({**make_course(hours=10).model_dump(), **course_fields})
+    verdict = ce.evaluate(person, [make_entry(person, course, role=ce.Role(role))], year=2024)
+    decision = verdict.entries[0]
+    assert decision.reason is ce.Reason.COUNTED
+    assert decision.credited_hours == 10
+    assert verdict.missing_facts == ()
+
+
+def test_an_entry_off_the_platforms_for_every_unit_is_not_recognised() -> None:
+    """A provincial person's online course elsewhere never counts, whatever else is missing."""
+    person = make_person()
+    course = ce.Course.model_validate(
+        {**make_course(hours=10).model_dump(), "platform": _OTHER_PLATFORM, "featured": None}
+    )
+    decision = ce.evaluate(person, [make_entry(person, course)], year=2024).entries[0]
+    assert decision.reason is ce.Reason.PLATFORM_NOT_RECOGNISED
+    assert decision.rule == "provincial_platforms"
+    assert decision.missing_facts == ()
