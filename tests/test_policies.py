@@ -178,3 +178,69 @@ def test_a_file_taking_a_bundled_id_with_other_content_is_refused(tmp_path: Path
     own = tmp_path / "own.toml"
     own.write_text(text.replace('id = "shandong-2024"', 'id = "my-shandong-2024"', 1), "utf-8")
     assert ce.load_policy(own).id == "my-shandong-2024"
+
+
+def _bundled_text() -> str:
+    return (BUNDLED / "shandong-2024.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ("extra = ", "Invalid value (at line"),
+        ("extra = " + "[" * 50_000 + "]" * 50_000, "nested deeper than 6 levels"),
+        ("extra = 1" + "0" * 5_000, "Exceeds the limit (4300 digits)"),
+    ],
+    ids=["syntax", "arrays-50000-deep", "int-5000-digits"],
+)
+def test_a_file_that_is_not_toml_python_can_hold_names_file_and_syntax(
+    tmp_path: Path, tail: str, message: str
+) -> None:
+    """Unreadable TOML is a PolicyFileError on "(syntax)" naming the file and saying why."""
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        _bundled_text().replace('region = "shandong"', f'region = "x"\n{tail}'), "utf-8"
+    )
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.load_policy(path)
+    assert (caught.value.source, caught.value.field) == (str(path), "(syntax)")
+    assert message in caught.value.message
+    assert len(caught.value.message) <= 300
+
+
+def test_hours_in_a_policy_file_are_read_exactly(tmp_path: Path) -> None:
+    """A minimum of 29.9 学时 is 29.9 exactly, never a binary float (principle 6)."""
+    path = tmp_path / "mine.toml"
+    text = _bundled_text().replace('id = "shandong-2024"', 'id = "mine-2024"')
+    path.write_text(text.replace("hours = 30", "hours = 29.9", 1), encoding="utf-8")
+    public = ce.load_policy(path).rule("public_hours")
+    assert isinstance(public, ce.MinHoursRule)
+    assert public.hours == Decimal("29.9")
+
+
+def test_a_file_that_cannot_be_read_or_decoded_names_the_file(tmp_path: Path) -> None:
+    """A missing file or one not in UTF-8 is a PolicyFileError on "(file)" saying why."""
+    absent = tmp_path / "absent.toml"
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.load_policy(absent)
+    assert (caught.value.source, caught.value.field) == (str(absent), "(file)")
+    assert caught.value.message == "No such file or directory"
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes(_bundled_text().encode("gb18030"))
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.load_policy(gbk)
+    assert (caught.value.source, caught.value.field) == (str(gbk), "(file)")
+    assert caught.value.message.startswith("not UTF-8: invalid")
+
+
+def test_an_edited_copy_of_a_bundled_policy_is_told_to_take_its_own_id(tmp_path: Path) -> None:
+    """The refusal names the file and says what to do (decision 8: no silent fallback)."""
+    edited = tmp_path / "edited.toml"
+    edited.write_text(_bundled_text().replace("hours = 30", "hours = 24", 1), encoding="utf-8")
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.load_policy(edited)
+    assert caught.value.source == str(edited)
+    assert caught.value.message == (
+        "'shandong-2024' is the id of a bundled policy, and this file's content differs "
+        "from it: give your policy its own id (and version)"
+    )
