@@ -658,3 +658,53 @@ def test_an_entry_off_the_platforms_for_every_unit_is_not_recognised() -> None:
     assert decision.reason is ce.Reason.PLATFORM_NOT_RECOGNISED
     assert decision.rule == "provincial_platforms"
     assert decision.missing_facts == ()
+
+
+@pytest.mark.parametrize(
+    ("professional", "status", "certificate"),
+    [
+        ("60", ce.Status.UNDETERMINED, None),
+        ("59.99", ce.Status.NON_COMPLIANT, False),
+    ],
+)
+def test_a_year_open_on_a_missing_fact_is_undetermined_unless_something_fails_for_certain(
+    professional: str, status: ce.Status, certificate: bool | None
+) -> None:
+    """Decision 11: 30 public hours that count only for a municipal person leave the year open.
+
+    With the professional minimum met the year (and the certificate, decision 12) waits
+    for the unit level; 0.01 professional hour short, it fails whatever the unit level.
+    """
+    person = ce.Person(id="370102198001011234")
+    entries = [
+        make_entry(person, make_course("P-1", hours=30, platform=_OTHER_PLATFORM)),
+        make_entry(
+            person, make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=professional)
+        ),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024)
+    assert (verdict.status, verdict.certificate_eligible) == (status, certificate)
+    assert not verdict.compliant
+    assert verdict.missing_facts == ("unit",)
+    public = verdict.requirement("public_hours")
+    assert (public.met, public.determined) == (False, False)
+    for unit, met in ((ce.UnitLevel.MUNICIPAL, True), (ce.UnitLevel.PROVINCIAL, False)):
+        known = ce.evaluate(person.model_copy(update={"unit": unit}), entries, year=2024)
+        assert known.requirement("public_hours").met is met
+
+
+def test_only_counted_hours_cover_a_key_topic() -> None:
+    """二(一)'s key topics (advisory): a pending or professional entry in one does not cover it."""
+    person = make_person()
+    topical = make_course("P-1", hours=10, topics=("yellow_river",))
+    pending = make_entry(person, topical, status=ce.EntryStatus.PENDING)
+    professional = make_entry(
+        person,
+        make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=10, topics=("yellow_river",)),
+    )
+    other = make_entry(person, make_course("P-2", hours=10, topics=("自定专题",)))
+    for entries in ([pending], [professional], [other], [pending, professional, other]):
+        verdict = ce.evaluate(person, entries, year=2024)
+        assert [f.code for f in verdict.findings] == ["public_topics"]
+    counted = ce.evaluate(person, [other, make_entry(person, topical)], year=2024)
+    assert counted.findings == ()
