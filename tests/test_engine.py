@@ -708,3 +708,24 @@ def test_only_counted_hours_cover_a_key_topic() -> None:
         assert [f.code for f in verdict.findings] == ["public_topics"]
     counted = ce.evaluate(person, [other, make_entry(person, topical)], year=2024)
     assert counted.findings == ()
+
+
+def test_a_policy_of_several_years_applied_to_another_names_them_all() -> None:
+    """Decision 8: the finding names every year the policy governs, in both languages."""
+    policy = SHANDONG.model_copy(update={"years": (2023, 2024)})
+    verdict = ce.evaluate(make_person(), [], year=2025, policy=policy, allow_other_year=True)
+    finding = verdict.findings[-1]
+    assert finding.message.zh == "政策shandong-2024适用于2023、2024年度，应调用方要求用于2025年度"
+    assert finding.message.en.startswith("policy shandong-2024 governs 2023, 2024; it was")
+
+
+def test_a_policy_copied_with_other_rules_gives_other_fingerprints() -> None:
+    """A verdict's fingerprint covers its policy's content: a copy with another minimum differs."""
+    person = make_person()
+    lowered = _changed(SHANDONG, "public_hours", hours=Decimal(24))
+    assert lowered.digest != SHANDONG.digest
+    assert len(lowered.digest) == 64
+    assert (
+        ce.evaluate(person, [], year=2024, policy=lowered).fingerprint
+        != ce.evaluate(person, [], year=2024).fingerprint
+    )

@@ -384,6 +384,7 @@ def test_what_counts_as_loosening_from_another_base(policy, code, old, new, loos
     [
         ((10, 31), (10, 31), False),
         ((10, 31), (11, 1), True),
+        ((10, 31), (9, 30), False),
         # 29 February is later than 28 February in a leap year only: still a loosening.
         ((2, 28), (2, 29), True),
         ((2, 29), (2, 28), False),
