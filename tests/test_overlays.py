@@ -406,3 +406,13 @@ def test_an_added_credit_factor_loosens_only_above_one(factor, loosens):
         update={"code": "added", "factor": Decimal(factor)}
     )
     assert kinds.adds_credit(rule) is loosens
+
+
+@pytest.mark.parametrize(
+    ("update", "loosens"),
+    [({}, False), ({"featured": False}, True), ({"role": ce.Role.LEARNER}, True)],
+)
+def test_any_change_of_whom_the_title_achievement_credits_is_a_loosening(update, loosens):
+    """二(三)'s achievement in title evaluation: a change of role or featured flag is reported."""
+    rule = BASE.rule("featured_course_achievement")
+    assert kinds.loosens(rule, rule.model_copy(update=update)) is loosens

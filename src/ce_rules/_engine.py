@@ -587,10 +587,6 @@ class _Details:
         # course not featured is the one cited.
         return self.factor_table[entry.role, course.featured or False, course.category]
 
-    def factor(self, index: int) -> Decimal:
-        rule = self.factor_rule(index)
-        return _ONE if rule is None else rule.factor
-
     def toward(self, index: int) -> Category:
         """The category the entry's credited hours count toward (its factor rule's)."""
         entry = self.entries[index]
@@ -601,7 +597,7 @@ class _Details:
         return course.category
 
     def credited(self, index: int) -> Decimal:
-        """``effective_hours * factor(index)``: the least, if missing facts leave it open."""
+        """The entry's hours times its factor: the least, if missing facts leave it open."""
         known = self.ranges.get(index)
         if known is not None:
             return known[0]
