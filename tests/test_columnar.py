@@ -282,3 +282,101 @@ def test_the_columnar_engine_keeps_the_larger_copy_waiting_for_the_unit() -> Non
         _same_as_evaluate([person], entries, None, BASE)
         verdict = ce.evaluate(person, entries, year=2024, policy=BASE)
         assert verdict.requirement("public_hours").undetermined == 5
+
+
+def _boundary_cases() -> tuple[list[ce.Person], list[ce.CreditEntry]]:
+    """Persons each on one side of a threshold of a rule kind, in a few fixed entries.
+
+    Every minimum met exactly and missed by 0.01 hour, a share of the hours earned met
+    exactly or inexactly, pending and open hours, a featured instructor, a platform off
+    the list with and without a unit level, key topics and a city's deadline day.
+    """
+
+    def course(cid: str, category: str, hours: str, **fields: Any) -> ce.Course:
+        mode = fields.pop("mode", "offline")
+        return ce.Course(id=cid, title="课", category=category, hours=hours, mode=mode, **fields)
+
+    on, late = date(2024, 10, 31), date(2024, 11, 1)
+    plans: dict[str, list[tuple[ce.Course, dict[str, Any]]]] = {
+        "exact": [
+            (course("P1", "public", "30", topics=("yellow_river",)), {"completed_on": on}),
+            (course("Z1", "professional", "60"), {}),
+        ],
+        "short": [
+            (course("P1", "public", "29.99"), {}),
+            (course("Z1", "professional", "59.99"), {"completed_on": late}),
+            (course("P2", "public", "5"), {"status": "pending"}),
+            (course("Z2", "professional", "7.5"), {"status": "pending"}),
+        ],
+        "share": [
+            (course("P1", "public", "10", topics=("自定专题",)), {"completed_on": late}),
+            (course("Z1", "professional", "19.99"), {}),
+            (course("Z2", "professional", "100"), {"status": "rejected"}),
+        ],
+        "teaching": [
+            (
+                course("F1", "public", "12.5", mode="online", platform="专技知到", featured=True),
+                {"role": "instructor"},
+            ),
+            (course("T1", "public", "10"), {"role": "instructor"}),
+            (course("Z1", "professional", "40"), {"role": "instructor"}),
+            (course("O1", "public", "10", mode="online", platform="某培训网"), {}),
+            (course("O2", "public", "10", mode="online"), {}),
+        ],
+        "open": [
+            (course("O1", "public", "30", mode="online", platform="某培训网"), {}),
+            (course("O2", "public", "20", mode=None, platform="某培训网"), {}),
+            (
+                course("F1", "public", "10", mode="online", platform="专技知到", featured=None),
+                {"role": "instructor"},
+            ),
+            (course("Z1", "professional", "60"), {}),
+        ],
+        "open_short": [
+            (course("O1", "public", "25", mode="online", platform="某培训网"), {}),
+            (course("Z1", "professional", "60"), {}),
+            (course("P1", "public", "4.99"), {}),
+        ],
+    }
+    units = {"open": None, "open_short": None, "teaching": ce.UnitLevel.PROVINCIAL}
+    persons, entries = [], []
+    for pid, plan in plans.items():
+        persons.append(ce.Person(id=pid, unit=units.get(pid, ce.UnitLevel.MUNICIPAL)))
+        for the_course, fields in plan:
+            fields = {"completed_on": date(2024, 5, 1), **fields}
+            entries.append(ce.CreditEntry(person_id=pid, course=the_course, **fields))
+    return persons, entries
+
+
+#: The example city's 31 October deadline moved to a day past February's end (its last day).
+_LEAP_DEADLINE = POLICIES[4].model_copy(
+    update={
+        "rules": tuple(
+            r.model_copy(update={"month": 2, "day": 31}) if r.kind == "category_deadline" else r
+            for r in POLICIES[4].rules
+        )
+    }
+)
+
+
+def test_the_columnar_engine_judges_every_rule_kind_at_its_boundaries() -> None:
+    """Fixed cases on both sides of every threshold, under every policy: both engines agree.
+
+    The fast, deterministic companion of the properties above (mutation testing runs it).
+    """
+    persons, entries = _boundary_cases()
+    for policy in POLICIES:
+        _same_as_evaluate(persons, entries, None, policy)
+        _same_as_evaluate(persons, entries, date(2024, 10, 31), policy)
+    leap = [
+        ce.CreditEntry(
+            person_id="exact", course=entries[0].course, completed_on=day, id=day.isoformat()
+        )
+        for day in (date(2024, 2, 29), date(2024, 3, 1))
+    ]
+    _same_as_evaluate(persons[:1], leap, None, _LEAP_DEADLINE)
+    verdict = ce.evaluate(persons[0], leap, year=2024, policy=_LEAP_DEADLINE)
+    assert [d.reason for d in verdict.entries] == [
+        ce.Reason.COUNTED,
+        ce.Reason.AFTER_CATEGORY_DEADLINE,
+    ]
