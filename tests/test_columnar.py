@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -337,8 +337,22 @@ def _boundary_cases() -> tuple[list[ce.Person], list[ce.CreditEntry]]:
             (course("Z1", "professional", "60"), {}),
             (course("P1", "public", "4.99"), {}),
         ],
+        "open_exact": [
+            (course("O1", "public", "25", mode="online", platform="某培训网"), {}),
+            (course("Z1", "professional", "60"), {}),
+            (course("P1", "public", "5"), {}),
+        ],
+        "share_over": [
+            (course("P1", "public", "40.01"), {}),
+            (course("Z1", "professional", "60.01"), {}),
+        ],
     }
-    units = {"open": None, "open_short": None, "teaching": ce.UnitLevel.PROVINCIAL}
+    units = {
+        "open": None,
+        "open_short": None,
+        "open_exact": None,
+        "teaching": ce.UnitLevel.PROVINCIAL,
+    }
     persons, entries = [], []
     for pid, plan in plans.items():
         persons.append(ce.Person(id=pid, unit=units.get(pid, ce.UnitLevel.MUNICIPAL)))
@@ -348,14 +362,32 @@ def _boundary_cases() -> tuple[list[ce.Person], list[ce.CreditEntry]]:
     return persons, entries
 
 
-#: The example city's 31 October deadline moved to a day past February's end (its last day).
-_LEAP_DEADLINE = POLICIES[4].model_copy(
-    update={
-        "rules": tuple(
-            r.model_copy(update={"month": 2, "day": 31}) if r.kind == "category_deadline" else r
-            for r in POLICIES[4].rules
-        )
-    }
+def _deadline(month: int, day: int) -> ce.Policy:
+    """The example city's policy with its 31 October deadline moved to another day."""
+    rules = tuple(
+        r.model_copy(update={"month": month, "day": day}) if r.kind == "category_deadline" else r
+        for r in POLICIES[4].rules
+    )
+    return POLICIES[4].model_copy(update={"rules": rules})
+
+
+def _national(**share: Any) -> ce.Policy:
+    """第八条 with its share changed, and Shandong's platform rule and featured credit."""
+    shandong = (BASE.rule("provincial_platforms"), BASE.rule("featured_instructor_credit"))
+    rules = tuple(
+        r.model_copy(update=share) if r.kind == "min_share" else r for r in NATIONAL.rules
+    )
+    return NATIONAL.model_copy(update={"rules": (*rules, *shandong)})
+
+
+#: Shares whose own and other category's hours may wait for a missing fact (the unit
+#: level), of the hours earned or of a total required, exact or not.
+_SHARES = (
+    _national(),
+    _national(of="earned", required_total=None),
+    _national(category=ce.Category.PUBLIC, share="1/3", of="earned", required_total=None),
+    _national(category=ce.Category.PUBLIC, share="1/3"),
+    _national(required_total=Decimal(100)),
 )
 
 
@@ -365,18 +397,21 @@ def test_the_columnar_engine_judges_every_rule_kind_at_its_boundaries() -> None:
     The fast, deterministic companion of the properties above (mutation testing runs it).
     """
     persons, entries = _boundary_cases()
-    for policy in POLICIES:
+    for policy in (*POLICIES, *_SHARES):
         _same_as_evaluate(persons, entries, None, policy)
         _same_as_evaluate(persons, entries, date(2024, 10, 31), policy)
-    leap = [
-        ce.CreditEntry(
-            person_id="exact", course=entries[0].course, completed_on=day, id=day.isoformat()
-        )
-        for day in (date(2024, 2, 29), date(2024, 3, 1))
-    ]
-    _same_as_evaluate(persons[:1], leap, None, _LEAP_DEADLINE)
-    verdict = ce.evaluate(persons[0], leap, year=2024, policy=_LEAP_DEADLINE)
-    assert [d.reason for d in verdict.entries] == [
-        ce.Reason.COUNTED,
-        ce.Reason.AFTER_CATEGORY_DEADLINE,
-    ]
+    # A city's deadline day, and a day past the month's end (its last day, 29 February).
+    for month, day, last in ((2, 31, date(2024, 2, 29)), (10, 30, date(2024, 10, 30))):
+        days = [
+            ce.CreditEntry(
+                person_id="exact", course=entries[0].course, completed_on=on, id=on.isoformat()
+            )
+            for on in (last, last + timedelta(days=1))
+        ]
+        policy = _deadline(month, day)
+        _same_as_evaluate(persons[:1], days, None, policy)
+        verdict = ce.evaluate(persons[0], days, year=2024, policy=policy)
+        assert [d.reason for d in verdict.entries] == [
+            ce.Reason.COUNTED,
+            ce.Reason.AFTER_CATEGORY_DEADLINE,
+        ]
