@@ -244,3 +244,71 @@ def test_an_edited_copy_of_a_bundled_policy_is_told_to_take_its_own_id(tmp_path:
         "'shandong-2024' is the id of a bundled policy, and this file's content differs "
         "from it: give your policy its own id (and version)"
     )
+
+
+_SHANDONG = ce.get_policy("shandong", 2024)
+_NATIONAL = ce.get_policy("cn-national", 2024)
+
+
+@pytest.mark.parametrize(
+    ("policy", "code", "update", "summary"),
+    [
+        (_SHANDONG, "public_hours", {"category": None}, "all categories ≥ 30 学时 in the year"),
+        (
+            _NATIONAL,
+            "professional_share",
+            {"of": "earned", "required_total": None},
+            "professional ≥ 2/3 of the counted total",
+        ),
+        (_SHANDONG, "public_instructor_credit", {"factor": 0}, "instructor, public: not credited"),
+        (
+            _SHANDONG,
+            "featured_instructor_credit",
+            {"featured": False, "category": None, "toward": None, "once_per_course_year": False},
+            "instructor, course not featured: hours × 2",
+        ),
+        (
+            _SHANDONG,
+            "provincial_platforms",
+            {"roles": (ce.Role.LEARNER, ce.Role.INSTRUCTOR), "platforms": ("专技知到",)},
+            "provincial unit, online public (learner/instructor): only on 专技知到",
+        ),
+        (
+            _SHANDONG,
+            "public_topics",
+            {"category": ce.Category.PROFESSIONAL, "topics": (ce.PublicTopic.PARTY_HISTORY,)},
+            "advisory: professional hours in one of 党史学习教育",
+        ),
+        (
+            _SHANDONG,
+            "featured_course_achievement",
+            {"featured": False, "role": ce.Role.LEARNER},
+            "learner of a course not featured: may be treated as a teaching achievement or "
+            "representative paper in title evaluation (an important reference)",
+        ),
+        (
+            _SHANDONG,
+            "training_filing_deadline",
+            {"days": 45, "documents": (), "recipients": (), "extend_past_holidays": False},
+            "file within 45 days after completion",
+        ),
+        (
+            _SHANDONG,
+            "plan_submission_deadline",
+            {"month": 3, "day": 1, "formats": ()},
+            "submit by 03-01",
+        ),
+    ],
+)
+def test_the_catalogue_states_each_rule_a_policy_file_may_write(
+    policy: ce.Policy, code: str, update: dict[str, object], summary: str
+) -> None:
+    """Each kind says in one line what its rule asks, for values the bundled files do not use.
+
+    The catalogue (docs/rules.md, ``ce-rules rules``) is read by policy authors: a total
+    of all categories, a share of the hours earned, a factor of 0, a rule for courses not
+    featured, restricted roles, another category's topics, a deadline without documents,
+    formats or a rest-day extension.
+    """
+    rule = policy.rule(code).model_copy(update=update)
+    assert ce.rule_catalogue(policy.model_copy(update={"rules": (rule,)})).count(summary) == 1
