@@ -322,6 +322,7 @@ def _boundary_cases() -> tuple[list[ce.Person], list[ce.CreditEntry]]:
             (course("Z1", "professional", "40"), {"role": "instructor"}),
             (course("O1", "public", "10", mode="online", platform="某培训网"), {}),
             (course("O2", "public", "10", mode="online"), {}),
+            (course("R1", "public", "10", mode="online", platform="专技知到"), {}),
         ],
         "open": [
             (course("O1", "public", "30", mode="online", platform="某培训网"), {}),
