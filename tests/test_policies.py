@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -312,3 +314,108 @@ def test_the_catalogue_states_each_rule_a_policy_file_may_write(
     """
     rule = policy.rule(code).model_copy(update=update)
     assert ce.rule_catalogue(policy.model_copy(update={"rules": (rule,)})).count(summary) == 1
+
+
+def _bundled_data() -> dict[str, Any]:
+    return tomllib.loads(_bundled_text(), parse_float=Decimal)
+
+
+def _without_requirements(data: dict[str, Any]) -> None:
+    data["rules"] = [r for r in data["rules"] if r["kind"] not in ("min_hours", "min_share")]
+    data["certificate_requires"] = []
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (lambda d: d.update(years=[2024, 2024]), "years", "a value appears twice: 2024"),
+        (
+            lambda d: d.update(applies_to={"city": "济南市"}),
+            "applies_to",
+            "applies_to is for overlays: set extends too",
+        ),
+        (
+            lambda d: d.update(loosens=["public_hours"]),
+            "loosens",
+            "loosens is for overlays: set extends too",
+        ),
+        (
+            _without_requirements,
+            "rules",
+            "a policy needs at least one min_hours or min_share rule",
+        ),
+        (
+            lambda d: d.pop("certificate_reading"),
+            "certificate_reading",
+            "certificate_requires needs its basis: certificate_citation (the clause that sets "
+            "the condition) or certificate_reading (the decision it takes)",
+        ),
+    ],
+)
+def test_a_policy_inconsistent_across_fields_names_the_field_and_what_to_do(
+    change: Any, field: str, message: str
+) -> None:
+    """Errors are API (principle 7): the field at fault and the remedy, word for word."""
+    data = _bundled_data()
+    change(data)
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert (caught.value.source, caught.value.field) == ("<policy>", field)
+    assert caught.value.message == message
+
+
+def test_two_problems_are_one_error_naming_both_in_order() -> None:
+    """Every problem of a file at once: its fields, then each field with its problem."""
+    data = _bundled_data()
+    data.update(years=[2024, 2024], loosens=["public_hours"])
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data, source="mine.toml")
+    assert caught.value.field == "years, loosens"
+    assert caught.value.message == (
+        "2 problems: years: a value appears twice: 2024; "
+        "loosens: loosens is for overlays: set extends too"
+    )
+    data["rules"][7]["platforms"] = [""] * 60
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field.startswith("rules[7].recognised_platforms.platforms[0], ")
+    assert caught.value.field.endswith(", …")
+    assert caught.value.message.startswith(
+        "60 problems: rules[7].recognised_platforms.platforms[0]: "
+    )
+    assert caught.value.message.endswith("; and 10 more problems")
+
+
+def test_long_or_missing_field_paths_are_named_within_bounds() -> None:
+    """A field path is at most 200 characters ("…" marks a cut); the whole file is "(top level)"."""
+    data = _bundled_data()
+    data["k" * 300] = 1
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == "k" * 199 + "…"
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(["not", "a", "table"])  # type: ignore[arg-type]
+    assert caught.value.field == "(top level)"
+    nested: dict[str, Any] = {"leaf": 1}
+    for name in "fedcba":
+        nested = {name: nested}
+    data = _bundled_data()
+    data["extra"] = nested
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == "extra.a.b.c.d.e"
+    long_nested: dict[str, Any] = {"leaf": 1}
+    for _ in range(6):
+        long_nested = {"n" * 60: long_nested}
+    data["extra"] = long_nested
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert len(caught.value.field) == 200
+    assert caught.value.field.endswith("n…")
+
+
+def test_asking_a_policy_for_a_rule_it_lacks_names_the_policy_and_the_code() -> None:
+    """``Policy.rule`` raises a KeyError saying which policy lacks which code."""
+    with pytest.raises(KeyError) as caught:
+        _SHANDONG.rule("total_hours")
+    assert caught.value.args == ("policy shandong-2024 has no rule 'total_hours'",)
