@@ -729,3 +729,37 @@ def test_a_policy_copied_with_other_rules_gives_other_fingerprints() -> None:
         ce.evaluate(person, [], year=2024, policy=lowered).fingerprint
         != ce.evaluate(person, [], year=2024).fingerprint
     )
+
+
+def test_where_every_unit_level_is_restricted_only_the_mode_is_missing() -> None:
+    """Decision 11: a fact that decides nothing is not named, though it is unknown too.
+
+    Under a policy restricting municipal staff's online public hours as well (a city's
+    reading of 二(二)), a course on another platform counts only if it was offline: the
+    unit level, also unknown, changes nothing.
+    """
+    municipal = SHANDONG.rule("provincial_platforms").model_copy(
+        update={"code": "municipal_platforms", "unit_level": ce.UnitLevel.MUNICIPAL}
+    )
+    policy = SHANDONG.model_copy(update={"rules": (*SHANDONG.rules, municipal)})
+    person = ce.Person(id="370102198001011234")
+    course = ce.Course.model_validate(
+        {**make_course(hours=10).model_dump(), "mode": None, "platform": _OTHER_PLATFORM}
+    )
+    verdict = ce.evaluate(person, [make_entry(person, course)], year=2024, policy=policy)
+    assert verdict.entries[0].missing_facts == ("mode",)
+    assert verdict.missing_facts == ("mode",)
+    assert verdict.entries[0].message.zh.startswith("待定：缺少学习形式；可能计入10学时")
+
+
+def test_an_entry_waiting_for_two_facts_names_both_in_both_languages() -> None:
+    """The missing facts are named by their column headers (zh) and codes (en)."""
+    person = ce.Person(id="370102198001011234")
+    course = ce.Course.model_validate(
+        {**make_course(hours=10).model_dump(), "mode": None, "platform": _OTHER_PLATFORM}
+    )
+    decision = ce.evaluate(person, [make_entry(person, course)], year=2024).entries[0]
+    assert decision.message.zh.startswith(
+        "待定：缺少单位级别、学习形式；可能计入10学时，也可能不计入"
+    )
+    assert decision.message.en.startswith("undetermined: unit, mode missing; may count 10 hours")
