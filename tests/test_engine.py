@@ -763,3 +763,34 @@ def test_an_entry_waiting_for_two_facts_names_both_in_both_languages() -> None:
         "待定：缺少单位级别、学习形式；可能计入10学时，也可能不计入"
     )
     assert decision.message.en.startswith("undetermined: unit, mode missing; may count 10 hours")
+
+
+def test_an_offline_course_is_never_featured_while_its_mode_is_unknown() -> None:
+    """二(三): only an online public course can be featured; an unknown mode is tried both ways.
+
+    Under a policy restricting instructors' online public hours to the named platforms
+    too, an instructor's course on another platform, mode and featured flag unknown,
+    counts only if offline, and then once (an offline course is not featured): 0 to 10.
+    """
+    restricted = SHANDONG.rule("provincial_platforms").model_copy(
+        update={"roles": (ce.Role.LEARNER, ce.Role.INSTRUCTOR)}
+    )
+    policy = SHANDONG.model_copy(
+        update={
+            "rules": tuple(restricted if r.code == restricted.code else r for r in SHANDONG.rules)
+        }
+    )
+    person = make_person()
+    course = ce.Course.model_validate(
+        {
+            **make_course(hours=10).model_dump(),
+            "mode": None,
+            "featured": None,
+            "platform": _OTHER_PLATFORM,
+        }
+    )
+    entry = make_entry(person, course, role=ce.Role.INSTRUCTOR)
+    decision = ce.evaluate(person, [entry], year=2024, policy=policy).entries[0]
+    assert decision.reason is ce.Reason.UNDETERMINED
+    assert (decision.credited_hours, decision.undetermined_hours) == (0, 10)
+    assert decision.missing_facts == ("mode",)
