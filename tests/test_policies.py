@@ -419,3 +419,93 @@ def test_asking_a_policy_for_a_rule_it_lacks_names_the_policy_and_the_code() -> 
     with pytest.raises(KeyError) as caught:
         _SHANDONG.rule("total_hours")
     assert caught.value.args == ("policy shandong-2024 has no rule 'total_hours'",)
+
+
+def test_every_platform_rule_of_one_scope_applies_and_the_first_broken_is_cited() -> None:
+    """Two recognised-platform rules for the same staff and courses (二(二)): both restrict.
+
+    An entry off both lists is excluded by the first; an entry on the first list only,
+    by the second.
+    """
+    narrower = _SHANDONG.rule("provincial_platforms").model_copy(
+        update={"code": "one_platform", "platforms": ("专技知到",)}
+    )
+    policy = _SHANDONG.model_copy(update={"rules": (*_SHANDONG.rules, narrower)})
+    assert policy.platform_rules == (_SHANDONG.rule("provincial_platforms"), narrower)
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    entries = [
+        ce.CreditEntry(
+            person_id="P1",
+            course=ce.Course(
+                id=f"C-{n}", title="课", category="public", hours=10, mode="online", platform=name
+            ),
+            completed_on="2024-05-01",
+        )
+        for n, name in enumerate(("某平台", "山东开放大学", "专技知到"))
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [d.rule for d in verdict.entries] == [
+        "provincial_platforms",
+        "one_platform",
+        "public_learner_credit",
+    ]
+    assert verdict.requirement("public_hours").earned == 10
+
+
+def test_a_factor_of_zero_is_not_credited_and_says_so() -> None:
+    """Decision 3: a policy may credit teaching nothing; such an entry is ``not_credited``."""
+    policy = _SHANDONG.model_copy(
+        update={
+            "rules": tuple(
+                r.model_copy(update={"factor": Decimal(0)}) if r.code == "public_instructor_credit"
+                else r
+                for r in _SHANDONG.rules
+            )
+        }
+    )  # fmt: skip
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    course = ce.Course(id="C-1", title="课", category="public", hours=15, mode="offline")
+    entry = ce.CreditEntry(
+        person_id="P1", course=course, role="instructor", completed_on="2024-05-01"
+    )
+    decision = ce.evaluate(person, [entry], year=2024, policy=policy).entries[0]
+    assert (decision.reason, decision.rule) == (ce.Reason.NOT_CREDITED, "public_instructor_credit")
+    assert decision.credited_hours == 0
+
+
+def test_an_unknown_policy_id_names_it_and_the_registered_ones() -> None:
+    """No fallback (decision 8): the error says which id was asked for and which exist."""
+    with pytest.raises(ce.PolicyNotFoundError) as caught:
+        ce.policy_by_id("shandong-2099")
+    assert (caught.value.region, caught.value.year) == ("shandong-2099", None)
+    assert caught.value.available == ("cn-national-2015", "shandong-2024")
+    assert "'shandong-2099'; registered: cn-national-2015, shandong-2024" in str(caught.value)
+
+
+@pytest.mark.parametrize(("lang", "other"), [("zh", "en"), ("en", "zh")])
+def test_a_rule_message_is_at_most_a_thousand_characters_in_each_language(
+    lang: str, other: str
+) -> None:
+    """A policy file is bounded: 1000 characters of a message load, 1001 are refused."""
+    data = _bundled_data()
+    data["rules"][0]["message"] = {lang: "字" * 1000, other: "x"}
+    assert len(getattr(ce.parse_policy(data).rules[0].message, lang)) == 1000
+    data["rules"][0]["message"] = {lang: "字" * 1001, other: "x"}
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == "rules[0].min_hours.message"
+    assert f"{lang}: at most 1000 characters, got 1001" in caught.value.message
+
+
+def test_a_reading_names_a_decision_of_the_catalogue_and_speaks_english_by_default() -> None:
+    """A decision number outside docs/concepts.md is refused; ``describe()`` is in English."""
+    data = _bundled_data()
+    data["rules"][2]["reading"]["decision"] = 99
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert "decision 99 is not in the catalogue of decisions (1 to 13, docs/concepts.md)" in (
+        caught.value.message
+    )
+    reading = _SHANDONG.rule("featured_instructor_credit").reading
+    assert reading is not None
+    assert reading.describe().startswith("reading: decision 3 — The 2x hours count")
