@@ -327,6 +327,7 @@ def _boundary_cases() -> tuple[list[ce.Person], list[ce.CreditEntry]]:
         "open": [
             (course("O1", "public", "30", mode="online", platform="某培训网"), {}),
             (course("O2", "public", "20", mode=None, platform="某培训网"), {}),
+            (course("O3", "professional", "15", mode="online", platform="某培训网"), {}),
             (
                 course("F1", "public", "10", mode="online", platform="专技知到", featured=None),
                 {"role": "instructor"},
@@ -372,9 +373,19 @@ def _deadline(month: int, day: int) -> ce.Policy:
     return POLICIES[4].model_copy(update={"rules": rules})
 
 
+#: Shandong's platform rule read for professional courses too (a province's own reading).
+_PROFESSIONAL_PLATFORMS = BASE.rule("provincial_platforms").model_copy(
+    update={"code": "professional_platforms", "category": ce.Category.PROFESSIONAL}
+)
+
+
 def _national(**share: Any) -> ce.Policy:
-    """第八条 with its share changed, and Shandong's platform rule and featured credit."""
-    shandong = (BASE.rule("provincial_platforms"), BASE.rule("featured_instructor_credit"))
+    """第八条 with its share changed, and Shandong's platform rules and featured credit."""
+    shandong = (
+        BASE.rule("provincial_platforms"),
+        _PROFESSIONAL_PLATFORMS,
+        BASE.rule("featured_instructor_credit"),
+    )
     rules = tuple(
         r.model_copy(update=share) if r.kind == "min_share" else r for r in NATIONAL.rules
     )
