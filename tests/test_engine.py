@@ -450,13 +450,14 @@ def test_of_copies_equal_but_in_one_field_the_least_canonical_form_counts(
     person = make_person()
     course = make_course(hours=10, mode=ce.Mode.OFFLINE)
     entries = [make_entry(person, course, id="R1", **{field: value}) for value in values]
+    entries.append(make_entry(person, course, id="R2", **{field: values[0]}))
     for order in itertools.permutations(entries):
         verdict = ce.evaluate(person, order, year=2024)
         (counted,) = [d for d in verdict.entries if d.counted]
-        assert getattr(order[counted.index], field) == kept
-        duplicate = next(d for d in verdict.entries if not d.counted)
-        assert duplicate.reason is ce.Reason.DUPLICATE
-        assert duplicate.duplicate_of == counted.index
+        assert (order[counted.index].id, getattr(order[counted.index], field)) == ("R1", kept)
+        for duplicate in (d for d in verdict.entries if not d.counted):
+            assert duplicate.reason is ce.Reason.DUPLICATE
+            assert duplicate.duplicate_of == counted.index
         assert verdict.requirement("public_hours").earned == 10
 
 
@@ -497,7 +498,9 @@ _PUBLIC_ONLINE = make_course(hours=10, topics=("yellow_river",))
     [
         ({"id": "R2"}, {}),
         ({"hours": Decimal(5)}, {}),
-        ({"credited_year": 2024}, {}),
+        ({"hours": None}, {}),
+        ({"credited_year": None}, {}),
+        ({"credited_year": 2023}, {}),
         ({"certificate_no": "CERT-2"}, {}),
         ({"status": ce.EntryStatus.PENDING}, {}),
         ({"role": ce.Role.INSTRUCTOR}, {}),
@@ -523,7 +526,9 @@ def test_the_fingerprint_changes_with_every_field_of_an_entry(
     credited year, platform, featured flag and topics are in the fingerprint too.
     """
     person = make_person()
-    entry = make_entry(person, _PUBLIC_ONLINE, id="R1", certificate_no="CERT-1")
+    entry = make_entry(
+        person, _PUBLIC_ONLINE, id="R1", certificate_no="CERT-1", hours=8, credited_year=2024
+    )
     course = ce.Course.model_validate({**_PUBLIC_ONLINE.model_dump(), **course_update})
     changed = ce.CreditEntry.model_validate(
         {**entry.model_dump(), **entry_update, "course": course}
@@ -794,3 +799,77 @@ def test_an_offline_course_is_never_featured_while_its_mode_is_unknown() -> None
     assert decision.reason is ce.Reason.UNDETERMINED
     assert (decision.credited_hours, decision.undetermined_hours) == (0, 10)
     assert decision.missing_facts == ("mode",)
+
+
+def test_of_copies_the_one_counted_never_depends_on_order_whatever_tells_them_apart() -> None:
+    """Decision 4 (and 二(三), once a year): the least canonical form counts, in any order.
+
+    Copies of one course, role and day whose course records differ in title; a smaller
+    copy beside two of most hours; a featured course's instructor records of two days.
+    """
+    person = make_person()
+    first, second = (make_course(hours=10, mode=ce.Mode.OFFLINE, title=t) for t in ("甲", "乙"))
+    titled = [make_entry(person, second), make_entry(person, first)]
+    sized = [
+        make_entry(person, first, id="B"),
+        make_entry(person, first, id="A"),
+        make_entry(person, first, id="C", hours=4),
+    ]
+    featured = make_course(hours=10, featured=True)
+    days = [
+        make_entry(person, featured, role=ce.Role.INSTRUCTOR, completed_on=date(2024, 6, 1)),
+        make_entry(person, featured, role=ce.Role.INSTRUCTOR, completed_on=date(2024, 3, 1)),
+    ]
+    for entries, kept in ((titled, titled[0]), (sized, sized[1]), (days, days[1])):
+        for order in itertools.permutations(entries):
+            verdict = ce.evaluate(person, order, year=2024)
+            (counted,) = [d for d in verdict.entries if d.counted]
+            assert order[counted.index] is kept
+
+
+@pytest.mark.parametrize(
+    ("hours", "zh", "en"),
+    [
+        ("30", "已获30学时，已达标", "30 earned, met"),
+        ("12.5", "已获12.5学时，尚差17.5学时", "12.5 earned, 17.5 short"),
+    ],
+)
+def test_a_requirements_message_says_what_is_earned_and_missing(
+    hours: str, zh: str, en: str
+) -> None:
+    """Every verdict explains itself: the rule's words, the hours earned, met or how short."""
+    person = make_person()
+    verdict = ce.evaluate(person, [make_entry(person, make_course(hours=hours))], year=2024)
+    public = verdict.requirement("public_hours")
+    assert public.message.zh == f"公需科目年度累计应不少于30学时：{zh}"
+    assert public.message.en.endswith(f"in the year: {en}")
+    decision = verdict.entries[0]
+    assert (decision.message.zh, decision.message.en) == (
+        f"计入{hours}学时",
+        f"counted: {hours} hours",
+    )
+
+
+def test_a_requirement_open_on_a_missing_fact_says_how_much_waits() -> None:
+    """Decision 11: the requirement's message names the hours waiting for a missing fact."""
+    person = ce.Person(id="370102198001011234")
+    entries = [
+        make_entry(person, make_course("P-1", hours=25, platform=_OTHER_PLATFORM)),
+        make_entry(person, make_course("P-2", hours="2.5")),
+    ]
+    public = ce.evaluate(person, entries, year=2024).requirement("public_hours")
+    assert public.message.zh.endswith("已获2.5学时，尚差27.5学时（另有至多25学时因缺少信息待定）")
+    assert public.message.en.endswith(
+        "2.5 earned, 27.5 short (up to 25 more wait for missing facts)"
+    )
+
+
+def test_a_key_topic_finding_names_the_decision_its_rule_reads_by() -> None:
+    """A finding rests on its rule's reading, where the rule has one."""
+    reading = SHANDONG.rule("featured_instructor_credit").reading
+    topics = SHANDONG.rule("public_topics").model_copy(update={"reading": reading})
+    policy = SHANDONG.model_copy(
+        update={"rules": tuple(topics if r.code == "public_topics" else r for r in SHANDONG.rules)}
+    )
+    finding = ce.evaluate(make_person(), [], year=2024, policy=policy).findings[0]
+    assert (finding.code, finding.decision) == ("public_topics", 3)
