@@ -344,6 +344,11 @@ def _boundary_cases() -> tuple[list[ce.Person], list[ce.CreditEntry]]:
             (course("Z1", "professional", "60"), {}),
             (course("P1", "public", "5"), {}),
         ],
+        "share_open_other": [
+            (course("P1", "public", "30"), {}),
+            (course("Z1", "professional", "60"), {}),
+            (course("O3", "professional", "15", mode="online", platform="某培训网"), {}),
+        ],
         "share_over": [
             (course("P1", "public", "40.01"), {}),
             (course("Z1", "professional", "60.01"), {}),
@@ -353,6 +358,7 @@ def _boundary_cases() -> tuple[list[ce.Person], list[ce.CreditEntry]]:
         "open": None,
         "open_short": None,
         "open_exact": None,
+        "share_open_other": None,
         "teaching": ce.UnitLevel.PROVINCIAL,
     }
     persons, entries = [], []
