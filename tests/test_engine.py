@@ -873,3 +873,91 @@ def test_a_key_topic_finding_names_the_decision_its_rule_reads_by() -> None:
     )
     finding = ce.evaluate(make_person(), [], year=2024, policy=policy).findings[0]
     assert (finding.code, finding.decision) == ("public_topics", 3)
+
+
+def test_a_factor_for_learners_of_featured_courses_leaves_other_learners_alone() -> None:
+    """Decision 3: a factor may depend on the course being featured; other learners keep 1."""
+    bonus = SHANDONG.rule("public_learner_credit").model_copy(
+        update={"code": "featured_learner_credit", "featured": True, "category": None}
+    )
+    bonus = bonus.model_copy(update={"factor": Decimal("1.5")})
+    policy = SHANDONG.model_copy(update={"rules": (bonus, *SHANDONG.rules)})
+    person = make_person()
+    entries = [
+        make_entry(person, make_course("F-1", hours=10, featured=True)),
+        make_entry(person, make_course("P-1", hours=10)),
+        make_entry(person, make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=60)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [d.credited_hours for d in verdict.entries] == [15, 10, 60]
+
+
+@pytest.mark.parametrize(
+    ("featured", "toward", "public", "professional"),
+    [
+        (True, ce.Category.PUBLIC, 20, 0),
+        (True, ce.Category.PROFESSIONAL, 0, 20),
+        (False, None, 10, 0),
+    ],
+)
+def test_a_copy_of_a_teaching_entry_takes_back_what_it_added(
+    featured: bool, toward: ce.Category | None, public: int, professional: int
+) -> None:
+    """Decision 4 with 二(三): a second record of one delivery adds nothing.
+
+    Whatever the factor and the category the credit counts toward; approving a pending
+    copy would add nothing either, and alone it would add the credited hours.
+    """
+    policy = _changed(SHANDONG, "featured_instructor_credit", toward=toward or ce.Category.PUBLIC)
+    person = make_person()
+    course = make_course(hours=10, featured=featured)
+    entries = [make_entry(person, course, role=ce.Role.INSTRUCTOR, id=i) for i in ("R1", "R2")]
+    pending = make_entry(person, course, role=ce.Role.INSTRUCTOR, status=ce.EntryStatus.PENDING)
+    verdict = ce.evaluate(person, [*entries, pending], year=2024, policy=policy)
+    assert verdict.requirement("public_hours").earned == public
+    assert verdict.requirement("professional_hours").earned == professional
+    assert [d.reason for d in verdict.entries] == [
+        ce.Reason.COUNTED,
+        ce.Reason.DUPLICATE,
+        ce.Reason.PENDING,
+    ]
+    assert verdict.entries[2].would_add == 0
+    alone = ce.evaluate(person, [pending], year=2024, policy=policy).entries[0]
+    assert alone.would_add == (20 if featured else 10)
+    assert alone.message.en.endswith(f" (would add {alone.would_add} hours once approved)")
+    assert alone.message.zh.endswith(f"（审核通过后可计入{alone.would_add}学时）")
+
+
+def test_deliveries_of_a_course_whose_featured_flag_is_unknown_count_at_least_once_each() -> None:
+    """二(三), decision 11: two deliveries earn 20 for certain, featured (2x once) or not."""
+    person = make_person(unit=ce.UnitLevel.MUNICIPAL)
+    course = ce.Course.model_validate({**make_course(hours=10).model_dump(), "featured": None})
+    entries = [
+        make_entry(person, course, role=ce.Role.INSTRUCTOR, completed_on=day)
+        for day in (date(2024, 3, 1), date(2024, 6, 1))
+    ]
+    verdict = ce.evaluate(person, entries, year=2024)
+    assert verdict.requirement("public_hours").earned == 20
+    assert [d.factor for d in verdict.entries] == [1, 1]
+
+
+def test_an_entry_open_on_less_than_an_hour_for_certain_still_counts() -> None:
+    """An undetermined entry that counts 0.5 hour for certain is counted, its id kept."""
+    person = make_person(unit=ce.UnitLevel.MUNICIPAL)
+    course = ce.Course.model_validate({**make_course(hours="0.5").model_dump(), "featured": None})
+    decision = ce.evaluate(
+        person, [make_entry(person, course, role=ce.Role.INSTRUCTOR, id="R7")], year=2024
+    ).entries[0]
+    assert (decision.reason, decision.counted, decision.entry_id) == (
+        ce.Reason.UNDETERMINED,
+        True,
+        "R7",
+    )
+    assert decision.credited_hours == Decimal("0.5")
+
+
+def test_a_counted_entry_names_the_decision_its_factor_rule_reads_by() -> None:
+    """Every verdict says what it rests on: a learner's hours, decision 3 (a reading)."""
+    person = make_person()
+    decision = ce.evaluate(person, [make_entry(person)], year=2024).entries[0]
+    assert (decision.rule, decision.decision) == ("public_learner_credit", 3)
