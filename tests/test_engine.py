@@ -890,6 +890,8 @@ def test_a_factor_for_learners_of_featured_courses_leaves_other_learners_alone()
     ]
     verdict = ce.evaluate(person, entries, year=2024, policy=policy)
     assert [d.credited_hours for d in verdict.entries] == [15, 10, 60]
+    assert verdict.requirement("public_hours").earned == 25
+    assert verdict.requirement("professional_hours").earned == 60
 
 
 @pytest.mark.parametrize(
@@ -898,6 +900,7 @@ def test_a_factor_for_learners_of_featured_courses_leaves_other_learners_alone()
         (True, ce.Category.PUBLIC, 20, 0),
         (True, ce.Category.PROFESSIONAL, 0, 20),
         (False, None, 10, 0),
+        (False, ce.Category.PROFESSIONAL, 10, 0),
     ],
 )
 def test_a_copy_of_a_teaching_entry_takes_back_what_it_added(
