@@ -964,3 +964,29 @@ def test_a_counted_entry_names_the_decision_its_factor_rule_reads_by() -> None:
     person = make_person()
     decision = ce.evaluate(person, [make_entry(person)], year=2024).entries[0]
     assert (decision.rule, decision.decision) == ("public_learner_credit", 3)
+
+
+def test_entries_of_a_subclass_are_entries_and_others_are_named() -> None:
+    """A subclass of CreditEntry is a CreditEntry; anything else is refused, shown as given."""
+
+    class MyEntry(ce.CreditEntry):
+        pass
+
+    person = make_person()
+    mine = MyEntry.model_validate(make_entry(person).model_dump())
+    assert ce.evaluate(person, [mine], year=2024).requirement("public_hours").earned == 10
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(person, [mine, "entry"], year=2024)  # type: ignore[list-item]
+    assert (caught.value.field, caught.value.value) == ("entries[1]", "entry")
+    assert caught.value.message == "must be a ce_rules.CreditEntry"
+
+
+def test_every_key_topic_rule_not_covered_is_a_finding() -> None:
+    """二(一)'s key topics (advisory), one finding per rule a counted entry does not cover."""
+    topics = SHANDONG.rule("public_topics")
+    professional = topics.model_copy(
+        update={"code": "professional_topics", "category": ce.Category.PROFESSIONAL}
+    )
+    policy = SHANDONG.model_copy(update={"rules": (*SHANDONG.rules, professional)})
+    verdict = ce.evaluate(make_person(), [], year=2024, policy=policy)
+    assert [f.code for f in verdict.findings] == ["public_topics", "professional_topics"]
