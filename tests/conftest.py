@@ -16,4 +16,13 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=500, deadline=None)
+# Mutation testing (docs/testing.md) runs the tests once per mutant: fewer examples, still
+# derandomised, so that a run of some two thousand mutants ends within the hour.
+settings.register_profile(
+    "mutation",
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -264,3 +264,172 @@ def _same_as_evaluate(
             assert row["duplicate_of"] == decision.duplicate_of, where
             assert _hours(row["hours"]) == decision.hours, where
             assert row["credited_year"] == decision.credited_year, where
+
+
+def test_the_columnar_engine_keeps_the_larger_copy_waiting_for_the_unit() -> None:
+    """Of copies that count only if the unit is municipal (二(二)), both keep the larger one.
+
+    Both engines weigh a copy left open by the least it is credited, then by the most
+    (decision 4 with decision 11): the 5-hour copy is kept in either order.
+    """
+    person = ce.Person(id="A")
+    course = ce.Course(
+        id="C1", title="课", category="public", hours="5", mode="online", platform="某培训网"
+    )
+    small = ce.CreditEntry(person_id="A", course=course, completed_on=date(2024, 3, 1), hours="2.5")
+    large = ce.CreditEntry(id="R1", person_id="A", course=course, completed_on=date(2024, 3, 1))
+    for entries in ([small, large], [large, small]):
+        _same_as_evaluate([person], entries, None, BASE)
+        verdict = ce.evaluate(person, entries, year=2024, policy=BASE)
+        assert verdict.requirement("public_hours").undetermined == 5
+
+
+def _boundary_cases() -> tuple[list[ce.Person], list[ce.CreditEntry]]:
+    """Persons each on one side of a threshold of a rule kind, in a few fixed entries.
+
+    Every minimum met exactly and missed by 0.01 hour, a share of the hours earned met
+    exactly or inexactly, pending and open hours, a featured instructor, a platform off
+    the list with and without a unit level, key topics and a city's deadline day.
+    """
+
+    def course(cid: str, category: str, hours: str, **fields: Any) -> ce.Course:
+        mode = fields.pop("mode", "offline")
+        return ce.Course(id=cid, title="课", category=category, hours=hours, mode=mode, **fields)
+
+    on, late = date(2024, 10, 31), date(2024, 11, 1)
+    plans: dict[str, list[tuple[ce.Course, dict[str, Any]]]] = {
+        "exact": [
+            (course("P1", "public", "30", topics=("yellow_river",)), {"completed_on": on}),
+            (course("Z1", "professional", "60"), {}),
+        ],
+        "short": [
+            (course("P1", "public", "29.99"), {}),
+            (course("Z1", "professional", "59.99"), {"completed_on": late}),
+            (course("P2", "public", "5"), {"status": "pending"}),
+            (course("Z2", "professional", "7.5"), {"status": "pending"}),
+        ],
+        "share": [
+            (course("P1", "public", "10", topics=("自定专题",)), {"completed_on": late}),
+            (course("Z1", "professional", "19.99"), {}),
+            (course("Z2", "professional", "100"), {"status": "rejected"}),
+        ],
+        "teaching": [
+            (
+                course("F1", "public", "12.5", mode="online", platform="专技知到", featured=True),
+                {"role": "instructor"},
+            ),
+            (course("T1", "public", "10"), {"role": "instructor"}),
+            (course("Z1", "professional", "40"), {"role": "instructor"}),
+            (course("O1", "public", "10", mode="online", platform="某培训网"), {}),
+            (course("O2", "public", "10", mode="online"), {}),
+            (course("R1", "public", "10", mode="online", platform="专技知到"), {}),
+        ],
+        "open": [
+            (course("O1", "public", "30", mode="online", platform="某培训网"), {}),
+            (course("O2", "public", "20", mode=None, platform="某培训网"), {}),
+            (course("O3", "professional", "15", mode="online", platform="某培训网"), {}),
+            (
+                course("F1", "public", "10", mode="online", platform="专技知到", featured=None),
+                {"role": "instructor"},
+            ),
+            (course("Z1", "professional", "60"), {}),
+        ],
+        "open_short": [
+            (course("O1", "public", "25", mode="online", platform="某培训网"), {}),
+            (course("Z1", "professional", "60"), {}),
+            (course("P1", "public", "4.99"), {}),
+        ],
+        "open_exact": [
+            (course("O1", "public", "25", mode="online", platform="某培训网"), {}),
+            (course("Z1", "professional", "60"), {}),
+            (course("P1", "public", "5"), {}),
+        ],
+        "share_open_other": [
+            (course("P1", "public", "30"), {}),
+            (course("Z1", "professional", "60"), {}),
+            (course("O3", "professional", "15", mode="online", platform="某培训网"), {}),
+        ],
+        "share_over": [
+            (course("P1", "public", "40.01"), {}),
+            (course("Z1", "professional", "60.01"), {}),
+        ],
+    }
+    units = {
+        "open": None,
+        "open_short": None,
+        "open_exact": None,
+        "share_open_other": None,
+        "teaching": ce.UnitLevel.PROVINCIAL,
+    }
+    persons, entries = [], []
+    for pid, plan in plans.items():
+        persons.append(ce.Person(id=pid, unit=units.get(pid, ce.UnitLevel.MUNICIPAL)))
+        for the_course, fields in plan:
+            fields = {"completed_on": date(2024, 5, 1), **fields}
+            entries.append(ce.CreditEntry(person_id=pid, course=the_course, **fields))
+    return persons, entries
+
+
+def _deadline(month: int, day: int) -> ce.Policy:
+    """The example city's policy with its 31 October deadline moved to another day."""
+    rules = tuple(
+        r.model_copy(update={"month": month, "day": day}) if r.kind == "category_deadline" else r
+        for r in POLICIES[4].rules
+    )
+    return POLICIES[4].model_copy(update={"rules": rules})
+
+
+#: Shandong's platform rule read for professional courses too (a province's own reading).
+_PROFESSIONAL_PLATFORMS = BASE.rule("provincial_platforms").model_copy(
+    update={"code": "professional_platforms", "category": ce.Category.PROFESSIONAL}
+)
+
+
+def _national(**share: Any) -> ce.Policy:
+    """第八条 with its share changed, and Shandong's platform rules and featured credit."""
+    shandong = (
+        BASE.rule("provincial_platforms"),
+        _PROFESSIONAL_PLATFORMS,
+        BASE.rule("featured_instructor_credit"),
+    )
+    rules = tuple(
+        r.model_copy(update=share) if r.kind == "min_share" else r for r in NATIONAL.rules
+    )
+    return NATIONAL.model_copy(update={"rules": (*rules, *shandong)})
+
+
+#: Shares whose own and other category's hours may wait for a missing fact (the unit
+#: level), of the hours earned or of a total required, exact or not.
+_SHARES = (
+    _national(),
+    _national(of="earned", required_total=None),
+    _national(category=ce.Category.PUBLIC, share="1/3", of="earned", required_total=None),
+    _national(category=ce.Category.PUBLIC, share="1/3"),
+    _national(required_total=Decimal(100)),
+)
+
+
+def test_the_columnar_engine_judges_every_rule_kind_at_its_boundaries() -> None:
+    """Fixed cases on both sides of every threshold, under every policy: both engines agree.
+
+    The fast, deterministic companion of the properties above (mutation testing runs it).
+    """
+    persons, entries = _boundary_cases()
+    for policy in (*POLICIES, *_SHARES):
+        _same_as_evaluate(persons, entries, None, policy)
+        _same_as_evaluate(persons, entries, date(2024, 10, 31), policy)
+    # A city's deadline day, and a day past the month's end (its last day, 29 February).
+    for month, day, last in ((2, 31, date(2024, 2, 29)), (10, 30, date(2024, 10, 30))):
+        days = [
+            ce.CreditEntry(
+                person_id="exact", course=entries[0].course, completed_on=on, id=on.isoformat()
+            )
+            for on in (last, last + timedelta(days=1))
+        ]
+        policy = _deadline(month, day)
+        _same_as_evaluate(persons[:1], days, None, policy)
+        verdict = ce.evaluate(persons[0], days, year=2024, policy=policy)
+        assert [d.reason for d in verdict.entries] == [
+            ce.Reason.COUNTED,
+            ce.Reason.AFTER_CATEGORY_DEADLINE,
+        ]

@@ -6,6 +6,7 @@ import itertools
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -292,3 +293,700 @@ def test_reasons_match_the_entries() -> None:
     reasons = verdict.reasons
     assert reasons == tuple(d.reason for d in verdict.entries)
     assert ce.Verdict.model_validate_json(verdict.model_dump_json()).reasons == reasons
+
+
+def test_of_copies_waiting_for_the_unit_the_one_with_most_hours_is_kept() -> None:
+    """Copies on another platform, unit unknown: the larger one is kept (二(二), decisions 4, 11).
+
+    A municipal person's copies count and a provincial person's do not; either way the
+    copy with more hours is the one that counts, so the verdict keeps it, in any order,
+    and leaves its hours open: 5, not the smaller copy's 2.5.
+    """
+    person = ce.Person(id="370102198001011234")
+    course = make_course(hours=5, mode=ce.Mode.ONLINE, platform="某市继续教育平台")
+    small = make_entry(person, course, hours="2.5")
+    large = make_entry(person, course, id="R1")
+    for order in ([small, large], [large, small]):
+        verdict = ce.evaluate(person, order, year=2024)
+        public = verdict.requirement("public_hours")
+        assert (public.earned, public.undetermined) == (0, 5)
+        kept = next(d for d in verdict.entries if d.reason is ce.Reason.UNDETERMINED)
+        assert order[kept.index] is large
+        assert kept.missing_facts == ("unit",)
+        duplicate = next(d for d in verdict.entries if d.reason is ce.Reason.DUPLICATE)
+        assert duplicate.duplicate_of == kept.index
+    municipal = ce.evaluate(
+        person.model_copy(update={"unit": ce.UnitLevel.MUNICIPAL}), [small, large], year=2024
+    )
+    assert municipal.requirement("public_hours").earned == 5
+
+
+SHANDONG = ce.get_policy("shandong", 2024)
+NATIONAL = ce.get_policy("cn-national", 2024)
+CITY_LOOSEN = ce.load_overlay(Path(__file__).parent / "data" / "overlays" / "city-loosen.toml")
+
+
+def _changed(policy: ce.Policy, code: str, **update: object) -> ce.Policy:
+    """``policy`` with the rule ``code`` changed as a policy file could change it."""
+    rules = tuple(r.model_copy(update=update) if r.code == code else r for r in policy.rules)
+    return policy.model_copy(update={"rules": rules})
+
+
+def test_a_learner_factor_other_than_one_multiplies_the_hours() -> None:
+    """Decision 3: every factor is a policy parameter, a learner's too, in both categories.
+
+    Under a policy crediting public learning half and professional learning one and a
+    half times, 40 public hours (a featured course's learner included) earn 20 and 40
+    professional hours earn 60, which meets the 60 required.
+    """
+    policy = _changed(
+        _changed(SHANDONG, "public_learner_credit", factor=Decimal("0.5")),
+        "professional_learner_credit",
+        factor=Decimal("1.5"),
+    )
+    person = make_person()
+    entries = [
+        make_entry(person, make_course("P-1", hours=30)),
+        make_entry(person, make_course("P-2", hours=10, featured=True)),
+        make_entry(person, make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=40)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [d.credited_hours for d in verdict.entries] == [15, 5, 60]
+    assert [d.factor for d in verdict.entries] == [Decimal("0.5"), Decimal("0.5"), Decimal("1.5")]
+    assert verdict.requirement("public_hours").earned == 20
+    assert verdict.requirement("professional_hours").met
+    assert verdict.entries[2].message.en == (
+        "counted: 60 hours (40 x 1.5; Learners are credited the course hours once, toward "
+        "professional subjects (decision 3))"
+    )
+    assert verdict.entries[2].message.zh.startswith("计入60学时（40学时×1.5，")
+
+
+@pytest.mark.parametrize(
+    ("public", "met", "shortfall", "required", "rounding"),
+    [
+        ("30", True, "0", "30", None),
+        ("29.99", False, "0.01", "30", "ceiling to 0.01 hour"),
+        ("29.97", False, "0.03", "29.99", None),
+    ],
+)
+def test_a_share_of_public_hours_is_measured_on_public_hours(
+    public: str, met: bool, shortfall: str, required: str, rounding: str | None
+) -> None:
+    """A min_share rule may measure public hours: a third of the hours earned (第八条's form).
+
+    30 public of 90 earned is a third exactly; 29.99 of 89.99 falls short, and the
+    shortfall counts that added public hours raise the total too, rounded up to 0.01.
+    """
+    policy = _changed(
+        NATIONAL,
+        "professional_share",
+        category=ce.Category.PUBLIC,
+        share="1/3",
+        of="earned",
+        required_total=None,
+    )
+    person = make_person()
+    entries = [
+        make_entry(person, make_course("P-1", hours=public)),
+        make_entry(person, make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=60)),
+    ]
+    share = ce.evaluate(person, entries, year=2024, policy=policy).requirement("professional_share")
+    assert share.category is ce.Category.PUBLIC
+    assert share.earned == Decimal(public)
+    assert (share.met, share.shortfall) == (met, Decimal(shortfall))
+    assert (share.required, share.rounding) == (Decimal(required), rounding)
+    fixed = _changed(NATIONAL, "professional_share", category=ce.Category.PUBLIC, share="1/3")
+    of_required = ce.evaluate(person, entries, year=2024, policy=fixed)
+    result = of_required.requirement("professional_share")
+    assert (result.required, result.met) == (30, met)
+
+
+def test_a_total_hours_requirement_counts_the_pending_hours_of_both_categories() -> None:
+    """第八条's 90 hours in total: what pending entries would add is of both categories."""
+    person = make_person()
+    pending = ce.EntryStatus.PENDING
+    entries = [
+        make_entry(person, make_course("P-1", hours=10), status=pending),
+        make_entry(
+            person, make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=20), status=pending
+        ),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=NATIONAL)
+    assert verdict.requirement("total_hours").pending == 30
+    assert verdict.requirement("professional_share").pending == 20
+
+
+def test_of_pending_copies_the_one_with_most_hours_would_add_whatever_the_order() -> None:
+    """Approving pending copies would make the larger count (decision 4), in any order."""
+    person = make_person()
+    course = make_course(hours=10, mode=ce.Mode.OFFLINE)
+    pending = ce.EntryStatus.PENDING
+    small = make_entry(person, course, hours=4, status=pending)
+    large = make_entry(person, course, hours=6, status=pending)
+    for order in ([small, large], [large, small]):
+        verdict = ce.evaluate(person, order, year=2024)
+        assert verdict.requirement("public_hours").pending == 6
+        adds = {order[d.index].hours: d.would_add for d in verdict.entries}
+        assert adds == {Decimal(4): 0, Decimal(6): 6}
+
+
+@pytest.mark.parametrize(
+    ("field", "values", "kept"),
+    [
+        ("certificate_no", ("Z-9", "A-1"), "A-1"),
+        ("credited_year", (2024, None), None),
+        ("hours", (Decimal("10.00"), Decimal(10)), Decimal(10)),
+    ],
+)
+def test_of_copies_equal_but_in_one_field_the_least_canonical_form_counts(
+    field: str, values: tuple[object, object], kept: object
+) -> None:
+    """Of copies differing in one field, the one counted never depends on input order.
+
+    Decision 4: whichever field tells copies of as many hours apart, the least canonical
+    form counts.
+    """
+    person = make_person()
+    course = make_course(hours=10, mode=ce.Mode.OFFLINE)
+    entries = [make_entry(person, course, id="R1", **{field: value}) for value in values]
+    entries.append(make_entry(person, course, id="R2", **{field: values[0]}))
+    for order in itertools.permutations(entries):
+        verdict = ce.evaluate(person, order, year=2024)
+        (counted,) = [d for d in verdict.entries if d.counted]
+        assert (order[counted.index].id, getattr(order[counted.index], field)) == ("R1", kept)
+        for duplicate in (d for d in verdict.entries if not d.counted):
+            assert duplicate.reason is ce.Reason.DUPLICATE
+            assert duplicate.duplicate_of == counted.index
+        assert verdict.requirement("public_hours").earned == 10
+
+
+def test_findings_accumulate_topics_loosenings_and_another_year() -> None:
+    """A verdict lists every finding, each kind after the other.
+
+    Key topics not covered (二(一)), a local overlay's loosening, and a policy applied
+    outside its years (decision 8), in that order.
+    """
+    policy = ce.merge_overlay(SHANDONG, CITY_LOOSEN)
+    person = make_person(city="测试市")
+    verdict = ce.evaluate(person, [], year=2025, policy=policy, allow_other_year=True)
+    assert [f.code for f in verdict.findings] == [
+        "public_topics",
+        "public_hours",
+        "policy_outside_years",
+    ]
+    other = verdict.findings[-1]
+    assert (other.decision, other.citation) == (8, None)
+    assert other.message.zh == f"政策{policy.id}适用于2024年度，应调用方要求用于2025年度"
+    assert other.message.en == (
+        f"policy {policy.id} governs 2024; it was applied to 2025 on the caller's request"
+    )
+    loosening = verdict.findings[1]
+    assert loosening.message.en == (
+        "local policy test-city-loosen loosens rule public_hours: "
+        "category=public; hours=30 -> category=public; hours=24"
+    )
+    in_year = ce.evaluate(person, [], year=2024, policy=policy)
+    assert [f.code for f in in_year.findings] == ["public_topics", "public_hours"]
+
+
+_PUBLIC_ONLINE = make_course(hours=10, topics=("yellow_river",))
+
+
+@pytest.mark.parametrize(
+    ("entry_update", "course_update"),
+    [
+        ({"id": "R2"}, {}),
+        ({"hours": Decimal(5)}, {}),
+        ({"hours": None}, {}),
+        ({"credited_year": None}, {}),
+        ({"credited_year": 2023}, {}),
+        ({"certificate_no": "CERT-2"}, {}),
+        ({"status": ce.EntryStatus.PENDING}, {}),
+        ({"role": ce.Role.INSTRUCTOR}, {}),
+        ({"completed_on": date(2024, 5, 2)}, {}),
+        ({}, {"id": "C-002"}),
+        ({}, {"title": "另一门课"}),
+        ({}, {"category": ce.Category.PROFESSIONAL, "topics": ()}),
+        ({}, {"hours": Decimal(12)}),
+        ({}, {"mode": ce.Mode.OFFLINE, "platform": None}),
+        ({}, {"platform": "山东开放大学"}),
+        ({}, {"featured": True}),
+        ({}, {"featured": None}),
+        ({}, {"topics": ("party_history",)}),
+        ({}, {"topics": ()}),
+    ],
+)
+def test_the_fingerprint_changes_with_every_field_of_an_entry(
+    entry_update: dict[str, object], course_update: dict[str, object]
+) -> None:
+    """Any field of an entry changed gives another fingerprint.
+
+    An archived verdict is re-verified by evaluating again (docs/concepts.md): hours,
+    credited year, platform, featured flag and topics are in the fingerprint too.
+    """
+    person = make_person()
+    entry = make_entry(
+        person, _PUBLIC_ONLINE, id="R1", certificate_no="CERT-1", hours=8, credited_year=2024
+    )
+    course = ce.Course.model_validate({**_PUBLIC_ONLINE.model_dump(), **course_update})
+    changed = ce.CreditEntry.model_validate(
+        {**entry.model_dump(), **entry_update, "course": course}
+    )
+    before = ce.evaluate(person, [entry], year=2024).fingerprint
+    assert ce.evaluate(person, [changed], year=2024).fingerprint != before
+
+
+@pytest.mark.parametrize(
+    "update",
+    [{"unit": ce.UnitLevel.MUNICIPAL}, {"unit": None}, {"city": "济南市"}, {"industry": "卫生"}],
+)
+def test_the_fingerprint_changes_with_the_persons_facts(update: dict[str, object]) -> None:
+    """The person's unit level, city and industry decide which rules apply: they are in it."""
+    person = make_person()
+    entries = compliant_entries(person, 2024)
+    before = ce.evaluate(person, entries, year=2024).fingerprint
+    other = person.model_copy(update=update)
+    assert ce.evaluate(other, entries, year=2024).fingerprint != before
+
+
+_OTHER_PLATFORM = "某市继续教育平台"
+
+
+@pytest.mark.parametrize(
+    ("person_unit", "course_fields", "role", "missing", "low", "high"),
+    [
+        # 二(二): another platform counts for municipal staff only.
+        (None, {"mode": ce.Mode.ONLINE, "platform": _OTHER_PLATFORM}, "learner", ("unit",), 0, 10),
+        # ... and for offline courses only.
+        (
+            ce.UnitLevel.PROVINCIAL,
+            {"mode": None, "platform": _OTHER_PLATFORM},
+            "learner",
+            ("mode",),
+            0,
+            10,
+        ),
+        # Either fact alone decides.
+        (None, {"mode": None, "platform": _OTHER_PLATFORM}, "learner", ("unit", "mode"), 0, 10),
+        # 二(三): the instructor of a featured course is credited twice.
+        (
+            ce.UnitLevel.MUNICIPAL,
+            {"mode": ce.Mode.ONLINE, "featured": None},
+            "instructor",
+            ("featured",),
+            10,
+            20,
+        ),
+        # An online public course with its mode unknown may be featured.
+        (
+            ce.UnitLevel.MUNICIPAL,
+            {"mode": None, "featured": None},
+            "instructor",
+            ("featured",),
+            10,
+            20,
+        ),
+    ],
+)
+def test_the_facts_an_entry_waits_for_are_named_with_what_they_decide(
+    person_unit: ce.UnitLevel | None,
+    course_fields: dict[str, object],
+    role: str,
+    missing: tuple[str, ...],
+    low: int,
+    high: int,
+) -> None:
+    """Decision 11: each fact that changes how an entry counts is named, none other.
+
+    The entry counts its least for certain and leaves the rest open; its message says
+    what is missing and between what it counts, in both languages.
+    """
+    person = make_person(unit=ce.UnitLevel.PROVINCIAL).model_copy(update={"unit": person_unit})
+    course = ce.Course.model_validate({**make_course(hours=10).model_dump(), **course_fields})
+    verdict = ce.evaluate(person, [make_entry(person, course, role=ce.Role(role))], year=2024)
+    decision = verdict.entries[0]
+    assert decision.reason is ce.Reason.UNDETERMINED
+    assert decision.missing_facts == missing
+    assert verdict.missing_facts == tuple(sorted(missing))
+    assert (decision.credited_hours, decision.undetermined_hours) == (low, high - low)
+    public = verdict.requirement("public_hours")
+    assert (public.earned, public.undetermined) == (low, high - low)
+    assert public.determined  # 30 hours are out of reach either way
+    assert verdict.status is ce.Status.NON_COMPLIANT
+    if low:
+        assert decision.message.en.startswith(
+            f"undetermined: {', '.join(missing)} missing; counts {low} to {high} hours ("
+        )
+        assert f"；计入{low}学时，至多{high}学时（" in decision.message.zh
+        assert decision.rule == "featured_instructor_credit"
+    else:
+        assert decision.message.en.startswith(
+            f"undetermined: {', '.join(missing)} missing; may count {high} hours or none ("
+        )
+        assert f"；可能计入{high}学时，也可能不计入（" in decision.message.zh
+        assert decision.rule == "provincial_platforms"
+    assert decision.message.en.endswith(")")
+
+
+@pytest.mark.parametrize(
+    ("person_unit", "course_fields", "role"),
+    [
+        # On a recognised platform, the unit and the mode change nothing (二(二)).
+        (None, {"mode": None, "platform": "专技知到"}, "learner"),
+        # A learner is credited once, featured or not (二(三)).
+        (ce.UnitLevel.PROVINCIAL, {"mode": None, "featured": None}, "learner"),
+        # A professional course cannot be featured; a municipal person's platform is free.
+        (ce.UnitLevel.MUNICIPAL, {"mode": None, "platform": _OTHER_PLATFORM}, "learner"),
+    ],
+)
+def test_a_missing_fact_that_changes_nothing_is_not_named(
+    person_unit: ce.UnitLevel | None, course_fields: dict[str, object], role: str
+) -> None:
+    """Decision 11: a fact that could not change the outcome leaves the entry counted."""
+    person = make_person(unit=ce.UnitLevel.PROVINCIAL).model_copy(update={"unit": person_unit})
+    course = ce.Course.model_validate({**make_course(hours=10).model_dump(), **course_fields})
+    verdict = ce.evaluate(person, [make_entry(person, course, role=ce.Role(role))], year=2024)
+    decision = verdict.entries[0]
+    assert decision.reason is ce.Reason.COUNTED
+    assert decision.credited_hours == 10
+    assert verdict.missing_facts == ()
+
+
+def test_an_entry_off_the_platforms_for_every_unit_is_not_recognised() -> None:
+    """A provincial person's online course elsewhere never counts, whatever else is missing."""
+    person = make_person()
+    course = ce.Course.model_validate(
+        {**make_course(hours=10).model_dump(), "platform": _OTHER_PLATFORM, "featured": None}
+    )
+    decision = ce.evaluate(person, [make_entry(person, course)], year=2024).entries[0]
+    assert decision.reason is ce.Reason.PLATFORM_NOT_RECOGNISED
+    assert decision.rule == "provincial_platforms"
+    assert decision.missing_facts == ()
+
+
+@pytest.mark.parametrize(
+    ("professional", "status", "certificate"),
+    [
+        ("60", ce.Status.UNDETERMINED, None),
+        ("59.99", ce.Status.NON_COMPLIANT, False),
+    ],
+)
+def test_a_year_open_on_a_missing_fact_is_undetermined_unless_something_fails_for_certain(
+    professional: str, status: ce.Status, certificate: bool | None
+) -> None:
+    """Decision 11: 30 public hours that count only for a municipal person leave the year open.
+
+    With the professional minimum met the year (and the certificate, decision 12) waits
+    for the unit level; 0.01 professional hour short, it fails whatever the unit level.
+    """
+    person = ce.Person(id="370102198001011234")
+    entries = [
+        make_entry(person, make_course("P-1", hours=30, platform=_OTHER_PLATFORM)),
+        make_entry(
+            person, make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=professional)
+        ),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024)
+    assert (verdict.status, verdict.certificate_eligible) == (status, certificate)
+    assert not verdict.compliant
+    assert verdict.missing_facts == ("unit",)
+    public = verdict.requirement("public_hours")
+    assert (public.met, public.determined) == (False, False)
+    for unit, met in ((ce.UnitLevel.MUNICIPAL, True), (ce.UnitLevel.PROVINCIAL, False)):
+        known = ce.evaluate(person.model_copy(update={"unit": unit}), entries, year=2024)
+        assert known.requirement("public_hours").met is met
+
+
+def test_only_counted_hours_cover_a_key_topic() -> None:
+    """二(一)'s key topics (advisory): a pending or professional entry in one does not cover it."""
+    person = make_person()
+    topical = make_course("P-1", hours=10, topics=("yellow_river",))
+    pending = make_entry(person, topical, status=ce.EntryStatus.PENDING)
+    professional = make_entry(
+        person,
+        make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=10, topics=("yellow_river",)),
+    )
+    other = make_entry(person, make_course("P-2", hours=10, topics=("自定专题",)))
+    for entries in ([pending], [professional], [other], [pending, professional, other]):
+        verdict = ce.evaluate(person, entries, year=2024)
+        assert [f.code for f in verdict.findings] == ["public_topics"]
+    counted = ce.evaluate(person, [other, make_entry(person, topical)], year=2024)
+    assert counted.findings == ()
+
+
+def test_a_policy_of_several_years_applied_to_another_names_them_all() -> None:
+    """Decision 8: the finding names every year the policy governs, in both languages."""
+    policy = SHANDONG.model_copy(update={"years": (2023, 2024)})
+    verdict = ce.evaluate(make_person(), [], year=2025, policy=policy, allow_other_year=True)
+    finding = verdict.findings[-1]
+    assert finding.message.zh == "政策shandong-2024适用于2023、2024年度，应调用方要求用于2025年度"
+    assert finding.message.en.startswith("policy shandong-2024 governs 2023, 2024; it was")
+
+
+def test_a_policy_copied_with_other_rules_gives_other_fingerprints() -> None:
+    """A verdict's fingerprint covers its policy's content: a copy with another minimum differs."""
+    person = make_person()
+    lowered = _changed(SHANDONG, "public_hours", hours=Decimal(24))
+    assert lowered.digest != SHANDONG.digest
+    assert len(lowered.digest) == 64
+    assert (
+        ce.evaluate(person, [], year=2024, policy=lowered).fingerprint
+        != ce.evaluate(person, [], year=2024).fingerprint
+    )
+
+
+def test_where_every_unit_level_is_restricted_only_the_mode_is_missing() -> None:
+    """Decision 11: a fact that decides nothing is not named, though it is unknown too.
+
+    Under a policy restricting municipal staff's online public hours as well (a city's
+    reading of 二(二)), a course on another platform counts only if it was offline: the
+    unit level, also unknown, changes nothing.
+    """
+    municipal = SHANDONG.rule("provincial_platforms").model_copy(
+        update={"code": "municipal_platforms", "unit_level": ce.UnitLevel.MUNICIPAL}
+    )
+    policy = SHANDONG.model_copy(update={"rules": (*SHANDONG.rules, municipal)})
+    person = ce.Person(id="370102198001011234")
+    course = ce.Course.model_validate(
+        {**make_course(hours=10).model_dump(), "mode": None, "platform": _OTHER_PLATFORM}
+    )
+    verdict = ce.evaluate(person, [make_entry(person, course)], year=2024, policy=policy)
+    assert verdict.entries[0].missing_facts == ("mode",)
+    assert verdict.missing_facts == ("mode",)
+    assert verdict.entries[0].message.zh.startswith("待定：缺少学习形式；可能计入10学时")
+
+
+def test_an_entry_waiting_for_two_facts_names_both_in_both_languages() -> None:
+    """The missing facts are named by their column headers (zh) and codes (en)."""
+    person = ce.Person(id="370102198001011234")
+    course = ce.Course.model_validate(
+        {**make_course(hours=10).model_dump(), "mode": None, "platform": _OTHER_PLATFORM}
+    )
+    decision = ce.evaluate(person, [make_entry(person, course)], year=2024).entries[0]
+    assert decision.message.zh.startswith(
+        "待定：缺少单位级别、学习形式；可能计入10学时，也可能不计入"
+    )
+    assert decision.message.en.startswith("undetermined: unit, mode missing; may count 10 hours")
+
+
+def test_an_offline_course_is_never_featured_while_its_mode_is_unknown() -> None:
+    """二(三): only an online public course can be featured; an unknown mode is tried both ways.
+
+    Under a policy restricting instructors' online public hours to the named platforms
+    too, an instructor's course on another platform, mode and featured flag unknown,
+    counts only if offline, and then once (an offline course is not featured): 0 to 10.
+    """
+    restricted = SHANDONG.rule("provincial_platforms").model_copy(
+        update={"roles": (ce.Role.LEARNER, ce.Role.INSTRUCTOR)}
+    )
+    policy = SHANDONG.model_copy(
+        update={
+            "rules": tuple(restricted if r.code == restricted.code else r for r in SHANDONG.rules)
+        }
+    )
+    person = make_person()
+    course = ce.Course.model_validate(
+        {
+            **make_course(hours=10).model_dump(),
+            "mode": None,
+            "featured": None,
+            "platform": _OTHER_PLATFORM,
+        }
+    )
+    entry = make_entry(person, course, role=ce.Role.INSTRUCTOR)
+    decision = ce.evaluate(person, [entry], year=2024, policy=policy).entries[0]
+    assert decision.reason is ce.Reason.UNDETERMINED
+    assert (decision.credited_hours, decision.undetermined_hours) == (0, 10)
+    assert decision.missing_facts == ("mode",)
+
+
+def test_of_copies_the_one_counted_never_depends_on_order_whatever_tells_them_apart() -> None:
+    """Decision 4 (and 二(三), once a year): the least canonical form counts, in any order.
+
+    Copies of one course, role and day whose course records differ in title; a smaller
+    copy beside two of most hours; a featured course's instructor records of two days.
+    """
+    person = make_person()
+    first, second = (make_course(hours=10, mode=ce.Mode.OFFLINE, title=t) for t in ("甲", "乙"))
+    titled = [make_entry(person, second), make_entry(person, first)]
+    sized = [
+        make_entry(person, first, id="B"),
+        make_entry(person, first, id="A"),
+        make_entry(person, first, id="C", hours=4),
+    ]
+    featured = make_course(hours=10, featured=True)
+    days = [
+        make_entry(person, featured, role=ce.Role.INSTRUCTOR, completed_on=date(2024, 6, 1)),
+        make_entry(person, featured, role=ce.Role.INSTRUCTOR, completed_on=date(2024, 3, 1)),
+    ]
+    for entries, kept in ((titled, titled[0]), (sized, sized[1]), (days, days[1])):
+        for order in itertools.permutations(entries):
+            verdict = ce.evaluate(person, order, year=2024)
+            (counted,) = [d for d in verdict.entries if d.counted]
+            assert order[counted.index] is kept
+
+
+@pytest.mark.parametrize(
+    ("hours", "zh", "en"),
+    [
+        ("30", "已获30学时，已达标", "30 earned, met"),
+        ("12.5", "已获12.5学时，尚差17.5学时", "12.5 earned, 17.5 short"),
+    ],
+)
+def test_a_requirements_message_says_what_is_earned_and_missing(
+    hours: str, zh: str, en: str
+) -> None:
+    """Every verdict explains itself: the rule's words, the hours earned, met or how short."""
+    person = make_person()
+    verdict = ce.evaluate(person, [make_entry(person, make_course(hours=hours))], year=2024)
+    public = verdict.requirement("public_hours")
+    assert public.message.zh == f"公需科目年度累计应不少于30学时：{zh}"
+    assert public.message.en.endswith(f"in the year: {en}")
+    decision = verdict.entries[0]
+    assert (decision.message.zh, decision.message.en) == (
+        f"计入{hours}学时",
+        f"counted: {hours} hours",
+    )
+
+
+def test_a_requirement_open_on_a_missing_fact_says_how_much_waits() -> None:
+    """Decision 11: the requirement's message names the hours waiting for a missing fact."""
+    person = ce.Person(id="370102198001011234")
+    entries = [
+        make_entry(person, make_course("P-1", hours=25, platform=_OTHER_PLATFORM)),
+        make_entry(person, make_course("P-2", hours="2.5")),
+    ]
+    public = ce.evaluate(person, entries, year=2024).requirement("public_hours")
+    assert public.message.zh.endswith("已获2.5学时，尚差27.5学时（另有至多25学时因缺少信息待定）")
+    assert public.message.en.endswith(
+        "2.5 earned, 27.5 short (up to 25 more wait for missing facts)"
+    )
+
+
+def test_a_key_topic_finding_names_the_decision_its_rule_reads_by() -> None:
+    """A finding rests on its rule's reading, where the rule has one."""
+    reading = SHANDONG.rule("featured_instructor_credit").reading
+    topics = SHANDONG.rule("public_topics").model_copy(update={"reading": reading})
+    policy = SHANDONG.model_copy(
+        update={"rules": tuple(topics if r.code == "public_topics" else r for r in SHANDONG.rules)}
+    )
+    finding = ce.evaluate(make_person(), [], year=2024, policy=policy).findings[0]
+    assert (finding.code, finding.decision) == ("public_topics", 3)
+
+
+def test_a_factor_for_learners_of_featured_courses_leaves_other_learners_alone() -> None:
+    """Decision 3: a factor may depend on the course being featured; other learners keep 1."""
+    bonus = SHANDONG.rule("public_learner_credit").model_copy(
+        update={"code": "featured_learner_credit", "featured": True, "category": None}
+    )
+    bonus = bonus.model_copy(update={"factor": Decimal("1.5")})
+    policy = SHANDONG.model_copy(update={"rules": (bonus, *SHANDONG.rules)})
+    person = make_person()
+    entries = [
+        make_entry(person, make_course("F-1", hours=10, featured=True)),
+        make_entry(person, make_course("P-1", hours=10)),
+        make_entry(person, make_course("Z-1", category=ce.Category.PROFESSIONAL, hours=60)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [d.credited_hours for d in verdict.entries] == [15, 10, 60]
+    assert verdict.requirement("public_hours").earned == 25
+    assert verdict.requirement("professional_hours").earned == 60
+
+
+@pytest.mark.parametrize(
+    ("featured", "toward", "public", "professional"),
+    [
+        (True, ce.Category.PUBLIC, 20, 0),
+        (True, ce.Category.PROFESSIONAL, 0, 20),
+        (False, None, 10, 0),
+        (False, ce.Category.PROFESSIONAL, 10, 0),
+    ],
+)
+def test_a_copy_of_a_teaching_entry_takes_back_what_it_added(
+    featured: bool, toward: ce.Category | None, public: int, professional: int
+) -> None:
+    """Decision 4 with 二(三): a second record of one delivery adds nothing.
+
+    Whatever the factor and the category the credit counts toward; approving a pending
+    copy would add nothing either, and alone it would add the credited hours.
+    """
+    policy = _changed(SHANDONG, "featured_instructor_credit", toward=toward or ce.Category.PUBLIC)
+    person = make_person()
+    course = make_course(hours=10, featured=featured)
+    entries = [make_entry(person, course, role=ce.Role.INSTRUCTOR, id=i) for i in ("R1", "R2")]
+    pending = make_entry(person, course, role=ce.Role.INSTRUCTOR, status=ce.EntryStatus.PENDING)
+    verdict = ce.evaluate(person, [*entries, pending], year=2024, policy=policy)
+    assert verdict.requirement("public_hours").earned == public
+    assert verdict.requirement("professional_hours").earned == professional
+    assert [d.reason for d in verdict.entries] == [
+        ce.Reason.COUNTED,
+        ce.Reason.DUPLICATE,
+        ce.Reason.PENDING,
+    ]
+    assert verdict.entries[2].would_add == 0
+    alone = ce.evaluate(person, [pending], year=2024, policy=policy).entries[0]
+    assert alone.would_add == (20 if featured else 10)
+    assert alone.message.en.endswith(f" (would add {alone.would_add} hours once approved)")
+    assert alone.message.zh.endswith(f"（审核通过后可计入{alone.would_add}学时）")
+
+
+def test_deliveries_of_a_course_whose_featured_flag_is_unknown_count_at_least_once_each() -> None:
+    """二(三), decision 11: two deliveries earn 20 for certain, featured (2x once) or not."""
+    person = make_person(unit=ce.UnitLevel.MUNICIPAL)
+    course = ce.Course.model_validate({**make_course(hours=10).model_dump(), "featured": None})
+    entries = [
+        make_entry(person, course, role=ce.Role.INSTRUCTOR, completed_on=day)
+        for day in (date(2024, 3, 1), date(2024, 6, 1))
+    ]
+    verdict = ce.evaluate(person, entries, year=2024)
+    assert verdict.requirement("public_hours").earned == 20
+    assert [d.factor for d in verdict.entries] == [1, 1]
+
+
+def test_an_entry_open_on_less_than_an_hour_for_certain_still_counts() -> None:
+    """An undetermined entry that counts 0.5 hour for certain is counted, its id kept."""
+    person = make_person(unit=ce.UnitLevel.MUNICIPAL)
+    course = ce.Course.model_validate({**make_course(hours="0.5").model_dump(), "featured": None})
+    decision = ce.evaluate(
+        person, [make_entry(person, course, role=ce.Role.INSTRUCTOR, id="R7")], year=2024
+    ).entries[0]
+    assert (decision.reason, decision.counted, decision.entry_id) == (
+        ce.Reason.UNDETERMINED,
+        True,
+        "R7",
+    )
+    assert decision.credited_hours == Decimal("0.5")
+
+
+def test_a_counted_entry_names_the_decision_its_factor_rule_reads_by() -> None:
+    """Every verdict says what it rests on: a learner's hours, decision 3 (a reading)."""
+    person = make_person()
+    decision = ce.evaluate(person, [make_entry(person)], year=2024).entries[0]
+    assert (decision.rule, decision.decision) == ("public_learner_credit", 3)
+
+
+def test_entries_of_a_subclass_are_entries_and_others_are_named() -> None:
+    """A subclass of CreditEntry is a CreditEntry; anything else is refused, shown as given."""
+
+    class MyEntry(ce.CreditEntry):
+        pass
+
+    person = make_person()
+    mine = MyEntry.model_validate(make_entry(person).model_dump())
+    assert ce.evaluate(person, [mine], year=2024).requirement("public_hours").earned == 10
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(person, [mine, "entry"], year=2024)  # type: ignore[list-item]
+    assert (caught.value.field, caught.value.value) == ("entries[1]", "entry")
+    assert caught.value.message == "must be a ce_rules.CreditEntry"
+
+
+def test_every_key_topic_rule_not_covered_is_a_finding() -> None:
+    """二(一)'s key topics (advisory), one finding per rule a counted entry does not cover."""
+    topics = SHANDONG.rule("public_topics")
+    professional = topics.model_copy(
+        update={"code": "professional_topics", "category": ce.Category.PROFESSIONAL}
+    )
+    policy = SHANDONG.model_copy(update={"rules": (*SHANDONG.rules, professional)})
+    verdict = ce.evaluate(make_person(), [], year=2024, policy=policy)
+    assert [f.code for f in verdict.findings] == ["public_topics", "professional_topics"]

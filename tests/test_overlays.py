@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import ce_rules as ce
+from ce_rules import kinds
 from ce_rules._plan import plan_compliance
 
 ROOT = Path(__file__).parent.parent
@@ -191,6 +192,20 @@ def test_changing_a_rules_kind_is_an_error():
         ("plan_submission_deadline", {"month": 4, "day": 31}, False),
         ("public_hours", {"category": ce.Category.PROFESSIONAL}, True),
         ("public_topics", {"topics": (ce.PublicTopic.PARTY_HISTORY,)}, False),
+        # Both sides of each threshold: asking as much is no loosening.
+        ("public_hours", {"hours": Decimal(30)}, False),
+        ("public_hours", {"hours": Decimal("29.99")}, True),
+        ("featured_instructor_credit", {"factor": Decimal(2)}, False),
+        ("featured_instructor_credit", {"once_per_course_year": False}, True),
+        ("provincial_platforms", {"roles": (ce.Role.LEARNER, ce.Role.INSTRUCTOR)}, False),
+        ("provincial_platforms", {"unit_level": ce.UnitLevel.MUNICIPAL}, True),
+        ("training_filing_deadline", {"days": 30}, False),
+        ("training_filing_deadline", {"days": 31}, True),
+        ("training_filing_deadline", {"documents": ("trainee_list",)}, True),
+        ("training_filing_deadline", {"recipients": ("provincial",)}, True),
+        ("training_filing_deadline", {"extend_past_holidays": False}, False),
+        ("plan_submission_deadline", {"month": 4, "day": 30}, False),
+        ("plan_submission_deadline", {"month": 5, "day": 1}, True),
     ],
 )
 def test_what_counts_as_loosening(code, update, loosens):
@@ -294,3 +309,110 @@ def test_an_unmerged_overlay_is_refused_by_evaluate():
     merged = ce.merge_overlay(BASE, EXAMPLE)
     verdict = ce.evaluate(IN_EXAMPLE_CITY, [], year=2024, policy=merged)
     assert "professional_hours" in [r.code for r in verdict.requirements]
+
+
+NATIONAL = ce.get_policy("cn-national", 2024)
+
+
+@pytest.mark.parametrize(
+    ("policy", "code", "old", "new", "loosens"),
+    [
+        # 第八条's share (decision 10): of the 90 required, or of the hours earned.
+        (NATIONAL, "professional_share", {}, {"share": "2/3"}, False),
+        (NATIONAL, "professional_share", {}, {"share": "3/4"}, False),
+        (NATIONAL, "professional_share", {}, {"share": "3/5"}, True),
+        (NATIONAL, "professional_share", {}, {"required_total": Decimal(89)}, True),
+        (NATIONAL, "professional_share", {}, {"required_total": Decimal(91)}, False),
+        (NATIONAL, "professional_share", {}, {"category": ce.Category.PUBLIC}, True),
+        (NATIONAL, "professional_share", {}, {"of": "earned", "required_total": None}, True),
+        (
+            NATIONAL,
+            "professional_share",
+            {"of": "earned", "required_total": None},
+            {"of": "earned", "required_total": None},
+            False,
+        ),
+        (
+            NATIONAL,
+            "professional_share",
+            {"of": "earned", "required_total": None},
+            {"of": "earned", "required_total": None, "share": "3/5"},
+            True,
+        ),
+        # 二(三)'s credit: once a year is stricter than every delivery.
+        (BASE, "featured_instructor_credit", {"once_per_course_year": False}, {}, False),
+        # Rest days (decision 7): switching the extension on, or counting weekends, is later.
+        (
+            BASE,
+            "training_filing_deadline",
+            {"extend_past_holidays": False},
+            {"extend_past_holidays": True},
+            True,
+        ),
+        (
+            BASE,
+            "training_filing_deadline",
+            {"holidays_include_weekends": False},
+            {"holidays_include_weekends": True},
+            True,
+        ),
+        (
+            BASE,
+            "plan_submission_deadline",
+            {"extend_past_holidays": False},
+            {"extend_past_holidays": True},
+            True,
+        ),
+        (
+            BASE,
+            "plan_submission_deadline",
+            {"holidays_include_weekends": False},
+            {"holidays_include_weekends": True},
+            True,
+        ),
+    ],
+)
+def test_what_counts_as_loosening_from_another_base(policy, code, old, new, loosens):
+    """A rule that asks otherwise than the bundled one is compared the same way."""
+    rule = policy.rule(code)
+    before, after = rule.model_copy(update=old), rule.model_copy(update=new)
+    assert kinds.loosens(before, after) is loosens
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "loosens"),
+    [
+        ((10, 31), (10, 31), False),
+        ((10, 31), (11, 1), True),
+        ((10, 31), (9, 30), False),
+        # 29 February is later than 28 February in a leap year only: still a loosening.
+        ((2, 28), (2, 29), True),
+        ((2, 29), (2, 28), False),
+        ((2, 29), (2, 31), False),
+    ],
+)
+def test_a_later_city_deadline_is_a_loosening(old, new, loosens):
+    """A city's per-category deadline (二(二)) moved later in some year loosens it."""
+    rule = EXAMPLE.category_deadline_rules[0]
+    before = rule.model_copy(update={"month": old[0], "day": old[1]})
+    after = rule.model_copy(update={"month": new[0], "day": new[1]})
+    assert kinds.loosens(before, after) is loosens
+
+
+@pytest.mark.parametrize(("factor", "loosens"), [("1", False), ("1.01", True), ("1.5", True)])
+def test_an_added_credit_factor_loosens_only_above_one(factor, loosens):
+    """A new factor of 1 credits what no rule credits already; above 1 it credits more."""
+    rule = BASE.rule("featured_instructor_credit").model_copy(
+        update={"code": "added", "factor": Decimal(factor)}
+    )
+    assert kinds.adds_credit(rule) is loosens
+
+
+@pytest.mark.parametrize(
+    ("update", "loosens"),
+    [({}, False), ({"featured": False}, True), ({"role": ce.Role.LEARNER}, True)],
+)
+def test_any_change_of_whom_the_title_achievement_credits_is_a_loosening(update, loosens):
+    """二(三)'s achievement in title evaluation: a change of role or featured flag is reported."""
+    rule = BASE.rule("featured_course_achievement")
+    assert kinds.loosens(rule, rule.model_copy(update=update)) is loosens

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -178,3 +180,343 @@ def test_a_file_taking_a_bundled_id_with_other_content_is_refused(tmp_path: Path
     own = tmp_path / "own.toml"
     own.write_text(text.replace('id = "shandong-2024"', 'id = "my-shandong-2024"', 1), "utf-8")
     assert ce.load_policy(own).id == "my-shandong-2024"
+
+
+def _bundled_text() -> str:
+    return (BUNDLED / "shandong-2024.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ("extra = ", "Invalid value (at line"),
+        ("extra = " + "[" * 50_000 + "]" * 50_000, "nested deeper than 6 levels"),
+        ("extra = 1" + "0" * 5_000, "Exceeds the limit (4300 digits)"),
+    ],
+    ids=["syntax", "arrays-50000-deep", "int-5000-digits"],
+)
+def test_a_file_that_is_not_toml_python_can_hold_names_file_and_syntax(
+    tmp_path: Path, tail: str, message: str
+) -> None:
+    """Unreadable TOML is a PolicyFileError on "(syntax)" naming the file and saying why."""
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        _bundled_text().replace('region = "shandong"', f'region = "x"\n{tail}'), "utf-8"
+    )
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.load_policy(path)
+    assert (caught.value.source, caught.value.field) == (str(path), "(syntax)")
+    assert message in caught.value.message
+    assert len(caught.value.message) <= 300
+
+
+def test_hours_in_a_policy_file_are_read_exactly(tmp_path: Path) -> None:
+    """A minimum of 29.9 学时 is 29.9 exactly, never a binary float (principle 6)."""
+    path = tmp_path / "mine.toml"
+    text = _bundled_text().replace('id = "shandong-2024"', 'id = "mine-2024"')
+    path.write_text(text.replace("hours = 30", "hours = 29.9", 1), encoding="utf-8")
+    public = ce.load_policy(path).rule("public_hours")
+    assert isinstance(public, ce.MinHoursRule)
+    assert public.hours == Decimal("29.9")
+
+
+def test_a_file_that_cannot_be_read_or_decoded_names_the_file(tmp_path: Path) -> None:
+    """A missing file or one not in UTF-8 is a PolicyFileError on "(file)" saying why."""
+    absent = tmp_path / "absent.toml"
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.load_policy(absent)
+    assert (caught.value.source, caught.value.field) == (str(absent), "(file)")
+    assert caught.value.message == "No such file or directory"
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes(_bundled_text().encode("gb18030"))
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.load_policy(gbk)
+    assert (caught.value.source, caught.value.field) == (str(gbk), "(file)")
+    assert caught.value.message.startswith("not UTF-8: invalid")
+
+
+def test_an_edited_copy_of_a_bundled_policy_is_told_to_take_its_own_id(tmp_path: Path) -> None:
+    """The refusal names the file and says what to do (decision 8: no silent fallback)."""
+    edited = tmp_path / "edited.toml"
+    edited.write_text(_bundled_text().replace("hours = 30", "hours = 24", 1), encoding="utf-8")
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.load_policy(edited)
+    assert caught.value.source == str(edited)
+    assert caught.value.message == (
+        "'shandong-2024' is the id of a bundled policy, and this file's content differs "
+        "from it: give your policy its own id (and version)"
+    )
+
+
+_SHANDONG = ce.get_policy("shandong", 2024)
+_NATIONAL = ce.get_policy("cn-national", 2024)
+
+
+@pytest.mark.parametrize(
+    ("policy", "code", "update", "summary"),
+    [
+        (_SHANDONG, "public_hours", {"category": None}, "all categories ≥ 30 学时 in the year"),
+        (
+            _NATIONAL,
+            "professional_share",
+            {"of": "earned", "required_total": None},
+            "professional ≥ 2/3 of the counted total",
+        ),
+        (_SHANDONG, "public_instructor_credit", {"factor": 0}, "instructor, public: not credited"),
+        (
+            _SHANDONG,
+            "featured_instructor_credit",
+            {"featured": False, "category": None, "toward": None, "once_per_course_year": False},
+            "instructor, course not featured: hours × 2",
+        ),
+        (
+            _SHANDONG,
+            "provincial_platforms",
+            {"roles": (ce.Role.LEARNER, ce.Role.INSTRUCTOR), "platforms": ("专技知到",)},
+            "provincial unit, online public (learner/instructor): only on 专技知到",
+        ),
+        (
+            _SHANDONG,
+            "public_topics",
+            {"category": ce.Category.PROFESSIONAL, "topics": (ce.PublicTopic.PARTY_HISTORY,)},
+            "advisory: professional hours in one of 党史学习教育",
+        ),
+        (
+            _SHANDONG,
+            "featured_course_achievement",
+            {"featured": False, "role": ce.Role.LEARNER},
+            "learner of a course not featured: may be treated as a teaching achievement or "
+            "representative paper in title evaluation (an important reference)",
+        ),
+        (
+            _SHANDONG,
+            "training_filing_deadline",
+            {"days": 45, "documents": (), "recipients": (), "extend_past_holidays": False},
+            "file within 45 days after completion",
+        ),
+        (
+            _SHANDONG,
+            "plan_submission_deadline",
+            {"month": 3, "day": 1, "formats": ()},
+            "submit by 03-01",
+        ),
+    ],
+)
+def test_the_catalogue_states_each_rule_a_policy_file_may_write(
+    policy: ce.Policy, code: str, update: dict[str, object], summary: str
+) -> None:
+    """Each kind says in one line what its rule asks, for values the bundled files do not use.
+
+    The catalogue (docs/rules.md, ``ce-rules rules``) is read by policy authors: a total
+    of all categories, a share of the hours earned, a factor of 0, a rule for courses not
+    featured, restricted roles, another category's topics, a deadline without documents,
+    formats or a rest-day extension.
+    """
+    rule = policy.rule(code).model_copy(update=update)
+    catalogue = ce.rule_catalogue(policy.model_copy(update={"rules": (rule,)}))
+    assert f" | {summary} | " in catalogue
+
+
+def _bundled_data() -> dict[str, Any]:
+    return tomllib.loads(_bundled_text(), parse_float=Decimal)
+
+
+def _without_requirements(data: dict[str, Any]) -> None:
+    data["rules"] = [r for r in data["rules"] if r["kind"] not in ("min_hours", "min_share")]
+    data["certificate_requires"] = []
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (lambda d: d.update(years=[2024, 2024]), "years", "a value appears twice: 2024"),
+        (
+            lambda d: d.update(years=[2023, 2024, 2023, 2024]),
+            "years",
+            "a value appears twice: 2023, 2024",
+        ),
+        (
+            lambda d: d.update(applies_to={"city": "济南市"}),
+            "applies_to",
+            "applies_to is for overlays: set extends too",
+        ),
+        (
+            lambda d: d.update(loosens=["public_hours"]),
+            "loosens",
+            "loosens is for overlays: set extends too",
+        ),
+        (
+            _without_requirements,
+            "rules",
+            "a policy needs at least one min_hours or min_share rule",
+        ),
+        (
+            lambda d: d.pop("certificate_reading"),
+            "certificate_reading",
+            "certificate_requires needs its basis: certificate_citation (the clause that sets "
+            "the condition) or certificate_reading (the decision it takes)",
+        ),
+    ],
+)
+def test_a_policy_inconsistent_across_fields_names_the_field_and_what_to_do(
+    change: Any, field: str, message: str
+) -> None:
+    """Errors are API (principle 7): the field at fault and the remedy, word for word."""
+    data = _bundled_data()
+    change(data)
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert (caught.value.source, caught.value.field) == ("<policy>", field)
+    assert caught.value.message == message
+
+
+def test_two_problems_are_one_error_naming_both_in_order() -> None:
+    """Every problem of a file at once: its fields, then each field with its problem."""
+    data = _bundled_data()
+    data.update(years=[2024, 2024], loosens=["public_hours"])
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data, source="mine.toml")
+    assert caught.value.field == "years, loosens"
+    assert caught.value.message == (
+        "2 problems: years: a value appears twice: 2024; "
+        "loosens: loosens is for overlays: set extends too"
+    )
+    data["rules"][7]["platforms"] = [""] * 60
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field.startswith("rules[7].recognised_platforms.platforms[0], ")
+    assert caught.value.field.endswith(", …")
+    assert caught.value.message.startswith(
+        "60 problems: rules[7].recognised_platforms.platforms[0]: "
+    )
+    assert caught.value.message.endswith("; and 10 more problems")
+
+
+def test_long_or_missing_field_paths_are_named_within_bounds() -> None:
+    """A field path is at most 200 characters ("…" marks a cut); the whole file is "(top level)"."""
+    data = _bundled_data()
+    data["k" * 300] = 1
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == "k" * 199 + "…"
+    data = _bundled_data()
+    data["k" * 200] = 1
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == "k" * 200
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(["not", "a", "table"])  # type: ignore[arg-type]
+    assert caught.value.field == "(top level)"
+    nested: dict[str, Any] = {"leaf": 1}
+    for name in "fedcba":
+        nested = {name: nested}
+    data = _bundled_data()
+    data["extra"] = nested
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == "extra.a.b.c.d.e"
+    long_nested: dict[str, Any] = {"leaf": 1}
+    for _ in range(6):
+        long_nested = {"n" * 60: long_nested}
+    data["extra"] = long_nested
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert len(caught.value.field) == 200
+    assert caught.value.field.endswith("n…")
+
+
+def test_asking_a_policy_for_a_rule_it_lacks_names_the_policy_and_the_code() -> None:
+    """``Policy.rule`` raises a KeyError saying which policy lacks which code."""
+    with pytest.raises(KeyError) as caught:
+        _SHANDONG.rule("total_hours")
+    assert caught.value.args == ("policy shandong-2024 has no rule 'total_hours'",)
+
+
+def test_every_platform_rule_of_one_scope_applies_and_the_first_broken_is_cited() -> None:
+    """Two recognised-platform rules for the same staff and courses (二(二)): both restrict.
+
+    An entry off both lists is excluded by the first; an entry on the first list only,
+    by the second.
+    """
+    narrower = _SHANDONG.rule("provincial_platforms").model_copy(
+        update={"code": "one_platform", "platforms": ("专技知到",)}
+    )
+    policy = _SHANDONG.model_copy(update={"rules": (*_SHANDONG.rules, narrower)})
+    assert policy.platform_rules == (_SHANDONG.rule("provincial_platforms"), narrower)
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    entries = [
+        ce.CreditEntry(
+            person_id="P1",
+            course=ce.Course(
+                id=f"C-{n}", title="课", category="public", hours=10, mode="online", platform=name
+            ),
+            completed_on="2024-05-01",
+        )
+        for n, name in enumerate(("某平台", "山东开放大学", "专技知到"))
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [d.rule for d in verdict.entries] == [
+        "provincial_platforms",
+        "one_platform",
+        "public_learner_credit",
+    ]
+    assert verdict.requirement("public_hours").earned == 10
+
+
+def test_a_factor_of_zero_is_not_credited_and_says_so() -> None:
+    """Decision 3: a policy may credit teaching nothing; such an entry is ``not_credited``."""
+    policy = _SHANDONG.model_copy(
+        update={
+            "rules": tuple(
+                r.model_copy(update={"factor": Decimal(0)}) if r.code == "public_instructor_credit"
+                else r
+                for r in _SHANDONG.rules
+            )
+        }
+    )  # fmt: skip
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    course = ce.Course(id="C-1", title="课", category="public", hours=15, mode="offline")
+    entry = ce.CreditEntry(
+        person_id="P1", course=course, role="instructor", completed_on="2024-05-01"
+    )
+    decision = ce.evaluate(person, [entry], year=2024, policy=policy).entries[0]
+    assert (decision.reason, decision.rule) == (ce.Reason.NOT_CREDITED, "public_instructor_credit")
+    assert decision.credited_hours == 0
+
+
+def test_an_unknown_policy_id_names_it_and_the_registered_ones() -> None:
+    """No fallback (decision 8): the error says which id was asked for and which exist."""
+    with pytest.raises(ce.PolicyNotFoundError) as caught:
+        ce.policy_by_id("shandong-2099")
+    assert (caught.value.region, caught.value.year) == ("shandong-2099", None)
+    assert caught.value.available == ("cn-national-2015", "shandong-2024")
+    assert "'shandong-2099'; registered: cn-national-2015, shandong-2024" in str(caught.value)
+
+
+@pytest.mark.parametrize(("lang", "other"), [("zh", "en"), ("en", "zh")])
+def test_a_rule_message_is_at_most_a_thousand_characters_in_each_language(
+    lang: str, other: str
+) -> None:
+    """A policy file is bounded: 1000 characters of a message load, 1001 are refused."""
+    data = _bundled_data()
+    data["rules"][0]["message"] = {lang: "字" * 1000, other: "x"}
+    assert len(getattr(ce.parse_policy(data).rules[0].message, lang)) == 1000
+    data["rules"][0]["message"] = {lang: "字" * 1001, other: "x"}
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == "rules[0].min_hours.message"
+    assert f"{lang}: at most 1000 characters, got 1001" in caught.value.message
+
+
+def test_a_reading_names_a_decision_of_the_catalogue_and_speaks_english_by_default() -> None:
+    """A decision number outside docs/concepts.md is refused; ``describe()`` is in English."""
+    data = _bundled_data()
+    data["rules"][2]["reading"]["decision"] = 99
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert "decision 99 is not in the catalogue of decisions (1 to 13, docs/concepts.md)" in (
+        caught.value.message
+    )
+    reading = _SHANDONG.rule("featured_instructor_credit").reading
+    assert reading is not None
+    assert reading.describe().startswith("reading: decision 3 — The 2x hours count")

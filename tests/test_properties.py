@@ -154,3 +154,96 @@ def test_builders_make_compliant_years_for_any_person(person: ce.Person) -> None
             person, compliant_entries(person, 2024, policy=policy), year=2024, policy=policy
         )
         assert verdict.compliant
+
+
+#: A few courses, so that copies of one entry (decision 4) are frequent.
+_OPEN_DAYS = (date(2024, 3, 1), date(2024, 3, 1), date(2024, 6, 1))
+
+
+@st.composite
+def _open_courses(draw: st.DrawFn, course_id: str) -> ce.Course:
+    """A course whose mode, platform or featured flag a record may leave unknown."""
+    category = draw(st.sampled_from(ce.Category))
+    mode = draw(st.sampled_from([ce.Mode.ONLINE, ce.Mode.OFFLINE, None]))
+    featurable = category is ce.Category.PUBLIC and mode is not ce.Mode.OFFLINE
+    return ce.Course(
+        id=course_id,
+        title="课程",
+        category=category,
+        hours=draw(st.sampled_from(["5", "12.5", "30", "60"])),
+        mode=mode,
+        platform=draw(st.sampled_from(["专技知到", "某市继续教育平台", None])),
+        featured=draw(st.sampled_from([False, True, None] if featurable else [False, None])),
+    )
+
+
+@st.composite
+def _open_years(draw: st.DrawFn) -> tuple[list[ce.Course], list[ce.CreditEntry]]:
+    """A pool of courses and the entries of one person's 2024 on them."""
+    pool = [draw(_open_courses(f"C-{n}")) for n in range(draw(st.integers(1, 3)))]
+    entries = [
+        ce.CreditEntry(
+            id=draw(st.sampled_from([None, "R1", "R2"])),
+            person_id=PERSON.id,
+            course=draw(st.sampled_from(pool)),
+            role=draw(st.sampled_from([ce.Role.LEARNER, ce.Role.INSTRUCTOR])),
+            completed_on=draw(st.sampled_from(_OPEN_DAYS)),
+            hours=draw(st.sampled_from([None, None, "2.5"])),
+            status=draw(st.sampled_from([ce.EntryStatus.APPROVED] * 3 + [ce.EntryStatus.PENDING])),
+        )
+        for _ in range(draw(st.integers(0, 6)))
+    ]
+    return pool, entries
+
+
+@st.composite
+def _fillings(draw: st.DrawFn, pool: list[ce.Course]) -> dict[str, ce.Course]:
+    """One value for every fact left unknown: each course's mode and featured flag."""
+    filled = {}
+    for course in pool:
+        mode = course.mode or draw(st.sampled_from(ce.Mode))
+        featured = course.featured
+        if featured is None:
+            can = course.category is ce.Category.PUBLIC and mode is ce.Mode.ONLINE
+            featured = draw(st.booleans()) if can else False
+        filled[course.id] = ce.Course.model_validate(
+            {**course.model_dump(), "mode": mode, "featured": featured}
+        )
+    return filled
+
+
+@given(_open_years(), st.sampled_from(ce.UnitLevel), st.data())
+def test_a_verdict_with_missing_facts_holds_for_every_value_they_may_take(
+    year: tuple[list[ce.Course], list[ce.CreditEntry]],
+    unit: ce.UnitLevel,
+    data: st.DataObject,
+) -> None:
+    """Decision 11: what is missing is never guessed, and what the verdict says stays true.
+
+    With the unit level, a course's mode or its featured flag unknown, the verdict's
+    earned hours are certain and its undetermined hours the most the facts could add: once
+    the facts are known, each requirement's hours lie between the two, a requirement (and a
+    status) the verdict calls determined comes out the same, and where no fact is named as
+    missing no earned hour changes.
+    """
+    pool, entries = year
+    filled_courses = data.draw(_fillings(pool))
+    unknown = ce.Person(id=PERSON.id)
+    filled = [e.model_copy(update={"course": filled_courses[e.course.id]}) for e in entries]
+    for policy in ("shandong-2024", "cn-national-2015"):
+        open_verdict = ce.evaluate(unknown, entries, year=2024, policy=policy)
+        known = ce.evaluate(
+            PERSON.model_copy(update={"unit": unit}), filled, year=2024, policy=policy
+        )
+        for before, after in zip(open_verdict.requirements, known.requirements, strict=True):
+            assert before.earned <= after.earned <= before.earned + before.undetermined
+            if before.determined:
+                assert after.met == before.met, before.code
+        if open_verdict.status is not ce.Status.UNDETERMINED:
+            assert known.status is open_verdict.status
+        if not open_verdict.missing_facts:
+            assert [(r.earned, r.met) for r in known.requirements] == [
+                (r.earned, r.met) for r in open_verdict.requirements
+            ]
+        else:
+            assert set(open_verdict.missing_facts) <= {"unit", "mode", "featured"}

@@ -543,13 +543,17 @@ def _most_rule(
 def _with_rank(frame: pl.DataFrame, among: pl.Expr, group: list[str], name: str) -> pl.DataFrame:
     """``frame`` with each entry's place among the copies ``among`` of its group as ``name``.
 
-    0 for the one that counts: most credited first, then the least canonical form, then
-    the first in the input; null outside ``among``.
+    0 for the one that counts: most credited first (the least credited, then the most,
+    where facts are missing: ``_engine._Details.keep``), then the least canonical form,
+    then the first in the input; null outside ``among``.
     """
     import polars as pl
 
     order = pl.struct(
-        (-pl.col("credited_low")).alias("a"), _entry_key().alias("b"), pl.col("index").alias("c")
+        (-pl.col("credited_low")).alias("a"),
+        (-pl.coalesce("high", "credited_low")).alias("h"),
+        _entry_key().alias("b"),
+        pl.col("index").alias("c"),
     )
     rank = order.rank("ordinal").over([*group, among.alias("__among")]) - 1
     return frame.with_columns(pl.when(among).then(rank.cast(pl.Int64)).alias(name))

@@ -587,10 +587,6 @@ class _Details:
         # course not featured is the one cited.
         return self.factor_table[entry.role, course.featured or False, course.category]
 
-    def factor(self, index: int) -> Decimal:
-        rule = self.factor_rule(index)
-        return _ONE if rule is None else rule.factor
-
     def toward(self, index: int) -> Category:
         """The category the entry's credited hours count toward (its factor rule's)."""
         entry = self.entries[index]
@@ -601,7 +597,7 @@ class _Details:
         return course.category
 
     def credited(self, index: int) -> Decimal:
-        """``effective_hours * factor(index)``: the least, if missing facts leave it open."""
+        """The entry's hours times its factor: the least, if missing facts leave it open."""
         known = self.ranges.get(index)
         if known is not None:
             return known[0]
@@ -610,6 +606,14 @@ class _Details:
         hours = course.hours if entry.hours is None else entry.hours
         rule = self.factor_table[entry.role, course.featured or False, course.category]
         return hours * (_ONE if rule is None else rule.factor)
+
+    def span(self, index: int) -> _Range:
+        """The least and the most hours credited to an entry (equal unless facts are missing)."""
+        known = self.ranges.get(index)
+        if known is not None:
+            return known
+        credited = self.credited(index)
+        return credited, credited
 
     def key(self, index: int) -> str:
         keys = self.keys
@@ -692,7 +696,12 @@ class _Details:
         return min(top, key=lambda i: (self.key(i), i))
 
     def _most_credited(self, group: list[int]) -> list[int]:
-        """The copies in ``group`` credited the most hours."""
+        """The copies in ``group`` credited the most hours.
+
+        A copy whose counting waits for a missing fact is weighed by the least it is
+        credited, then by the most: of copies that may count nothing (decision 11), the
+        one with more hours is the one that counts once the fact is known (decision 4).
+        """
         entries = self.entries
         first = entries[group[0]]
         for i in group:
@@ -701,7 +710,7 @@ class _Details:
                 break
         else:
             return group  # copies of one course, role and hours are credited alike
-        credited = [self.credited(i) for i in group]
+        credited = [self.span(i) for i in group]
         most = max(credited)
         return [i for i, hours in zip(group, credited, strict=True) if hours == most]
 
