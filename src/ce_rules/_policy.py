@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -477,29 +477,29 @@ _FROM_FILE: Final = "ce_rules.policy_file"
 Problem = tuple[str, str]
 
 
-def _coherence_problems(policy: Policy) -> list[Problem]:
-    """What is wrong across the fields of a policy whose fields are each valid."""
+def _used_twice(table: str, key: str, values: Sequence[str]) -> list[Problem]:
+    """A problem for each value of ``key`` in ``table`` that an earlier item already has."""
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for position, rule in enumerate(policy.rules):
-        if rule.code in seen:
+    for position, value in enumerate(values):
+        if value in seen:
             problems.append(
                 (
-                    f"rules[{position}].code",
-                    f"the code {rule.code!r} is used twice (also rules[{seen[rule.code]}])",
+                    f"{table}[{position}].{key}",
+                    f"the {key} {value!r} is used twice (also {table}[{seen[value]}])",
                 )
             )
-        seen.setdefault(rule.code, position)
-    topic_seen: dict[str, int] = {}
-    for position, topic in enumerate(policy.topics):
-        if topic.id in topic_seen:
-            problems.append(
-                (
-                    f"topics[{position}].id",
-                    f"the id {topic.id!r} is used twice (also topics[{topic_seen[topic.id]}])",
-                )
-            )
-        topic_seen.setdefault(topic.id, position)
+        seen.setdefault(value, position)
+    return problems
+
+
+def _coherence_problems(policy: Policy) -> list[Problem]:
+    """What is wrong across the fields of a policy whose fields are each valid."""
+    problems: list[Problem] = [
+        *_used_twice("rules", "code", [rule.code for rule in policy.rules]),
+        *_used_twice("topics", "id", [topic.id for topic in policy.topics]),
+    ]
+    topic_ids = {topic.id for topic in policy.topics}
     for name in ("years", "certificate_requires", "loosens"):
         items: tuple[object, ...] = getattr(policy, name)
         repeated = sorted({str(v) for v in items if items.count(v) > 1})
@@ -516,7 +516,7 @@ def _coherence_problems(policy: Policy) -> list[Problem]:
     for position, rule in enumerate(policy.rules):
         if isinstance(rule, KeyTopicsRule):
             for place, topic_id in enumerate(rule.topics):
-                if topic_id not in topic_seen:
+                if topic_id not in topic_ids:
                     problems.append(
                         (
                             f"rules[{position}].topics[{place}]",
