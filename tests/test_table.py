@@ -283,3 +283,38 @@ def test_judging_a_run_of_persons_at_a_time_changes_nothing(
     assert runs.frames().verdicts.equals(whole.frames().verdicts)
     assert runs.frames().decisions.equals(whole.frames().decisions)
     assert runs.totals == whole.totals
+
+
+_TERMINAL_TEXT = st.text(
+    alphabet=st.sampled_from(
+        ["a", "Z", "7", " ", "-", "张", "欧", "Ａ", "\u0301", "é", "ｶ", "·", "\u3000"]
+    ),
+    max_size=8,
+)
+
+
+@given(
+    rows=st.lists(st.lists(_TERMINAL_TEXT, min_size=6, max_size=6), max_size=12),
+    lang=st.sampled_from(["zh", "en"]),
+    batch=st.integers(min_value=1, max_value=5),
+)
+def test_table_lines_are_the_cells_padded_to_their_columns(
+    rows: list[list[str]], lang: str, batch: int
+) -> None:
+    """The native table is, line for line, each row's cells padded to the widest of its column.
+
+    Widths are terminal widths (``display_width``: wide and fullwidth characters take two
+    columns, a combining accent as one character); every batch of lines is joined the same.
+    """
+    from ce_rules import _render
+    from ce_rules._render import _header_cells, _padded, display_width, table_lines
+
+    policy = ce.get_policy("shandong", 2024)
+    names = ["person_id", "name", "status", "public", "professional", "invalid"]
+    assert len(_header_cells(policy, lang)) == len(names)
+    cells = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
+    everything = [_header_cells(policy, lang), *rows]
+    widths = [max(display_width(row[i]) for row in everything) for i in range(len(names))]
+    with patch.object(_render, "_TABLE_ROWS", batch):
+        text = "".join(table_lines(cells, policy, lang))
+    assert text == "".join(_padded(row, widths) for row in everything)

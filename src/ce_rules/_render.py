@@ -84,12 +84,27 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in _WIDE else 1 for c in text)
 
 
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(width - display_width(text), 0)
+def _widths(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """The ``display_width`` of each cell of the text column ``name``.
+
+    An ASCII cell's width is its length, taken natively; ``display_width`` is applied
+    once to each distinct cell that is not ASCII (a Chinese name, a Chinese status).
+    """
+    import polars as pl
+
+    text = pl.col(name)
+    length = text.str.len_chars().cast(pl.Int64)
+    wide = frame.filter(text.str.len_bytes() != text.str.len_chars())[name].unique().to_list()
+    if not wide:
+        return length
+    widths = {value: display_width(value) for value in wide}
+    return text.replace_strict(widths, default=length, return_dtype=pl.Int64)
 
 
-def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
-    return "  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n"
+def _padded(cells: Sequence[str], widths: Sequence[int]) -> str:
+    """One line of the table from its cells, each padded to its column's width."""
+    spaced = (c + " " * (w - display_width(c)) for c, w in zip(cells, widths, strict=True))
+    return "  ".join(spaced).rstrip() + "\n"
 
 
 def _header_cells(policy: Policy, lang: str) -> list[str]:
@@ -102,17 +117,38 @@ def _header_cells(policy: Policy, lang: str) -> list[str]:
     ]
 
 
+#: Lines of the table put together at once (their text is held until written).
+_TABLE_ROWS: Final = 65_536
+
+
 def table_lines(cells: pl.DataFrame, policy: Policy, lang: str) -> Iterator[str]:
-    """The table: a header line, then a line per verdict (``verdict_cells(..., table=True)``).
+    """The table: a header line, then a line per verdict (``verdict_cells(..., terminal=True)``).
 
     Each column is as wide on the terminal as its widest cell, the header's included
     (``display_width``: a Chinese character takes two columns), so that the columns line
-    up whatever the names and the language. Text from input is escaped (``terminal_safe``).
+    up whatever the names and the language; two spaces part the columns and a line ends
+    without trailing blanks. Text from input is escaped (``terminal_safe``). The verdicts'
+    lines are put together natively and yielded ``_TABLE_ROWS`` lines to a text.
     """
-    rows = [_header_cells(policy, lang), *cells.iter_rows()]
-    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        yield _line(row, widths)
+    import polars as pl
+
+    header = _header_cells(policy, lang)
+    names = cells.columns
+    widths = cells.select(_widths(cells, name).alias(f"{name}__w") for name in names)
+    column_widths = [
+        max(display_width(caption), int(widths[f"{name}__w"].max() or 0))  # type: ignore[arg-type]
+        for caption, name in zip(header, names, strict=True)
+    ]
+    yield _padded(header, column_widths)
+    padded = [
+        pl.col(name).str.pad_end(pl.col(name).str.len_chars() + width - pl.col(f"{name}__w"))
+        for name, width in zip(names, column_widths, strict=True)
+    ]
+    line = pl.concat_str(padded, separator="  ").str.strip_chars_end() + "\n"
+    framed = pl.concat([cells, widths], how="horizontal")
+    for start in range(0, framed.height, _TABLE_ROWS):
+        lines = framed.slice(start, _TABLE_ROWS).select(line.alias("line"))["line"]
+        yield "".join(lines.to_list())
 
 
 # --- CSV and xlsx rows --------------------------------------------------------------------
