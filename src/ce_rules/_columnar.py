@@ -303,9 +303,17 @@ def judge_table(
     deadline_rules = [r for r in rules if isinstance(r, CategoryDeadlineRule)]
     topic_rules = list(policy.topic_rules)
 
-    frame = entries.join(persons.select("person_id", "unit"), on="person_id", how="left")
-    frame = frame.sort("item").with_columns(
-        pl.int_range(pl.len()).over("person_id").alias("index"),
+    # Each person by number, in the order of their ids: grouping, ranking and sorting
+    # by a number instead of the id's text. The entries in that order, a person's in the
+    # input's: an entry's index is its place among its person's, and ``row`` its place.
+    persons = persons.sort("person_id").with_row_index("person")
+    frame = entries.join(persons.select("person_id", "person", "unit"), on="person_id", how="left")
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = (pl.col("person") != pl.col("person").shift(1)).fill_null(value=True)
+    frame = frame.sort(pl.col("person").cast(pl.Int64) * 2**32 + pl.col("item"))
+    frame = frame.with_columns(
+        row.alias("row"),
+        (row - pl.when(first).then(row).forward_fill()).alias("index"),
         pl.coalesce("credited_year", pl.col("completed_on").dt.year()).alias("year"),
         pl.coalesce("entry_hours", "hours").alias("effective"),
     )
@@ -394,17 +402,12 @@ def judge_table(
     # credited most counts, then the least canonical form, then the first.
     candidate = pl.col("stage").is_in([Reason.COUNTED.value, Reason.UNDETERMINED.value])
     pending = pl.col("stage") == Reason.PENDING.value
-    group = ["person_id", "course_id", "role", "copy_day"]
-    # Most entries share their group with no other: each is its own first copy.
-    several = pl.struct(group).is_duplicated()
-    alone = frame.filter(~several).with_columns(
-        pl.when(candidate).then(0).alias("candidate_rank"),
-        pl.when(pending).then(0).alias("pending_rank"),
-        pl.when(candidate).then(pl.col("index")).alias("kept_index"),
-        pl.when(candidate).then(pl.col("credited_low")).alias("kept_credited"),
-        pl.when(candidate).then(pl.col("completed_on")).alias("kept_day"),
-    )
-    copies = frame.filter(several)
+    group = ["person", "course_id", "role", "copy_day"]
+    # Most entries share their group with no other: each is its own first copy. Only the
+    # groups of several copies are ranked, apart, and their places looked up by row.
+    frame = frame.with_columns(pl.struct(group).is_duplicated().alias("several"))
+    needed = ["row", *group, "stage", "index", "credited_low", "high", "completed_on"]
+    copies = frame.select(*dict.fromkeys([*needed, *_KEY_COLUMNS, "several"])).filter("several")
     copies = _with_rank(copies, candidate, group, "candidate_rank")
     copies = _with_rank(copies, pending, group, "pending_rank")
     kept = copies.filter(candidate & (pl.col("candidate_rank") == 0)).select(
@@ -413,8 +416,20 @@ def judge_table(
         pl.col("credited_low").alias("kept_credited"),
         pl.col("completed_on").alias("kept_day"),
     )
-    copies = copies.join(kept, on=group, how="left", nulls_equal=True)
-    frame = pl.concat([alone, copies.select(alone.columns)], how="vertical_relaxed")
+    ranked = ("candidate_rank", "pending_rank", "kept_index", "kept_credited", "kept_day")
+    copies = copies.join(kept, on=group, how="left", nulls_equal=True).select("row", *ranked)
+    looked = frame.select("row").join(copies, on="row", how="left", maintain_order="left")
+    single = (
+        pl.when(candidate).then(0),
+        pl.when(pending).then(0),
+        pl.when(candidate).then(pl.col("index")),
+        pl.when(candidate).then(pl.col("credited_low")),
+        pl.when(candidate).then(pl.col("completed_on")),
+    )
+    frame = frame.with_columns(looked.select(ranked)).with_columns(
+        pl.when(pl.col("several")).then(pl.col(name)).otherwise(alone).alias(name)
+        for name, alone in zip(ranked, single, strict=True)
+    )
     duplicate = candidate & (pl.col("candidate_rank") > 0)
     best_pending = pending & (pl.col("pending_rank") == 0)
     would_add = (
@@ -461,13 +476,13 @@ def judge_table(
     )
     verdicts = _verdicts(frame, persons, policy, year, as_of, topic_rules, fingerprints)
     decisions = frame.select(
-        "person_id", "item", "index", "entry_id", "course_id", "category", "role",
+        "row", "person_id", "item", "index", "entry_id", "course_id", "category", "role",
         pl.col("year").alias("credited_year"), pl.col("effective").alias("hours"), "factor",
         pl.col("credited").alias("credited_hours"), "would_add",
         pl.col("open").alias("undetermined_hours"), "missing_facts", "counted", "reason",
         "rule", "duplicate_of", "factor_rule", "deciding",
         pl.col("credited_low").alias("low"), pl.col("high").fill_null(0).alias("high"),
-    ).sort("person_id", "index")  # fmt: skip
+    ).sort("row").drop("row")  # fmt: skip
     return Judged(decisions, verdicts)
 
 
@@ -549,14 +564,24 @@ def _with_rank(frame: pl.DataFrame, among: pl.Expr, group: list[str], name: str)
     """
     import polars as pl
 
-    order = pl.struct(
-        (-pl.col("credited_low")).alias("a"),
-        (-pl.coalesce("high", "credited_low")).alias("h"),
-        _entry_key().alias("b"),
-        pl.col("index").alias("c"),
+    order = (
+        -pl.col("credited_low"),
+        -pl.coalesce("high", "credited_low"),
+        _entry_key(),
+        pl.col("index"),
     )
-    rank = order.rank("ordinal").over([*group, among.alias("__among")]) - 1
-    return frame.with_columns(pl.when(among).then(rank.cast(pl.Int64)).alias(name))
+    # In that order, an entry's place among its group's is its rank (the index, unique
+    # within a person, leaves no tie).
+    rank = pl.int_range(pl.len(), dtype=pl.Int64).over([*group, among.alias("__among")])
+    return frame.sort(*order).with_columns(pl.when(among).then(rank).alias(name))
+
+
+#: The columns the canonical form of an entry is made of (``_entry_key``).
+_KEY_COLUMNS: Final = (
+    "entry_id", "person_id", "course_id", "course_title", "category", "hours", "mode",
+    "platform", "featured", "topics", "role", "completed_on", "entry_hours", "credited_year",
+    "certificate_no", "status",
+)  # fmt: skip
 
 
 def _entry_key() -> pl.Expr:
@@ -619,28 +644,31 @@ def _verdicts(
     if fingerprints:
         # The canonical form of every entry, only where a fingerprint is asked for.
         frame = frame.with_columns(_entry_key().alias("key"))
-    sums = frame.group_by("person_id").agg(
+    # Whether each entry covers a key topic series (a list operation per entry, not per
+    # person), then each person's sums.
+    frame = frame.with_columns(
+        (
+            key_topics.covers_expr(rule, keys, pl.col("category"), pl.col("topics"))
+            & (pl.col("reason") == Reason.COUNTED.value)
+        ).alias(f"covered_{i}")
+        for i, (rule, keys) in enumerate(zip(topic_rules, policy.topic_keys, strict=True))
+    )
+    sums = frame.group_by("person").agg(
         pl.col("credited").filter(counted_kept & is_public).sum().alias("earned_public"),
         pl.col("credited").filter(counted_kept & ~is_public).sum().alias("earned_professional"),
         pl.col("would_add").filter(is_public).sum().alias("pending_public"),
         pl.col("would_add").filter(~is_public).sum().alias("pending_professional"),
         pl.col("open").filter(is_public).sum().alias("open_public"),
         pl.col("open").filter(~is_public).sum().alias("open_professional"),
-        pl.col("missing_facts")
-        .list.explode(keep_nulls=False, empty_as_null=False)
-        .unique()
-        .sort()
-        .alias("missing_facts"),
-        *(
-            key_topics.covers_expr(rule, keys, pl.col("category"), pl.col("topics"))
-            .filter(pl.col("reason") == Reason.COUNTED.value)
-            .any()
-            .alias(f"covered_{i}")
-            for i, (rule, keys) in enumerate(zip(topic_rules, policy.topic_keys, strict=True))
-        ),
+        *(pl.col(f"covered_{i}").any() for i in range(len(topic_rules))),
         *([pl.col("key").sort().str.join("\x1e").alias("body")] if fingerprints else []),
     )
-    table = persons.join(sums, on="person_id", how="left").sort("person_id")
+    # The facts some entry waits on, from the few entries that wait on one.
+    waiting = frame.filter(pl.col("missing_facts").list.len() > 0).group_by("person")
+    missing = waiting.agg(pl.col("missing_facts").list.explode(keep_nulls=False).unique().sort())
+    table = persons.join(sums, on="person", how="left", maintain_order="left").join(
+        missing, on="person", how="left", maintain_order="left"
+    )
     zero = [
         "earned_public", "earned_professional", "pending_public", "pending_professional",
         "open_public", "open_professional",
@@ -735,7 +763,7 @@ def _verdicts(
         table = table.with_columns(
             text.map_elements(_sha256, return_dtype=pl.String).alias("fingerprint")
         )
-    return table
+    return table.drop("person")
 
 
 def _sha256(text: str) -> str:
