@@ -228,11 +228,19 @@ class _Parsed:
                 except CellError as error:
                     known[value] = (None, error)
         values = todo.to_list()
+        parsed_values = [known[v][0] for v in values]
+        errors = [known[v][1] is not None for v in values]
+        if _dtype(col.kind) == pl.String and parsed_values == values and not any(errors):
+            # Every value reads as itself (most text and id columns): the column as it is.
+            frame = frame.with_columns(
+                raw.alias(f"{name}__v"), pl.lit(value=False).alias(f"{name}__e")
+            )
+            return frame if plain is None else frame.drop("__plain")
         mapping = pl.DataFrame(
             {
                 name: values,
-                f"{name}__v": [known[v][0] for v in values],
-                f"{name}__e": [known[v][1] is not None for v in values],
+                f"{name}__v": parsed_values,
+                f"{name}__e": errors,
             },
             schema={name: pl.String, f"{name}__v": _dtype(col.kind), f"{name}__e": pl.Boolean},
         )
@@ -408,9 +416,9 @@ def _parse(
         _invalid(row, batch, parsed, offset, featured_present)
         for row in frame.filter(pl.col("invalid")).iter_rows(named=True)
     ]
-    good = frame.filter(~pl.col("invalid"))
     assume_mode = default_mode is not None
-    entries = good.select(
+    entries = frame.select(
+        pl.col("invalid"),
         pl.col("person_id__v").alias("person_id"),
         (pl.col("item") + offset).alias("item"),
         pl.lit(batch.source).alias("source"),
@@ -440,7 +448,8 @@ def _parse(
         pl.col("industry__v").alias("industry"),
         (pl.col("mode__s").is_null() & pl.lit(assume_mode)).alias("assumed_mode"),
     )
-    return entries, invalid
+    # The valid entries, only the columns they keep copied.
+    return entries.filter(~pl.col("invalid")).drop("invalid"), invalid
 
 
 _COURSE_FIELDS: Final = (
@@ -713,14 +722,14 @@ def _people(
     import polars as pl
 
     facts = ("unit", "city", "industry")
-    summary = (
-        entries.sort("item")
-        .group_by("person_id")
-        .agg(
-            pl.col("name").drop_nulls().first().alias("name"),
-            *(pl.col(f).drop_nulls().n_unique().alias(f"{f}_count") for f in facts),
-            *(pl.col(f).drop_nulls().first().alias(f) for f in facts),
-        )
+    if not entries["item"].is_sorted():
+        entries = entries.sort("item")
+    # Per person, in input order: the first name given, and of each fact how many values
+    # are given and the first.
+    summary = entries.group_by("person_id").agg(
+        pl.col("name").first(ignore_nulls=True).alias("name"),
+        *(pl.col(f).drop_nulls().n_unique().alias(f"{f}_count") for f in facts),
+        *(pl.col(f).first(ignore_nulls=True).alias(f) for f in facts),
     )
     others = sorted(
         ({r.person_id for r in invalid if r.person_id is not None} | set(known))
