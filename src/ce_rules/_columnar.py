@@ -321,19 +321,27 @@ def judge_table(
 
     # The worlds of the unknown facts (decision 11): which are possible for each entry, and
     # what each makes of it. An entry whose facts are all known has one world, its own;
-    # the others are tried in every world their unknown facts could make.
+    # the others are tried in every world their unknown facts could make. What the worlds
+    # make of an entry depends only on the facts below: each distinct combination of them
+    # is tried once, and the entries look their outcome up.
     known = (
         pl.col("unit").is_not_null()
         & pl.col("mode").is_not_null()
         & pl.col("featured").is_not_null()
     )
     own: list[_World] = [(pl.col("unit"), pl.col("mode"), pl.col("featured"), pl.lit(value=True))]
-    frame = pl.concat(
+    facts = ["unit", "mode", "featured", "category", "role", "platform", "effective"]
+    combinations = frame.select(facts).unique()
+    outcomes = pl.concat(
         [
-            _outcomes(frame.filter(known), own, factor_rules, platform_rules),
-            _outcomes(frame.filter(~known), _open_worlds(), factor_rules, platform_rules),
+            _outcomes(combinations.filter(known), own, factor_rules, platform_rules),
+            _outcomes(combinations.filter(~known), _open_worlds(), factor_rules, platform_rules),
         ]
     )
+    looked = frame.select(facts).join(
+        outcomes, on=facts, how="left", nulls_equal=True, maintain_order="left"
+    )
+    frame = frame.with_columns(looked.drop(facts))
 
     # The checks in their order (docs/concepts.md): year, as_of, a local category
     # deadline, the platform rule, the review status; then duplicates.
