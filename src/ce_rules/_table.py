@@ -421,7 +421,7 @@ def _parse(
         pl.col("invalid"),
         pl.col("person_id__v").alias("person_id"),
         (pl.col("item") + offset).alias("item"),
-        pl.lit(batch.source).alias("source"),
+        pl.lit(batch.source, dtype=pl.Categorical).alias("source"),  # one text for all
         pl.col("line"),
         pl.col("entry_id__v").alias("entry_id"),
         pl.col("course_id__v").alias("course_id"),
@@ -1480,8 +1480,9 @@ def _frames(result: TableResult) -> Frames:
         judged.decisions.with_columns(pl.col("index").cast(pl.Int64))
         .join(clauses, on="rule", how="left")
         .select(
-            "person_id", "index", "source", "line", "entry_id", "course_id", "category", "role",
-            "credited_year", _decimal(pl.col("hours")).alias("hours"),
+            "person_id", "index", pl.col("source").cast(pl.String), "line", "entry_id",
+            "course_id", "category", "role", "credited_year",
+            _decimal(pl.col("hours")).alias("hours"),
             _factor(pl.col("factor")).alias("factor"),
             _decimal(pl.col("credited_hours")).alias("credited_hours"),
             _decimal(pl.col("would_add")).alias("would_add"),
