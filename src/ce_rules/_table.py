@@ -1115,8 +1115,10 @@ class _EntriesJson:
                 pl.lit("}"),
             ]
         )
-        return frame.group_by("person_id", maintain_order=True).agg(
-            entry.str.join(",").alias("entries"), ref.str.join(",").alias("records")
+        # Each entry's texts first (row by row), then joined by person (sorted by id).
+        texts = frame.select("person_id", entry.alias("entries"), ref.alias("records"))
+        return texts.group_by("person_id", maintain_order=True).agg(
+            pl.col("entries").str.join(","), pl.col("records").str.join(",")
         )
 
 
