@@ -872,3 +872,65 @@ def test_year_without_policy_and_bad_usage_exit_2() -> None:
     assert "无法读取文件" in missing.stderr
     assert xlsx_to_stdout.returncode == 2
     assert "--format xlsx 需要 --output" in xlsx_to_stdout.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "zh", "en"),
+    [
+        (
+            ["check", EXAMPLE],
+            "缺少必需的参数：--year",
+            "the following arguments are required: --year",
+        ),
+        (
+            ["check", EXAMPLE, "--year", "abc"],
+            "参数 --year：'abc' 不是整数",
+            "invalid int value: 'abc'",
+        ),
+        (["chek"], "参数 command：'chek' 不是可选的值（可选：'check',", "invalid choice: 'chek'"),
+        (
+            ["check", EXAMPLE, "--year", "2024", "--bogus"],
+            "无法识别的参数：--bogus",
+            "unrecognized arguments: --bogus",
+        ),
+        (["check", EXAMPLE, "--year"], "参数 --year 后面需要一个值", "expected one argument"),
+    ],
+)
+def test_usage_errors_speak_the_language_of_the_command_line(
+    args: list[str], zh: str, en: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command line argparse refuses is told in Chinese by default, in English with --lang en.
+
+    Exit code 2 either way (a usage error, as every input the user must fix).
+    """
+    from ce_rules._cli import main
+
+    args = [str(arg) for arg in args]
+    for argv, expected, usage, error in (
+        (args, zh, "用法：ce-rules", "：错误："),
+        (["--lang", "en", *args], en, "usage: ce-rules", ": error: "),
+        (
+            [*args, "--lang=en"] if args[0] != "chek" else ["--lang=en", *args],
+            en,
+            "usage:",
+            ": error: ",
+        ),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(usage), err
+        assert error in err, err
+        assert expected in err, err
+
+
+def test_a_usage_error_in_chinese_through_the_real_entry_point() -> None:
+    """``python -m ce_rules check FILE`` (no --year): a Chinese usage error, exit 2."""
+    result = subprocess.run(
+        bare_command("check", EXAMPLE),
+        capture_output=True, text=True, encoding="utf-8", check=False, env=cli_env(), timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith("用法：ce-rules check")
+    assert result.stderr.endswith("ce-rules check：错误：缺少必需的参数：--year\n")

@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, NoReturn
 
 from . import __version__
 from ._batch import BatchResult, BatchVerdict, evaluate_many
@@ -1065,15 +1065,81 @@ def _serve_parser(commands: Any) -> None:
 
 _UNIT_CHOICES: Final = "provincial|municipal (省直单位|市属单位)"
 
+#: argparse's usage errors (as Python 3.11 to 3.13 word them) in Chinese, the first that
+#: matches; an error no pattern knows is shown as argparse wrote it.
+_USAGE_ZH: Final = tuple(
+    (re.compile(pattern, re.DOTALL), replacement)
+    for pattern, replacement in (
+        (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+        (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+        (r"one of the arguments (.*) is required", r"参数 \1 必须给出其一"),
+        (r"ambiguous option: (.*) could match (.*)", r"选项 \1 有歧义，可以是 \2"),
+        (
+            r"argument (.+?): invalid choice: (.*) \(choose from (.*)\)",
+            r"参数 \1：\2 不是可选的值（可选：\3）",
+        ),
+        (r"argument (.+?): expected one argument", r"参数 \1 后面需要一个值"),
+        (r"argument (.+?): expected at least one argument", r"参数 \1 后面至少需要一个值"),
+        (r"argument (.+?): invalid int value: (.*)", r"参数 \1：\2 不是整数"),
+        (r"argument (.+?): invalid float value: (.*)", r"参数 \1：\2 不是数字"),
+        (r"argument (.+?): not allowed with argument (.*)", r"参数 \1 不能与参数 \2 同时使用"),
+        (r"argument (.+?): ignored explicit argument (.*)", r"参数 \1 不接受值 \2"),
+    )
+)
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+
+def _lang_of(argv: Sequence[str]) -> str:
+    """The language a command line asks for (``--lang en``, ``--lang=en``), else Chinese."""
+    lang = "zh"
+    for position, token in enumerate(argv):
+        if token == "--":
+            break
+        if token == "--lang" and position + 1 < len(argv):
+            lang = argv[position + 1]
+        elif token.startswith("--lang="):
+            lang = token.removeprefix("--lang=")
+    return "en" if lang == "en" else "zh"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose usage errors are in the language of the command line.
+
+    In Chinese, the usage line is headed 用法 and the error is translated (``_USAGE_ZH``),
+    as ce-rules' other errors are (``ce-rules：错误：…``); the exit code is 2 either way.
+    """
+
+    lang: str = "zh"
+
+    def format_usage(self) -> str:
+        usage = super().format_usage()
+        return "用法：" + usage.removeprefix("usage: ") if self.lang == "zh" else usage
+
+    def error(self, message: str) -> NoReturn:
+        if self.lang == "en":
+            super().error(message)
+        for pattern, replacement in _USAGE_ZH:
+            if pattern.fullmatch(message):
+                message = pattern.sub(replacement, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{message}\n")
+
+
+class _EnglishParser(_Parser):
+    """``_Parser`` speaking English (``--lang en``)."""
+
+    lang = "en"
+
+
+def _parser(lang: str = "zh") -> argparse.ArgumentParser:
+    kind = _EnglishParser if lang == "en" else _Parser
+    parser = kind(
         prog="ce-rules",
         description="Continuing-education rules (专业技术人员继续教育) as code.",
     )
     parser.add_argument("--version", action="version", version=f"ce-rules {__version__}")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (zh|en)")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=kind)
 
     def policy_folders(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -1189,7 +1255,7 @@ def _deprecated(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``ce-rules``; returns the exit code (see the module docstring)."""
-    args = _parser().parse_args(argv)
+    args = _parser(_lang_of(sys.argv[1:] if argv is None else argv)).parse_args(argv)
     lang: str = args.lang
     try:
         with termination_as_interrupt():
