@@ -624,6 +624,8 @@ def evaluate_tables(
     for person_id in mode_assumed:
         assumed[person_id] = tuple(sorted({*assumed.get(person_id, ()), "mode"}))
         findings.setdefault(person_id, []).append(_assumption("mode", None))
+    # Who each person is was read: the entries keep only what the engine and the reports use.
+    entries = entries.select(*ENTRY_SCHEMA, "source", "line")
     judged = _judged_in_parts(
         entries, people, year=year, policy=policy, as_of=as_of, fingerprints=fingerprints
     )
