@@ -283,3 +283,19 @@ def test_judging_a_run_of_persons_at_a_time_changes_nothing(
     assert runs.frames().verdicts.equals(whole.frames().verdicts)
     assert runs.frames().decisions.equals(whole.frames().decisions)
     assert runs.totals == whole.totals
+
+
+def test_the_defaults_assumed_are_listed_in_the_order_evaluate_many_lists_them() -> None:
+    """A person whose unit and mode both come from the defaults: mode, then unit, in both."""
+    cells = {"person_id": "P1", "course_title": "课", "category": "公需科目", "hours": "30",
+             "completed_on": "2024-05-01", "topics": "数字技术"}  # fmt: skip
+    rows = [RawRow(source="a.csv", line=1, cells=cells)]
+    defaults: dict[str, Any] = {
+        "year": 2024, "policy": BASE, "as_of": None,
+        "default_unit": ce.UnitLevel.MUNICIPAL, "default_mode": ce.Mode.OFFLINE,
+    }  # fmt: skip
+    want = [f.code for v in evaluate_many(rows, **defaults) for f in v.findings]
+    judged = evaluate_tables(batches_of(rows), **defaults)
+    got = [f.code for v in judged.verdicts() for f in v.findings]
+    assert want[-2:] == ["assumed_mode", "assumed_unit"]
+    assert got == want

@@ -614,7 +614,10 @@ def evaluate_tables(
     mode_assumed = entries.filter(pl.col("assumed_mode"))["person_id"].unique().to_list()
     for person_id in mode_assumed:
         assumed[person_id] = tuple(sorted({*assumed.get(person_id, ()), "mode"}))
-        findings.setdefault(person_id, []).append(_assumption("mode", None))
+        found = findings.setdefault(person_id, [])
+        # The assumptions in the order of their facts, as evaluate_many lists them.
+        at = next((i for i, f in enumerate(found) if f.code == "assumed_unit"), len(found))
+        found.insert(at, _assumption("mode", None))
     judged = _judged_in_parts(
         entries, people, year=year, policy=policy, as_of=as_of, fingerprints=fingerprints
     )
