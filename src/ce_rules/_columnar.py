@@ -580,7 +580,7 @@ def _entry_key() -> pl.Expr:
             pl.col("mode").fill_null(""),
             pl.col("platform").fill_null(""),
             featured,
-            pl.col("topics").list.join(","),
+            pl.col("topics").list.join(",").fill_null(key_topics.NOT_RECORDED_TEXT),
         ],
         separator=sep,
     )
@@ -638,6 +638,13 @@ def _verdicts(
             .alias(f"covered_{i}")
             for i, (rule, keys) in enumerate(zip(topic_rules, policy.topic_keys, strict=True))
         ),
+        *(  # topics not recorded in a counted entry of the rule's category (decision 14)
+            key_topics.unrecorded_expr(rule, pl.col("category"), pl.col("topics"))
+            .filter(pl.col("reason") == Reason.COUNTED.value)
+            .any()
+            .alias(f"unrecorded_{i}")
+            for i, rule in enumerate(topic_rules)
+        ),
         *([pl.col("key").sort().str.join("\x1e").alias("body")] if fingerprints else []),
     )
     table = persons.join(sums, on="person_id", how="left").sort("person_id")
@@ -649,6 +656,7 @@ def _verdicts(
         *(pl.col(c).fill_null(0) for c in zero),
         pl.col("missing_facts").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         *(pl.col(f"covered_{i}").fill_null(value=False) for i in range(len(topic_rules))),
+        *(pl.col(f"unrecorded_{i}").fill_null(value=False) for i in range(len(topic_rules))),
     )
     totals = ColumnarTotals(
         earned={
@@ -707,7 +715,7 @@ def _verdicts(
             .otherwise(None)
         )
     findings = [
-        pl.when(~pl.col(f"covered_{i}")).then(pl.lit(rule.code)).otherwise(None)
+        key_topics.finding_expr(rule, pl.col(f"covered_{i}"), pl.col(f"unrecorded_{i}"))
         for i, rule in enumerate(topic_rules)
     ]
     table = table.with_columns(
