@@ -621,6 +621,53 @@ def test_featured_instructor_without_a_featured_column_is_undetermined(tmp_path:
     assert parsed(decided)["verdicts"][0]["requirements"][0]["earned"] == "30"
 
 
+def test_a_file_without_a_topics_column_does_not_claim_the_key_series_are_missed(
+    tmp_path: Path,
+) -> None:
+    """Decision 14 (二(一)): no 专题 column, topics not recorded; a blank cell records none."""
+    header = ["身份证号", "单位级别", "课程名称", "科目类别", "学时", "完成日期", "学习形式"]
+    rows = [
+        ["A", "市属单位", "公需课", "公需科目", "30", "2024-02-01", "线下培训"],
+        ["A", "市属单位", "专业课", "专业科目", "60", "2024-04-01", "线下培训"],
+        ["B", "市属单位", "公需课", "公需科目", "30", "2024-02-01", "线下培训"],
+    ]
+    without = write_csv(tmp_path / "no-topics.csv", rows, header=header)
+    topics = ["", "", "黄河流域生态保护和高质量发展"]  # A: blank cells; B: a key series
+    with_column = write_csv(
+        tmp_path / "topics.csv",
+        [[*row, topic] for row, topic in zip(rows, topics, strict=True)],
+        header=[*header, "专题"],
+    )
+    result, recorded, explain = run_all(
+        ["check", without, "--year", "2024", "--format", "json"],
+        ["check", with_column, "--year", "2024", "--format", "json"],
+        ["--lang", "en", "explain", "A", without, "--year", "2024"],
+    )
+    assert result.returncode == 1, result.stderr  # B is short of professional hours
+    findings = {
+        pid: [(f["code"], f["decision"], f["citation"]["clause"]) for f in v["findings"]]
+        for pid, v in by_person(parsed(result)).items()
+    }
+    assert findings == {
+        "A": [("key_topics_not_recorded", 14, "二(一)")],
+        "B": [("key_topics_not_recorded", 14, "二(一)")],
+    }
+    (finding,) = by_person(parsed(result))["A"]["findings"]
+    assert "public_topics" in finding["message"]["en"]
+    assert "无法判断" in finding["message"]["zh"]
+    # The statuses are the same whether topics are recorded or not: the finding is advisory.
+    statuses = {pid: v["status"] for pid, v in by_person(parsed(result)).items()}
+    assert statuses == {"A": "compliant", "B": "non_compliant"}
+    assert {pid: v["status"] for pid, v in by_person(parsed(recorded)).items()} == statuses
+    codes = {
+        pid: [f["code"] for f in v["findings"]] for pid, v in by_person(parsed(recorded)).items()
+    }
+    assert codes == {"A": ["public_topics"], "B": []}
+    assert explain.returncode == 0, explain.stderr
+    assert "[二(一); decision 14]" in explain.stdout
+    assert "decision 14 (Topics not recorded)" in explain.stdout
+
+
 def test_a_course_without_an_id_column_is_identified_by_its_title(tmp_path: Path) -> None:
     """Without 课程编号, the title names the course: the same title twice on a day is a copy."""
     header = ["身份证号", "单位级别", "课程名称", "科目类别", "学时", "完成日期", "学习形式"]

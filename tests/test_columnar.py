@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import ce_rules as ce
 from _policies import NATIONAL, STRICT_NATIONAL, VARIANT  # tests/_policies.py
 from ce_rules._columnar import ENTRY_SCHEMA, PERSON_SCHEMA, judge_table
+from ce_rules._engine import topic_findings
 from ce_rules.kinds._base import UNITS_PER_HOUR
 
 ROOT = Path(__file__).parent.parent
@@ -27,7 +28,8 @@ POLICIES = (
     ce.merge_overlay(BASE, ce.load_overlay(ROOT / "tests/data/overlays/city-loosen.toml")),
 )
 PLATFORMS = ("山东开放大学", "专技知到", "某培训网", None)
-TOPICS = ((), ("黄河流域生态保护和高质量发展",), ("数字技术", "自定专题"))
+#: Topics recorded (none, a key series, others) and not recorded (None, decision 14).
+TOPICS = ((), ("黄河流域生态保护和高质量发展",), ("数字技术", "自定专题"), None, None)
 #: Days on both sides of the year's ends, of a city's 31 October deadline, and within it:
 #: few, so that copies of one entry (same course, role and day) are frequent.
 DAYS = (
@@ -133,7 +135,7 @@ def _entries_frame(entries: list[ce.CreditEntry]) -> pl.DataFrame:
             "mode": None if e.course.mode is None else e.course.mode.value,
             "platform": e.course.platform,
             "featured": e.course.featured,
-            "topics": [str(t) for t in e.course.topics],
+            "topics": None if e.course.topics is None else [str(t) for t in e.course.topics],
             "role": e.role.value,
             "completed_on": e.completed_on,
             "credited_year": e.credited_year,
@@ -239,9 +241,12 @@ def _same_as_evaluate(
         assert got["certificate_eligible"] == want.certificate_eligible
         assert tuple(got["missing_facts"]) == want.missing_facts
         assert got["fingerprint"] == want.fingerprint
-        topic_codes = [f.code for f in want.findings if f.citation is not None and f.code in
-                       {r.code for r in policy.topic_rules}]  # fmt: skip
-        assert got["topic_findings"] == topic_codes
+        # Each key-topic rule's finding: not covered, or its topics not recorded (decision 14).
+        by_key = topic_findings(policy)
+        topical = set(by_key.values())
+        assert [by_key[key] for key in got["topic_findings"]] == [
+            f for f in want.findings if f in topical
+        ]
         for result in want.requirements:
             figures = got[f"requirement_{result.code}"]
             for name in ("required", "earned", "shortfall", "pending", "undetermined"):
@@ -353,6 +358,25 @@ def _boundary_cases() -> tuple[list[ce.Person], list[ce.CreditEntry]]:
             (course("P1", "public", "40.01"), {}),
             (course("Z1", "professional", "60.01"), {}),
         ],
+        # Key topics (二(一), decision 14): not recorded but covered by another; recorded,
+        # none; not recorded only in another category, or in an entry that does not count.
+        "topics_covered": [
+            (course("P1", "public", "10"), {}),
+            (course("P2", "public", "20", topics=("yellow_river",)), {}),
+        ],
+        "topics_none": [(course("P1", "public", "30", topics=()), {})],
+        "topics_other_category": [
+            (course("P1", "public", "30", topics=("数字技术",)), {}),
+            (course("Z1", "professional", "60"), {}),
+        ],
+        "topics_not_counted": [
+            (course("P1", "public", "30", topics=("数字技术",)), {}),
+            (course("P2", "public", "10"), {"status": "pending"}),
+        ],
+        "topics_unknown": [
+            (course("P1", "public", "30", topics=("数字技术",)), {}),
+            (course("P2", "public", "10"), {}),
+        ],
     }
     units = {
         "open": None,
@@ -418,6 +442,24 @@ def test_the_columnar_engine_judges_every_rule_kind_at_its_boundaries() -> None:
     for policy in (*POLICIES, *_SHARES):
         _same_as_evaluate(persons, entries, None, policy)
         _same_as_evaluate(persons, entries, date(2024, 10, 31), policy)
+    # Both sides of decision 14, as both engines found them above.
+    topics = {
+        person.id: [
+            f.code
+            for f in ce.evaluate(
+                person, [e for e in entries if e.person_id == person.id], year=2024, policy=BASE
+            ).findings
+        ]
+        for person in persons
+        if person.id.startswith("topics_")
+    }
+    assert topics == {
+        "topics_covered": [],
+        "topics_none": ["public_topics"],
+        "topics_other_category": ["public_topics"],
+        "topics_not_counted": ["public_topics"],
+        "topics_unknown": ["key_topics_not_recorded"],
+    }
     # A city's deadline day, and a day past the month's end (its last day, 29 February).
     for month, day, last in ((2, 31, date(2024, 2, 29)), (10, 30, date(2024, 10, 30))):
         days = [

@@ -515,6 +515,7 @@ _PUBLIC_ONLINE = make_course(hours=10, topics=("yellow_river",))
         ({}, {"featured": None}),
         ({}, {"topics": ("party_history",)}),
         ({}, {"topics": ()}),
+        ({}, {"topics": None}),
     ],
 )
 def test_the_fingerprint_changes_with_every_field_of_an_entry(
@@ -990,3 +991,150 @@ def test_every_key_topic_rule_not_covered_is_a_finding() -> None:
     policy = SHANDONG.model_copy(update={"rules": (*SHANDONG.rules, professional)})
     verdict = ce.evaluate(make_person(), [], year=2024, policy=policy)
     assert [f.code for f in verdict.findings] == ["public_topics", "professional_topics"]
+
+
+# --------------------------------------------------------------------------------------
+# Decision 14: topics not recorded are unknown, not absent (二(一), key topics)
+# --------------------------------------------------------------------------------------
+
+_KEY = ("yellow_river",)
+_OTHER = ("数字技术",)
+
+
+def _topics_case(
+    *courses: tuple[ce.Category, tuple[str, ...] | None, ce.EntryStatus],
+) -> ce.Verdict:
+    """A municipal person's verdict on offline courses of these categories, topics, statuses.
+
+    Each course has the hours its category's minimum asks (30 public, 60 professional).
+    """
+    person = make_person(unit=ce.UnitLevel.MUNICIPAL)
+    entries = [
+        make_entry(
+            person,
+            make_course(
+                f"C-{n}", category=category, hours=30 if category is _PUB else 60,
+                mode=ce.Mode.OFFLINE, platform=None, topics=topics,
+            ),
+            status=status,
+        )
+        for n, (category, topics, status) in enumerate(courses)
+    ]  # fmt: skip
+    return ce.evaluate(person, entries, year=2024)
+
+
+_PUB, _PRO = ce.Category.PUBLIC, ce.Category.PROFESSIONAL
+_OK, _PENDING = ce.EntryStatus.APPROVED, ce.EntryStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    ("courses", "codes"),
+    [
+        # Not recorded, and nothing covers: coverage cannot be told.
+        ([(_PUB, None, _OK)], ["key_topics_not_recorded"]),
+        ([(_PUB, None, _OK), (_PUB, _OTHER, _OK)], ["key_topics_not_recorded"]),
+        ([(_PUB, None, _OK), (_PUB, (), _OK)], ["key_topics_not_recorded"]),
+        # A counted entry in a key series covers it, whatever the others record.
+        ([(_PUB, None, _OK), (_PUB, _KEY, _OK)], []),
+        ([(_PUB, _KEY, _OK), (_PUB, None, _OK)], []),
+        # Every counted public entry records its topics and none covers: the advisory.
+        ([(_PUB, (), _OK)], ["public_topics"]),
+        ([(_PUB, _OTHER, _OK)], ["public_topics"]),
+        ([], ["public_topics"]),
+        # Not recorded where it cannot change the finding: another category, not counted.
+        ([(_PUB, _OTHER, _OK), (_PRO, None, _OK)], ["public_topics"]),
+        ([(_PRO, None, _OK)], ["public_topics"]),
+        ([(_PUB, _OTHER, _OK), (_PUB, None, _PENDING)], ["public_topics"]),
+        # A pending entry in a key series covers nothing either.
+        ([(_PUB, None, _OK), (_PUB, _KEY, _PENDING)], ["key_topics_not_recorded"]),
+    ],
+)
+def test_topics_not_recorded_are_not_claimed_outside_the_key_series(
+    courses: list[tuple[ce.Category, tuple[str, ...] | None, ce.EntryStatus]], codes: list[str]
+) -> None:
+    """Decision 14: the advisory of 二(一) only where every counted entry records its topics."""
+    verdict = _topics_case(*courses)
+    assert [f.code for f in verdict.findings] == codes
+
+
+def test_the_topics_not_recorded_finding_names_its_rule_clause_and_decision() -> None:
+    """Decision 14: the finding cites 二(一), rests on decision 14 and says what is unknown."""
+    verdict = _topics_case((_PUB, None, _OK), (_PRO, None, _OK))
+    (finding,) = verdict.findings
+    rule = SHANDONG.rule("public_topics")
+    assert finding.code == "key_topics_not_recorded"
+    assert finding.citation == rule.citation
+    assert (finding.reading, finding.decision) == (None, 14)
+    assert "public_topics" in finding.message.zh
+    assert "二(一)" in finding.message.zh
+    assert "专题" in finding.message.zh
+    assert "无法判断" in finding.message.zh
+    assert "not record the topics" in finding.message.en
+    assert "cannot be told" in finding.message.en
+    assert "public_topics, 二(一)" in finding.message.en
+    # Advisory: the status is the one the same hours in a key series give.
+    covered = _topics_case((_PUB, _KEY, _OK), (_PRO, None, _OK))
+    assert verdict.status is covered.status is ce.Status.COMPLIANT
+    assert ce.Verdict.model_validate_json(verdict.model_dump_json()) == verdict
+    for lang, taken in (
+        ("en", "decision 14 (Topics not recorded)"),
+        ("zh", "决定14（专题未记录）"),
+    ):
+        text = verdict.explain(lang)
+        assert taken in text
+        assert finding.message.in_(lang) in text
+
+
+def test_each_key_topic_rule_says_whether_its_own_category_records_topics() -> None:
+    """Decision 14, per rule: a rule of professional topics is told apart from the public one."""
+    topics = SHANDONG.rule("public_topics")
+    professional = topics.model_copy(
+        update={"code": "professional_topics", "category": ce.Category.PROFESSIONAL}
+    )
+    policy = SHANDONG.model_copy(update={"rules": (*SHANDONG.rules, professional)})
+    person = make_person(unit=ce.UnitLevel.MUNICIPAL)
+    entries = [
+        make_entry(person, make_course("P-1", hours=30, topics=_OTHER)),
+        make_entry(
+            person,
+            make_course("Z-1", category=_PRO, hours=60, mode=ce.Mode.OFFLINE, platform=None),
+        ),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [(f.code, f.decision) for f in verdict.findings] == [
+        ("public_topics", None),
+        ("key_topics_not_recorded", 14),
+    ]
+    assert "professional_topics" in verdict.findings[1].message.en
+
+
+def test_a_course_without_topics_does_not_record_them_and_a_blank_records_none() -> None:
+    """Decision 14: ``topics`` is None unless given; a blank or empty value records none."""
+    assert make_course().topics is None
+    assert make_course(topics=None).topics is None
+    for blank in ("", "  ", [], ()):
+        assert make_course(topics=blank).topics == ()
+    assert make_course(topics="黄河流域生态保护和高质量发展；自定").topics == (
+        ce.PublicTopic.YELLOW_RIVER,
+        "自定",
+    )
+
+
+def test_the_fingerprint_tells_topics_not_recorded_from_none_and_keeps_recorded_ones() -> None:
+    """Decision 14: not recorded and none are other inputs; recorded topics hash as before 14."""
+    person = make_person(unit=ce.UnitLevel.MUNICIPAL)
+
+    def fingerprint(topics: tuple[str, ...] | None) -> str:
+        course = ce.Course(
+            id="P-1", title="课", category="public", hours=30, mode="offline", topics=topics
+        )
+        entry = ce.CreditEntry(person_id=person.id, course=course, completed_on=date(2024, 5, 1))
+        return ce.evaluate(person, [entry], year=2024).fingerprint
+
+    # Measured with ce-rules before decision 14 (commit 828a01d): archived verdicts of
+    # records that give topics re-verify unchanged.
+    assert fingerprint(()) == "0d8390fcb6b39d89fda0564916da575ed1abe06bbb29394914e5161e75bfdb59"
+    assert fingerprint(_OTHER) == (
+        "d03adfb8b0be4ad2f8f158c166c2b379009fc2f7faaf5be1da943ccc7769337a"
+    )
+    assert fingerprint(None) not in {fingerprint(()), fingerprint(_OTHER)}

@@ -514,7 +514,7 @@ def test_a_reading_names_a_decision_of_the_catalogue_and_speaks_english_by_defau
     data["rules"][2]["reading"]["decision"] = 99
     with pytest.raises(ce.PolicyFileError) as caught:
         ce.parse_policy(data)
-    assert "decision 99 is not in the catalogue of decisions (1 to 13, docs/concepts.md)" in (
+    assert "decision 99 is not in the catalogue of decisions (1 to 14, docs/concepts.md)" in (
         caught.value.message
     )
     reading = _SHANDONG.rule("featured_instructor_credit").reading

@@ -342,17 +342,17 @@ def reference_evaluate(
 
     findings = []
     for rule in rules_of(policy, "key_topics"):
-        covered = False
-        for index, decision in enumerate(decided):
-            course = entries[index].course
-            if (
-                decision.reason is ce.Reason.COUNTED
-                and course.category == rule.category
-                and any(topic in rule.topics for topic in course.topics)
-            ):
-                covered = True
-        if not covered:
-            findings.append(rule.code)
+        counted = [
+            entries[index].course
+            for index, decision in enumerate(decided)
+            if decision.reason is ce.Reason.COUNTED
+            and entries[index].course.category == rule.category
+        ]
+        recorded = [course.topics for course in counted if course.topics is not None]
+        if any(topic in rule.topics for topics in recorded for topic in topics):
+            continue
+        # Decision 14: topics not recorded are unknown, not absent.
+        findings.append("key_topics_not_recorded" if len(recorded) < len(counted) else rule.code)
     findings.extend(loosening.code for loosening in policy.loosenings)
     return RefVerdict(decided, requirements, status, compliant, eligible, findings)
 
@@ -477,6 +477,7 @@ def courses(
         if category is ce.Category.PUBLIC
         else []
     )
+    recorded = draw(st.sampled_from([True, True, False]))  # not recorded: decision 14
     return ce.Course(
         id=course_id,
         title="课程" + course_id,
@@ -485,7 +486,7 @@ def courses(
         mode=mode,
         platform=draw(st.sampled_from(platforms)),
         featured=featured,
-        topics=tuple(topics),
+        topics=tuple(topics) if recorded else None,
     )
 
 

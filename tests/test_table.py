@@ -69,7 +69,7 @@ BAD: dict[str, list[Any]] = {
 }
 
 
-def _rows(seed: int, count: int, *, featured_column: bool) -> list[Any]:
+def _rows(seed: int, count: int, *, featured_column: bool, topics_column: bool = True) -> list[Any]:
     rng = random.Random(seed)
     out: list[Any] = []
     source = "a.csv"
@@ -95,7 +95,9 @@ def _rows(seed: int, count: int, *, featured_column: bool) -> list[Any]:
             }
             if not featured_column:
                 cells.pop("featured")
-            if rng.random() < 0.03:
+            if not topics_column:  # topics not recorded (decision 14)
+                cells.pop("topics")
+            if rng.random() < 0.03 and topics_column:
                 cells["topics"] = ce.BadCell(
                     code="not_a_cell", message=Message(zh="不是值", en="not a value")
                 )
@@ -113,6 +115,7 @@ def _dump(verdict: ce.BatchVerdict) -> dict[str, Any]:
     seed=st.integers(0, 100_000),
     count=st.integers(0, 80),
     featured_column=st.booleans(),
+    topics_column=st.booleans(),
     policy=st.sampled_from(POLICIES),
     default_unit=st.sampled_from([None, ce.UnitLevel.MUNICIPAL]),
     default_mode=st.sampled_from([None, ce.Mode.OFFLINE]),
@@ -123,6 +126,7 @@ def test_bulk_judgement_is_evaluate_many(
     seed: int,
     count: int,
     featured_column: bool,
+    topics_column: bool,
     policy: ce.Policy,
     default_unit: ce.UnitLevel | None,
     default_mode: ce.Mode | None,
@@ -130,7 +134,7 @@ def test_bulk_judgement_is_evaluate_many(
     size: int,
 ) -> None:
     """Every verdict (every field, in JSON), invalid record, skipped row and total is the same."""
-    rows = _rows(seed, count, featured_column=featured_column)
+    rows = _rows(seed, count, featured_column=featured_column, topics_column=topics_column)
     persons = {"A1": ce.Person(id="A1", unit=ce.UnitLevel.PROVINCIAL, city="淄博市")}
     want_batch = evaluate_many(
         rows, year=2024, policy=policy, as_of=as_of, persons=persons,
@@ -233,6 +237,7 @@ ODD_IDS = ['R"1', "C\\2", "课程一", "a/b", "R1"]
     as_of=st.sampled_from([None, date(2024, 6, 30)]),
     default_unit=st.sampled_from([None, ce.UnitLevel.MUNICIPAL]),
     given=st.booleans(),
+    topics_column=st.booleans(),
 )
 def test_the_verdicts_json_is_pydantics(
     seed: int,
@@ -241,14 +246,16 @@ def test_the_verdicts_json_is_pydantics(
     as_of: date | None,
     default_unit: ce.UnitLevel | None,
     given: bool,
+    topics_column: bool,
 ) -> None:
     """``verdict_json`` writes exactly what ``model_dump_json`` writes, byte for byte.
 
     It writes each decision once for each distinct shape and completes the text around
-    each entry's ids natively: ids that need escapes and other files' names included.
+    each entry's ids natively: ids that need escapes and other files' names included, and
+    the finding of topics not recorded (decision 14).
     """
     rng = random.Random(seed)
-    rows = _rows(seed, count, featured_column=True)
+    rows = _rows(seed, count, featured_column=True, topics_column=topics_column)
     for row in rows:
         if isinstance(row, RawRow) and rng.random() < 0.3:
             row.cells["entry_id"] = rng.choice(ODD_IDS)
@@ -318,3 +325,19 @@ def test_table_lines_are_the_cells_padded_to_their_columns(
     with patch.object(_render, "_TABLE_ROWS", batch):
         text = "".join(table_lines(cells, policy, lang))
     assert text == "".join(_padded(row, widths) for row in everything)
+
+
+def test_the_defaults_assumed_are_listed_in_the_order_evaluate_many_lists_them() -> None:
+    """A person whose unit and mode both come from the defaults: mode, then unit, in both."""
+    cells = {"person_id": "P1", "course_title": "课", "category": "公需科目", "hours": "30",
+             "completed_on": "2024-05-01", "topics": "数字技术"}  # fmt: skip
+    rows = [RawRow(source="a.csv", line=1, cells=cells)]
+    defaults: dict[str, Any] = {
+        "year": 2024, "policy": BASE, "as_of": None,
+        "default_unit": ce.UnitLevel.MUNICIPAL, "default_mode": ce.Mode.OFFLINE,
+    }  # fmt: skip
+    want = [f.code for v in evaluate_many(rows, **defaults) for f in v.findings]
+    judged = evaluate_tables(batches_of(rows), **defaults)
+    got = [f.code for v in judged.verdicts() for f in v.findings]
+    assert want[-2:] == ["assumed_mode", "assumed_unit"]
+    assert got == want

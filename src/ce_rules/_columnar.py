@@ -613,7 +613,7 @@ def _entry_key() -> pl.Expr:
             pl.col("mode").fill_null(""),
             pl.col("platform").fill_null(""),
             featured,
-            pl.col("topics").list.join(","),
+            pl.col("topics").list.join(",").fill_null(key_topics.NOT_RECORDED_TEXT),
         ],
         separator=sep,
     )
@@ -652,14 +652,23 @@ def _verdicts(
     if fingerprints:
         # The canonical form of every entry, only where a fingerprint is asked for.
         frame = frame.with_columns(_entry_key().alias("key"))
-    # Whether each entry covers a key topic series (a list operation per entry, not per
-    # person), then each person's sums.
+    # Whether each counted entry covers a key topic series, and whether it is of the rule's
+    # category with its topics not recorded (decision 14): a list operation per entry, not
+    # per person; then each person's sums.
+    counted = pl.col("reason") == Reason.COUNTED.value
     frame = frame.with_columns(
-        (
-            key_topics.covers_expr(rule, keys, pl.col("category"), pl.col("topics"))
-            & (pl.col("reason") == Reason.COUNTED.value)
-        ).alias(f"covered_{i}")
-        for i, (rule, keys) in enumerate(zip(topic_rules, policy.topic_keys, strict=True))
+        *(
+            (
+                key_topics.covers_expr(rule, keys, pl.col("category"), pl.col("topics")) & counted
+            ).alias(f"covered_{i}")
+            for i, (rule, keys) in enumerate(zip(topic_rules, policy.topic_keys, strict=True))
+        ),
+        *(
+            (
+                key_topics.unrecorded_expr(rule, pl.col("category"), pl.col("topics")) & counted
+            ).alias(f"unrecorded_{i}")
+            for i, rule in enumerate(topic_rules)
+        ),
     )
     sums = frame.group_by("person").agg(
         pl.col("credited").filter(counted_kept & is_public).sum().alias("earned_public"),
@@ -669,6 +678,7 @@ def _verdicts(
         pl.col("open").filter(is_public).sum().alias("open_public"),
         pl.col("open").filter(~is_public).sum().alias("open_professional"),
         *(pl.col(f"covered_{i}").any() for i in range(len(topic_rules))),
+        *(pl.col(f"unrecorded_{i}").any() for i in range(len(topic_rules))),
         *([pl.col("key").sort().str.join("\x1e").alias("body")] if fingerprints else []),
     )
     # The facts some entry waits on, from the few entries that wait on one.
@@ -685,6 +695,7 @@ def _verdicts(
         *(pl.col(c).fill_null(0) for c in zero),
         pl.col("missing_facts").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         *(pl.col(f"covered_{i}").fill_null(value=False) for i in range(len(topic_rules))),
+        *(pl.col(f"unrecorded_{i}").fill_null(value=False) for i in range(len(topic_rules))),
     )
     totals = ColumnarTotals(
         earned={
@@ -743,7 +754,7 @@ def _verdicts(
             .otherwise(None)
         )
     findings = [
-        pl.when(~pl.col(f"covered_{i}")).then(pl.lit(rule.code)).otherwise(None)
+        key_topics.finding_expr(rule, pl.col(f"covered_{i}"), pl.col(f"unrecorded_{i}"))
         for i, rule in enumerate(topic_rules)
     ]
     table = table.with_columns(

@@ -232,7 +232,7 @@ def _course_key(course: CourseFields) -> str:
             course.mode or "",
             course.platform or "",
             {True: "1", False: "0", None: ""}[course.featured],
-            ",".join(course.topics),
+            key_topics.NOT_RECORDED_TEXT if course.topics is None else ",".join(course.topics),
         )
     )
 
@@ -571,7 +571,8 @@ class _Details:
         self.missing: Mapping[int, tuple[str, ...]] = _NONE
         self.keys: dict[int, str] | None = None  # built on first use
         self.figures: list[kinds.Figures] = []
-        self.uncovered: tuple[KeyTopicsRule, ...] = ()
+        # Each key-topic rule not covered, and whether its category's topics are recorded.
+        self.uncovered: tuple[tuple[KeyTopicsRule, bool], ...] = ()
 
     def requirements(self) -> tuple[RequirementResult, ...]:
         rules = self.policy._index().requirement_rules
@@ -802,7 +803,7 @@ def judge(
     first_counted: dict[_DuplicateKey, int] = {}
     # The keys seen more than once (None until there is one: rare).
     duplicated: dict[_DuplicateKey, list[int]] | None = None
-    topical: list[int] = []  # counted entries whose course names topics
+    topical: list[int] = []  # counted entries whose course names topics, or records none
     pending_candidates: dict[_DuplicateKey, list[int]] | None = None
     # Entries whose counting waits for a missing fact (None until there is one: rare).
     ranges: dict[int, _Range] | None = None
@@ -899,7 +900,8 @@ def judge(
             public += credited
         else:
             professional += credited
-        if course.topics:
+        topics = course.topics
+        if topics is None or topics:
             topical.append(index)
 
     details = _Details(person, entries, year, as_of, rules, reasons, factor_table, deciding)
@@ -1037,20 +1039,30 @@ def _uncovered(
     entries: tuple[EntryFields, ...],
     reasons: list[Reason],
     topical: list[int],
-) -> tuple[KeyTopicsRule, ...]:
-    """The key-topic rules none of whose topics a counted entry covers (advisory)."""
-    uncovered: tuple[KeyTopicsRule, ...] = ()
+) -> tuple[tuple[KeyTopicsRule, bool], ...]:
+    """The key-topic rules no counted entry covers (advisory), each with whether that is known.
+
+    False where a counted entry of the rule's category does not record its topics: it
+    might cover the rule (decision 14).
+    """
+    uncovered: tuple[tuple[KeyTopicsRule, bool], ...] = ()
+    courses = [entries[index].course for index in topical if reasons[index] is _COUNTED]
+    counted = [(course.category, course.topics) for course in courses]
     for rule, keys in zip(topic_rules, topic_keys, strict=True):
-        if not topical or not _covered(rule, keys, entries, reasons, topical):
-            uncovered += (rule,)
+        found = key_topics.covered(rule, keys, counted)
+        if not found:
+            uncovered += ((rule, found is False),)
     return uncovered
 
 
 def verdict_findings(
-    policy: Policy, year: int, uncovered: tuple[KeyTopicsRule, ...]
+    policy: Policy, year: int, uncovered: tuple[tuple[KeyTopicsRule, bool], ...]
 ) -> tuple[Finding, ...]:
     """A verdict's findings: key topics not covered, loosenings, a policy out of its years."""
-    findings = tuple(_topic_finding(rule) for rule in uncovered)
+    findings = tuple(
+        _topic_finding(rule) if known else _topics_not_recorded_finding(rule)
+        for rule, known in uncovered
+    )
     if policy.loosenings:
         findings += _loosening_findings(policy)
     if year not in policy.years:
@@ -1058,21 +1070,13 @@ def verdict_findings(
     return findings
 
 
-def _covered(
-    rule: KeyTopicsRule,
-    keys: frozenset[str],
-    entries: tuple[EntryFields, ...],
-    reasons: list[Reason],
-    topical: list[int],
-) -> bool:
-    """Whether a counted entry of the rule's category is in one of its key topics."""
-    for index in topical:
-        course = entries[index].course
-        if reasons[index] is _COUNTED and key_topics.covers(
-            rule, keys, course.category, course.topics
-        ):
-            return True
-    return False
+def topic_findings(policy: Policy) -> dict[str, Finding]:
+    """Each key-topic finding by the name the columnar engine gives it (``key_topics``)."""
+    found: dict[str, Finding] = {}
+    for rule in policy.topic_rules:
+        found[rule.code] = _topic_finding(rule)
+        found[key_topics.not_recorded_key(rule)] = _topics_not_recorded_finding(rule)
+    return found
 
 
 def _topic_finding(rule: KeyTopicsRule) -> Finding:
@@ -1087,5 +1091,22 @@ def _topic_finding(rule: KeyTopicsRule) -> Finding:
                 f"{rule.message.zh}；本年度计入的学时中没有专题系列课程",
                 f"{rule.message.en}; no counted hours this year are in one of them",
             ),
+        },
+    )
+
+
+def _topics_not_recorded_finding(rule: KeyTopicsRule) -> Finding:
+    """The finding when the topics of counted hours are not recorded (decision 14).
+
+    Whether the rule's key series are covered cannot be told: the finding says so, with
+    the rule's clause, instead of claiming they are not.
+    """
+    return Finding.model_validate(
+        {
+            "code": key_topics.NOT_RECORDED,
+            "citation": rule.citation,
+            "reading": None,
+            "decision": 14,
+            "message": key_topics.not_recorded_message(rule),
         },
     )

@@ -77,6 +77,14 @@ def _choice(choices: type[_E]) -> Callable[[Any], _E | None]:
     return lambda value: parse_choice(value, choices)
 
 
+def _recorded_topics(value: Any) -> tuple[PublicTopic | str, ...] | None:
+    """None: the topics are not recorded; anything else is read by ``parse_topics``.
+
+    A blank (``""``, ``[]``) records that there are none (decision 14).
+    """
+    return None if value is None else parse_topics(value)
+
+
 def parse_hours(value: Any) -> Decimal:
     """Read a number of hours (学时) exactly, or raise ``ValueError`` (a ``CellError``) saying why.
 
@@ -99,6 +107,8 @@ _OptionalId = Annotated[str | None, BeforeValidator(parse_id)]
 #: A short text (a name, a title): spaces collapsed, then 1 to 200 characters.
 Text = Annotated[str, BeforeValidator(_present(parse_text))]
 _OptionalText = Annotated[str | None, BeforeValidator(parse_text)]
+#: A course's topics: None when not recorded, ``()`` when recorded as none (decision 14).
+_Topics = Annotated[tuple[PublicTopic | str, ...] | None, BeforeValidator(_recorded_topics)]
 #: The configuration of every value of ce-rules: frozen, and no field it does not know.
 FROZEN: Final = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
@@ -139,7 +149,10 @@ class Course(BaseModel):
         featured: Selected as a featured online public course (优质在线公需课, 二(三));
             None when not known (a course that is not an online public one is not
             featured: that is inferred, being certain).
-        topics: Public-subject topics (二(一)); known ones become ``PublicTopic``.
+        topics: Public-subject topics (二(一)); known ones become ``PublicTopic``. None
+            (the default) when they are not recorded: whether the course is in a key
+            topic series is then not known, and a verdict says so rather than claiming it
+            is not (decision 14); ``()`` records that it has none.
     """
 
     model_config = FROZEN
@@ -151,7 +164,7 @@ class Course(BaseModel):
     mode: Annotated[Mode | None, BeforeValidator(_choice(Mode))] = None
     platform: _OptionalText = None
     featured: Annotated[bool | None, BeforeValidator(parse_flag)] = False
-    topics: Annotated[tuple[PublicTopic | str, ...], BeforeValidator(parse_topics)] = ()
+    topics: _Topics = None
 
     @model_validator(mode="before")
     @classmethod
@@ -301,7 +314,7 @@ class CourseFields(Protocol):
     @property
     def featured(self) -> bool | None: ...
     @property
-    def topics(self) -> tuple[PublicTopic | str, ...]: ...
+    def topics(self) -> tuple[PublicTopic | str, ...] | None: ...
 
 
 class EntryFields(Protocol):

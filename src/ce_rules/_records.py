@@ -319,7 +319,11 @@ class RecordBuilder:
         return value
 
     def _course(self, cells: Mapping[str, Any]) -> Course | list[Problem]:
-        key = (*tuple(cells.get(name) for name in _COURSE_FIELDS), "featured" in cells)
+        key = (
+            *tuple(cells.get(name) for name in _COURSE_FIELDS),
+            "featured" in cells,
+            "topics" in cells,
+        )
         known = self._courses.get(key)
         if known is None:
             known = self._new_course(cells)
@@ -359,7 +363,8 @@ class RecordBuilder:
             "mode": mode,
             "platform": values["platform"],
             "featured": featured,
-            "topics": values["topics"],
+            # A blank cell records none; without the column they are not recorded (decision 14).
+            "topics": values["topics"] if "topics" in cells else None,
         }
         try:
             return Course.model_validate(data)

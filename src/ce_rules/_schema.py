@@ -168,7 +168,8 @@ RECORD_COLUMNS: Final = (
     Column(
         "topics", CellKind.TOPICS, "course", ("专题", "课程专题", "专题系列"),
         False, _m("公需科目专题（二(一)）", "public-subject topics (二(一))"),
-        _NOTHING,
+        _m("列存在时空白为无专题；无此列时未记录（决定14）",
+           "none if the column is there; not recorded without it (decision 14)"),
     ),
     Column(
         "role", CellKind.CHOICE, "entry", ("角色", "身份", "学习身份", "参与身份"),

@@ -33,11 +33,11 @@ from ._cells import CellError, parse_cell
 from ._columnar import ENTRY_SCHEMA, Judged, judge_table
 from ._engine import (
     _loosening_findings,
-    _topic_finding,
     check_as_of,
     make_decision,
     other_year_finding,
     requirement_result,
+    topic_findings,
 )
 from ._exceptions import EvaluationInputError
 from ._message import Message
@@ -436,7 +436,11 @@ def _parse(
         ).alias("mode"),
         pl.col("platform__v").alias("platform"),
         pl.col("featured__s").alias("featured"),
-        pl.col("topics__v").fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("topics"),
+        (  # a blank cell records none; no column, not recorded (decision 14)
+            pl.col("topics__v").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+            if "topics" in present
+            else pl.col("topics__v")
+        ).alias("topics"),
         pl.col("role__v").fill_null(Role.LEARNER.value).alias("role"),
         pl.col("completed_on__v").alias("completed_on"),
         pl.col("credited_year__v").alias("credited_year"),
@@ -623,7 +627,10 @@ def evaluate_tables(
     mode_assumed = entries.filter(pl.col("assumed_mode"))["person_id"].unique().to_list()
     for person_id in mode_assumed:
         assumed[person_id] = tuple(sorted({*assumed.get(person_id, ()), "mode"}))
-        findings.setdefault(person_id, []).append(_assumption("mode", None))
+        found = findings.setdefault(person_id, [])
+        # The assumptions in the order of their facts, as evaluate_many lists them.
+        at = next((i for i, f in enumerate(found) if f.code == "assumed_unit"), len(found))
+        found.insert(at, _assumption("mode", None))
     # Who each person is was read: the entries keep only what the engine and the reports use.
     entries = entries.select(*ENTRY_SCHEMA, "source", "line")
     judged = _judged_in_parts(
@@ -954,7 +961,7 @@ def _figures(figures: Mapping[str, Any]) -> Figures:
 def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
     """Every person's ``BatchVerdict``, one at a time."""
     policy = result.policy
-    topic_findings = {r.code: _topic_finding(r) for r in policy.topic_rules}
+    by_key = topic_findings(policy)
     loosenings = _loosening_findings(policy) if policy.loosenings else ()
     if result.year not in policy.years:
         loosenings = (*loosenings, other_year_finding(policy, result.year))
@@ -974,7 +981,7 @@ def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
         rows = parts.get(pid, [])
         numbers = [_figures(row[f"requirement_{rule.code}"]) for rule in requirement_rules]
         findings = (
-            *(topic_findings[code] for code in row["topic_findings"]),
+            *(by_key[code] for code in row["topic_findings"]),
             *loosenings,
             *result.findings.get(pid, ()),
         )
@@ -1201,7 +1208,7 @@ def _verdict_text(
     from pydantic_core import to_json
 
     policy = result.policy
-    topic_json = {r.code: to_json(_topic_finding(r)).decode() for r in policy.topic_rules}
+    topic_json = {k: to_json(f).decode() for k, f in topic_findings(policy).items()}
     loosenings = _loosening_findings(policy) if policy.loosenings else ()
     if result.year not in policy.years:
         loosenings = (*loosenings, other_year_finding(policy, result.year))

@@ -73,7 +73,10 @@ def dates_in(year: int) -> st.SearchStrategy[date]:
 
 @st.composite
 def courses(draw: st.DrawFn, category: Category | None = None) -> Course:
-    """Valid courses: either category, online or offline, featured only when allowed."""
+    """Valid courses: either category, online or offline, featured only when allowed.
+
+    Their topics are sometimes not recorded (None, decision 14).
+    """
     chosen = draw(st.sampled_from(Category)) if category is None else category
     mode = draw(st.sampled_from(Mode))
     platform = (
@@ -82,11 +85,13 @@ def courses(draw: st.DrawFn, category: Category | None = None) -> Course:
         else None
     )
     featured = chosen is Category.PUBLIC and mode is Mode.ONLINE and draw(st.booleans())
-    topics = (
-        tuple(draw(st.lists(st.sampled_from(PublicTopic), max_size=2, unique=True)))
+    # Topics recorded (maybe none) or not recorded (None: decision 14).
+    recorded = (
+        st.lists(st.sampled_from(PublicTopic), max_size=2, unique=True).map(tuple)
         if chosen is Category.PUBLIC
-        else ()
+        else st.just(())
     )
+    topics = draw(st.none() | recorded)
     return Course(
         id=draw(st.from_regex(r"\AC-[0-9]{1,4}\Z")),
         title=draw(st.sampled_from(["数字技术概论", "职业道德", "新技术应用", "人工智能前沿"])),
