@@ -622,6 +622,7 @@ def evaluate_tables(
         totals.records += batch.frame.height + len(batch.others)
     invalid.sort(key=lambda record: record.index)
     entries = pl.concat(frames, how="vertical_relaxed") if frames else _empty_entries()
+    frames.clear()  # the batches' frames, now in ``entries``: not held twice
     known = dict(persons or {})
     people, given, findings, assumed = _people(entries, invalid, known, default_unit)
     mode_assumed = entries.filter(pl.col("assumed_mode"))["person_id"].unique().to_list()
