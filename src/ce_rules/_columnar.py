@@ -416,6 +416,7 @@ def judge_table(
     frame = frame.with_columns(pl.struct(group).is_duplicated().alias("several"))
     needed = ["row", *group, "stage", "index", "credited_low", "high", "completed_on"]
     copies = frame.select(*dict.fromkeys([*needed, *_KEY_COLUMNS, "several"])).filter("several")
+    copies = _with_entry_key(copies)
     copies = _with_rank(copies, candidate, group, "candidate_rank")
     copies = _with_rank(copies, pending, group, "pending_rank")
     kept = copies.filter(candidate & (pl.col("candidate_rank") == 0)).select(
@@ -568,14 +569,15 @@ def _with_rank(frame: pl.DataFrame, among: pl.Expr, group: list[str], name: str)
 
     0 for the one that counts: most credited first (the least credited, then the most,
     where facts are missing: ``_engine._Details.keep``), then the least canonical form,
-    then the first in the input; null outside ``among``.
+    then the first in the input; null outside ``among``. ``frame`` has each entry's
+    canonical form as ``key`` (``_with_entry_key``).
     """
     import polars as pl
 
     order = (
         -pl.col("credited_low"),
         -pl.coalesce("high", "credited_low"),
-        _entry_key(),
+        pl.col("key"),
         pl.col("index"),
     )
     # In that order, an entry's place among its group's is its rank (the index, unique
@@ -584,7 +586,11 @@ def _with_rank(frame: pl.DataFrame, among: pl.Expr, group: list[str], name: str)
     return frame.sort(*order).with_columns(pl.when(among).then(rank).alias(name))
 
 
-#: The columns the canonical form of an entry is made of (``_entry_key``).
+#: The columns of a course's canonical form (``_with_entry_key``).
+_COURSE_COLUMNS: Final = (
+    "course_id", "course_title", "category", "hours", "mode", "platform", "featured", "topics",
+)  # fmt: skip
+#: The columns the canonical form of an entry is made of (``_with_entry_key``).
 _KEY_COLUMNS: Final = (
     "entry_id", "person_id", "course_id", "course_title", "category", "hours", "mode",
     "platform", "featured", "topics", "role", "completed_on", "entry_hours", "credited_year",
@@ -592,8 +598,12 @@ _KEY_COLUMNS: Final = (
 )  # fmt: skip
 
 
-def _entry_key() -> pl.Expr:
-    """The canonical form of each entry (``_engine._entry_key``): tie-breaks and fingerprints."""
+def _with_entry_key(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``key``, the canonical form of each entry (``_engine._entry_key``).
+
+    For tie-breaks and fingerprints. The canonical text of a course and of a day is made
+    once for each distinct course and day of ``frame`` (few), and looked up.
+    """
     import polars as pl
 
     sep = "\x1f"
@@ -617,13 +627,25 @@ def _entry_key() -> pl.Expr:
         ],
         separator=sep,
     )
-    return pl.concat_str(
+    texts = {
+        "course_key": (list(_COURSE_COLUMNS), course),
+        "day_key": (["completed_on"], pl.col("completed_on").dt.strftime("%Y-%m-%d")),
+    }
+    looked = []
+    for name, (columns, text) in texts.items():
+        distinct = frame.select(columns).unique().with_columns(text.alias(name))
+        looked.append(
+            frame.select(columns).join(
+                distinct, on=columns, how="left", nulls_equal=True, maintain_order="left"
+            )[name]
+        )
+    key = pl.concat_str(
         [
             pl.col("entry_id").fill_null(""),
             pl.col("person_id"),
-            course,
+            pl.col("course_key"),
             pl.col("role"),
-            pl.col("completed_on").dt.strftime("%Y-%m-%d"),
+            pl.col("day_key"),
             pl.when(pl.col("entry_hours").is_null())
             .then(pl.lit(""))
             .otherwise(hours_text(pl.col("entry_hours"))),
@@ -633,6 +655,7 @@ def _entry_key() -> pl.Expr:
         ],
         separator=sep,
     )
+    return frame.with_columns(looked).with_columns(key.alias("key")).drop("course_key", "day_key")
 
 
 def _verdicts(
@@ -651,7 +674,7 @@ def _verdicts(
     counted_kept = pl.col("reason").is_in([Reason.COUNTED.value, Reason.UNDETERMINED.value])
     if fingerprints:
         # The canonical form of every entry, only where a fingerprint is asked for.
-        frame = frame.with_columns(_entry_key().alias("key"))
+        frame = _with_entry_key(frame)
     # Whether each counted entry covers a key topic series, and whether it is of the rule's
     # category with its topics not recorded (decision 14): a list operation per entry, not
     # per person; then each person's sums.

@@ -1127,8 +1127,16 @@ class _EntriesJson:
         )
         # Each entry's texts first (row by row), then joined by person (sorted by id).
         texts = frame.select("person_id", entry.alias("entries"), ref.alias("records"))
-        return texts.group_by("person_id", maintain_order=True).agg(
-            pl.col("entries").str.join(","), pl.col("records").str.join(",")
+        # The decisions are sorted by person: each run of one person's is a group.
+        run = pl.col("person_id").rle_id().alias("run")
+        return (
+            texts.group_by(run, maintain_order=True)
+            .agg(
+                pl.col("person_id").first(),
+                pl.col("entries").str.join(","),
+                pl.col("records").str.join(","),
+            )
+            .drop("run")
         )
 
 
