@@ -207,12 +207,45 @@ def test_explain_speaks_both_languages() -> None:
     assert "不合格" in zh
     assert "尚差30学时" in zh
     assert "二(一)" in zh
-    assert "学习平台不在认可范围内" in zh
+    # The entry excluded by 二(二) names its platform and those recognised.
+    assert "学习平台“别的平台”不在认可的平台之列（山东开放大学、蟹壳云学、专技知到）" in zh
     assert "non-compliant" in en
     assert "30 short" in en
-    assert "platform is not recognised" in en
+    recognised = "(山东开放大学, 蟹壳云学, 专技知到)"
+    assert f"the learning platform “别的平台” is not a recognised one {recognised}" in en
     with pytest.raises(ValueError, match="lang"):
         verdict.explain("fr")
+
+
+def test_an_entry_with_no_platform_is_refused_by_name_of_what_is_missing() -> None:
+    """二(二): no platform recorded is not a platform named; the message says it is missing."""
+    person = make_person()
+    entry = make_entry(person, make_course(hours=30, mode=ce.Mode.ONLINE, platform=None))
+    (decision,) = ce.evaluate(person, [entry], year=2024).entries
+    assert decision.reason is ce.Reason.PLATFORM_NOT_RECOGNISED
+    assert (
+        decision.message.zh
+        == "未记录学习平台，不在认可的平台之列（山东开放大学、蟹壳云学、专技知到）"
+    )
+    assert decision.message.en.startswith("no learning platform is recorded")
+
+
+@pytest.mark.parametrize(("count", "zh_tail", "en_tail"), [
+    (5, "P1、P2、P3、P4、P5）", "P1, P2, P3, P4, P5)"),
+    (6, "P1、P2、P3、P4、P5等6个平台）", "P1, P2, P3, P4, P5 and 1 more)"),
+])  # fmt: skip
+def test_a_refusal_names_five_recognised_platforms_at_most(
+    count: int, zh_tail: str, en_tail: str
+) -> None:
+    """A long list of recognised platforms is cut after five, and says how many there are."""
+    from ce_rules.kinds import recognised_platforms
+
+    rules = ce.get_policy("shandong", 2024).rules
+    (rule,) = (r for r in rules if isinstance(r, recognised_platforms.RecognisedPlatformsRule))
+    wide = rule.model_copy(update={"platforms": tuple(f"P{i}" for i in range(1, count + 1))})
+    text = recognised_platforms.refusal(wide, "别的")
+    assert text.zh.endswith(zh_tail)
+    assert text.en.endswith(en_tail)
 
 
 def test_evaluate_does_not_mutate_or_depend_on_call_history() -> None:

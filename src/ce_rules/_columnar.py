@@ -97,7 +97,8 @@ class Judged:
     Attributes:
         decisions: One row per entry, sorted by person id and index: the fields of
             ``EntryDecision`` (hours in units), with ``person_id`` and ``item`` (the bulk
-            judgement adds ``source`` and ``line``).
+            judgement adds ``source`` and ``line``), and ``refused_platform``: the
+            platform of an entry a platform rule excludes, which its message names.
         verdicts: One row per person, sorted by person id: status, compliance, the
             certificate, the missing facts, one struct per requirement (``requirements``),
             the findings' codes (``findings``) and the fingerprint (if asked for).
@@ -491,6 +492,9 @@ def judge_table(
         pl.col("open").alias("undetermined_hours"), "missing_facts", "counted", "reason",
         "rule", "duplicate_of", "factor_rule", "deciding",
         pl.col("credited_low").alias("low"), pl.col("high").fill_null(0).alias("high"),
+        pl.when(pl.col("reason") == Reason.PLATFORM_NOT_RECOGNISED.value)
+        .then(pl.col("platform"))
+        .alias("refused_platform"),
     ).sort("row").drop("row")  # fmt: skip
     return Judged(decisions, verdicts)
 

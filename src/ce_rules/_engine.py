@@ -295,12 +295,14 @@ def make_decision(
     missing: tuple[str, ...],
     deciding: _Deciding | None,
     duplicate_of: int | None,
+    platform: str | None = None,
 ) -> EntryDecision:
     """One entry's decision, from what was decided about it (by ``judge`` or the columnar engine).
 
     ``low`` and ``high`` are the least and most hours an ``undetermined`` entry is credited;
     ``deciding`` is the rule that excluded the entry or left it open; ``hours`` are the
-    entry's own, before any factor.
+    entry's own, before any factor; ``platform`` is the entry's, which the message of an
+    entry a platform rule excludes names (二(二)).
     """
     factor = _ONE if factor_rule is None else factor_rule.factor
     counted = reason is _COUNTED
@@ -320,6 +322,8 @@ def make_decision(
                 f"{base.zh}（审核通过后可计入{format_hours(would_add)}学时）",
                 f"{base.en} (would add {format_hours(would_add)} hours once approved)",
             )
+        elif reason is _PLATFORM_NOT_RECOGNISED and isinstance(deciding, RecognisedPlatformsRule):
+            text = recognised_platforms.refusal(deciding, platform)
         else:
             text = reason.text
     return EntryDecision.model_validate(
@@ -648,6 +652,7 @@ class _Details:
                     missing=self.missing.get(index, ()),
                     deciding=self.deciding.get(index),
                     duplicate_of=self.duplicate_of.get(index),
+                    platform=entry.course.platform,
                 )
             )
         return tuple(decisions)

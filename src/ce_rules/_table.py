@@ -932,6 +932,7 @@ def _decision_maker(result: TableResult) -> Any:
             missing=tuple(d["missing_facts"]),
             deciding=deciding,  # type: ignore[arg-type]
             duplicate_of=d["duplicate_of"],
+            platform=d["refused_platform"],
         )
 
     return make
@@ -1048,7 +1049,7 @@ _JSON_SLICE: Final = 8_192
 #: What decides a decision's JSON besides its index, ids and the copy it duplicates.
 _SHAPE: Final = (
     "category", "role", "credited_year", "hours", "reason", "factor_rule", "would_add", "low",
-    "high", "missing_facts", "deciding",
+    "high", "missing_facts", "deciding", "refused_platform",
 )  # fmt: skip
 
 

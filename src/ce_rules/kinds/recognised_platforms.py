@@ -8,10 +8,11 @@ project's reading (domain decision 6), which the rule's basis names.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Final, Literal
 
 from pydantic import Field
 
+from .._message import Message
 from .._vocabulary import Category, Mode, Role, UnitLevel
 from ._base import RuleBase, Text, same_scope
 
@@ -23,8 +24,12 @@ __all__ = [
     "breaks",
     "excludes_expr",
     "loosens",
+    "refusal",
     "summary",
 ]
+
+#: The recognised platforms a refusal names at most (a long list ends with 等, etc.).
+_NAMED: Final = 5
 
 
 class RecognisedPlatformsRule(RuleBase):
@@ -75,6 +80,23 @@ def breaks(rule: RecognisedPlatformsRule, role: Role, platform: str | None) -> b
     An entry with no platform recorded breaks it: it is not on a platform named.
     """
     return role in rule.roles and platform not in rule.platforms
+
+
+def refusal(rule: RecognisedPlatformsRule, platform: str | None) -> Message:
+    """Why an entry the rule excludes does not count: its platform, and those recognised."""
+    named = rule.platforms[:_NAMED]
+    more = len(rule.platforms) - len(named)
+    zh_list = "、".join(named) + (f"等{len(rule.platforms)}个平台" if more else "")
+    en_list = ", ".join(named) + (f" and {more} more" if more else "")
+    if platform is None:
+        return Message(
+            zh=f"未记录学习平台，不在认可的平台之列（{zh_list}）",
+            en=f"no learning platform is recorded, so it is not a recognised one ({en_list})",
+        )
+    return Message(
+        zh=f"学习平台“{platform}”不在认可的平台之列（{zh_list}）",
+        en=f"the learning platform “{platform}” is not a recognised one ({en_list})",
+    )
 
 
 def excludes_expr(
