@@ -889,8 +889,9 @@ def test_explain_prints_every_entry_with_its_line() -> None:
     )
     assert result.returncode == 1
     every = result.stdout.split("Every entry:\n")[1].splitlines()
-    assert [line.split()[:2] for line in every] == [["+", "#0"], ["+", "#1"], ["x", "#2"],
-                                                   ["x", "#3"]]  # fmt: skip
+    # Counted from 1, as people count (and ``ce-rules test``); JSON's ``index`` is from 0.
+    assert [line.split()[:2] for line in every] == [["+", "#1"], ["+", "#2"], ["x", "#3"],
+                                                   ["x", "#4"]]  # fmt: skip
     assert "duplicate of another entry" in every[2]
     assert every[2].endswith(f"({example}:14)")
     assert missing.returncode == 2

@@ -748,7 +748,7 @@ def _explain(args: argparse.Namespace) -> int:
             where = f" ({ref.source}:{ref.line})" if ref.source else ""
             print(
                 terminal_safe(
-                    f"  {mark} #{decision.index} {decision.course_id} {category(decision)} "
+                    f"  {mark} #{decision.index + 1} {decision.course_id} {category(decision)} "
                     f"{format_hours(decision.hours)}: {decision.message.in_(lang)}{clause}{where}"
                 )
             )

@@ -661,7 +661,7 @@ def _explain(verdict: Verdict, lang: str) -> str:
         mark = "+" if decision.counted else "x"
         basis = grounds(decision.citation, decision.decision, lang)
         lines.append(
-            f"  {mark} #{decision.index} {decision.course_id}: {decision.message.in_(lang)}"
+            f"  {mark} #{decision.index + 1} {decision.course_id}: {decision.message.in_(lang)}"
             + (f" [{basis}]" if basis else "")
         )
     for finding in verdict.findings:
