@@ -982,3 +982,54 @@ def test_a_usage_error_in_chinese_through_the_real_entry_point() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("用法：ce-rules check")
     assert result.stderr.endswith("ce-rules check：错误：缺少必需的参数：--year\n")
+
+
+def test_the_output_suffix_names_the_json_formats(tmp_path: Path) -> None:
+    """``-o x.json`` writes JSON, ``-o x.jsonl`` JSON Lines: suffixes name formats, as .csv."""
+    whole, lines = tmp_path / "verdicts.json", tmp_path / "verdicts.JSONL"
+    run_all(["check", EXAMPLE, "--year", "2024", "-o", whole],
+            ["check", EXAMPLE, "--year", "2024", "-o", lines])  # fmt: skip
+    assert len(json.loads(whole.read_text(encoding="utf-8"))["verdicts"]) == 5
+    rows = [json.loads(line) for line in lines.read_text(encoding="utf-8").splitlines()]
+    assert len([row for row in rows if "verdict" in row]) == 5
+    assert "totals" in rows[-1]
+
+
+def test_entries_refused_for_their_platform_are_named_with_the_recognised_names(
+    tmp_path: Path,
+) -> None:
+    """二(二), decision 6: each platform refused is named with its count, the most first.
+
+    A name holding a recognised one is asked about (it may be another spelling), never
+    taken for it: the entries still do not count.
+    """
+    person = "370102198001011234"
+    online = {"unit": "省直单位", "mode": "远程教育"}
+    rows = [
+        record(person, "GX1", platform="蟹壳云学平台", **online),
+        record(person, "GX2", platform="蟹壳云学平台", day="2024-04-01", **online),
+        record(person, "GX3", platform="", day="2024-05-01", **online),
+        record(person, "GX4", platform="蟹壳云学", day="2024-06-01", **online),
+    ]
+    path = write_csv(tmp_path / "platforms.csv", rows)
+    zh, en = run_all(["check", path, "--year", "2024"],
+                     ["--lang", "en", "check", path, "--year", "2024"])  # fmt: skip
+    assert (
+        "提示：有3条记录因学习平台不在认可之列而未计入（二(二)；决定6）："
+        "蟹壳云学平台 2条（是否即“蟹壳云学”？）、（未记录） 1条；如是认可平台的其他写法，请更正记录"
+    ) in zh.stderr
+    assert (
+        "3 entries do not count because their learning platform is not recognised "
+        "(二(二); decision 6): 蟹壳云学平台 ×2 (is it 蟹壳云学?), (none recorded) ×1"
+    ) in en.stderr
+    assert "30/30" in zh.stdout  # only the recognised 蟹壳云学 counts
+
+
+def test_undetermined_persons_are_counted_as_persons() -> None:
+    """A long list of persons ends with how many persons there are (等12人), not records."""
+    from ce_rules._cli import _named
+
+    ids = [f"P{i}" for i in range(12)]
+    assert _named(ids, "zh", "人").endswith(" 等12人")
+    assert _named(ids, "zh").endswith(" 等12条")
+    assert _named(ids, "en", "人").endswith(" and 2 more")

@@ -70,6 +70,7 @@ from ._render import (
 from ._schema import PERSON_COLUMNS, column, record_json_schema
 from ._table import TableResult, evaluate_batches, file_batches, verdict_json
 from ._verdict import EntryDecision, Reason, Status, format_hours, grounds
+from .kinds import RecognisedPlatformsRule
 from .kinds._base import basis
 
 __all__ = ["main"]
@@ -196,15 +197,15 @@ def _in_scope(args: argparse.Namespace, persons: Iterable[Person]) -> None:
     who_en, who_zh = [], []
     if outside:
         who_en.append(
-            f"{_count(len(outside), 'person')} it does not govern ({_named(outside, lang)})"
+            f"{_count(len(outside), 'person')} it does not govern ({_named(outside, lang, '人')})"
         )
-        who_zh.append(f"不适用的{len(outside)}人（{_named(outside, lang)}）")
+        who_zh.append(f"不适用的{len(outside)}人（{_named(outside, lang, '人')}）")
     if unknown:
         who_en.append(
             f"{_count(len(unknown), 'person')} whose unit level is not known "
-            f"({_named(unknown, lang)})"
+            f"({_named(unknown, lang, '人')})"
         )
-        who_zh.append(f"缺少单位级别的{len(unknown)}人（{_named(unknown, lang)}）")
+        who_zh.append(f"缺少单位级别的{len(unknown)}人（{_named(unknown, lang, '人')}）")
     raise _UsageError(
         f"the overlay {overlay.id} governs {scope_en} ({args.year}); judged under it, "
         f"{' and '.join(who_en)} would get verdicts under rules that are not theirs: check "
@@ -474,11 +475,9 @@ def _batch(
 def _format(args: argparse.Namespace) -> str:
     if args.format is not None:
         return str(args.format)
-    if args.output and args.output.lower().endswith(".xlsx"):
-        return "xlsx"
-    if args.output and args.output.lower().endswith(".csv"):
-        return "csv"
-    return "table"
+    # The output file's suffix names its format (a table otherwise, as on a terminal).
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    return {".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".jsonl": "jsonl"}.get(suffix, "table")
 
 
 def _write_table(out: IO[str], batch: BatchResult, table: TableResult, lang: str) -> None:
@@ -601,6 +600,7 @@ def _warnings(batch: BatchResult, table: TableResult, lang: str, fmt: str) -> No
     if not totals.records - totals.skipped:
         _warn(lang, "the input has no records", "输入中没有记录")
     _other_year(table, batch.year, lang)
+    _refused_platforms(table, lang)
     _undetermined(table, lang)
     if totals.invalid:
         listed = fmt in ("table", "json", "jsonl", "xlsx")
@@ -622,10 +622,11 @@ def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
 
 
-def _named(refs: list[str], lang: str) -> str:
+def _named(refs: list[str], lang: str, unit: str = "条") -> str:
+    """The first ``_NAMED`` of ``refs``, and how many there are (``unit``: 条, 人)."""
     shown = ", ".join(refs[:_NAMED])
     if len(refs) > _NAMED:
-        shown += _say(lang, f" and {len(refs) - _NAMED} more", f" 等{len(refs)}条")
+        shown += _say(lang, f" and {len(refs) - _NAMED} more", f" 等{len(refs)}{unit}")
     return shown
 
 
@@ -648,6 +649,54 @@ def _other_year(table: TableResult, year: int, lang: str) -> None:
         )
 
 
+def _refused_platforms(table: TableResult, lang: str) -> None:
+    """The platforms whose entries a platform rule refused (二(二)), the most used first.
+
+    A name that holds a recognised one, or is held in it (蟹壳云学平台, 蟹壳云学), is asked
+    about: it may be the same platform written otherwise, which only the records can say.
+    """
+    import polars as pl
+
+    refused = table.judged.decisions.filter(
+        pl.col("reason") == Reason.PLATFORM_NOT_RECOGNISED.value
+    )
+    if not refused.height:
+        return
+    rules = {r.code: r for r in table.policy.rules if isinstance(r, RecognisedPlatformsRule)}
+    recognised = sorted({p for r in rules.values() for p in r.platforms})
+    counts = (
+        refused.group_by("refused_platform")
+        .len()
+        .sort(["len", "refused_platform"], descending=[True, False], nulls_last=True)
+    )
+    items_en, items_zh = [], []
+    for name, count in counts.head(_NAMED).iter_rows():
+        like = [p for p in recognised if name is not None and (p in name or name in p)]
+        ask_en = f" (is it {' or '.join(like)}?)" if like else ""
+        ask_zh = f"（是否即“{'”或“'.join(like)}”？）" if like else ""
+        items_en.append(f"{name or '(none recorded)'} ×{count}{ask_en}")
+        items_zh.append(f"{name or '（未记录）'} {count}条{ask_zh}")
+    if counts.height > _NAMED:
+        items_en.append(f"and {counts.height - _NAMED} more names")
+        items_zh.append(f"等{counts.height}种写法")
+    refusing = [rules[c] for c in refused["deciding"].drop_nulls().unique().sort() if c in rules]
+    basis = {
+        language: "; ".join(
+            grounds(r.citation, None if r.reading is None else r.reading.decision, language)
+            for r in refusing
+        )
+        for language in ("en", "zh")
+    }
+    _warn(
+        lang,
+        f"{_count(refused.height, 'entry', 'entries')} do not count because their learning "
+        f"platform is not recognised ({basis['en']}): {', '.join(items_en)}; if a name is "
+        "another spelling of a recognised platform, correct the records",
+        f"有{refused.height}条记录因学习平台不在认可之列而未计入（{basis['zh']}）："
+        f"{'、'.join(items_zh)}；如是认可平台的其他写法，请更正记录",
+    )
+
+
 def _undetermined(table: TableResult, lang: str) -> None:
     import polars as pl
 
@@ -655,7 +704,7 @@ def _undetermined(table: TableResult, lang: str) -> None:
     if not undetermined.height:
         return
     facts = sorted({f for found in undetermined["missing_facts"].to_list() for f in found})
-    ids = _named(undetermined["person_id"].to_list(), lang)
+    ids = _named(undetermined["person_id"].to_list(), lang, "人")
     hint_en = []
     hint_zh = []
     if "unit" in facts:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -1361,7 +1362,7 @@ def evaluate_table(
     source: str = "<table>",
     allow_other_year: bool = False,
 ) -> BatchResult:
-    """Judge records already in a polars DataFrame or an Arrow table, in bulk.
+    """Judge records already in a polars DataFrame (or LazyFrame) or an Arrow table, in bulk.
 
     Columns are named as in a record file (English or Chinese headers, docs/cli.md);
     a column naming no field is listed in ``unknown_fields``. Cells of any type are read
@@ -1372,9 +1373,20 @@ def evaluate_table(
     """
     import polars as pl
 
-    frame = records if isinstance(records, pl.DataFrame) else pl.from_arrow(records)
+    if isinstance(records, pl.LazyFrame):
+        records = records.collect()  # a query of records: its result is the table
+    frame: pl.DataFrame | pl.Series | None = None
+    if isinstance(records, pl.DataFrame):
+        frame = records
+    else:
+        with suppress(TypeError):  # not Arrow data: refused below
+            frame = pl.from_arrow(records)
     if not isinstance(frame, pl.DataFrame):
-        raise EvaluationInputError("records", type(records).__name__, "must be a table")
+        raise EvaluationInputError(
+            "records",
+            type(records).__name__,
+            "must be a polars DataFrame or LazyFrame, or an Arrow table or record batch",
+        )
     renamed: dict[str, str] = {}
     unknown: list[str] = []
     for name in frame.columns:

@@ -27,6 +27,7 @@ from pydantic import (
 from ._hours import format_hours
 from ._message import Message
 from ._model import FROZEN, Category, Role
+from ._schema import column
 from .kinds._base import Citation, Reading
 from .sources import decision as catalogue_decision
 
@@ -640,7 +641,11 @@ def _explain(verdict: Verdict, lang: str) -> str:
         lines.append(f"- {result.message.in_(lang)} [{grounds(result.citation, reading, lang)}]")
     if verdict.missing_facts:
         _take(taken, 11, None)
-        facts = "、".join(verdict.missing_facts) if zh else ", ".join(verdict.missing_facts)
+        facts = (
+            "、".join(column(f).label for f in verdict.missing_facts)
+            if zh
+            else ", ".join(verdict.missing_facts)
+        )
         lines.append(
             f"缺少的信息：{facts}（决定11：不作猜测）"
             if zh
