@@ -1171,3 +1171,13 @@ def test_the_fingerprint_tells_topics_not_recorded_from_none_and_keeps_recorded_
         "d03adfb8b0be4ad2f8f158c166c2b379009fc2f7faaf5be1da943ccc7769337a"
     )
     assert fingerprint(None) not in {fingerprint(()), fingerprint(_OTHER)}
+
+
+def test_explain_names_the_missing_facts_by_their_column_in_chinese() -> None:
+    """Decision 11: the facts a verdict waits for, as the records' columns name them."""
+    person = make_person(unit=None)
+    entry = make_entry(person, make_course(hours=30, mode=ce.Mode.ONLINE, platform="别的平台"))
+    verdict = ce.evaluate(person, [entry], year=2024)
+    assert verdict.missing_facts == ("unit",)
+    assert "缺少的信息：单位级别（决定11：不作猜测）" in verdict.explain("zh")
+    assert "Facts missing: unit (decision 11: never guessed)" in verdict.explain("en")

@@ -10,6 +10,7 @@ from typing import Any
 from unittest.mock import patch
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -341,3 +342,19 @@ def test_the_defaults_assumed_are_listed_in_the_order_evaluate_many_lists_them()
     got = [f.code for v in judged.verdicts() for f in v.findings]
     assert want[-2:] == ["assumed_mode", "assumed_unit"]
     assert got == want
+
+
+def test_evaluate_table_takes_a_lazy_frame_and_refuses_what_is_not_a_table() -> None:
+    """A LazyFrame of records is judged as its result; a list is refused by name."""
+    frame = pl.DataFrame(
+        {"身份证号": ["370102198001011234"] * 2, "课程名称": ["甲", "乙"],
+         "科目类别": ["公需科目", "专业科目"], "学时": ["30", "60"],
+         "完成日期": ["2024-05-01", "2024-06-01"], "单位级别": ["市属单位"] * 2,
+         "学习形式": ["面授"] * 2}
+    )  # fmt: skip
+    eager = list(ce.evaluate_table(frame, year=2024, policy=BASE))
+    lazy = list(ce.evaluate_table(frame.lazy(), year=2024, policy=BASE))
+    assert [v.model_dump_json() for v in lazy] == [v.model_dump_json() for v in eager]
+    assert [v.status for v in lazy] == [ce.Status.COMPLIANT]
+    with pytest.raises(ce.EvaluationInputError, match="polars DataFrame or LazyFrame"):
+        ce.evaluate_table([1, 2], year=2024, policy=BASE)
