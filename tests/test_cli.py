@@ -893,6 +893,7 @@ def test_explain_prints_every_entry_with_its_line() -> None:
     assert [line.split()[:2] for line in every] == [["+", "#1"], ["+", "#2"], ["x", "#3"],
                                                    ["x", "#4"]]  # fmt: skip
     assert "duplicate of another entry" in every[2]
+    assert "(#2 counts instead)" in every[2]  # the copy that counts, by its number
     assert every[2].endswith(f"({example}:14)")
     assert missing.returncode == 2
     assert "输入中没有人员 'nobody' 的记录" in missing.stderr

@@ -610,3 +610,5 @@ def test_xlsx_output_is_a_real_workbook_in_the_chosen_language(
     totals = dict(list(book[sheets[4]].iter_rows(values_only=True))[1:])
     records = "记录" if lang == "zh" else "records"
     assert totals[records] == 5
+    # Entries by reason, the reason in the language of the workbook.
+    assert totals["按原因：不属于本培训年度" if lang == "zh" else "by_reason.other_year"] == 1

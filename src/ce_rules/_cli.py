@@ -69,7 +69,7 @@ from ._render import (
 )
 from ._schema import PERSON_COLUMNS, column, record_json_schema
 from ._table import TableResult, evaluate_batches, file_batches, verdict_json
-from ._verdict import EntryDecision, Reason, Status, format_hours, grounds
+from ._verdict import EntryDecision, Reason, Status, format_hours, grounds, instead
 from .kinds import RecognisedPlatformsRule
 from .kinds._base import basis
 
@@ -798,7 +798,8 @@ def _explain(args: argparse.Namespace) -> int:
             print(
                 terminal_safe(
                     f"  {mark} #{decision.index + 1} {decision.course_id} {category(decision)} "
-                    f"{format_hours(decision.hours)}: {decision.message.in_(lang)}{clause}{where}"
+                    f"{format_hours(decision.hours)}: {decision.message.in_(lang)}"
+                    f"{instead(decision, lang)}{clause}{where}"
                 )
             )
         for record in verdict.invalid_records:

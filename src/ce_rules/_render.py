@@ -387,7 +387,8 @@ def totals_rows(totals: BatchTotals, lang: str) -> list[list[Cell]]:
     for key, zh in names.items():
         rows.append([key if lang == "en" else zh, data[key]])
     for reason, count in sorted(totals.by_reason.items()):
-        rows.append([f"by_reason.{reason}" if lang == "en" else f"按原因：{reason}", count])
+        label = f"by_reason.{reason}" if lang == "en" else f"按原因：{Reason(reason).text.zh}"
+        rows.append([label, count])
     return rows
 
 

@@ -176,6 +176,14 @@ def grounds(citation: Citation | None, decision: int | None, lang: str = "en") -
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
+def instead(decision: EntryDecision, lang: str) -> str:
+    """For a copy that does not count, the entry that counts instead (``#3``, from 1)."""
+    if decision.duplicate_of is None:
+        return ""
+    number = decision.duplicate_of + 1
+    return f"（计入的是#{number}）" if lang == "zh" else f" (#{number} counts instead)"
+
+
 def message(zh: str, en: str) -> Message:
     """A ``Message`` from two texts."""
     return Message(zh=zh, en=en)
@@ -667,6 +675,7 @@ def _explain(verdict: Verdict, lang: str) -> str:
         basis = grounds(decision.citation, decision.decision, lang)
         lines.append(
             f"  {mark} #{decision.index + 1} {decision.course_id}: {decision.message.in_(lang)}"
+            + instead(decision, lang)
             + (f" [{basis}]" if basis else "")
         )
     for finding in verdict.findings:
