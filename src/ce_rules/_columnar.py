@@ -294,7 +294,9 @@ def judge_table(
 
     The caller has checked ``year`` and ``as_of`` and resolved ``policy`` (not an
     overlay); ``entries`` holds valid entries only (the invalid records were told apart
-    before) and every person of ``entries`` is in ``persons``.
+    before) and every person of ``entries`` is in ``persons``. Both may carry ``person``,
+    each person's number in the order of their ids (``_table._people``); the verdicts do
+    not.
     """
     import polars as pl
 
@@ -304,11 +306,18 @@ def judge_table(
     deadline_rules = [r for r in rules if isinstance(r, CategoryDeadlineRule)]
     topic_rules = list(policy.topic_rules)
 
-    # Each person by number, in the order of their ids: grouping, ranking and sorting
-    # by a number instead of the id's text. The entries in that order, a person's in the
-    # input's: an entry's index is its place among its person's, and ``row`` its place.
-    persons = persons.sort("person_id").with_row_index("person")
-    frame = entries.join(persons.select("person_id", "person", "unit"), on="person_id", how="left")
+    # Each person by number, in the order of their ids (the caller's numbers, ``person``
+    # in both tables, or numbered here): grouping, ranking and sorting by a number instead
+    # of the id's text. The entries in that order, a person's in the input's: an entry's
+    # index is its place among its person's, and ``row`` its place.
+    if "person" in entries.columns:
+        persons = persons.sort("person")
+        frame = entries.join(persons.select("person", "unit"), on="person", how="left")
+    else:
+        persons = persons.sort("person_id").with_row_index("person")
+        frame = entries.join(
+            persons.select("person_id", "person", "unit"), on="person_id", how="left"
+        )
     row = pl.int_range(pl.len(), dtype=pl.Int64)
     first = (pl.col("person") != pl.col("person").shift(1)).fill_null(value=True)
     frame = frame.sort(pl.col("person").cast(pl.Int64) * 2**32 + pl.col("item"))

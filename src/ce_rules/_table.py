@@ -622,10 +622,16 @@ def evaluate_tables(
                 )
         totals.records += batch.frame.height + len(batch.others)
     invalid.sort(key=lambda record: record.index)
-    entries = pl.concat(frames, how="vertical_relaxed") if frames else _empty_entries()
-    frames.clear()  # the batches' frames, now in ``entries``: not held twice
     known = dict(persons or {})
-    people, given, findings, assumed = _people(entries, invalid, known, default_unit)
+    numbers = _numbers(frames, invalid, known)
+    # Each batch's entries with their persons' numbers, then one frame: its columns are
+    # cut alike (one piece a batch), so that nothing must be copied to line them up.
+    entries = pl.concat(
+        [_numbered(frame, numbers) for frame in frames] or [_numbered(_empty_entries(), numbers)],
+        how="vertical_relaxed",
+    )
+    frames.clear()  # the batches' frames, now in ``entries``: not held twice
+    people, given, findings, assumed = _people(entries, numbers, known, default_unit)
     mode_assumed = entries.filter(pl.col("assumed_mode"))["person_id"].unique().to_list()
     for person_id in mode_assumed:
         assumed[person_id] = tuple(sorted({*assumed.get(person_id, ()), "mode"}))
@@ -634,12 +640,23 @@ def evaluate_tables(
         at = next((i for i, f in enumerate(found) if f.code == "assumed_unit"), len(found))
         found.insert(at, _assumption("mode", None))
     # Who each person is was read: the entries keep only what the engine and the reports use.
-    entries = entries.select(*ENTRY_SCHEMA, "source", "line")
+    entries = entries.select(*ENTRY_SCHEMA, "person", "source", "line")
     judged = _judged_in_parts(
         entries, people, year=year, policy=policy, as_of=as_of, fingerprints=fingerprints
     )
+    persons_read = people.drop("person")
     result = TableResult(
-        year, policy, as_of, judged, people, findings, assumed, invalid, skipped, totals, given
+        year,
+        policy,
+        as_of,
+        judged,
+        persons_read,
+        findings,
+        assumed,
+        invalid,
+        skipped,
+        totals,
+        given,
     )
     _count(result)
     return result
@@ -666,31 +683,31 @@ def _judged_in_parts(
 
     def judged(rows: pl.DataFrame, persons: pl.DataFrame) -> Judged:
         found = judge_table(
-            rows.select(*ENTRY_SCHEMA), persons, year=year, policy=policy, as_of=as_of,
-            fingerprints=fingerprints,
+            rows.select(*ENTRY_SCHEMA, "person"), persons, year=year, policy=policy,
+            as_of=as_of, fingerprints=fingerprints,
         )  # fmt: skip
         where = rows.select("item", "source", "line")
         return Judged(found.decisions.join(where, on="item", how="left"), found.verdicts)
 
     if entries.height <= _PART_ENTRIES:
         return judged(entries, people)
-    sizes = people.select("person_id").join(
-        entries.group_by("person_id").agg(pl.len().alias("n")),
-        on="person_id",
+    sizes = people.select("person").join(
+        entries.select("person").group_by("person").agg(pl.len().alias("n")),
+        on="person",
         how="left",
         maintain_order="left",
     )
     run = (pl.col("n").fill_null(0).cum_sum() - 1).clip(lower_bound=0) // _PART_ENTRIES
-    runs = sizes.select("person_id", run.alias("run"))
+    runs = sizes.select("person", run.alias("run"))
     bounds = runs.group_by("run", maintain_order=True).agg(
-        pl.col("person_id").first().alias("first"), pl.col("person_id").last().alias("last")
+        pl.col("person").first().alias("first"), pl.col("person").last().alias("last")
     )
     decisions, verdicts = [], []
-    pid = pl.col("person_id")
+    number = pl.col("person")
     for _, first, last in bounds.iter_rows():
         part = judged(
-            entries.filter((pid >= first) & (pid <= last)),
-            people.filter((pid >= first) & (pid <= last)),
+            entries.filter(number.is_between(first, last)),
+            people.filter(number.is_between(first, last)),
         )
         decisions.append(part.decisions)
         verdicts.append(part.verdicts)
@@ -718,41 +735,65 @@ def _empty_entries() -> pl.DataFrame:
     )
 
 
+def _numbers(
+    frames: Sequence[pl.DataFrame], invalid: Sequence[InvalidRecord], known: Mapping[str, Person]
+) -> pl.DataFrame:
+    """Every person (of the entries, of the invalid records, given) numbered in id order.
+
+    Columns ``person`` (from 0) and ``person_id``: the engine groups, ranks and sorts
+    persons by their number rather than by their id's text.
+    """
+    import polars as pl
+
+    others = {r.person_id for r in invalid if r.person_id is not None} | set(known)
+    ids = pl.concat(
+        [
+            *(frame["person_id"].unique() for frame in frames),
+            pl.Series("person_id", sorted(others), dtype=pl.String),
+        ]
+    )
+    return ids.unique().sort().to_frame().with_row_index("person")
+
+
+def _numbered(entries: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
+    """``entries`` with their persons' numbers (``_numbers``) as ``person``."""
+    # The id column alone looked up (joining the whole frame would copy every column).
+    looked = entries.select("person_id").join(
+        numbers, on="person_id", how="left", maintain_order="left"
+    )
+    return entries.with_columns(looked["person"])
+
+
 def _people(
     entries: pl.DataFrame,
-    invalid: Sequence[InvalidRecord],
+    numbers: pl.DataFrame,
     known: Mapping[str, Person],
     default_unit: UnitLevel | None,
 ) -> tuple[pl.DataFrame, dict[str, Person], dict[str, list[Finding]], dict[str, tuple[str, ...]]]:
     """Who each person is (as ``evaluate_many`` reads it), with its findings and defaults.
 
-    One row per person (``PERSON_SCHEMA``, sorted by id), read from the records in bulk;
-    a person the caller gave, whose records disagree, or whose unit comes from the default
-    is read one by one (and returned as a ``Person`` too).
+    One row per person of ``numbers`` (``PERSON_SCHEMA`` and ``person``, sorted by id),
+    read from the records in bulk; a person the caller gave, whose records disagree, or
+    whose unit comes from the default is read one by one (and returned as a ``Person``
+    too). ``entries`` (in input order) carry their persons' numbers.
     """
     import polars as pl
 
     facts = ("unit", "city", "industry")
-    if not entries["item"].is_sorted():
-        entries = entries.sort("item")
     # Per person, in input order: the first name given, and of each fact how many values
-    # are given and the first.
-    summary = entries.group_by("person_id").agg(
-        pl.col("name").first(ignore_nulls=True).alias("name"),
-        *(pl.col(f).drop_nulls().n_unique().alias(f"{f}_count") for f in facts),
-        *(pl.col(f).first(ignore_nulls=True).alias(f) for f in facts),
+    # are given and the first (only the columns read are handed to the group-by).
+    summary = (
+        entries.select("person", "name", *facts)
+        .group_by("person")
+        .agg(
+            pl.col("name").first(ignore_nulls=True).alias("name"),
+            *(pl.col(f).drop_nulls().n_unique().alias(f"{f}_count") for f in facts),
+            *(pl.col(f).first(ignore_nulls=True).alias(f) for f in facts),
+        )
     )
-    others = sorted(
-        ({r.person_id for r in invalid if r.person_id is not None} | set(known))
-        - set(summary["person_id"].to_list())
+    summary = numbers.join(summary, on="person", how="left", maintain_order="left").with_columns(
+        *(pl.col(f"{f}_count").fill_null(0) for f in facts)
     )
-    summary = pl.concat(
-        [
-            summary,
-            pl.DataFrame({"person_id": others}, schema={"person_id": pl.String}),
-        ],
-        how="diagonal_relaxed",
-    ).with_columns(*(pl.col(f"{f}_count").fill_null(0) for f in facts))
     conflicting = pl.any_horizontal(pl.col(f"{f}_count") > 1 for f in facts)
     special = conflicting | pl.col("person_id").is_in(list(known))
     if default_unit is not None:
@@ -763,9 +804,8 @@ def _people(
     findings: dict[str, list[Finding]] = {}
     assumed: dict[str, tuple[str, ...]] = {}
     if one_by_one.height:
-        ids = one_by_one["person_id"].to_list()
         described: dict[str, list[tuple[Described, RecordRef]]] = {}
-        rows = entries.filter(pl.col("person_id").is_in(ids)).sort("item")
+        rows = entries.filter(pl.col("person").is_in(one_by_one["person"])).sort("item")
         for row in rows.iter_rows(named=True):
             described.setdefault(row["person_id"], []).append(
                 (
@@ -789,6 +829,7 @@ def _people(
             if defaulted:
                 assumed[pid] = ("unit",)
     read = summary.filter(~pl.col("special")).select(
+        "person",
         "person_id",
         "name",
         *(pl.when(pl.col(f"{f}_count") == 1).then(pl.col(f)).alias(f) for f in facts),
@@ -800,8 +841,8 @@ def _people(
             for p in given.values()
         ],
         schema=dict.fromkeys(("person_id", "name", "unit", "city", "industry"), pl.String),
-    )  # fmt: skip
-    people = pl.concat([read, decided], how="vertical_relaxed").sort("person_id")
+    ).join(numbers, on="person_id")  # fmt: skip
+    people = pl.concat([read, decided.select(read.columns)], how="vertical_relaxed").sort("person")
     return people, given, findings, assumed
 
 
