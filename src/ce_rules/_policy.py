@@ -230,7 +230,6 @@ class _RuleIndex(NamedTuple):
     category they restrict, are found here once rather than per entry.
     """
 
-    rules: tuple[Rule, ...]
     requirement_rules: tuple[RequirementRule, ...]
     factor_rules: tuple[CreditFactorRule, ...]
     platform_rules: tuple[RecognisedPlatformsRule, ...]
@@ -241,11 +240,6 @@ class _RuleIndex(NamedTuple):
     #: What each combination's factor multiplies hours by; None where it leaves them as
     #: they are (no rule, or a factor of exactly ``Decimal(1)``: the same digits).
     multiplier_table: dict[FactorKey, Decimal | None]
-    #: For each requirement rule, the one category whose hours earned and pending alone
-    #: decide its result (a ``min_hours`` rule of one category), else None.
-    deciding_categories: tuple[Category | None, ...]
-    #: The category each combination's credited hours count toward.
-    toward_table: dict[FactorKey, Category]
     #: Whether each combination is credited once per course and year (二(三)).
     once_table: dict[FactorKey, bool]
     #: All an entry's combination decides of its credit, in one look-up (the judging loop).
@@ -273,7 +267,6 @@ class _RuleIndex(NamedTuple):
         topic_rules = tuple(r for r in rules if isinstance(r, KeyTopicsRule))
         spellings = {t.id: t.spellings() for t in topics}
         return cls(
-            rules,
             requirement_rules,
             factor_rules,
             platform_rules,
@@ -282,11 +275,6 @@ class _RuleIndex(NamedTuple):
             factor_table,
             platform_table,
             {key: _multiplier(rule) for key, rule in factor_table.items()},
-            tuple(r.category if isinstance(r, MinHoursRule) else None for r in requirement_rules),
-            {
-                key: (rule.toward if rule is not None and rule.toward is not None else key[2])
-                for key, rule in factor_table.items()
-            },
             {
                 key: rule is not None and rule.once_per_course_year
                 for key, rule in factor_table.items()
