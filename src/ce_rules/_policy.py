@@ -629,7 +629,7 @@ def parse_policy(data: Mapping[str, Any], *, source: str = "<policy>") -> Policy
     try:
         policy = Policy.model_validate(data, context={_PROBLEMS: problems, _FROM_FILE: True})
     except ValidationError as error:
-        items = error.errors(include_url=False, include_input=False)
+        items = error.errors()  # only their loc, msg and type are read
         at_fault = [tuple(item["loc"]) for item in items]
         problems = [
             (_field_path(item["loc"]), _shorten(item["msg"], 300))
@@ -645,9 +645,8 @@ def parse_policy(data: Mapping[str, Any], *, source: str = "<policy>") -> Policy
 
 
 def _parse_toml(text: str, source: str) -> Policy:
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_POLICY_BYTES:
-        raise PolicyFileError(source, "(file)", f"larger than {MAX_POLICY_BYTES} bytes")
+    # Its size is bounded before: load_policy refuses a file over MAX_POLICY_BYTES before
+    # decoding it, and the bundled files are small.
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as error:
