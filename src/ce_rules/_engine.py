@@ -544,6 +544,8 @@ class _Details:
         "would_add",
         "year",
     )
+    figures: list[kinds.Figures]
+    uncovered: tuple[KeyTopicsRule, ...]
 
     def __init__(
         self,
@@ -570,8 +572,7 @@ class _Details:
         self.ranges: Mapping[int, _Range] = _NONE
         self.missing: Mapping[int, tuple[str, ...]] = _NONE
         self.keys: dict[int, str] | None = None  # built on first use
-        self.figures: list[kinds.Figures] = []
-        self.uncovered: tuple[KeyTopicsRule, ...] = ()
+        # figures and uncovered are set by judge once it has them, before any use.
 
     def requirements(self) -> tuple[RequirementResult, ...]:
         rules = self.policy._index().requirement_rules
