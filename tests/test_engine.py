@@ -362,6 +362,89 @@ def test_a_learner_factor_other_than_one_multiplies_the_hours() -> None:
     assert verdict.entries[2].message.zh.startswith("计入60学时（40学时×1.5，")
 
 
+def test_teaching_a_featured_course_credited_nothing_cites_the_featured_rule() -> None:
+    """Decision 3: under a policy crediting a featured course's teaching 0, that rule says so.
+
+    The instructor of the featured course is ``not_credited`` by the featured rule (not
+    the rule of a course not featured, which credits the same teaching of another course
+    once), and the entries after it are judged all the same.
+    """
+    policy = _changed(SHANDONG, "featured_instructor_credit", factor=Decimal(0))
+    person = make_person()
+    entries = [
+        make_entry(person, make_course("P-1", featured=True), role=ce.Role.INSTRUCTOR),
+        make_entry(person, make_course("P-2", featured=False), role=ce.Role.INSTRUCTOR),
+        make_entry(person, make_course("P-3", hours=5)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [(d.reason, d.rule) for d in verdict.entries] == [
+        (ce.Reason.NOT_CREDITED, "featured_instructor_credit"),
+        (ce.Reason.COUNTED, "public_instructor_credit"),
+        (ce.Reason.COUNTED, "public_learner_credit"),
+    ]
+    assert [d.credited_hours for d in verdict.entries] == [0, 10, 5]
+    assert verdict.requirement("public_hours").earned == 15
+
+
+def test_teaching_credited_only_if_featured_waits_for_featured() -> None:
+    """Decisions 3 and 11: teaching credited 0 unless the course is featured (2x then).
+
+    The instructor of an online public course not known to be featured may be credited
+    twice its hours or nothing: undetermined, not ``not_credited``; known either way, it
+    is one or the other.
+    """
+    policy = _changed(SHANDONG, "public_instructor_credit", factor=Decimal(0))
+    person = make_person()
+    unknown = ce.Course.model_validate({**make_course(hours=10).model_dump(), "featured": None})
+    entry = make_entry(person, unknown, role=ce.Role.INSTRUCTOR)
+    verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
+    decision = verdict.entries[0]
+    assert decision.reason is ce.Reason.UNDETERMINED
+    assert (decision.credited_hours, decision.undetermined_hours) == (0, 20)
+    assert decision.missing_facts == ("featured",)
+    assert decision.rule == "featured_instructor_credit"
+    public = verdict.requirement("public_hours")
+    assert (public.earned, public.undetermined) == (0, 20)
+    for featured, reason, hours in (
+        (True, ce.Reason.COUNTED, 20),
+        (False, ce.Reason.NOT_CREDITED, 0),
+    ):
+        known = make_entry(
+            person, make_course(hours=10, featured=featured), role=ce.Role.INSTRUCTOR
+        )
+        decision = ce.evaluate(person, [known], year=2024, policy=policy).entries[0]
+        assert (decision.reason, decision.credited_hours) == (reason, hours)
+
+
+@pytest.mark.parametrize(
+    ("category", "code"),
+    [(ce.Category.PUBLIC, "public_hours"), (ce.Category.PROFESSIONAL, "professional_hours")],
+)
+def test_what_entries_waiting_for_the_unit_might_add_is_summed(
+    category: ce.Category, code: str
+) -> None:
+    """Decision 11: the hours left open by each entry waiting for the unit level add up.
+
+    Under a platform rule of provincial units for courses of ``category``, a person whose
+    unit level is unknown has two such courses elsewhere, of 10 and 5 hours: 15 hours
+    are open, none certain; known to be municipal, the 15 hours count.
+    """
+    policy = _changed(SHANDONG, "provincial_platforms", category=category)
+    person = ce.Person(id="370102198001011234")
+    entries = [
+        make_entry(person, make_course(f"C-{hours}", category=category, hours=hours,
+                                       platform=_OTHER_PLATFORM))
+        for hours in (10, 5)
+    ]  # fmt: skip
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [d.reason for d in verdict.entries] == [ce.Reason.UNDETERMINED] * 2
+    result = verdict.requirement(code)
+    assert (result.earned, result.undetermined) == (0, 15)
+    municipal = person.model_copy(update={"unit": ce.UnitLevel.MUNICIPAL})
+    known = ce.evaluate(municipal, entries, year=2024, policy=policy)
+    assert (known.requirement(code).earned, known.requirement(code).undetermined) == (15, 0)
+
+
 @pytest.mark.parametrize(
     ("public", "met", "shortfall", "required", "rounding"),
     [

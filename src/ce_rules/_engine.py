@@ -869,7 +869,9 @@ def judge(
             credit = learner_public if category is _PUBLIC else learner_professional
         else:
             credit = credits[role, featured or False, category]
-        if credit.nothing if span is None else span[1] == _ZERO:
+        # (An entry waiting for a missing fact may be credited more than 0: its span
+        # differs, so its most is above its least, which is 0 or more.)
+        if span is None and credit.nothing:
             # A factor of 0: the policy credits nothing for such an entry (decision 3).
             reasons[index] = _NOT_CREDITED
             deciding[index] = factor_table[role, featured or False, category]  # type: ignore[assignment]
