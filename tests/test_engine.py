@@ -103,6 +103,33 @@ def test_bad_arguments_name_the_field(kwargs: dict[str, object], field: str) -> 
     assert isinstance(caught.value, ce.CeRulesError)
 
 
+@pytest.mark.parametrize(
+    ("year", "accepted"), [(1989, False), (1990, True), (2100, True), (2101, False)]
+)
+def test_a_year_is_judged_from_1990_to_2100(year: int, accepted: bool) -> None:
+    """The years a verdict may speak for: 1990 and 2100 included, the years beside excluded.
+
+    A year in range is judged (under a policy applied to it on purpose, decision 8); one
+    out of range, or not an int, is refused naming the year and what it must be.
+    """
+    if accepted:
+        verdict = ce.evaluate(make_person(), [], year=year, policy=SHANDONG, allow_other_year=True)
+        assert verdict.year == year
+        return
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(make_person(), [], year=year, policy=SHANDONG, allow_other_year=True)
+    assert (caught.value.field, caught.value.value) == ("year", year)
+    assert caught.value.message == "must be between 1990 and 2100"
+
+
+@pytest.mark.parametrize("year", ["2024", True, 2024.0, None])
+def test_a_year_must_be_an_int(year: object) -> None:
+    """A year of another type (a bool too, though it is an int) is refused as such."""
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(make_person(), [], year=year)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.message) == ("year", "must be an int calendar year")
+
+
 def test_entries_must_be_credit_entries() -> None:
     """A mapping among the entries names its position."""
     with pytest.raises(ce.EvaluationInputError, match=r"entries\[1\]"):

@@ -166,8 +166,6 @@ def other_year_finding(policy: Policy, year: int) -> Finding:
 
 
 def _check_year(year: object) -> int:
-    if type(year) is int and 1990 <= year <= 2100:
-        return year
     if isinstance(year, bool) or not isinstance(year, int):
         raise EvaluationInputError("year", year, "must be an int calendar year")
     if not 1990 <= year <= 2100:
