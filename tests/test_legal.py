@@ -803,6 +803,27 @@ def test_a_file_with_very_many_problems_names_the_first_fifty_and_counts_the_res
     assert caught.value.field.endswith(", …")
 
 
+@pytest.mark.parametrize(("spaces", "length", "cut"), [(236, 300, False), (237, 300, True)])
+def test_a_problem_is_told_in_at_most_three_hundred_characters(
+    spaces: int, length: int, cut: bool
+) -> None:
+    """A problem's text quoting a long value is cut to 300 characters, the last one ``…``.
+
+    A share padded with spaces (the pattern allows them) that is no proper fraction: the
+    problem quoting it is 300 characters, kept whole, or 301, cut.
+    """
+    data = tomllib.loads(_text(_N))
+    position = next(i for i, r in enumerate(data["rules"]) if r["kind"] == "min_share")
+    data["rules"][position]["share"] = " " * spaces + "2/1"
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == f"rules[{position}].min_share"
+    problem = caught.value.message
+    assert problem.startswith("Value error, share must be a fraction between 0 and 1, got '  ")
+    assert len(problem) == length
+    assert problem.endswith("…" if cut else "2/1'")
+
+
 def test_at_most_two_hundred_rules(tmp_path: Path) -> None:
     """A policy of more than MAX_RULES rules is refused (field ``rules``)."""
     data = tomllib.loads(_text("shandong-2024.toml"))
