@@ -608,7 +608,7 @@ def _too_deep(data: object) -> str | None:
         else:
             continue
         if depth > MAX_POLICY_DEPTH:
-            return _shorten(path, 200) or "(top level)"
+            return _shorten(path, 200)  # never the top level: it is at depth 1
         stack.extend((child, depth + 1, where) for child, where in children)
     return None
 
