@@ -915,7 +915,9 @@ def test_of_copies_the_one_counted_never_depends_on_order_whatever_tells_them_ap
     """Decision 4 (and 二(三), once a year): the least canonical form counts, in any order.
 
     Copies of one course, role and day whose course records differ in title; a smaller
-    copy beside two of most hours; a featured course's instructor records of two days.
+    copy beside two of most hours; a featured course's instructor records of two days;
+    copies told apart only by a credited year stated (the year it was completed in) or
+    only by a certificate number.
     """
     person = make_person()
     first, second = (make_course(hours=10, mode=ce.Mode.OFFLINE, title=t) for t in ("甲", "乙"))
@@ -930,7 +932,15 @@ def test_of_copies_the_one_counted_never_depends_on_order_whatever_tells_them_ap
         make_entry(person, featured, role=ce.Role.INSTRUCTOR, completed_on=date(2024, 6, 1)),
         make_entry(person, featured, role=ce.Role.INSTRUCTOR, completed_on=date(2024, 3, 1)),
     ]
-    for entries, kept in ((titled, titled[0]), (sized, sized[1]), (days, days[1])):
+    credited = [make_entry(person, first, credited_year=2024), make_entry(person, first)]
+    certified = [make_entry(person, first, certificate_no="Z-9"), make_entry(person, first)]
+    for entries, kept in (
+        (titled, titled[0]),
+        (sized, sized[1]),
+        (days, days[1]),
+        (credited, credited[1]),
+        (certified, certified[1]),
+    ):
         for order in itertools.permutations(entries):
             verdict = ce.evaluate(person, order, year=2024)
             (counted,) = [d for d in verdict.entries if d.counted]
