@@ -443,6 +443,27 @@ def test_teaching_credited_only_if_featured_waits_for_featured() -> None:
         assert (decision.reason, decision.credited_hours) == (reason, hours)
 
 
+def test_an_entry_whose_most_is_credited_by_no_rule_waits_without_naming_one() -> None:
+    """Decisions 3 and 11: the most an entry may count can rest on no rule at all.
+
+    Under a policy crediting a featured course's learner half its hours and having no
+    factor rule for a course not featured (its hours count as they are), a learner of a
+    course not known to be featured counts 5 of its 10 hours for certain and at most 10;
+    the 10 rest on no rule, so the message names none and the entry cites none.
+    """
+    policy = _changed(SHANDONG, "public_learner_credit", featured=True, factor=Decimal("0.5"))
+    person = make_person()
+    unknown = ce.Course.model_validate({**make_course(hours=10).model_dump(), "featured": None})
+    decision = ce.evaluate(person, [make_entry(person, unknown)], year=2024, policy=policy).entries[
+        0
+    ]
+    assert decision.reason is ce.Reason.UNDETERMINED
+    assert (decision.credited_hours, decision.undetermined_hours) == (5, 5)
+    assert (decision.rule, decision.citation) == (None, None)
+    assert decision.message.en == "undetermined: featured missing; counts 5 to 10 hours"
+    assert decision.message.zh == "待定：缺少是否优质在线公需课；计入5学时，至多10学时"
+
+
 @pytest.mark.parametrize(
     ("category", "code"),
     [(ce.Category.PUBLIC, "public_hours"), (ce.Category.PROFESSIONAL, "professional_hours")],

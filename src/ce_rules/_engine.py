@@ -447,7 +447,12 @@ def _deciding_facts(
     mode_open: bool,
     featured_open: bool,
 ) -> tuple[str, ...]:
-    """The unknown facts on which the outcome turns: each alone, else all of them together."""
+    """The unknown facts on which the outcome turns, each alone.
+
+    Called where the outcomes differ: the possible worlds are linked by changes of one
+    unknown fact each (any unit level; the mode; featured, where the course is online), so
+    some single change changes the outcome, and one fact at least is named.
+    """
     facts = []
     for position, fact, open_ in ((0, "unit", unit_open), (1, "mode", mode_open),
                                   (2, "featured", featured_open)):  # fmt: skip
@@ -461,11 +466,7 @@ def _deciding_facts(
                     break
             if facts and facts[-1] == fact:
                 break
-    if facts:
-        return tuple(facts)
-    return tuple(
-        f for f, o in (("unit", unit_open), ("mode", mode_open), ("featured", featured_open)) if o
-    )
+    return tuple(facts)
 
 
 def _facts_text(facts: tuple[str, ...]) -> Message:
