@@ -104,6 +104,50 @@ def test_bad_arguments_name_the_field(kwargs: dict[str, object], field: str) -> 
 
 
 @pytest.mark.parametrize(
+    ("person", "kwargs", "field", "says"),
+    [
+        ("370102198001011234", {"year": 2024}, "person", "must be a ce_rules.Person"),
+        (None, {"year": 2024, "policy": 42}, "policy", "must be a Policy, a policy id or None"),
+        (
+            None,
+            {"year": 2024, "as_of": datetime(2024, 5, 1, 12)},
+            "as_of",
+            "must be a datetime.date (not a datetime) or None",
+        ),
+        (
+            None,
+            {"year": 2025, "policy": "shandong-2024"},
+            "year",
+            "policy shandong-2024 governs 2024, not 2025; pass allow_other_year=True "
+            "(--allow-other-year) to apply it to another year on purpose",
+        ),
+    ],
+)
+def test_a_wrong_argument_is_named_with_what_it_must_be(
+    person: object, kwargs: dict[str, object], field: str, says: str
+) -> None:
+    """The error names the argument, its value and, in words, what it must be."""
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(person or make_person(), [], **kwargs)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.message) == (field, says)
+    value = person if field == "person" else kwargs[field]
+    assert str(caught.value) == f"{field}={value!r}: {says}"
+
+
+def test_a_policy_applied_to_a_year_it_does_not_govern_names_every_year_it_governs() -> None:
+    """Decision 8: refused without ``allow_other_year``, naming the years the policy governs."""
+    policy = SHANDONG.model_copy(update={"years": (2023, 2024)})
+    for year in (2023, 2024):
+        assert ce.evaluate(make_person(), [], year=year, policy=policy).year == year
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(make_person(), [], year=2025, policy=policy)
+    assert caught.value.message.startswith(f"policy {policy.id} governs 2023, 2024, not 2025; ")
+    other = ce.evaluate(make_person(), [], year=2025, policy=policy, allow_other_year=True)
+    assert other.year == 2025
+    assert [f.code for f in other.findings if f.decision == 8] == ["policy_outside_years"]
+
+
+@pytest.mark.parametrize(
     ("year", "accepted"), [(1989, False), (1990, True), (2100, True), (2101, False)]
 )
 def test_a_year_is_judged_from_1990_to_2100(year: int, accepted: bool) -> None:
