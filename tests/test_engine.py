@@ -512,6 +512,65 @@ def test_an_entry_whose_most_is_credited_by_no_rule_waits_without_naming_one() -
     ("category", "code"),
     [(ce.Category.PUBLIC, "public_hours"), (ce.Category.PROFESSIONAL, "professional_hours")],
 )
+def test_copies_waiting_for_the_unit_leave_their_hours_open_once(
+    category: ce.Category, code: str
+) -> None:
+    """Decisions 4 and 11: of two copies waiting for the unit level, one's hours are open.
+
+    Under a platform rule of provincial units for courses of ``category``, a person whose
+    unit level is unknown has two copies of a 10-hour course and a 5-hour course
+    elsewhere, and 3 hours of an offline course: 3 are certain and 15 open, not 25.
+    """
+    policy = _changed(SHANDONG, "provincial_platforms", category=category)
+    person = ce.Person(id="370102198001011234")
+    copy = make_course("C-10", category=category, hours=10, platform=_OTHER_PLATFORM)
+    entries = [
+        make_entry(person, copy),
+        make_entry(
+            person, make_course("C-5", category=category, hours=5, platform=_OTHER_PLATFORM)
+        ),
+        make_entry(person, copy),
+        make_entry(person, make_course("C-3", category=category, hours=3, mode=ce.Mode.OFFLINE)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [d.reason for d in verdict.entries] == [
+        ce.Reason.UNDETERMINED,
+        ce.Reason.UNDETERMINED,
+        ce.Reason.DUPLICATE,
+        ce.Reason.COUNTED,
+    ]
+    result = verdict.requirement(code)
+    assert (result.earned, result.undetermined) == (3, 15)
+
+
+def test_copies_of_teaching_that_waits_for_featured_count_once() -> None:
+    """Decisions 4 and 11: copies of teaching a course that may be featured count once.
+
+    The instructor of a 10-hour online public course not known to be featured is credited
+    10 hours, or 20 if it is: of two copies of the record and a 5-hour course learnt, 15
+    hours are certain and 10 open.
+    """
+    person = make_person()
+    unknown = ce.Course.model_validate({**make_course(hours=10).model_dump(), "featured": None})
+    entries = [
+        make_entry(person, unknown, role=ce.Role.INSTRUCTOR),
+        make_entry(person, unknown, role=ce.Role.INSTRUCTOR),
+        make_entry(person, make_course("P-5", hours=5)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024)
+    assert [d.reason for d in verdict.entries] == [
+        ce.Reason.UNDETERMINED,
+        ce.Reason.DUPLICATE,
+        ce.Reason.COUNTED,
+    ]
+    public = verdict.requirement("public_hours")
+    assert (public.earned, public.undetermined) == (15, 10)
+
+
+@pytest.mark.parametrize(
+    ("category", "code"),
+    [(ce.Category.PUBLIC, "public_hours"), (ce.Category.PROFESSIONAL, "professional_hours")],
+)
 def test_what_entries_waiting_for_the_unit_might_add_is_summed(
     category: ce.Category, code: str
 ) -> None:

@@ -12,6 +12,7 @@ fault, never an error when the policy is applied.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 import tomllib
 from datetime import date
@@ -627,6 +628,31 @@ def test_scenario_featured_instructor_credit_counts_toward_public_by_reading_3()
     assert verdict.requirement("public_hours").earned == Decimal(30)
     assert "decision 3" in entry.message.en
     assert "决定3" in entry.message.zh
+
+
+def test_scenario_a_featured_course_taught_again_in_the_year_is_already_credited() -> None:
+    """二(三), decisions 3 and 4: a featured course's teaching counts once a year.
+
+    Taught on 1 March and again on 1 June, the course is credited 2x its hours once: the
+    March record counts, its same-day copy is a duplicate and the June record was already
+    credited, in any order of the records.
+    """
+    course = ce.Course(
+        id="C-1", title="优质课", category=ce.Category.PUBLIC, hours=Decimal(10),
+        mode=ce.Mode.ONLINE, platform="专技知到", featured=True,
+    )  # fmt: skip
+    records = [
+        ce.CreditEntry(
+            person_id=PERSON_ID, course=course, role=ce.Role.INSTRUCTOR, completed_on=day
+        )
+        for day in (date(2024, 6, 1), date(2024, 3, 1), date(2024, 3, 1))
+    ]
+    for order in itertools.permutations(range(3)):
+        verdict = ce.evaluate(PROVINCIAL, [records[i] for i in order], year=2024)
+        reasons = {i: d.reason for i, d in zip(order, verdict.entries, strict=True)}
+        assert reasons[0] is ce.Reason.ALREADY_CREDITED
+        assert {reasons[1], reasons[2]} == {ce.Reason.COUNTED, ce.Reason.DUPLICATE}
+        assert verdict.requirement("public_hours").earned == 20
 
 
 def test_scenario_teaching_a_course_not_featured_can_be_not_credited() -> None:
