@@ -142,9 +142,22 @@ def test_a_policy_applied_to_a_year_it_does_not_govern_names_every_year_it_gover
     with pytest.raises(ce.EvaluationInputError) as caught:
         ce.evaluate(make_person(), [], year=2025, policy=policy)
     assert caught.value.message.startswith(f"policy {policy.id} governs 2023, 2024, not 2025; ")
+    with pytest.raises(ce.EvaluationInputError):  # nor do the test builders of ce_rules.testing
+        compliant_entries(make_person(), 2025, policy=policy)
     other = ce.evaluate(make_person(), [], year=2025, policy=policy, allow_other_year=True)
     assert other.year == 2025
     assert [f.code for f in other.findings if f.decision == 8] == ["policy_outside_years"]
+
+
+def test_an_overlay_alone_is_refused_naming_it_and_what_to_do() -> None:
+    """A local overlay lacks its base's rules: judged alone its verdicts would be wrong."""
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(make_person(), [], year=2024, policy=CITY_LOOSEN)
+    assert (caught.value.field, caught.value.value) == ("policy", CITY_LOOSEN.id)
+    assert caught.value.message == (
+        f"is a local overlay of {CITY_LOOSEN.extends!r}: merge it onto its base first "
+        "(merge_overlay or policy_for)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -172,6 +185,7 @@ def test_a_year_must_be_an_int(year: object) -> None:
     with pytest.raises(ce.EvaluationInputError) as caught:
         ce.evaluate(make_person(), [], year=year)  # type: ignore[arg-type]
     assert (caught.value.field, caught.value.message) == ("year", "must be an int calendar year")
+    assert caught.value.value is year
 
 
 def test_entries_must_be_credit_entries() -> None:
