@@ -520,3 +520,25 @@ def test_a_reading_names_a_decision_of_the_catalogue_and_speaks_english_by_defau
     reading = _SHANDONG.rule("featured_instructor_credit").reading
     assert reading is not None
     assert reading.describe().startswith("reading: decision 3 — The 2x hours count")
+
+
+def test_a_topic_series_declared_twice_is_refused_naming_both() -> None:
+    """Two topic series of one id would make a key-topic rule ambiguous: the second is named."""
+    data = _bundled_data()
+    again = len(data["topics"])
+    data["topics"].append(dict(data["topics"][0]))
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == f"topics[{again}].id"
+    first = data["topics"][0]["id"]
+    assert caught.value.message == f"the id {first!r} is used twice (also topics[0])"
+
+
+def test_a_topic_series_is_found_by_its_id_and_an_unknown_id_is_named() -> None:
+    """``Policy.topic`` returns the series of that id; for another id a KeyError names it."""
+    last = _SHANDONG.topics[-1]
+    assert _SHANDONG.topic(last.id) is last
+    assert _SHANDONG.topic(_SHANDONG.topics[0].id) is _SHANDONG.topics[0]
+    with pytest.raises(KeyError) as caught:
+        _SHANDONG.topic("nope")
+    assert caught.value.args == ("policy shandong-2024 declares no topic series 'nope'",)
