@@ -542,3 +542,46 @@ def test_a_topic_series_is_found_by_its_id_and_an_unknown_id_is_named() -> None:
     with pytest.raises(KeyError) as caught:
         _SHANDONG.topic("nope")
     assert caught.value.args == ("policy shandong-2024 declares no topic series 'nope'",)
+
+
+def test_a_key_topic_named_as_shandong_names_it_is_read_whatever_its_id() -> None:
+    """A policy may give Shandong's topic series another id: a course naming it as before counts.
+
+    The yellow-river series declared as ``huanghe``: a course whose topic is Shandong's id
+    for it (``PublicTopic.YELLOW_RIVER``) covers the key topics; a topic of no series does not.
+    """
+    data = _bundled_data()
+    for topic in data["topics"]:
+        if topic["id"] == "yellow_river":
+            topic["id"] = "huanghe"
+    for rule in data["rules"]:
+        if rule["kind"] == "key_topics":
+            rule["topics"] = ["huanghe" if t == "yellow_river" else t for t in rule["topics"]]
+    policy = ce.parse_policy(data)
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    for topic, covered in ((ce.PublicTopic.YELLOW_RIVER.value, True), ("自定专题", False)):
+        course = ce.Course(
+            id="C-1", title="课", category="public", hours=30, mode="offline", topics=(topic,)
+        )
+        entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
+        verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
+        assert ("public_topics" not in [f.code for f in verdict.findings]) is covered
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_key_topic_rule_naming_an_undeclared_series_is_refused(declared: bool) -> None:
+    """A key-topic rule's topic must be a series of the policy; the error lists those declared."""
+    data = _bundled_data()
+    position = next(i for i, r in enumerate(data["rules"]) if r["kind"] == "key_topics")
+    data["rules"][position]["topics"] = ["nope"]
+    ids = ", ".join(t["id"] for t in data["topics"])
+    if not declared:
+        data["topics"] = []
+        ids = "none"
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == f"rules[{position}].topics[0]"
+    assert caught.value.message == (
+        "'nope' is not a topic series of this policy: declare it under [[topics]] "
+        f"(id, name, clause); declared: {ids}"
+    )
