@@ -585,3 +585,42 @@ def test_a_key_topic_rule_naming_an_undeclared_series_is_refused(declared: bool)
         "'nope' is not a topic series of this policy: declare it under [[topics]] "
         f"(id, name, clause); declared: {ids}"
     )
+
+
+def test_a_key_topic_is_read_by_its_name_or_alias_as_declared_without_quotes() -> None:
+    """A course's topic covers a series given by its id, its Chinese name or an alias.
+
+    An alias declared in Chinese quotes (as the notice quotes the series) is read without
+    them; anything else of it is kept as written.
+    """
+    data = _bundled_data()
+    series = next(t for t in data["topics"] if t["id"] == "yellow_river")
+    series["aliases"] = ["“黄河X”"]
+    policy = ce.parse_policy(data)
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    for topic, covered in (
+        ("yellow_river", True),
+        (series["name"]["zh"], True),
+        ("黄河X", True),
+        ("黄河", False),
+    ):
+        course = ce.Course(
+            id="C-1", title="课", category="public", hours=30, mode="offline", topics=(topic,)
+        )
+        entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
+        verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
+        assert ("public_topics" not in [f.code for f in verdict.findings]) is covered, topic
+
+
+def test_a_key_topic_a_policy_built_in_code_does_not_declare_is_its_id() -> None:
+    """A policy built in code may name key topics it declares no series for: each is its id."""
+    policy = _SHANDONG.model_copy(update={"topics": ()})
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    name = _SHANDONG.topic("yellow_river").name.en  # a spelling of the declared series only
+    for topic, covered in (("yellow_river", True), (name, False)):
+        course = ce.Course(
+            id="C-1", title="课", category="public", hours=30, mode="offline", topics=(topic,)
+        )
+        entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
+        verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
+        assert ("public_topics" not in [f.code for f in verdict.findings]) is covered, topic
