@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import ce_rules as ce
+from ce_rules._catalogue import rule_summary
 
 BUNDLED = Path(ce.__file__).parent / "policies"
 
@@ -624,3 +625,20 @@ def test_a_key_topic_a_policy_built_in_code_does_not_declare_is_its_id() -> None
         entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
         verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
         assert ("public_topics" not in [f.code for f in verdict.findings]) is covered, topic
+
+
+def test_a_key_topic_rule_is_summarised_by_its_series_names_else_their_ids() -> None:
+    """The catalogue names a key-topic rule's series as the policy declares them, else by id.
+
+    The rule alone (no policy) lists its ids; under a policy built in code that declares
+    all but one of them, that one is named by its id and the others by their names.
+    """
+    rule = _SHANDONG.rule("public_topics")
+    assert isinstance(rule, ce.KeyTopicsRule)
+    assert rule_summary(rule) == "advisory: public hours in one of " + ", ".join(rule.topics)
+    partial = _SHANDONG.model_copy(
+        update={"topics": tuple(t for t in _SHANDONG.topics if t.id != "yellow_river")}
+    )
+    [line] = [x for x in ce.rule_catalogue(partial).splitlines() if "`public_topics`" in x]
+    named = "、".join(t if t == "yellow_river" else _SHANDONG.topic(t).name.zh for t in rule.topics)
+    assert f"| advisory: public hours in one of {named} |" in line
