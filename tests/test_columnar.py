@@ -304,7 +304,11 @@ def _boundary_cases() -> tuple[list[ce.Person], list[ce.CreditEntry]]:
     on, late = date(2024, 10, 31), date(2024, 11, 1)
     plans: dict[str, list[tuple[ce.Course, dict[str, Any]]]] = {
         "exact": [
-            (course("P1", "public", "30", topics=("yellow_river",)), {"completed_on": on}),
+            # Two topics: the fingerprints join them alike.
+            (
+                course("P1", "public", "30", topics=("yellow_river", "自定专题")),
+                {"completed_on": on},
+            ),
             (course("Z1", "professional", "60"), {}),
         ],
         "short": [

@@ -103,6 +103,91 @@ def test_bad_arguments_name_the_field(kwargs: dict[str, object], field: str) -> 
     assert isinstance(caught.value, ce.CeRulesError)
 
 
+@pytest.mark.parametrize(
+    ("person", "kwargs", "field", "says"),
+    [
+        ("370102198001011234", {"year": 2024}, "person", "must be a ce_rules.Person"),
+        (None, {"year": 2024, "policy": 42}, "policy", "must be a Policy, a policy id or None"),
+        (
+            None,
+            {"year": 2024, "as_of": datetime(2024, 5, 1, 12)},
+            "as_of",
+            "must be a datetime.date (not a datetime) or None",
+        ),
+        (
+            None,
+            {"year": 2025, "policy": "shandong-2024"},
+            "year",
+            "policy shandong-2024 governs 2024, not 2025; pass allow_other_year=True "
+            "(--allow-other-year) to apply it to another year on purpose",
+        ),
+    ],
+)
+def test_a_wrong_argument_is_named_with_what_it_must_be(
+    person: object, kwargs: dict[str, object], field: str, says: str
+) -> None:
+    """The error names the argument, its value and, in words, what it must be."""
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(person or make_person(), [], **kwargs)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.message) == (field, says)
+    value = person if field == "person" else kwargs[field]
+    assert str(caught.value) == f"{field}={value!r}: {says}"
+
+
+def test_a_policy_applied_to_a_year_it_does_not_govern_names_every_year_it_governs() -> None:
+    """Decision 8: refused without ``allow_other_year``, naming the years the policy governs."""
+    policy = SHANDONG.model_copy(update={"years": (2023, 2024)})
+    for year in (2023, 2024):
+        assert ce.evaluate(make_person(), [], year=year, policy=policy).year == year
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(make_person(), [], year=2025, policy=policy)
+    assert caught.value.message.startswith(f"policy {policy.id} governs 2023, 2024, not 2025; ")
+    with pytest.raises(ce.EvaluationInputError):  # nor do the test builders of ce_rules.testing
+        compliant_entries(make_person(), 2025, policy=policy)
+    other = ce.evaluate(make_person(), [], year=2025, policy=policy, allow_other_year=True)
+    assert other.year == 2025
+    assert [f.code for f in other.findings if f.decision == 8] == ["policy_outside_years"]
+
+
+def test_an_overlay_alone_is_refused_naming_it_and_what_to_do() -> None:
+    """A local overlay lacks its base's rules: judged alone its verdicts would be wrong."""
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(make_person(), [], year=2024, policy=CITY_LOOSEN)
+    assert (caught.value.field, caught.value.value) == ("policy", CITY_LOOSEN.id)
+    assert caught.value.message == (
+        f"is a local overlay of {CITY_LOOSEN.extends!r}: merge it onto its base first "
+        "(merge_overlay or policy_for)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("year", "accepted"), [(1989, False), (1990, True), (2100, True), (2101, False)]
+)
+def test_a_year_is_judged_from_1990_to_2100(year: int, accepted: bool) -> None:
+    """The years a verdict may speak for: 1990 and 2100 included, the years beside excluded.
+
+    A year in range is judged (under a policy applied to it on purpose, decision 8); one
+    out of range, or not an int, is refused naming the year and what it must be.
+    """
+    if accepted:
+        verdict = ce.evaluate(make_person(), [], year=year, policy=SHANDONG, allow_other_year=True)
+        assert verdict.year == year
+        return
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(make_person(), [], year=year, policy=SHANDONG, allow_other_year=True)
+    assert (caught.value.field, caught.value.value) == ("year", year)
+    assert caught.value.message == "must be between 1990 and 2100"
+
+
+@pytest.mark.parametrize("year", ["2024", True, 2024.0, None])
+def test_a_year_must_be_an_int(year: object) -> None:
+    """A year of another type (a bool too, though it is an int) is refused as such."""
+    with pytest.raises(ce.EvaluationInputError) as caught:
+        ce.evaluate(make_person(), [], year=year)  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.message) == ("year", "must be an int calendar year")
+    assert caught.value.value is year
+
+
 def test_entries_must_be_credit_entries() -> None:
     """A mapping among the entries names its position."""
     with pytest.raises(ce.EvaluationInputError, match=r"entries\[1\]"):
@@ -393,6 +478,169 @@ def test_a_learner_factor_other_than_one_multiplies_the_hours() -> None:
         "professional subjects (decision 3))"
     )
     assert verdict.entries[2].message.zh.startswith("计入60学时（40学时×1.5，")
+
+
+def test_teaching_a_featured_course_credited_nothing_cites_the_featured_rule() -> None:
+    """Decision 3: under a policy crediting a featured course's teaching 0, that rule says so.
+
+    The instructor of the featured course is ``not_credited`` by the featured rule (not
+    the rule of a course not featured, which credits the same teaching of another course
+    once), and the entries after it are judged all the same.
+    """
+    policy = _changed(SHANDONG, "featured_instructor_credit", factor=Decimal(0))
+    person = make_person()
+    entries = [
+        make_entry(person, make_course("P-1", featured=True), role=ce.Role.INSTRUCTOR),
+        make_entry(person, make_course("P-2", featured=False), role=ce.Role.INSTRUCTOR),
+        make_entry(person, make_course("P-3", hours=5)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [(d.reason, d.rule) for d in verdict.entries] == [
+        (ce.Reason.NOT_CREDITED, "featured_instructor_credit"),
+        (ce.Reason.COUNTED, "public_instructor_credit"),
+        (ce.Reason.COUNTED, "public_learner_credit"),
+    ]
+    assert [d.credited_hours for d in verdict.entries] == [0, 10, 5]
+    assert verdict.requirement("public_hours").earned == 15
+
+
+def test_teaching_credited_only_if_featured_waits_for_featured() -> None:
+    """Decisions 3 and 11: teaching credited 0 unless the course is featured (2x then).
+
+    The instructor of an online public course not known to be featured may be credited
+    twice its hours or nothing: undetermined, not ``not_credited``; known either way, it
+    is one or the other.
+    """
+    policy = _changed(SHANDONG, "public_instructor_credit", factor=Decimal(0))
+    person = make_person()
+    unknown = ce.Course.model_validate({**make_course(hours=10).model_dump(), "featured": None})
+    entry = make_entry(person, unknown, role=ce.Role.INSTRUCTOR)
+    verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
+    decision = verdict.entries[0]
+    assert decision.reason is ce.Reason.UNDETERMINED
+    assert (decision.credited_hours, decision.undetermined_hours) == (0, 20)
+    assert decision.missing_facts == ("featured",)
+    assert decision.rule == "featured_instructor_credit"
+    public = verdict.requirement("public_hours")
+    assert (public.earned, public.undetermined) == (0, 20)
+    for featured, reason, hours in (
+        (True, ce.Reason.COUNTED, 20),
+        (False, ce.Reason.NOT_CREDITED, 0),
+    ):
+        known = make_entry(
+            person, make_course(hours=10, featured=featured), role=ce.Role.INSTRUCTOR
+        )
+        decision = ce.evaluate(person, [known], year=2024, policy=policy).entries[0]
+        assert (decision.reason, decision.credited_hours) == (reason, hours)
+
+
+def test_an_entry_whose_most_is_credited_by_no_rule_waits_without_naming_one() -> None:
+    """Decisions 3 and 11: the most an entry may count can rest on no rule at all.
+
+    Under a policy crediting a featured course's learner half its hours and having no
+    factor rule for a course not featured (its hours count as they are), a learner of a
+    course not known to be featured counts 5 of its 10 hours for certain and at most 10;
+    the 10 rest on no rule, so the message names none and the entry cites none.
+    """
+    policy = _changed(SHANDONG, "public_learner_credit", featured=True, factor=Decimal("0.5"))
+    person = make_person()
+    unknown = ce.Course.model_validate({**make_course(hours=10).model_dump(), "featured": None})
+    decision = ce.evaluate(person, [make_entry(person, unknown)], year=2024, policy=policy).entries[
+        0
+    ]
+    assert decision.reason is ce.Reason.UNDETERMINED
+    assert (decision.credited_hours, decision.undetermined_hours) == (5, 5)
+    assert (decision.rule, decision.citation) == (None, None)
+    assert decision.message.en == "undetermined: featured missing; counts 5 to 10 hours"
+    assert decision.message.zh == "待定：缺少是否优质在线公需课；计入5学时，至多10学时"
+
+
+@pytest.mark.parametrize(
+    ("category", "code"),
+    [(ce.Category.PUBLIC, "public_hours"), (ce.Category.PROFESSIONAL, "professional_hours")],
+)
+def test_copies_waiting_for_the_unit_leave_their_hours_open_once(
+    category: ce.Category, code: str
+) -> None:
+    """Decisions 4 and 11: of two copies waiting for the unit level, one's hours are open.
+
+    Under a platform rule of provincial units for courses of ``category``, a person whose
+    unit level is unknown has two copies of a 10-hour course and a 5-hour course
+    elsewhere, and 3 hours of an offline course: 3 are certain and 15 open, not 25.
+    """
+    policy = _changed(SHANDONG, "provincial_platforms", category=category)
+    person = ce.Person(id="370102198001011234")
+    copy = make_course("C-10", category=category, hours=10, platform=_OTHER_PLATFORM)
+    entries = [
+        make_entry(person, copy),
+        make_entry(
+            person, make_course("C-5", category=category, hours=5, platform=_OTHER_PLATFORM)
+        ),
+        make_entry(person, copy),
+        make_entry(person, make_course("C-3", category=category, hours=3, mode=ce.Mode.OFFLINE)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [d.reason for d in verdict.entries] == [
+        ce.Reason.UNDETERMINED,
+        ce.Reason.UNDETERMINED,
+        ce.Reason.DUPLICATE,
+        ce.Reason.COUNTED,
+    ]
+    result = verdict.requirement(code)
+    assert (result.earned, result.undetermined) == (3, 15)
+
+
+def test_copies_of_teaching_that_waits_for_featured_count_once() -> None:
+    """Decisions 4 and 11: copies of teaching a course that may be featured count once.
+
+    The instructor of a 10-hour online public course not known to be featured is credited
+    10 hours, or 20 if it is: of two copies of the record and a 5-hour course learnt, 15
+    hours are certain and 10 open.
+    """
+    person = make_person()
+    unknown = ce.Course.model_validate({**make_course(hours=10).model_dump(), "featured": None})
+    entries = [
+        make_entry(person, unknown, role=ce.Role.INSTRUCTOR),
+        make_entry(person, unknown, role=ce.Role.INSTRUCTOR),
+        make_entry(person, make_course("P-5", hours=5)),
+    ]
+    verdict = ce.evaluate(person, entries, year=2024)
+    assert [d.reason for d in verdict.entries] == [
+        ce.Reason.UNDETERMINED,
+        ce.Reason.DUPLICATE,
+        ce.Reason.COUNTED,
+    ]
+    public = verdict.requirement("public_hours")
+    assert (public.earned, public.undetermined) == (15, 10)
+
+
+@pytest.mark.parametrize(
+    ("category", "code"),
+    [(ce.Category.PUBLIC, "public_hours"), (ce.Category.PROFESSIONAL, "professional_hours")],
+)
+def test_what_entries_waiting_for_the_unit_might_add_is_summed(
+    category: ce.Category, code: str
+) -> None:
+    """Decision 11: the hours left open by each entry waiting for the unit level add up.
+
+    Under a platform rule of provincial units for courses of ``category``, a person whose
+    unit level is unknown has two such courses elsewhere, of 10 and 5 hours: 15 hours
+    are open, none certain; known to be municipal, the 15 hours count.
+    """
+    policy = _changed(SHANDONG, "provincial_platforms", category=category)
+    person = ce.Person(id="370102198001011234")
+    entries = [
+        make_entry(person, make_course(f"C-{hours}", category=category, hours=hours,
+                                       platform=_OTHER_PLATFORM))
+        for hours in (10, 5)
+    ]  # fmt: skip
+    verdict = ce.evaluate(person, entries, year=2024, policy=policy)
+    assert [d.reason for d in verdict.entries] == [ce.Reason.UNDETERMINED] * 2
+    result = verdict.requirement(code)
+    assert (result.earned, result.undetermined) == (0, 15)
+    municipal = person.model_copy(update={"unit": ce.UnitLevel.MUNICIPAL})
+    known = ce.evaluate(municipal, entries, year=2024, policy=policy)
+    assert (known.requirement(code).earned, known.requirement(code).undetermined) == (15, 0)
 
 
 @pytest.mark.parametrize(
@@ -839,7 +1087,9 @@ def test_of_copies_the_one_counted_never_depends_on_order_whatever_tells_them_ap
     """Decision 4 (and 二(三), once a year): the least canonical form counts, in any order.
 
     Copies of one course, role and day whose course records differ in title; a smaller
-    copy beside two of most hours; a featured course's instructor records of two days.
+    copy beside two of most hours; a featured course's instructor records of two days;
+    copies told apart only by a credited year stated (the year it was completed in) or
+    only by a certificate number.
     """
     person = make_person()
     first, second = (make_course(hours=10, mode=ce.Mode.OFFLINE, title=t) for t in ("甲", "乙"))
@@ -854,7 +1104,15 @@ def test_of_copies_the_one_counted_never_depends_on_order_whatever_tells_them_ap
         make_entry(person, featured, role=ce.Role.INSTRUCTOR, completed_on=date(2024, 6, 1)),
         make_entry(person, featured, role=ce.Role.INSTRUCTOR, completed_on=date(2024, 3, 1)),
     ]
-    for entries, kept in ((titled, titled[0]), (sized, sized[1]), (days, days[1])):
+    credited = [make_entry(person, first, credited_year=2024), make_entry(person, first)]
+    certified = [make_entry(person, first, certificate_no="Z-9"), make_entry(person, first)]
+    for entries, kept in (
+        (titled, titled[0]),
+        (sized, sized[1]),
+        (days, days[1]),
+        (credited, credited[1]),
+        (certified, certified[1]),
+    ):
         for order in itertools.permutations(entries):
             verdict = ce.evaluate(person, order, year=2024)
             (counted,) = [d for d in verdict.entries if d.counted]

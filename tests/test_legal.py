@@ -12,6 +12,7 @@ fault, never an error when the policy is applied.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 import tomllib
 from datetime import date
@@ -635,6 +636,31 @@ def test_scenario_featured_instructor_credit_counts_toward_public_by_reading_3()
     assert "决定3" in entry.message.zh
 
 
+def test_scenario_a_featured_course_taught_again_in_the_year_is_already_credited() -> None:
+    """二(三), decisions 3 and 4: a featured course's teaching counts once a year.
+
+    Taught on 1 March and again on 1 June, the course is credited 2x its hours once: the
+    March record counts, its same-day copy is a duplicate and the June record was already
+    credited, in any order of the records.
+    """
+    course = ce.Course(
+        id="C-1", title="优质课", category=ce.Category.PUBLIC, hours=Decimal(10),
+        mode=ce.Mode.ONLINE, platform="专技知到", featured=True,
+    )  # fmt: skip
+    records = [
+        ce.CreditEntry(
+            person_id=PERSON_ID, course=course, role=ce.Role.INSTRUCTOR, completed_on=day
+        )
+        for day in (date(2024, 6, 1), date(2024, 3, 1), date(2024, 3, 1))
+    ]
+    for order in itertools.permutations(range(3)):
+        verdict = ce.evaluate(PROVINCIAL, [records[i] for i in order], year=2024)
+        reasons = {i: d.reason for i, d in zip(order, verdict.entries, strict=True)}
+        assert reasons[0] is ce.Reason.ALREADY_CREDITED
+        assert {reasons[1], reasons[2]} == {ce.Reason.COUNTED, ce.Reason.DUPLICATE}
+        assert verdict.requirement("public_hours").earned == 20
+
+
 def test_scenario_teaching_a_course_not_featured_can_be_not_credited() -> None:
     """Decision 3 is switchable, including to "not counted": a factor of 0 loads and evaluates."""
     data = tomllib.loads(_text("shandong-2024.toml"))
@@ -807,6 +833,27 @@ def test_a_file_with_very_many_problems_names_the_first_fifty_and_counts_the_res
     assert caught.value.message.startswith("200 problems: ")
     assert caught.value.message.endswith("and 150 more problems")
     assert caught.value.field.endswith(", …")
+
+
+@pytest.mark.parametrize(("spaces", "length", "cut"), [(236, 300, False), (237, 300, True)])
+def test_a_problem_is_told_in_at_most_three_hundred_characters(
+    spaces: int, length: int, cut: bool
+) -> None:
+    """A problem's text quoting a long value is cut to 300 characters, the last one ``…``.
+
+    A share padded with spaces (the pattern allows them) that is no proper fraction: the
+    problem quoting it is 300 characters, kept whole, or 301, cut.
+    """
+    data = tomllib.loads(_text(_N))
+    position = next(i for i, r in enumerate(data["rules"]) if r["kind"] == "min_share")
+    data["rules"][position]["share"] = " " * spaces + "2/1"
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == f"rules[{position}].min_share"
+    problem = caught.value.message
+    assert problem.startswith("Value error, share must be a fraction between 0 and 1, got '  ")
+    assert len(problem) == length
+    assert problem.endswith("…" if cut else "2/1'")
 
 
 def test_at_most_two_hundred_rules(tmp_path: Path) -> None:

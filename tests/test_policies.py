@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import ce_rules as ce
+from ce_rules._catalogue import rule_summary
 
 BUNDLED = Path(ce.__file__).parent / "policies"
 
@@ -520,3 +521,124 @@ def test_a_reading_names_a_decision_of_the_catalogue_and_speaks_english_by_defau
     reading = _SHANDONG.rule("featured_instructor_credit").reading
     assert reading is not None
     assert reading.describe().startswith("reading: decision 3 — The 2x hours count")
+
+
+def test_a_topic_series_declared_twice_is_refused_naming_both() -> None:
+    """Two topic series of one id would make a key-topic rule ambiguous: the second is named."""
+    data = _bundled_data()
+    again = len(data["topics"])
+    data["topics"].append(dict(data["topics"][0]))
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == f"topics[{again}].id"
+    first = data["topics"][0]["id"]
+    assert caught.value.message == f"the id {first!r} is used twice (also topics[0])"
+
+
+def test_a_topic_series_is_found_by_its_id_and_an_unknown_id_is_named() -> None:
+    """``Policy.topic`` returns the series of that id; for another id a KeyError names it."""
+    last = _SHANDONG.topics[-1]
+    assert _SHANDONG.topic(last.id) is last
+    assert _SHANDONG.topic(_SHANDONG.topics[0].id) is _SHANDONG.topics[0]
+    with pytest.raises(KeyError) as caught:
+        _SHANDONG.topic("nope")
+    assert caught.value.args == ("policy shandong-2024 declares no topic series 'nope'",)
+
+
+def test_a_key_topic_named_as_shandong_names_it_is_read_whatever_its_id() -> None:
+    """A policy may give Shandong's topic series another id: a course naming it as before counts.
+
+    The yellow-river series declared as ``huanghe``: a course whose topic is Shandong's id
+    for it (``PublicTopic.YELLOW_RIVER``) covers the key topics; a topic of no series does not.
+    """
+    data = _bundled_data()
+    for topic in data["topics"]:
+        if topic["id"] == "yellow_river":
+            topic["id"] = "huanghe"
+    for rule in data["rules"]:
+        if rule["kind"] == "key_topics":
+            rule["topics"] = ["huanghe" if t == "yellow_river" else t for t in rule["topics"]]
+    policy = ce.parse_policy(data)
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    for topic, covered in ((ce.PublicTopic.YELLOW_RIVER.value, True), ("自定专题", False)):
+        course = ce.Course(
+            id="C-1", title="课", category="public", hours=30, mode="offline", topics=(topic,)
+        )
+        entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
+        verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
+        assert ("public_topics" not in [f.code for f in verdict.findings]) is covered
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_key_topic_rule_naming_an_undeclared_series_is_refused(declared: bool) -> None:
+    """A key-topic rule's topic must be a series of the policy; the error lists those declared."""
+    data = _bundled_data()
+    position = next(i for i, r in enumerate(data["rules"]) if r["kind"] == "key_topics")
+    data["rules"][position]["topics"] = ["nope"]
+    ids = ", ".join(t["id"] for t in data["topics"])
+    if not declared:
+        data["topics"] = []
+        ids = "none"
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == f"rules[{position}].topics[0]"
+    assert caught.value.message == (
+        "'nope' is not a topic series of this policy: declare it under [[topics]] "
+        f"(id, name, clause); declared: {ids}"
+    )
+
+
+def test_a_key_topic_is_read_by_its_name_or_alias_as_declared_without_quotes() -> None:
+    """A course's topic covers a series given by its id, its Chinese name or an alias.
+
+    An alias declared in Chinese quotes (as the notice quotes the series) is read without
+    them; anything else of it is kept as written.
+    """
+    data = _bundled_data()
+    series = next(t for t in data["topics"] if t["id"] == "yellow_river")
+    series["aliases"] = ["“黄河X”"]
+    policy = ce.parse_policy(data)
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    for topic, covered in (
+        ("yellow_river", True),
+        (series["name"]["zh"], True),
+        ("黄河X", True),
+        ("黄河", False),
+    ):
+        course = ce.Course(
+            id="C-1", title="课", category="public", hours=30, mode="offline", topics=(topic,)
+        )
+        entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
+        verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
+        assert ("public_topics" not in [f.code for f in verdict.findings]) is covered, topic
+
+
+def test_a_key_topic_a_policy_built_in_code_does_not_declare_is_its_id() -> None:
+    """A policy built in code may name key topics it declares no series for: each is its id."""
+    policy = _SHANDONG.model_copy(update={"topics": ()})
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    name = _SHANDONG.topic("yellow_river").name.en  # a spelling of the declared series only
+    for topic, covered in (("yellow_river", True), (name, False)):
+        course = ce.Course(
+            id="C-1", title="课", category="public", hours=30, mode="offline", topics=(topic,)
+        )
+        entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
+        verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
+        assert ("public_topics" not in [f.code for f in verdict.findings]) is covered, topic
+
+
+def test_a_key_topic_rule_is_summarised_by_its_series_names_else_their_ids() -> None:
+    """The catalogue names a key-topic rule's series as the policy declares them, else by id.
+
+    The rule alone (no policy) lists its ids; under a policy built in code that declares
+    all but one of them, that one is named by its id and the others by their names.
+    """
+    rule = _SHANDONG.rule("public_topics")
+    assert isinstance(rule, ce.KeyTopicsRule)
+    assert rule_summary(rule) == "advisory: public hours in one of " + ", ".join(rule.topics)
+    partial = _SHANDONG.model_copy(
+        update={"topics": tuple(t for t in _SHANDONG.topics if t.id != "yellow_river")}
+    )
+    [line] = [x for x in ce.rule_catalogue(partial).splitlines() if "`public_topics`" in x]
+    named = "、".join(t if t == "yellow_river" else _SHANDONG.topic(t).name.zh for t in rule.topics)
+    assert f"| advisory: public hours in one of {named} |" in line

@@ -166,8 +166,6 @@ def other_year_finding(policy: Policy, year: int) -> Finding:
 
 
 def _check_year(year: object) -> int:
-    if type(year) is int and 1990 <= year <= 2100:
-        return year
     if isinstance(year, bool) or not isinstance(year, int):
         raise EvaluationInputError("year", year, "must be an int calendar year")
     if not 1990 <= year <= 2100:
@@ -453,7 +451,12 @@ def _deciding_facts(
     mode_open: bool,
     featured_open: bool,
 ) -> tuple[str, ...]:
-    """The unknown facts on which the outcome turns: each alone, else all of them together."""
+    """The unknown facts on which the outcome turns, each alone.
+
+    Called where the outcomes differ: the possible worlds are linked by changes of one
+    unknown fact each (any unit level; the mode; featured, where the course is online), so
+    some single change changes the outcome, and one fact at least is named.
+    """
     facts = []
     for position, fact, open_ in ((0, "unit", unit_open), (1, "mode", mode_open),
                                   (2, "featured", featured_open)):  # fmt: skip
@@ -467,11 +470,7 @@ def _deciding_facts(
                     break
             if facts and facts[-1] == fact:
                 break
-    if facts:
-        return tuple(facts)
-    return tuple(
-        f for f, o in (("unit", unit_open), ("mode", mode_open), ("featured", featured_open)) if o
-    )
+    return tuple(facts)
 
 
 def _facts_text(facts: tuple[str, ...]) -> Message:
@@ -548,6 +547,9 @@ class _Details:
         "would_add",
         "year",
     )
+    figures: list[kinds.Figures]
+    # Each key-topic rule not covered, and whether its category's topics are recorded.
+    uncovered: tuple[tuple[KeyTopicsRule, bool], ...]
 
     def __init__(
         self,
@@ -574,9 +576,7 @@ class _Details:
         self.ranges: Mapping[int, _Range] = _NONE
         self.missing: Mapping[int, tuple[str, ...]] = _NONE
         self.keys: dict[int, str] | None = None  # built on first use
-        self.figures: list[kinds.Figures] = []
-        # Each key-topic rule not covered, and whether its category's topics are recorded.
-        self.uncovered: tuple[tuple[KeyTopicsRule, bool], ...] = ()
+        # figures and uncovered are set by judge once it has them, before any use.
 
     def requirements(self) -> tuple[RequirementResult, ...]:
         rules = self.policy._index().requirement_rules
@@ -769,7 +769,7 @@ def _check_entries(entries: Iterable[CreditEntry]) -> tuple[CreditEntry, ...]:
     """``entries`` as a tuple if every one is a ``CreditEntry``; else ``EvaluationInputError``."""
     entries = tuple(entries)
     for entry in entries:
-        if type(entry) is not CreditEntry and not isinstance(entry, CreditEntry):
+        if not isinstance(entry, CreditEntry):  # an exact type is matched first, at no cost
             # Looked for only now, to name it: enumerate would slow down every call.
             index = next(i for i, e in enumerate(entries) if e is entry)
             raise EvaluationInputError(f"entries[{index}]", entry, "must be a ce_rules.CreditEntry")
@@ -874,7 +874,9 @@ def judge(
             credit = learner_public if category is _PUBLIC else learner_professional
         else:
             credit = credits[role, featured or False, category]
-        if credit.nothing if span is None else span[1] == _ZERO:
+        # (An entry waiting for a missing fact may be credited more than 0: its span
+        # differs, so its most is above its least, which is 0 or more.)
+        if span is None and credit.nothing:
             # A factor of 0: the policy credits nothing for such an entry (decision 3).
             reasons[index] = _NOT_CREDITED
             deciding[index] = factor_table[role, featured or False, category]  # type: ignore[assignment]

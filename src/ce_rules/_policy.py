@@ -230,7 +230,6 @@ class _RuleIndex(NamedTuple):
     category they restrict, are found here once rather than per entry.
     """
 
-    rules: tuple[Rule, ...]
     requirement_rules: tuple[RequirementRule, ...]
     factor_rules: tuple[CreditFactorRule, ...]
     platform_rules: tuple[RecognisedPlatformsRule, ...]
@@ -241,11 +240,6 @@ class _RuleIndex(NamedTuple):
     #: What each combination's factor multiplies hours by; None where it leaves them as
     #: they are (no rule, or a factor of exactly ``Decimal(1)``: the same digits).
     multiplier_table: dict[FactorKey, Decimal | None]
-    #: For each requirement rule, the one category whose hours earned and pending alone
-    #: decide its result (a ``min_hours`` rule of one category), else None.
-    deciding_categories: tuple[Category | None, ...]
-    #: The category each combination's credited hours count toward.
-    toward_table: dict[FactorKey, Category]
     #: Whether each combination is credited once per course and year (二(三)).
     once_table: dict[FactorKey, bool]
     #: All an entry's combination decides of its credit, in one look-up (the judging loop).
@@ -273,7 +267,6 @@ class _RuleIndex(NamedTuple):
         topic_rules = tuple(r for r in rules if isinstance(r, KeyTopicsRule))
         spellings = {t.id: t.spellings() for t in topics}
         return cls(
-            rules,
             requirement_rules,
             factor_rules,
             platform_rules,
@@ -282,11 +275,6 @@ class _RuleIndex(NamedTuple):
             factor_table,
             platform_table,
             {key: _multiplier(rule) for key, rule in factor_table.items()},
-            tuple(r.category if isinstance(r, MinHoursRule) else None for r in requirement_rules),
-            {
-                key: (rule.toward if rule is not None and rule.toward is not None else key[2])
-                for key, rule in factor_table.items()
-            },
             {
                 key: rule is not None and rule.once_per_course_year
                 for key, rule in factor_table.items()
@@ -620,7 +608,7 @@ def _too_deep(data: object) -> str | None:
         else:
             continue
         if depth > MAX_POLICY_DEPTH:
-            return _shorten(path, 200) or "(top level)"
+            return _shorten(path, 200)  # never the top level: it is at depth 1
         stack.extend((child, depth + 1, where) for child, where in children)
     return None
 
@@ -641,7 +629,7 @@ def parse_policy(data: Mapping[str, Any], *, source: str = "<policy>") -> Policy
     try:
         policy = Policy.model_validate(data, context={_PROBLEMS: problems, _FROM_FILE: True})
     except ValidationError as error:
-        items = error.errors(include_url=False, include_input=False)
+        items = error.errors()  # only their loc, msg and type are read
         at_fault = [tuple(item["loc"]) for item in items]
         problems = [
             (_field_path(item["loc"]), _shorten(item["msg"], 300))
@@ -657,9 +645,8 @@ def parse_policy(data: Mapping[str, Any], *, source: str = "<policy>") -> Policy
 
 
 def _parse_toml(text: str, source: str) -> Policy:
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_POLICY_BYTES:
-        raise PolicyFileError(source, "(file)", f"larger than {MAX_POLICY_BYTES} bytes")
+    # Its size is bounded before: load_policy refuses a file over MAX_POLICY_BYTES before
+    # decoding it, and the bundled files are small.
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as error:
