@@ -598,33 +598,32 @@ def test_a_key_topic_is_read_by_its_name_or_alias_as_declared_without_quotes() -
     series = next(t for t in data["topics"] if t["id"] == "yellow_river")
     series["aliases"] = ["“黄河X”"]
     policy = ce.parse_policy(data)
-    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
     for topic, covered in (
         ("yellow_river", True),
         (series["name"]["zh"], True),
         ("黄河X", True),
         ("黄河", False),
     ):
-        course = ce.Course(
-            id="C-1", title="课", category="public", hours=30, mode="offline", topics=(topic,)
-        )
-        entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
-        verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
-        assert ("public_topics" not in [f.code for f in verdict.findings]) is covered, topic
+        assert _covers(policy, topic) is covered, topic
+
+
+def _covers(policy: ce.Policy, topic: str) -> bool:
+    """Whether 30 counted public hours of one course on ``topic`` cover the key series."""
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+    course = ce.Course(
+        id="C-1", title="课", category="public", hours=30, mode="offline", topics=(topic,)
+    )
+    entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
+    verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
+    return "public_topics" not in [f.code for f in verdict.findings]
 
 
 def test_a_key_topic_a_policy_built_in_code_does_not_declare_is_its_id() -> None:
     """A policy built in code may name key topics it declares no series for: each is its id."""
     policy = _SHANDONG.model_copy(update={"topics": ()})
-    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
     name = _SHANDONG.topic("yellow_river").name.en  # a spelling of the declared series only
     for topic, covered in (("yellow_river", True), (name, False)):
-        course = ce.Course(
-            id="C-1", title="课", category="public", hours=30, mode="offline", topics=(topic,)
-        )
-        entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
-        verdict = ce.evaluate(person, [entry], year=2024, policy=policy)
-        assert ("public_topics" not in [f.code for f in verdict.findings]) is covered, topic
+        assert _covers(policy, topic) is covered, topic
 
 
 def test_a_key_topic_rule_is_summarised_by_its_series_names_else_their_ids() -> None:
