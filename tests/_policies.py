@@ -12,12 +12,16 @@ def _variant_rule(rule: ce.Rule) -> ce.Rule:
         return rule.model_copy(
             update={"once_per_course_year": False, "toward": ce.Category.PROFESSIONAL}
         )
+    if rule.code == "provincial_platforms":
+        alias = {"name": "专技知到平台", "of": "专技知到"}
+        return type(rule).model_validate({**rule.model_dump(), "aliases": [alias]})
     return rule
 
 
 #: The 2x credit for every delivery of a course (the bundled policy: once per course and
 #: year), toward professional hours; other teaching
-#: not credited (factor 0): every switch of the credit_factor kind.
+#: not credited (factor 0): every switch of the credit_factor kind; a recognised platform
+#: under another name (an alias).
 VARIANT = BASE.model_copy(
     update={
         "rules": (

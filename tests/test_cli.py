@@ -1017,7 +1017,8 @@ def test_entries_refused_for_their_platform_are_named_with_the_recognised_names(
                      ["--lang", "en", "check", path, "--year", "2024"])  # fmt: skip
     assert (
         "提示：有3条记录因学习平台不在认可之列而未计入（二(二)；决定6）："
-        "蟹壳云学平台 2条（是否即“蟹壳云学”？）、（未记录） 1条；如是认可平台的其他写法，请更正记录"
+        "蟹壳云学平台 2条（是否即“蟹壳云学”？）、（未记录） 1条；"
+        "如是认可平台的其他写法，请更正记录，或在政策中声明（规则的 aliases）"
     ) in zh.stderr
     assert (
         "3 entries do not count because their learning platform is not recognised "

@@ -27,7 +27,8 @@ POLICIES = (
     ce.merge_overlay(BASE, ce.load_overlay(ROOT / "examples/overlays/example-city-2024.toml")),
     ce.merge_overlay(BASE, ce.load_overlay(ROOT / "tests/data/overlays/city-loosen.toml")),
 )
-PLATFORMS = ("山东开放大学", "专技知到", "某培训网", None)
+#: Recognised, an alias of one under the variant policy only, another, none.
+PLATFORMS = ("山东开放大学", "专技知到", "专技知到平台", "某培训网", None)
 #: Topics recorded (none, a key series, others) and not recorded (None, decision 14).
 TOPICS = ((), ("黄河流域生态保护和高质量发展",), ("数字技术", "自定专题"), None, None)
 #: Days on both sides of the year's ends, of a city's 31 October deadline, and within it:

@@ -641,3 +641,80 @@ def test_a_key_topic_rule_is_summarised_by_its_series_names_else_their_ids() -> 
     [line] = [x for x in ce.rule_catalogue(partial).splitlines() if "`public_topics`" in x]
     named = "、".join(t if t == "yellow_river" else _SHANDONG.topic(t).name.zh for t in rule.topics)
     assert f"| advisory: public hours in one of {named} |" in line
+
+
+def _platform_rule_data(data: dict[str, Any]) -> dict[str, Any]:
+    (rule,) = (r for r in data["rules"] if r["kind"] == "recognised_platforms")
+    return rule
+
+
+@pytest.mark.parametrize(
+    ("aliases", "message"),
+    [
+        (
+            [{"name": "蟹壳云学平台", "of": "蟹壳云学网"}],
+            "aliases: '蟹壳云学平台' is given as a name of '蟹壳云学网', which is not one of the "
+            "platforms (山东开放大学, 蟹壳云学, 专技知到)",
+        ),
+        (
+            [{"name": "专技知到", "of": "蟹壳云学"}],
+            "aliases: '专技知到' is named twice among platforms and aliases",
+        ),
+        (
+            [
+                {"name": "蟹壳云学平台", "of": "蟹壳云学"},
+                {"name": "蟹壳云学平台", "of": "蟹壳云学"},
+            ],
+            "aliases: '蟹壳云学平台' is named twice among platforms and aliases",
+        ),
+    ],
+)
+def test_an_alias_must_name_one_recognised_platform_and_no_name_twice(
+    aliases: list[dict[str, str]], message: str
+) -> None:
+    """二(二): an alias names one of the rule's platforms; a name means one platform only."""
+    data = _bundled_data()
+    _platform_rule_data(data)["aliases"] = aliases
+    with pytest.raises(ce.PolicyFileError) as caught:
+        ce.parse_policy(data)
+    assert caught.value.field == "rules[7].recognised_platforms"
+    assert caught.value.message == f"Value error, {message}"  # as pydantic tells a rule's own
+
+
+def test_an_entry_on_a_platform_named_by_an_alias_counts_and_no_other_name_does() -> None:
+    """二(二), decision 6: a name counts only if a policy says whose name it is.
+
+    Under the bundled rules 蟹壳云学平台 is not recognised; under a policy declaring it an
+    alias of 蟹壳云学 it counts, and 蟹壳云学网 still does not. The catalogue says so.
+    """
+    data = _bundled_data()
+    _platform_rule_data(data)["aliases"] = [{"name": "蟹壳云学平台", "of": "蟹壳云学"}]
+    data.update(id="shandong-2024-aliases", version="1.0.0")
+    policy = ce.parse_policy(data)
+    person = ce.Person(id="P1", unit=ce.UnitLevel.PROVINCIAL)
+
+    def reason(platform: str, rules: ce.Policy) -> ce.Reason:
+        course = ce.Course(
+            id="C-1", title="课", category="public", hours=30, mode="online", platform=platform
+        )
+        entry = ce.CreditEntry(person_id="P1", course=course, completed_on="2024-05-01")
+        (decision,) = ce.evaluate(person, [entry], year=2024, policy=rules).entries
+        return decision.reason
+
+    assert reason("蟹壳云学平台", _SHANDONG) is ce.Reason.PLATFORM_NOT_RECOGNISED
+    assert reason("蟹壳云学平台", policy) is ce.Reason.COUNTED
+    assert reason("蟹壳云学网", policy) is ce.Reason.PLATFORM_NOT_RECOGNISED
+    assert "(also written: 蟹壳云学平台 for 蟹壳云学)" in ce.rule_catalogue(policy)
+
+
+def test_an_overlay_that_adds_an_alias_loosens_the_platform_rule() -> None:
+    """An alias recognises more entries: an overlay adding one loosens the rule (and says so)."""
+    from ce_rules.kinds import recognised_platforms
+
+    rule = _SHANDONG.rule("provincial_platforms")
+    assert isinstance(rule, recognised_platforms.RecognisedPlatformsRule)
+    alias = recognised_platforms.PlatformAlias(name="蟹壳云学平台", of="蟹壳云学")
+    wider = rule.model_copy(update={"aliases": (alias,)})
+    assert recognised_platforms.loosens(rule, wider)
+    assert not recognised_platforms.loosens(wider, rule)
+    assert not recognised_platforms.loosens(wider, wider)

@@ -691,9 +691,11 @@ def _refused_platforms(table: TableResult, lang: str) -> None:
         lang,
         f"{_count(refused.height, 'entry', 'entries')} do not count because their learning "
         f"platform is not recognised ({basis['en']}): {', '.join(items_en)}; if a name is "
-        "another spelling of a recognised platform, correct the records",
+        "another spelling of a recognised platform, correct the records, or declare it in "
+        "the policy (the rule's aliases)",
         f"有{refused.height}条记录因学习平台不在认可之列而未计入（{basis['zh']}）："
-        f"{'、'.join(items_zh)}；如是认可平台的其他写法，请更正记录",
+        f"{'、'.join(items_zh)}；如是认可平台的其他写法，请更正记录，"
+        "或在政策中声明（规则的 aliases）",
     )
 
 

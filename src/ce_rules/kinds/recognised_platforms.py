@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Final, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, model_validator
 
 from .._message import Message
+from .._model import FROZEN
 from .._vocabulary import Category, Mode, Role, UnitLevel
 from ._base import RuleBase, Text, same_scope
 
@@ -20,16 +21,35 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = [
+    "PlatformAlias",
     "RecognisedPlatformsRule",
     "breaks",
     "excludes_expr",
     "loosens",
+    "recognised",
     "refusal",
     "summary",
 ]
 
 #: The recognised platforms a refusal names at most (a long list ends with 等, etc.).
 _NAMED: Final = 5
+
+
+class PlatformAlias(BaseModel):
+    """Another name under which records give a recognised platform.
+
+    A policy says so explicitly (``蟹壳云学平台`` for ``蟹壳云学``): ce-rules never takes one
+    name for another by itself.
+
+    Attributes:
+        name: The name as the records write it.
+        of: The recognised platform it names, one of the rule's ``platforms``.
+    """
+
+    model_config = FROZEN
+
+    name: Text
+    of: Text
 
 
 class RecognisedPlatformsRule(RuleBase):
@@ -41,6 +61,7 @@ class RecognisedPlatformsRule(RuleBase):
         category: The category of the courses it restricts.
         roles: The roles it restricts (learners, by default).
         platforms: The recognised platform names.
+        aliases: Other names of the recognised platforms, as records write them.
     """
 
     kind: Literal["recognised_platforms"]
@@ -49,22 +70,48 @@ class RecognisedPlatformsRule(RuleBase):
     category: Category
     roles: Annotated[tuple[Role, ...], Field(min_length=1, max_length=len(Role))] = (Role.LEARNER,)
     platforms: Annotated[tuple[Text, ...], Field(min_length=1, max_length=1000)]
+    # Left out of dumps when empty: a policy without aliases reads, and digests, as before.
+    aliases: Annotated[
+        tuple[PlatformAlias, ...], Field(max_length=1000, exclude_if=lambda aliases: not aliases)
+    ] = ()
+
+    @model_validator(mode="after")
+    def _aliases_name_platforms(self) -> RecognisedPlatformsRule:
+        named = set()
+        for name in recognised(self):
+            if name in named:
+                raise ValueError(f"aliases: {name!r} is named twice among platforms and aliases")
+            named.add(name)
+        for alias in self.aliases:
+            if alias.of not in self.platforms:
+                raise ValueError(
+                    f"aliases: {alias.name!r} is given as a name of {alias.of!r}, which is not "
+                    f"one of the platforms ({', '.join(self.platforms)})"
+                )
+        return self
+
+
+def recognised(rule: RecognisedPlatformsRule) -> tuple[str, ...]:
+    """Every name the rule recognises: its platforms, then their aliases."""
+    return (*rule.platforms, *(alias.name for alias in rule.aliases))
 
 
 def summary(rule: RecognisedPlatformsRule) -> str:
     """The rule in one line, for the catalogue."""
     roles = "/".join(r.value for r in rule.roles)
+    aliases = "; ".join(f"{a.name} for {a.of}" for a in rule.aliases)
     return (
         f"{rule.unit_level.value} unit, {rule.mode.value} {rule.category.value} "
         f"({roles}): only on {', '.join(rule.platforms)}"
+        + (f" (also written: {aliases})" if aliases else "")
     )
 
 
 def loosens(old: RecognisedPlatformsRule, new: RecognisedPlatformsRule) -> bool:
-    """Whether ``new`` recognises more platforms, or restricts fewer roles or other entries."""
+    """Whether ``new`` recognises more names, or restricts fewer roles or other entries."""
     return (
-        not same_scope(old, new, {"platforms", "roles"})
-        or not set(new.platforms) <= set(old.platforms)
+        not same_scope(old, new, {"platforms", "aliases", "roles"})
+        or not set(recognised(new)) <= set(recognised(old))
         or not set(old.roles) <= set(new.roles)
     )
 
@@ -79,7 +126,11 @@ def breaks(rule: RecognisedPlatformsRule, role: Role, platform: str | None) -> b
 
     An entry with no platform recorded breaks it: it is not on a platform named.
     """
-    return role in rule.roles and platform not in rule.platforms
+    return (
+        role in rule.roles
+        and platform not in rule.platforms
+        and all(alias.name != platform for alias in rule.aliases)
+    )
 
 
 def refusal(rule: RecognisedPlatformsRule, platform: str | None) -> Message:
@@ -114,5 +165,5 @@ def excludes_expr(
         & (category == rule.category.value)
         & role.is_in([r.value for r in rule.roles])
     )
-    off_list = ~platform.is_in(list(rule.platforms)).fill_null(value=False)
+    off_list = ~platform.is_in(list(recognised(rule))).fill_null(value=False)
     return (in_scope & off_list).fill_null(value=False)
