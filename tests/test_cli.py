@@ -931,10 +931,15 @@ def test_year_without_policy_and_bad_usage_exit_2() -> None:
             "缺少必需的参数：--year",
             "the following arguments are required: --year",
         ),
-        (
+        (  # read by the parser of the 年度 column, as a cell is
             ["check", EXAMPLE, "--year", "abc"],
-            "参数 --year：'abc' 不是整数",
-            "invalid int value: 'abc'",
+            "参数 --year：年份应为四位数字，如 2024 或 2024年：“abc”",
+            "argument --year: a year must be four digits such as 2024 or 2024年, got 'abc'",
+        ),
+        (
+            ["check", EXAMPLE, "--year", "1989"],
+            "参数 --year：年份1989不在1990至2100年之间",
+            "argument --year: ",
         ),
         (["chek"], "参数 command：'chek' 不是可选的值（可选：'check',", "invalid choice: 'chek'"),
         (
@@ -1035,3 +1040,13 @@ def test_undetermined_persons_are_counted_as_persons() -> None:
     assert _named(ids, "zh", "人").endswith(" 等12人")
     assert _named(ids, "zh").endswith(" 等12条")
     assert _named(ids, "en", "人").endswith(" and 2 more")
+
+
+def test_the_year_is_read_as_the_year_column_reads_it() -> None:
+    """``--year 2024年`` is the year 2024, as a 年度 cell ``2024年`` is (one parser for both)."""
+    plain, written = run_all(
+        ["--lang", "en", "check", EXAMPLE, "--year", "2024"],
+        ["--lang", "en", "check", EXAMPLE, "--year", "2024年"],
+    )
+    assert written.returncode == plain.returncode == 1
+    assert written.stdout == plain.stdout

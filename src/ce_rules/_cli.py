@@ -1136,8 +1136,25 @@ _USAGE_ZH: Final = tuple(
         (r"argument (.+?): invalid float value: (.*)", r"参数 \1：\2 不是数字"),
         (r"argument (.+?): not allowed with argument (.*)", r"参数 \1 不能与参数 \2 同时使用"),
         (r"argument (.+?): ignored explicit argument (.*)", r"参数 \1 不接受值 \2"),
+        # A value our own reading refused, its reason already in the language asked for.
+        (r"argument (.+?): (.*)", r"参数 \1：\2"),
     )
 )
+
+
+def _year_option(lang: str) -> Callable[[str], int]:
+    """``--year`` read as a 年度 cell is read (``2024``, ``2024年``), by that cell's parser."""
+
+    def year(text: str) -> int:
+        try:
+            value = parse_cell(column("credited_year"), text)
+        except CellError as error:
+            raise argparse.ArgumentTypeError(error.message.in_(lang)) from None
+        if not isinstance(value, int):
+            raise argparse.ArgumentTypeError(_say(lang, "a year is required", "需要年份"))
+        return value
+
+    return year
 
 
 def _lang_of(argv: Sequence[str]) -> str:
@@ -1204,7 +1221,12 @@ def _parser(lang: str = "zh") -> argparse.ArgumentParser:
 
     def inputs(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("files", nargs="+", metavar="FILE", help="CSV, JSON Lines or xlsx")
-        sub.add_argument("--year", type=int, required=True, help="the year to judge")
+        sub.add_argument(
+            "--year",
+            type=_year_option(lang),
+            required=True,
+            help="the year to judge (2024, 2024年)",
+        )
         sub.add_argument(
             "--region", help="the region whose policy of --year applies (ce-rules policies)"
         )
