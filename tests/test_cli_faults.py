@@ -600,8 +600,8 @@ def test_xlsx_output_is_a_real_workbook_in_the_chosen_language(
     assert verdicts[1][5:8] == (20, 30, 10)
     excluded = list(book[sheets[1]].iter_rows(values_only=True))
     reason = Reason.OTHER_YEAR.text.in_(lang)
-    assert excluded[1][:5] == (str(path), 5, "A", None, "ZY2")
-    assert excluded[1][6:] == (8, reason, None, None, 1)  # the year read as decision 1 says
+    assert excluded[1][:6] == (str(path), 5, "A", "张伟", None, "ZY2")
+    assert excluded[1][7:] == (8, reason, None, None, 1)  # the year read as decision 1 says
     assert len(excluded) == 2  # only the 2023 entry does not count
     invalid = list(book[sheets[2]].iter_rows(values_only=True))
     assert invalid[1][:2] == (str(path), 4)

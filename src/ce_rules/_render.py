@@ -290,14 +290,14 @@ def verdict_cells(
 def excluded_header(lang: str) -> list[str]:
     """The header of the sheet of entries that do not count (``excluded_rows``)."""
     if lang == "en":
-        return ["source", "line", "person_id", "entry_id", "course_id", "category", "hours",
-                "reason", "rule", "clause", "decision"]  # fmt: skip
-    return ["文件", "行号", "身份证号", "记录编号", "课程编号", "科目类别", "学时", "未计入原因",
-            "规则", "条款", "决定"]  # fmt: skip
+        return ["source", "line", "person_id", "name", "entry_id", "course_id", "category",
+                "hours", "reason", "rule", "clause", "decision"]  # fmt: skip
+    return ["文件", "行号", "身份证号", "姓名", "记录编号", "课程编号", "科目类别", "学时",
+            "未计入原因", "规则", "条款", "决定"]  # fmt: skip
 
 
 def excluded_rows(table: TableResult, lang: str) -> Iterator[tuple[Cell, ...]]:
-    """Every entry that does not count, with why: its reason, rule, clause and decision.
+    """Every entry that does not count, whose it is and why: reason, rule, clause, decision.
 
     In the order of the verdicts (person id, then the person's entries); the reason in the
     language asked for, text from the input as written (for a workbook).
@@ -305,10 +305,12 @@ def excluded_rows(table: TableResult, lang: str) -> Iterator[tuple[Cell, ...]]:
     import polars as pl
 
     decisions = table.frames().decisions.filter(~pl.col("counted"))
+    names = table.persons.select("person_id", "name")
+    decisions = decisions.join(names, on="person_id", how="left", maintain_order="left")
     reasons = {r.value: r.text.in_(lang) for r in Reason}
     categories = {c.value: c.label if lang == "zh" else c.value for c in Category}
     yield from decisions.select(
-        "source", "line", "person_id", "entry_id", "course_id",
+        "source", "line", "person_id", "name", "entry_id", "course_id",
         pl.col("category").replace_strict(categories, return_dtype=pl.String),
         "hours",
         pl.col("reason").replace_strict(reasons, return_dtype=pl.String),
