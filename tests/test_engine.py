@@ -1439,3 +1439,30 @@ def test_explain_names_the_missing_facts_by_their_column_in_chinese() -> None:
     assert verdict.missing_facts == ("unit",)
     assert "缺少的信息：单位级别（决定11：不作猜测）" in verdict.explain("zh")
     assert "Facts missing: unit (decision 11: never guessed)" in verdict.explain("en")
+
+
+@pytest.mark.parametrize("recorded_first", [True, False])
+def test_of_copies_alike_but_for_their_topics_the_one_recording_them_counts(
+    recorded_first: bool,
+) -> None:
+    """Decisions 4 and 14: two exports of one record, one without topics; in either order.
+
+    The copy that records its topics counts, so the key series it names is covered and the
+    verdict has neither the advisory nor the "not recorded" finding.
+    """
+    person = make_person()
+    fields = {"id": "C-1", "title": "党史课", "category": "public", "hours": 30, "mode": "offline"}
+    recorded = ce.CreditEntry(
+        person_id=person.id,
+        course=ce.Course(**fields, topics=("党史学习教育",)),
+        completed_on=date(2024, 5, 1),
+    )
+    unrecorded = ce.CreditEntry(
+        person_id=person.id, course=ce.Course(**fields), completed_on=date(2024, 5, 1)
+    )
+    entries = [recorded, unrecorded] if recorded_first else [unrecorded, recorded]
+    verdict = ce.evaluate(person, entries, year=2024)
+    kept = next(d for d in verdict.entries if d.counted)
+    assert entries[kept.index] is recorded
+    assert [d.reason for d in verdict.entries].count(ce.Reason.DUPLICATE) == 1
+    assert not {f.code for f in verdict.findings} & {"public_topics", "key_topics_not_recorded"}

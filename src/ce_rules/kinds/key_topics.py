@@ -38,9 +38,11 @@ __all__ = [
 #: The code of the finding that the topics of counted entries are not recorded, so whether
 #: the key series are covered cannot be told (decision 14).
 NOT_RECORDED: Final = "key_topics_not_recorded"
-#: Topics not recorded in the canonical form of an entry (its fingerprint): a text no
-#: recorded topics can be, as a topic holds no control character.
-NOT_RECORDED_TEXT: Final = "\x00"
+#: Topics not recorded in the canonical form of an entry (its fingerprint, the tie-break of
+#: copies): a text no recorded topics can be, as a topic holds no control character, and
+#: that sorts after them, so that of copies alike but for their topics the one that
+#: records them counts (decisions 4 and 14).
+NOT_RECORDED_TEXT: Final = "\U0010ffff\x00"
 
 
 class KeyTopicsRule(RuleBase):
