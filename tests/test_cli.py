@@ -14,9 +14,10 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -1050,3 +1051,33 @@ def test_the_year_is_read_as_the_year_column_reads_it() -> None:
     )
     assert written.returncode == plain.returncode == 1
     assert written.stdout == plain.stdout
+
+
+def test_the_help_of_every_command_and_option_is_in_chinese_by_default() -> None:
+    """``ce-rules -h`` and each command's ``-h``: every help in Chinese, unless --lang en."""
+    import argparse
+
+    from ce_rules._cli import _parser
+
+    def helps(parser: argparse.ArgumentParser) -> Iterator[tuple[str, str]]:
+        for action in parser._actions:
+            if action.help not in (None, argparse.SUPPRESS):
+                yield parser.prog, str(action.help)
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    yield parser.prog, str(choice.help)
+                for sub in action.choices.values():
+                    yield from helps(sub)
+
+    zh = list(helps(_parser("zh")))
+    en = list(helps(_parser("en")))
+    assert len(zh) == len(en) > 40
+    untranslated = [(prog, text) for prog, text in zh if not re.search(r"[\u4e00-\u9fff]", text)]
+    assert untranslated == []
+    assert all(zh_text != en_text for (_, zh_text), (_, en_text) in zip(zh, en, strict=True))
+    result = run("check", "-h")
+    assert result.stdout.startswith("用法：ce-rules check")
+    assert "要评价的年度（2024 或 2024年）" in result.stdout
+    english = run("--lang", "en", "check", "-h")
+    assert english.stdout.startswith("usage: ce-rules check")
+    assert "the year to judge (2024, 2024年)" in english.stdout

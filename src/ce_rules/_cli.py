@@ -1170,18 +1170,115 @@ def _lang_of(argv: Sequence[str]) -> str:
     return "en" if lang == "en" else "zh"
 
 
+#: The help of every command and option, in Chinese (``_Parser`` shows it for zh); a
+#: test checks that no help is left untranslated.
+_HELP_ZH: Final = {
+    "Continuing-education rules (专业技术人员继续教育) as code.": (
+        "专业技术人员继续教育规则的程序实现。"
+    ),
+    "language (zh|en)": "语言（zh|en）",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    f"add every *.toml policy of DIR to the registry (and of {POLICY_PATH_VARIABLE}); "
+    "repeatable": f"把目录 DIR（以及 {POLICY_PATH_VARIABLE} 所列目录）中的每个 *.toml 政策文件"
+    "加入登记；可重复",
+    "CSV, JSON Lines or xlsx": "CSV、JSON Lines 或 xlsx 文件",
+    "the year to judge (2024, 2024年)": "要评价的年度（2024 或 2024年）",
+    "the region whose policy of --year applies (ce-rules policies)": "适用其 --year 年度政策的地区"
+    "（见 ce-rules policies）",
+    "a registered policy id or a TOML file": "已登记的政策编号或 TOML 政策文件",
+    "the day the verdicts speak for (YYYY-MM-DD)": "结论所依据的日期（YYYY-MM-DD）",
+    "a file of persons (person_id, name, unit, ...)": "人员名单文件（身份证号、姓名、单位级别等）",
+    "CSV encoding (default: detect UTF-8/GB18030)": "CSV 编码（默认自动识别 UTF-8/GB18030）",
+    "read the column HEADER as FIELD (HEADER= leaves it aside); repeatable": "把表头为 HEADER 的列"
+    "读作字段 FIELD（HEADER= 表示忽略该列）；可重复",
+    "a TOML file of such mappings": "写有上述列对应关系的 TOML 文件",
+    "a column not understood is an error": "无法识别的列视为错误",
+    f"unit of persons no record describes: {_UNIT_CHOICES}": "记录未载明单位级别的人员所用的"
+    f"单位级别：{_UNIT_CHOICES}",
+    "mode of courses without one: online|offline": "记录未载明学习形式的课程所用的学习形式："
+    "online|offline（远程教育|面授）",
+    "apply --policy to a year it does not govern (the verdicts say so)": (
+        "将 --policy 用于其不适用的年度（结论中会注明）"
+    ),
+    "no notes on stderr": "不在标准错误输出中显示说明",
+    "every person's verdict": "评价每个人员的年度继续教育",
+    "output (default: table, or csv, xlsx, json or jsonl after the suffix of --output)": (
+        "输出格式（默认 table；按 --output 的后缀为 csv、xlsx、json 或 jsonl）"
+    ),
+    "write to this file instead of stdout": "写入此文件，而非标准输出",
+    "one person's verdict in full": "一个人员的完整结论",
+    "the rule catalogue with clauses": "规则目录及其条款",
+    "the policies of this region (default: all)": "此地区的政策（默认全部）",
+    "a registered policy id or a TOML file (default: all)": "已登记的政策编号或 TOML 政策文件"
+    "（默认全部）",
+    "the registered policies": "已登记的政策",
+    "JSON Schemas of records, persons and output": "记录、人员和输出的 JSON Schema",
+    "run scenario files (a policy author's tests)": "运行场景文件（政策编写者的测试）",
+    "scenario files or folders": "场景文件或文件夹",
+    "write the verdicts into the files as their expectations, for review": "把结论作为预期写入"
+    "场景文件，供审阅",
+    "list passing scenarios too": "同时列出通过的场景",
+    "the HTTP service (needs ce-rules[serve])": "HTTP 服务（需安装 ce-rules[serve]）",
+    "address to bind (default 127.0.0.1)": "监听地址（默认 127.0.0.1）",
+    "port (default 8000)": "端口（默认 8000）",
+    "a file holding the bearer token every request must carry (else $CE_RULES_TOKEN)": (
+        "存有访问令牌的文件，每个请求都须携带该令牌（否则取 $CE_RULES_TOKEN）"
+    ),
+    "largest request body (default 10 MiB; larger: 413)": "请求体的最大字节数（默认 10 MiB；"
+    "超出时返回 413）",
+    "most records a request may carry (default 100000; more: 413)": "一个请求最多的记录数"
+    "（默认 100000；超出时返回 413）",
+    "longest judgement (default 60; longer: 503)": "一次评价的最长秒数（默认 60；超出时返回 503）",
+    "most connections at once (default 64; more: 503)": (
+        "同时处理的最多连接数（默认 64；超出时返回 503）"
+    ),
+    "log each request's line and status (no body)": "记录每个请求的请求行和状态码（不记录内容）",
+    f"serve every *.toml policy of DIR too (and of {POLICY_PATH_VARIABLE}); repeatable": "同时提供"
+    f"目录 DIR（以及 {POLICY_PATH_VARIABLE} 所列目录）中的每个 *.toml 政策；可重复",
+}
+#: argparse's headings, in Chinese.
+_HEADINGS_ZH: Final = {"positional arguments": "位置参数", "options": "选项"}
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, whose usage errors are in the language of the command line.
+    """argparse, whose usage errors and help are in the language of the command line.
 
     In Chinese, the usage line is headed 用法 and the error is translated (``_USAGE_ZH``),
     as ce-rules' other errors are (``ce-rules：错误：…``); the exit code is 2 either way.
+    The help of every command and option is ``_HELP_ZH``'s, under Chinese headings.
     """
 
     lang: str = "zh"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if self.lang == "zh" and kwargs.get("description") in _HELP_ZH:
+            kwargs["description"] = _HELP_ZH[kwargs["description"]]
+        super().__init__(*args, **kwargs)
+        if self.lang == "zh":
+            for group in self._action_groups:
+                group.title = _HEADINGS_ZH.get(group.title or "", group.title)
+            for action in self._actions:
+                action.help = self.said(action.help)
+
+    def said(self, text: str | None) -> str | None:
+        """``text`` (a help) in the language of the command line."""
+        if self.lang == "zh" and text is not None:
+            return _HELP_ZH.get(text, text)
+        return text
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        action.help = self.said(action.help)
+        return action
+
     def format_usage(self) -> str:
         usage = super().format_usage()
         return "用法：" + usage.removeprefix("usage: ") if self.lang == "zh" else usage
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        return "用法：" + text.removeprefix("usage: ") if self.lang == "zh" else text
 
     def error(self, message: str) -> NoReturn:
         if self.lang == "en":
@@ -1271,7 +1368,7 @@ def _parser(lang: str = "zh") -> argparse.ArgumentParser:
         "--format",
         choices=("table", "json", "jsonl", "csv", "xlsx"),
         default=None,
-        help="output (default: table; csv or xlsx after the suffix of --output)",
+        help="output (default: table, or csv, xlsx, json or jsonl after the suffix of --output)",
     )
     check.add_argument("--output", "-o", help="write to this file instead of stdout")
     check.set_defaults(handler=_check)
@@ -1313,6 +1410,8 @@ def _parser(lang: str = "zh") -> argparse.ArgumentParser:
     test.set_defaults(handler=_test)
 
     _serve_parser(commands)
+    for listed in commands._choices_actions:  # each command's line in the list of commands
+        listed.help = parser.said(listed.help)
     return parser
 
 
