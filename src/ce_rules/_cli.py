@@ -1252,14 +1252,11 @@ class _Parser(argparse.ArgumentParser):
     lang: str = "zh"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if self.lang == "zh" and kwargs.get("description") in _HELP_ZH:
-            kwargs["description"] = _HELP_ZH[kwargs["description"]]
-        super().__init__(*args, **kwargs)
+        kwargs["description"] = self.said(kwargs.get("description"))
+        super().__init__(*args, **kwargs)  # its -h is added through add_argument, below
         if self.lang == "zh":
             for group in self._action_groups:
                 group.title = _HEADINGS_ZH.get(group.title or "", group.title)
-            for action in self._actions:
-                action.help = self.said(action.help)
 
     def said(self, text: str | None) -> str | None:
         """``text`` (a help) in the language of the command line."""
