@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import random
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ import ce_rules as ce
 from _policies import VARIANT  # tests/_policies.py
 from ce_rules import BrokenRow, RawRow, SkippedRow, _table, evaluate_many
 from ce_rules._message import Message
+from ce_rules._output import OutputError
+from ce_rules._render import excluded_rows, verdict_cells
 from ce_rules._table import _plain_id, batches_of, evaluate_tables, verdict_json
 
 ROOT = Path(__file__).parent.parent
@@ -122,6 +126,7 @@ def _dump(verdict: ce.BatchVerdict) -> dict[str, Any]:
     default_mode=st.sampled_from([None, ce.Mode.OFFLINE]),
     as_of=st.sampled_from([None, date(2024, 6, 30)]),
     size=st.sampled_from([7, 65_536]),
+    parts=st.sampled_from([1, 1, 3]),
 )
 def test_bulk_judgement_is_evaluate_many(
     seed: int,
@@ -133,8 +138,12 @@ def test_bulk_judgement_is_evaluate_many(
     default_mode: ce.Mode | None,
     as_of: date | None,
     size: int,
+    parts: int,
 ) -> None:
-    """Every verdict (every field, in JSON), invalid record, skipped row and total is the same."""
+    """Every verdict (every field, in JSON), invalid record, skipped row and total is the same.
+
+    Also when the persons are judged in partitions, their entries on disk in between.
+    """
     rows = _rows(seed, count, featured_column=featured_column, topics_column=topics_column)
     persons = {"A1": ce.Person(id="A1", unit=ce.UnitLevel.PROVINCIAL, city="淄博市")}
     want_batch = evaluate_many(
@@ -144,7 +153,7 @@ def test_bulk_judgement_is_evaluate_many(
     want = [_dump(v) for v in want_batch]
     got_batch = evaluate_tables(
         batches_of(rows, size), year=2024, policy=policy, as_of=as_of, persons=persons,
-        default_unit=default_unit, default_mode=default_mode,
+        default_unit=default_unit, default_mode=default_mode, parts=parts,
     )  # fmt: skip
     got = [_dump(v) for v in got_batch.verdicts()]
     assert [v["person_id"] for v in got] == [v["person_id"] for v in want]
@@ -291,6 +300,103 @@ def test_judging_a_run_of_persons_at_a_time_changes_nothing(
     assert runs.frames().verdicts.equals(whole.frames().verdicts)
     assert runs.frames().decisions.equals(whole.frames().decisions)
     assert runs.totals == whole.totals
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    count=st.integers(0, 80),
+    policy=st.sampled_from(POLICIES),
+    parts=st.integers(1, 9),
+    size=st.sampled_from([5, 64]),
+    default_unit=st.sampled_from([None, ce.UnitLevel.MUNICIPAL]),
+)
+def test_judging_by_partition_of_persons_changes_nothing(
+    seed: int,
+    count: int,
+    policy: ce.Policy,
+    parts: int,
+    size: int,
+    default_unit: ce.UnitLevel | None,
+) -> None:
+    """Persons judged in partitions, their entries on disk in between, give the same result."""
+    rows = _rows(seed, count, featured_column=True)
+    persons = {"A1": ce.Person(id="A1", unit=ce.UnitLevel.PROVINCIAL, city="淄博市")}
+
+    def judged(parts: int) -> _table.TableResult:
+        return evaluate_tables(
+            batches_of(rows, size), year=2024, policy=policy, as_of=None, persons=persons,
+            default_unit=default_unit, parts=parts,
+        )  # fmt: skip
+
+    whole, cut = judged(1), judged(parts)
+    for mine, theirs in zip(cut.frames(), whole.frames(), strict=True):
+        assert mine.equals(theirs)
+    assert cut.persons.equals(whole.persons)
+    assert (cut.findings, cut.assumed, cut.given) == (whole.findings, whole.assumed, whole.given)
+    assert cut.invalid_records == whole.invalid_records
+    assert cut.totals == whole.totals
+    assert list(verdict_json(cut)) == list(verdict_json(whole))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 100_000),
+    count=st.integers(0, 80),
+    policy=st.sampled_from(POLICIES),
+    parts=st.sampled_from([1, 4]),
+)
+def test_a_batch_without_its_counted_decisions_says_the_same(
+    seed: int, count: int, policy: ce.Policy, parts: int
+) -> None:
+    """Without the decisions of entries that count: the same verdicts, exclusions and totals.
+
+    What needs every decision (verdict objects, frames, JSON) is refused, not made wrong.
+    """
+    rows = _rows(seed, count, featured_column=True)
+    whole = evaluate_tables(batches_of(rows, 16), year=2024, policy=policy, as_of=None)
+    lean = evaluate_tables(
+        batches_of(rows, 16), year=2024, policy=policy, as_of=None, counted=False, parts=parts
+    )
+    assert lean.totals == whole.totals
+    assert not lean.complete
+    assert not lean.judged.decisions["counted"].any()
+    assert lean.judged.verdicts.equals(whole.judged.verdicts)
+    assert lean.excluded().equals(whole.excluded())
+    assert whole.excluded().equals(whole.frames().decisions.filter(~pl.col("counted")))
+    for language in ("en", "zh"):
+        assert verdict_cells(lean, language).equals(verdict_cells(whole, language))
+        assert list(excluded_rows(lean, language)) == list(excluded_rows(whole, language))
+    with pytest.raises(ValueError, match="counted=False"):
+        lean.frames()
+    with pytest.raises(ValueError, match="counted=False"):
+        lean.verdicts()
+    with pytest.raises(ValueError, match="counted=False"):
+        list(verdict_json(lean))
+
+
+def test_partitions_leave_no_temporary_file_and_a_full_disk_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary files go with the run, whether it ends well or not."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    rows = _rows(3, 60, featured_column=True)
+    result = evaluate_tables(batches_of(rows, 8), year=2024, policy=BASE, as_of=None, parts=5)
+    assert result.totals.persons
+    assert list(tmp_path.iterdir()) == []
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError("No space left on device (os error 28)")
+
+    monkeypatch.setattr(pl.DataFrame, "write_ipc", full)
+    with pytest.raises(OutputError) as raised:
+        evaluate_tables(batches_of(rows, 8), year=2024, policy=BASE, as_of=None, parts=5)
+    assert raised.value.errno == errno.ENOSPC
+    assert "TMPDIR" in raised.value.message.en
+    assert "磁盘空间不足" in raised.value.message.zh
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="at least 1"):
+        evaluate_tables([], year=2024, policy=BASE, as_of=None, parts=0)
 
 
 _TERMINAL_TEXT = st.text(

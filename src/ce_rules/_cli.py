@@ -20,6 +20,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from typing import IO, Any, Final, NoReturn
@@ -87,6 +88,15 @@ _DEBUG_VARIABLE: Final = "CE_RULES_DEBUG"
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 #: How many records a warning names before it says "and N more".
 _NAMED: Final = 10
+#: ``check`` judges an input of more bytes than this by partition of persons, its entries
+#: in temporary files between reading and judging (``evaluate_tables``' ``parts``), so
+#: that its memory is about one partition's: one for every ``_PART_BYTES`` of input
+#: (about 300,000 records of a typical export). Such an input is read in smaller batches,
+#: for memory more than speed (docs/performance.md).
+_SPILL_BYTES: Final = 256 * 2**20
+_PART_BYTES: Final = 24 * 2**20
+_BATCH_ROWS: Final = 262_144
+_SPILL_BATCH_ROWS: Final = 65_536
 
 
 class _UsageError(Exception):
@@ -430,8 +440,21 @@ def _persons(args: argparse.Namespace) -> dict[str, Person] | None:
     return persons
 
 
+def _parts(files: Sequence[RecordFile]) -> int:
+    """In how many partitions of persons the records of ``files`` are judged (``_SPILL_BYTES``)."""
+    size = 0
+    for record_file in files:
+        with suppress(OSError):
+            size += record_file.path.stat().st_size
+    return 1 if size <= _SPILL_BYTES else -(-size // _PART_BYTES)
+
+
 def _batch(
-    args: argparse.Namespace, person_id: str | None = None, *, fingerprints: bool = True
+    args: argparse.Namespace,
+    person_id: str | None = None,
+    *,
+    fingerprints: bool = True,
+    counted: bool = True,
 ) -> BatchResult:
     policy = _policy(args)
     as_of = _as_of(args.as_of)
@@ -442,8 +465,9 @@ def _batch(
     persons = _persons(args)
     if person_id is None:
         # Every person: the records judged in bulk by the columnar engine.
+        parts = _parts(opened)
         return evaluate_batches(
-            file_batches(opened),
+            file_batches(opened, _SPILL_BATCH_ROWS if parts > 1 else _BATCH_ROWS),
             year=args.year,
             persons=persons,
             policy=policy,
@@ -452,6 +476,8 @@ def _batch(
             default_mode=default_mode,
             allow_other_year=args.allow_other_year,
             fingerprints=fingerprints,
+            counted=counted,
+            parts=parts,
         )
     # Explaining one person: only their rows, picked by the same parser check uses, and
     # judged by evaluate (the differential tests keep both engines equal).
@@ -750,8 +776,9 @@ def _check(args: argparse.Namespace) -> int:
         raise _UsageError(
             "--format xlsx needs --output FILE.xlsx", "--format xlsx 需要 --output 文件.xlsx"
         )
-    # Fingerprints are in the verdict objects of the JSON formats only.
-    batch = _batch(args, fingerprints=fmt in ("json", "jsonl"))
+    # Fingerprints, and the entries that count, are in the JSON formats only.
+    full = fmt in ("json", "jsonl")
+    batch = _batch(args, fingerprints=full, counted=full)
     table: TableResult = batch.table
     _in_scope(args, table.people())
     _write(args, batch, table)

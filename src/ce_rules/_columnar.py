@@ -818,7 +818,12 @@ def _verdicts(
         table = table.with_columns(
             text.map_elements(_sha256, return_dtype=pl.String).alias("fingerprint")
         )
-    return table.drop("person")
+    # The sums and texts the verdicts were made of are not theirs.
+    return table.drop(
+        "person", *zero,
+        *(f"{kind}_{i}" for kind in ("covered", "unrecorded") for i in range(len(topic_rules))),
+        *(["body"] if fingerprints else []),
+    )  # fmt: skip
 
 
 def _sha256(text: str) -> str:

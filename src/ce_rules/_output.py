@@ -105,19 +105,27 @@ def _refused(given: str, en: str, zh: str, error_number: int | None = None) -> O
     return OutputError(given, message, error_number)
 
 
+def os_reason(error: OSError) -> tuple[str, str, int | None]:
+    """Why an operation failed, in English and in Chinese, and the error's number.
+
+    polars raises an ``OSError`` whose number is only in its text (``(os error 28)``).
+    """
+    number = error.errno
+    reason = error.strerror or str(error)
+    if number is None and (found := re.search(r"\(os error (\d+)\)", str(error))):
+        number = int(found[1])
+        reason = os.strerror(number)
+    return reason, _REASONS_ZH.get(number or 0, reason), number
+
+
 def _write_failed(given: str, error: OSError, existed: bool) -> OutputError:
     """The error for a write that failed: the target, the reason, and that nothing changed."""
-    reason = error.strerror or str(error)
+    reason, reason_zh, number = os_reason(error)
     if existed:
         kept_en, kept_zh = "the previous file is unchanged", "原文件未改动"
     else:
         kept_en, kept_zh = "no file was created", "未生成文件"
-    return _refused(
-        given,
-        f"{reason}; {kept_en}",
-        f"{_REASONS_ZH.get(error.errno or 0, reason)}；{kept_zh}",
-        error.errno,
-    )
+    return _refused(given, f"{reason}; {kept_en}", f"{reason_zh}；{kept_zh}", number)
 
 
 def check_output_path(path: str | Path, protected: Iterable[str | Path]) -> Path:

@@ -304,7 +304,7 @@ def excluded_rows(table: TableResult, lang: str) -> Iterator[tuple[Cell, ...]]:
     """
     import polars as pl
 
-    decisions = table.frames().decisions.filter(~pl.col("counted"))
+    decisions = table.excluded()
     names = table.persons.select("person_id", "name")
     decisions = decisions.join(names, on="person_id", how="left", maintain_order="left")
     reasons = {r.value: r.text.in_(lang) for r in Reason}

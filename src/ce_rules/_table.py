@@ -10,6 +10,7 @@ records and the totals are those of ``evaluate_many`` on the same rows.
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -47,6 +48,7 @@ from ._policy import CreditFactorRule, Policy, Rule
 from ._readers import BadCell, BrokenRow, RawRow, RecordFile, SkippedRow
 from ._records import Described, InvalidRecord, Problem, _column_order, _shown, course_id
 from ._schema import IGNORED, RECORD_COLUMNS, CellKind, Column, column, match_header
+from ._spill import Held
 from ._verdict import (
     EntryDecision,
     Finding,
@@ -118,6 +120,9 @@ class TableResult:
         given: The persons read one by one, as ``Person``: given by the caller, or whose
             records disagree, or whose unit level came from the default (the others are
             only rows of ``persons``).
+        complete: Whether ``judged.decisions`` holds every entry's decision; False if
+            only those of entries that do not count were kept (``evaluate_tables``), when
+            neither the verdict objects, nor the frames, nor the JSON texts can be made.
     """
 
     year: int
@@ -131,9 +136,11 @@ class TableResult:
     skipped: list[SkippedRow] = field(default_factory=list)
     totals: BatchTotals = field(default_factory=BatchTotals)
     given: dict[str, Person] = field(default_factory=dict)
+    complete: bool = True
 
     def verdicts(self) -> Iterator[BatchVerdict]:
         """Every person's verdict as a ``BatchVerdict``, sorted by person id, built one by one."""
+        self._check_complete()
         return _verdict_objects(self)
 
     def people(self) -> Iterator[Person]:
@@ -143,7 +150,20 @@ class TableResult:
 
     def frames(self) -> Frames:
         """The verdicts, decisions and invalid records as flat tables (``Frames``)."""
+        self._check_complete()
         return _frames(self)
+
+    def excluded(self) -> pl.DataFrame:
+        """The decisions of the entries that do not count, as in ``Frames.decisions``."""
+        import polars as pl
+
+        return _decision_rows(self, self.judged.decisions.filter(~pl.col("counted")))
+
+    def _check_complete(self) -> None:
+        if not self.complete:
+            raise ValueError(
+                "only the decisions of entries that do not count were kept (counted=False)"
+            )
 
 
 class Frames(NamedTuple):
@@ -513,10 +533,13 @@ def _invalid(
     )
 
 
-def file_batches(files: Iterable[RecordFile]) -> Iterator[TableBatch]:
-    """Every file's records as table batches (a workbook's sheets each their own source)."""
+def file_batches(files: Iterable[RecordFile], rows: int = 262_144) -> Iterator[TableBatch]:
+    """Every file's records as table batches of ``rows`` items at most (``RecordFile.tables``).
+
+    A workbook's sheets are each their own source.
+    """
     for record_file in files:
-        for raw in record_file.tables():
+        for raw in record_file.tables(rows):
             yield TableBatch(raw.source, raw.frame, raw.others, raw.bad_cells)
 
 
@@ -583,16 +606,87 @@ def evaluate_tables(
     default_unit: UnitLevel | None = None,
     default_mode: Mode | None = None,
     fingerprints: bool = True,
+    counted: bool = True,
+    parts: int = 1,
 ) -> TableResult:
     """Judge the records of ``batches`` in bulk, as ``evaluate_many`` judges the same rows.
 
     The caller has checked ``year``, ``as_of`` and the defaults and resolved ``policy``
     (as ``evaluate_many`` does). Batches of several files come one file after another.
-    """
-    import polars as pl
 
+    Without ``counted``, the decisions of the entries that count are not kept, only
+    their number (in the totals): for a report that lists only the entries that do not
+    count (``TableResult.complete`` is then False). With ``parts`` over 1, the persons
+    are judged in that many partitions, their entries held in temporary files between
+    reading and judging (``_spill.Held``), so that only one partition's are in memory:
+    the result is the same.
+
+    Raises:
+        OutputError: The temporary files cannot be written (``parts`` over 1).
+    """
+    with Held(parts) as held:
+        invalid, skipped, totals = _read(batches, held, default_mode)
+        known = dict(persons or {})
+        # The persons without entries (invalid records only, or given), each in their part.
+        others = sorted({r.person_id for r in invalid if r.person_id is not None} | set(known))
+        others_by_part: list[list[str]] = [[] for _ in range(parts)]
+        for person_id, part in zip(others, held.part_of(others), strict=True):
+            others_by_part[part].append(person_id)
+        decisions: list[pl.DataFrame] = []
+        verdicts: list[pl.DataFrame] = []
+        people: list[pl.DataFrame] = []
+        given: dict[str, Person] = {}
+        findings: dict[str, list[Finding]] = {}
+        assumed: dict[str, tuple[str, ...]] = {}
+        reasons: Counter[tuple[bool, str]] = Counter()
+        for part in range(parts):
+            part_judged = _judged_part(
+                held.take(part),
+                others_by_part[part],
+                {pid: known[pid] for pid in others_by_part[part] if pid in known},
+                year=year,
+                policy=policy,
+                as_of=as_of,
+                default_unit=default_unit,
+                fingerprints=fingerprints,
+                counted=counted,
+                compact=parts > 1,
+            )
+            decisions.append(part_judged.decisions)
+            verdicts.append(part_judged.verdicts)
+            people.append(part_judged.persons)
+            given.update(part_judged.given)
+            findings.update(part_judged.findings)
+            assumed.update(part_judged.assumed)
+            reasons.update(part_judged.reasons)
+            del part_judged  # its frames are in the lists, let go with them
+    result = TableResult(
+        year,
+        policy,
+        as_of,
+        Judged(_joined(decisions, "person_id", "index"), _joined(verdicts, "person_id")),
+        _joined(people, "person_id"),
+        findings,
+        assumed,
+        invalid,
+        skipped,
+        totals,
+        given,
+    )
+    _count(result, reasons)
+    result.complete = counted
+    return result
+
+
+def _read(
+    batches: Iterable[TableBatch], held: Held, default_mode: Mode | None
+) -> tuple[list[InvalidRecord], list[SkippedRow], BatchTotals]:
+    """Every batch parsed, its entries given to ``held``.
+
+    Returned: its invalid records (in input order), its rows that are not records, and
+    the count of its items.
+    """
     parsed = _Parsed()
-    frames: list[pl.DataFrame] = []
     invalid: list[InvalidRecord] = []
     skipped: list[SkippedRow] = []
     totals = BatchTotals()
@@ -604,7 +698,7 @@ def evaluate_tables(
             offset += span
             source, span = batch.source, 0
         entries, bad = _parse(batch, parsed, offset, default_mode)
-        frames.append(entries)
+        held.add(entries)
         invalid.extend(bad)
         items = [*batch.frame["item"].to_list(), *(i for i, _ in batch.others)]
         span = max(span, max(items, default=-1) + 1)
@@ -622,8 +716,41 @@ def evaluate_tables(
                 )
         totals.records += batch.frame.height + len(batch.others)
     invalid.sort(key=lambda record: record.index)
-    known = dict(persons or {})
-    numbers = _numbers(frames, invalid, known)
+    return invalid, skipped, totals
+
+
+class _Part(NamedTuple):
+    """The judgement of one partition of persons (``_judged_part``)."""
+
+    decisions: pl.DataFrame
+    verdicts: pl.DataFrame
+    persons: pl.DataFrame
+    given: dict[str, Person]
+    findings: dict[str, list[Finding]]
+    assumed: dict[str, tuple[str, ...]]
+    reasons: Counter[tuple[bool, str]]
+
+
+def _judged_part(
+    frames: list[pl.DataFrame],
+    others: Sequence[str],
+    known: Mapping[str, Person],
+    *,
+    year: int,
+    policy: Policy,
+    as_of: date | None,
+    default_unit: UnitLevel | None,
+    fingerprints: bool,
+    counted: bool,
+    compact: bool,
+) -> _Part:
+    """The persons of ``frames`` (parsed entries) and ``others`` (without entries), judged.
+
+    With ``compact``, the frames returned have buffers of their own (``_compacted``).
+    """
+    import polars as pl
+
+    numbers = _numbers(frames, others)
     # Each batch's entries with their persons' numbers, then one frame: its columns are
     # cut alike (one piece a batch), so that nothing must be copied to line them up.
     entries = pl.concat(
@@ -641,25 +768,38 @@ def evaluate_tables(
         found.insert(at, _assumption("mode", None))
     # Who each person is was read: the entries keep only what the engine and the reports use.
     entries = entries.select(*ENTRY_SCHEMA, "person", "source", "line")
-    judged = _judged_in_parts(
-        entries, people, year=year, policy=policy, as_of=as_of, fingerprints=fingerprints
+    judged, reasons = _judged_in_parts(
+        entries,
+        people,
+        year=year,
+        policy=policy,
+        as_of=as_of,
+        fingerprints=fingerprints,
+        counted=counted,
     )
-    persons_read = people.drop("person")
-    result = TableResult(
-        year,
-        policy,
-        as_of,
-        judged,
-        persons_read,
-        findings,
-        assumed,
-        invalid,
-        skipped,
-        totals,
-        given,
+    if compact:
+        # Kept while the other partitions are judged: not with the buffers of this one's.
+        judged = Judged(
+            judged.decisions if counted else _compacted(judged.decisions),
+            _compacted(judged.verdicts),
+        )
+    return _Part(
+        judged.decisions, judged.verdicts, people.drop("person"), given, findings, assumed, reasons
     )
-    _count(result)
-    return result
+
+
+def _joined(frames: list[pl.DataFrame], *by: str) -> pl.DataFrame:
+    """The partitions' frames as one, sorted ``by``; the list is emptied.
+
+    Each partition's frame is sorted by person id, but the partitions' persons
+    interleave. The pieces are let go as soon as the whole is sorted.
+    """
+    import polars as pl
+
+    count = len(frames)
+    frame = pl.concat(frames)
+    frames.clear()
+    return frame if count == 1 else frame.sort(*by, maintain_order=True)
 
 
 def _judged_in_parts(
@@ -670,27 +810,39 @@ def _judged_in_parts(
     policy: Policy,
     as_of: date | None,
     fingerprints: bool,
-) -> Judged:
+    counted: bool = True,
+) -> tuple[Judged, Counter[tuple[bool, str]]]:
     """The engine's judgement of every person, a run of persons at a time.
 
     The persons (sorted by id) are cut into runs of about ``_PART_ENTRIES`` entries, and
     each run's entries are judged alone (a person's entries are all in one run), so that
     the engine's intermediate frames, some sixty columns wide, hold one run at a time.
     The runs follow each other in person order: their frames put end to end stay sorted.
-    Each decision gets the file and line of its entry.
+    Each decision gets the file and line of its entry. Without ``counted``, only the
+    decisions of entries that do not count are kept. Returned with the decisions'
+    number by whether they count and by reason.
     """
     import polars as pl
+
+    reasons: Counter[tuple[bool, str]] = Counter()
 
     def judged(rows: pl.DataFrame, persons: pl.DataFrame) -> Judged:
         found = judge_table(
             rows.select(*ENTRY_SCHEMA, "person"), persons, year=year, policy=policy,
             as_of=as_of, fingerprints=fingerprints,
         )  # fmt: skip
+        decisions = found.decisions
+        for count, reason, number in (
+            decisions.group_by("counted", "reason").agg(pl.len()).iter_rows()
+        ):
+            reasons[count, reason] += number
+        if not counted:
+            decisions = decisions.filter(~pl.col("counted"))
         where = rows.select("item", "source", "line")
-        return Judged(found.decisions.join(where, on="item", how="left"), found.verdicts)
+        return Judged(decisions.join(where, on="item", how="left"), found.verdicts)
 
     if entries.height <= _PART_ENTRIES:
-        return judged(entries, people)
+        return judged(entries, people), reasons
     sizes = people.select("person").join(
         entries.select("person").group_by("person").agg(pl.len().alias("n")),
         on="person",
@@ -711,7 +863,22 @@ def _judged_in_parts(
         )
         decisions.append(part.decisions)
         verdicts.append(part.verdicts)
-    return Judged(pl.concat(decisions), pl.concat(verdicts))
+    return Judged(pl.concat(decisions), pl.concat(verdicts)), reasons
+
+
+def _compacted(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with buffers of its own, as small as its values.
+
+    Text columns taken from a larger frame (by a filter, a join, a group-by) hold views
+    of that frame's text buffers, and keep them all alive: a frame kept while others are
+    judged is written and read back (Arrow IPC, in memory), which keeps only its bytes.
+    """
+    import polars as pl
+
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="uncompressed")
+    buffer.seek(0)
+    return pl.read_ipc(buffer)
 
 
 def _empty_entries() -> pl.DataFrame:
@@ -723,7 +890,7 @@ def _empty_entries() -> pl.DataFrame:
         schema=_polars_schema(
             {
                 **ENTRY_SCHEMA,
-                "source": "String",
+                "source": "Categorical",  # as ``_parse`` makes it
                 "line": "Int64",
                 "name": "String",
                 "unit": "String",
@@ -735,17 +902,14 @@ def _empty_entries() -> pl.DataFrame:
     )
 
 
-def _numbers(
-    frames: Sequence[pl.DataFrame], invalid: Sequence[InvalidRecord], known: Mapping[str, Person]
-) -> pl.DataFrame:
-    """Every person (of the entries, of the invalid records, given) numbered in id order.
+def _numbers(frames: Sequence[pl.DataFrame], others: Iterable[str]) -> pl.DataFrame:
+    """Every person (of the entries, and ``others``) numbered in id order.
 
     Columns ``person`` (from 0) and ``person_id``: the engine groups, ranks and sorts
     persons by their number rather than by their id's text.
     """
     import polars as pl
 
-    others = {r.person_id for r in invalid if r.person_id is not None} | set(known)
     ids = pl.concat(
         [
             *(frame["person_id"].unique() for frame in frames),
@@ -881,17 +1045,22 @@ def _one_person(
     return person, found, False
 
 
-def _count(result: TableResult) -> None:
-    """The totals of a batch judged in bulk (as ``evaluate_many`` counts them)."""
+def _count(result: TableResult, reasons: Counter[tuple[bool, str]]) -> None:
+    """The totals of a batch judged in bulk (as ``evaluate_many`` counts them).
+
+    ``reasons``: how many decisions count or not, by reason.
+    """
     import polars as pl
 
     totals = result.totals
     totals.invalid = len(result.invalid_records)
     totals.skipped = len(result.skipped)
-    decisions = result.judged.decisions
-    totals.counted = int(decisions["counted"].sum())
-    totals.excluded = decisions.height - totals.counted
-    totals.by_reason = Counter(dict(decisions.group_by("reason").agg(pl.len()).iter_rows()))
+    totals.counted = sum(n for (counted, _), n in reasons.items() if counted)
+    totals.excluded = sum(n for (counted, _), n in reasons.items() if not counted)
+    by_reason: Counter[str] = Counter()
+    for (_, reason), number in reasons.items():
+        by_reason[reason] += number
+    totals.by_reason = by_reason
     statuses = dict(result.judged.verdicts.group_by("status").agg(pl.len()).iter_rows())
     totals.persons = result.judged.verdicts.height
     totals.compliant = statuses.get(Status.COMPLIANT.value, 0)
@@ -1003,7 +1172,8 @@ def _figures(figures: Mapping[str, Any]) -> Figures:
 
 
 def _verdict_objects(result: TableResult) -> Iterator[BatchVerdict]:
-    """Every person's ``BatchVerdict``, one at a time."""
+    """Every person's ``BatchVerdict``, one at a time (from the first ``next``)."""
+    result._check_complete()
     policy = result.policy
     by_key = topic_findings(policy)
     loosenings = _loosening_findings(policy) if policy.loosenings else ()
@@ -1217,6 +1387,7 @@ def verdict_json(result: TableResult) -> Iterator[str]:
     """
     from pydantic_core import to_json
 
+    result._check_complete()
     invalid_by: dict[str, list[str]] = {}
     for record in result.invalid_records:
         if record.person_id is not None:
@@ -1362,12 +1533,16 @@ def evaluate_batches(
     unknown_fields: Sequence[str] = (),
     allow_other_year: bool = False,
     fingerprints: bool = True,
+    counted: bool = True,
+    parts: int = 1,
 ) -> BatchResult:
     """``evaluate_many`` for records in table batches, judged in bulk by the columnar engine.
 
     The arguments are checked as ``evaluate_many`` checks them; the result is a
     ``BatchResult`` whose ``table`` holds the engine's frames. Without ``fingerprints``
-    the verdicts' fingerprints are empty (their canonical forms are not computed).
+    the verdicts' fingerprints are empty (their canonical forms are not computed);
+    ``counted`` and ``parts`` are ``evaluate_tables``'. Without ``counted``, the result
+    has no verdict objects: iterating it raises ``ValueError``.
     """
     rules, known, checked_as_of = _checked(
         year, persons, policy, as_of, default_unit, default_mode, allow_other_year
@@ -1381,8 +1556,10 @@ def evaluate_batches(
         default_unit=default_unit,
         default_mode=default_mode,
         fingerprints=fingerprints,
+        counted=counted,
+        parts=parts,
     )
-    result = BatchResult(table.verdicts(), year, rules)
+    result = BatchResult(_verdict_objects(table), year, rules)
     result.invalid_records = table.invalid_records
     result.skipped = table.skipped
     result.totals = table.totals
@@ -1503,6 +1680,44 @@ def _factor(hundredths: pl.Expr) -> pl.Expr:
     return (hundredths.cast(pl.Decimal(20, 2)) / 100).cast(pl.Decimal(18, 2))
 
 
+def _decision_rows(result: TableResult, decisions: pl.DataFrame) -> pl.DataFrame:
+    """Rows of the engine's decisions as ``Frames.decisions`` has them."""
+    import polars as pl
+
+    policy = result.policy
+    clauses = pl.DataFrame(
+        {
+            "rule": [r.code for r in policy.rules],
+            "clause": [r.citation.clause for r in policy.rules],
+            "rule_decision": [
+                None if r.reading is None else r.reading.decision for r in policy.rules
+            ],
+        },
+        schema={"rule": pl.String, "clause": pl.String, "rule_decision": pl.Int64},
+    )
+    # As EntryDecision.decision: the deciding rule's reading, else the reason's own decision.
+    reason_decision = pl.col("reason").replace_strict(
+        {r.value: r.decision for r in Reason}, return_dtype=pl.Int64
+    )
+    return (
+        decisions.with_columns(pl.col("index").cast(pl.Int64))
+        .join(clauses, on="rule", how="left")
+        .select(
+            "person_id", "index", pl.col("source").cast(pl.String), "line", "entry_id",
+            "course_id", "category", "role", "credited_year",
+            _decimal(pl.col("hours")).alias("hours"),
+            _factor(pl.col("factor")).alias("factor"),
+            _decimal(pl.col("credited_hours")).alias("credited_hours"),
+            _decimal(pl.col("would_add")).alias("would_add"),
+            _decimal(pl.col("undetermined_hours")).alias("undetermined_hours"),
+            "missing_facts", "counted", "reason", "rule", "clause",
+            pl.coalesce("rule_decision", reason_decision).alias("decision"),
+            pl.col("duplicate_of").cast(pl.Int64),
+        )
+        .sort("person_id", "index")
+    )  # fmt: skip
+
+
 def _frames(result: TableResult) -> Frames:
     import polars as pl
 
@@ -1536,37 +1751,7 @@ def _frames(result: TableResult) -> Frames:
         )
         .sort("person_id")
     )  # fmt: skip
-    clauses = pl.DataFrame(
-        {
-            "rule": [r.code for r in policy.rules],
-            "clause": [r.citation.clause for r in policy.rules],
-            "rule_decision": [
-                None if r.reading is None else r.reading.decision for r in policy.rules
-            ],
-        },
-        schema={"rule": pl.String, "clause": pl.String, "rule_decision": pl.Int64},
-    )
-    # As EntryDecision.decision: the deciding rule's reading, else the reason's own decision.
-    reason_decision = pl.col("reason").replace_strict(
-        {r.value: r.decision for r in Reason}, return_dtype=pl.Int64
-    )
-    decisions = (
-        judged.decisions.with_columns(pl.col("index").cast(pl.Int64))
-        .join(clauses, on="rule", how="left")
-        .select(
-            "person_id", "index", pl.col("source").cast(pl.String), "line", "entry_id",
-            "course_id", "category", "role", "credited_year",
-            _decimal(pl.col("hours")).alias("hours"),
-            _factor(pl.col("factor")).alias("factor"),
-            _decimal(pl.col("credited_hours")).alias("credited_hours"),
-            _decimal(pl.col("would_add")).alias("would_add"),
-            _decimal(pl.col("undetermined_hours")).alias("undetermined_hours"),
-            "missing_facts", "counted", "reason", "rule", "clause",
-            pl.coalesce("rule_decision", reason_decision).alias("decision"),
-            pl.col("duplicate_of").cast(pl.Int64),
-        )
-        .sort("person_id", "index")
-    )  # fmt: skip
+    decisions = _decision_rows(result, judged.decisions)
     invalid = pl.DataFrame(
         [
             {

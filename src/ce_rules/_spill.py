@@ -1,0 +1,136 @@
+"""Entries between reading and judging, by partition of persons: in memory or on disk.
+
+A large input is judged one partition of persons at a time (``_table.evaluate_tables``):
+each batch's entries are cut by a hash of their person's id into ``parts`` partitions as
+soon as they are parsed, written to temporary files (Arrow IPC, uncompressed), and read back
+a partition at a time, so that only one partition's entries are in memory while they are
+judged. All of a person's entries are in one partition, in input order. With one partition
+the entries stay in memory: nothing is written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Final
+
+from ._message import Message
+from ._output import OutputError, os_reason, terminal_safe
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["Held"]
+
+#: The seed of the hash that gives each person's partition (any fixed number: one run).
+_SEED: Final = 2024
+
+
+class Held:
+    """The parsed entries of a batch, by partition of persons (a context manager).
+
+    Args:
+        parts: How many partitions; 1 keeps every entry in memory.
+        directory: Where the temporary files go (``tempfile``'s choice if None: ``TMPDIR``).
+
+    Raises:
+        OutputError: The temporary folder cannot be made, or a file cannot be written
+            (a full disk): what happened, and that ``TMPDIR`` chooses another folder.
+    """
+
+    def __init__(self, parts: int = 1, directory: str | None = None) -> None:
+        if parts < 1:
+            raise ValueError(f"parts must be at least 1, not {parts}")
+        self.parts = parts
+        self._memory: list[pl.DataFrame] = []
+        self._files: list[list[Path]] = [[] for _ in range(parts)]
+        self._folder: Path | None = None
+        if parts > 1:
+            try:
+                self._folder = Path(tempfile.mkdtemp(prefix="ce-rules-", dir=directory))
+            except OSError as error:
+                raise _failed(directory or tempfile.gettempdir(), error) from None
+
+    def __enter__(self) -> Held:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Removes the temporary files (and their folder); the entries held are let go."""
+        self._memory = []
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def part_of(self, ids: Iterable[str]) -> list[int]:
+        """The partition of each person id, as ``add`` cuts the entries."""
+        import polars as pl
+
+        series = pl.Series("person_id", list(ids), dtype=pl.String)
+        return self._part(series).to_list()
+
+    def _part(self, ids: pl.Series) -> pl.Series:
+        import polars as pl
+
+        return (ids.hash(seed=_SEED) % self.parts).cast(pl.Int32)
+
+    def add(self, entries: pl.DataFrame) -> None:
+        """Holds a batch's entries (``person_id`` a column), each in its person's partition."""
+        if self._folder is None:
+            self._memory.append(entries)
+            return
+        cut = entries.with_columns(self._part(entries.get_column("person_id")).alias("__part"))
+        for (part,), piece in cut.partition_by(
+            "__part", as_dict=True, include_key=False, maintain_order=True
+        ).items():
+            files = self._files[int(part)]
+            path = self._folder / f"{part}-{len(files)}.arrow"
+            try:
+                piece.write_ipc(path, compression="uncompressed")
+            except OSError as error:
+                raise _failed(str(self._folder.parent), error) from None
+            files.append(path)
+
+    def take(self, part: int) -> list[pl.DataFrame]:
+        """The entries of partition ``part``, in the order they were added; let go here."""
+        if self._folder is None:
+            frames, self._memory = self._memory, []
+            return frames
+        import polars as pl
+
+        files, self._files[part] = self._files[part], []
+        if not files:
+            return []
+        # One piece of each batch: read as one frame, in one chunk (grouping and joining a
+        # frame of many small chunks costs polars more than copying them once).
+        frame = pl.concat([pl.read_ipc(path) for path in files], rechunk=True)
+        for path in files:
+            path.unlink(missing_ok=True)
+        return [frame]
+
+
+def _failed(folder: str, error: OSError) -> OutputError:
+    """The error for temporary files that cannot be written: where, why, and what to do."""
+    reason, reason_zh, number = os_reason(error)
+    shown = terminal_safe(folder)
+    return OutputError(
+        folder,
+        Message(
+            zh=f"无法在 {shown} 写入临时文件（{reason_zh}）：大批量记录在读取后、判定前暂存于此；"
+            "请腾出空间，或用环境变量 TMPDIR 指定其他文件夹",
+            en=f"cannot write temporary files in {shown} ({reason}): a large input is held "
+            "there between reading and judging; free some space, or name another folder "
+            "with the TMPDIR environment variable",
+        ),
+        number,
+    )

@@ -1,0 +1,124 @@
+"""A large input: judged a partition of persons at a time, its entries on disk in between.
+
+``check`` judges an input of more than ``_SPILL_BYTES`` this way (docs/performance.md). The
+thresholds are lowered here so that a small file goes the same way: every report must be
+the one of the same file judged at once, and the temporary files must go with the run.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from ce_rules import _cli
+from test_cli import record, write_csv
+
+FORMATS = ("table", "csv", "json", "jsonl", "xlsx")
+
+
+def _export(path: Path) -> Path:
+    """An office's export of 120 persons in record order: a title, a footer, bad rows."""
+    rng = random.Random(11)
+    rows = []
+    for number in range(360):
+        person = f"3701021980{rng.randrange(120):08d}"
+        course = rng.choice(["GX1", "GX2", "ZY1", "ZY2", "ZY3"])
+        unit = rng.choice(["市属单位", "省直单位"])
+        platform = rng.choice(["", "专技知到", "某培训网"])
+        mode = "远程教育" if platform else "线下培训"
+        hours = "三十" if number % 97 == 0 else rng.choice(["10", "20.5", "30"])
+        day = rng.choice(["2024-03-01", "2023-12-31", "2024/6/1"])
+        rows.append(
+            record(person, course, unit=unit, hours=hours, day=day, mode=mode, platform=platform)
+        )
+    return write_csv(path, rows, before=[["2024年度学时汇总"]], after=[["合计", "360"]])
+
+
+def _report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: Path, fmt: str, name: str
+) -> tuple[int, bytes | list[list[object]], str]:
+    target = tmp_path / f"{name}.{'xlsx' if fmt == 'xlsx' else 'out'}"
+    code = _cli.main(
+        ["check", str(source), "--year", "2024", "--region", "shandong",
+         "--format", fmt, "-o", str(target)]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    if fmt != "xlsx":
+        return code, target.read_bytes(), err
+    book = openpyxl.load_workbook(target, read_only=True)
+    cells = [
+        [sheet.title, *row]
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+    ]
+    book.close()
+    return code, cells, err
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_large_input_is_judged_by_partition_with_the_same_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """Every format, byte for byte (a workbook cell for cell), and the same warnings."""
+    source = _export(tmp_path / "导出.csv")
+    whole = _report(tmp_path, capsys, source, fmt, "whole")
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setattr(_cli, "_SPILL_BYTES", 0)
+    monkeypatch.setattr(_cli, "_PART_BYTES", source.stat().st_size // 5)
+    monkeypatch.setattr(_cli, "_SPILL_BATCH_ROWS", 50)
+    written: list[str] = []
+    write = pl.DataFrame.write_ipc
+
+    def counted(frame: pl.DataFrame, path: object, **options: object) -> object:
+        written.append(str(path))
+        return write(frame, path, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl.DataFrame, "write_ipc", counted)
+    cut = _report(tmp_path, capsys, source, fmt, "cut")
+    assert any(str(folder) in path for path in written)  # it did go through the disk
+    assert whole[0] == cut[0] == 2  # invalid records: exit 2 either way
+    assert cut[1] == whole[1]
+    assert cut[2] == whole[2]
+    assert list(folder.iterdir()) == []
+
+
+def test_a_full_disk_for_the_temporary_files_is_said_and_nothing_is_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 2, in Chinese: where, why, and that TMPDIR chooses another folder; no report."""
+    source = _export(tmp_path / "导出.csv")
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setattr(_cli, "_SPILL_BYTES", 0)
+    monkeypatch.setattr(_cli, "_PART_BYTES", 1000)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError("No space left on device (os error 28)")
+
+    monkeypatch.setattr(pl.DataFrame, "write_ipc", full)
+    target = tmp_path / "结果.csv"
+    code = _cli.main(
+        ["check", str(source), "--year", "2024", "--region", "shandong", "-o", str(target)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"无法在 {folder}" in err, err
+    assert "写入临时文件（磁盘空间不足）" in err, err
+    assert "环境变量 TMPDIR 指定其他文件夹" in err, err
+    assert not target.exists()
+    assert list(folder.iterdir()) == []
+    code = _cli.main(
+        ["--lang", "en", "check", str(source), "--year", "2024", "--region", "shandong"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "cannot write temporary files" in err, err
+    assert "(No space left on device)" in err, err
