@@ -18,6 +18,7 @@ from ce_rules._cells import (
     ERROR_CODES,
     CellError,
     choice_key,
+    may_have_been,
     normalise,
     parse_cell,
     parse_choice,
@@ -455,6 +456,13 @@ MAY_DAY = date(2024, 5, 1)
         "2024-04-30T20:00:00Z",
         "2024-04-30T16:00:00.5Z",
         "2024-05-01T10:00:00-05:00",
+        "2024/5/1 上午 8:30:00",  # Windows' Chinese dates: a 12-hour clock
+        "2024/5/1 下午 11:59:59",
+        "2024/5/1 上午 12:00",
+        "2024年5月1日下午2:30",
+        "2024/5/1 8:30 PM",
+        "2024-05-01 12:30 am",
+        "2024-04-30 下午 4:00:00Z",
         "45413",
         "45413.75",
         45413,
@@ -479,6 +487,14 @@ def test_a_moment_is_a_day_in_china() -> None:
     assert parse_date("2024-05-01T20:00:00-05:00") == date(2024, 5, 2)
     assert parse_date("2024-05-01 23:30:00") == date(2024, 5, 1)
     assert parse_date("1989-12-31T16:00:00Z") == date(1990, 1, 1)
+    # 上午/下午 decide the hour, and with an offset the day.
+    assert parse_date("2024-04-30 上午 3:59:59Z") == date(2024, 4, 30)
+    assert parse_date("2024-04-30 下午 3:59:59Z") == date(2024, 4, 30)
+    assert parse_date("2024-04-30 下午 4:00:00Z") == date(2024, 5, 1)
+    assert parse_date("2024-04-30 上午 12:00:00Z") == date(2024, 4, 30)
+    assert parse_date("2024-04-30 下午 12:00:00Z") == date(2024, 4, 30)
+    assert parse_date("2024-04-30 上午 12:30:00-08:00") == date(2024, 4, 30)
+    assert parse_date("2024-04-30 下午 12:30:00-08:00") == date(2024, 5, 1)
 
 
 @pytest.mark.parametrize(
@@ -504,6 +520,11 @@ def test_a_moment_is_a_day_in_china() -> None:
         ("2024-04-31", "not_a_date"),
         ("2024-05-01 24:00", "not_a_date"),
         ("2024-05-01 08:60", "not_a_date"),
+        ("2024-05-01 下午 13:00", "not_a_date"),  # a 12-hour clock's hours are 1 to 12
+        ("2024-05-01 上午 0:30", "not_a_date"),
+        ("2024-05-01 下午", "not_a_date"),
+        ("2024-05-01 下午 2:30 下午", "not_a_date"),
+        ("2024-05-01 晚上 8:30", "not_a_date"),
         ("2024-05-01T08:30:00+25:00", "not_a_date"),
         ("2024-05-01 8", "not_a_date"),
         ("2024-05-018:30", "not_a_date"),
@@ -956,3 +977,34 @@ def test_a_control_character_never_makes_another_id(
 def test_float_hours_read_as_their_repr(value: float) -> None:
     """A float is read as the shortest text that writes it."""
     assert _outcome(parse_hours, value) == _outcome(parse_hours, repr(value))
+
+
+@pytest.mark.parametrize(
+    ("number", "person_id", "may"),
+    [
+        # Six digits written: any ID within one unit of the last of them (rounded or cut).
+        ("3.70602E+17", "370602198001011234", True),
+        ("3.70602E+17", "370601000000000001", True),
+        ("3.70602E+17", "370601000000000000", False),
+        ("3.70602E+17", "370602999999999999", True),
+        ("3.70602E+17", "370603000000000000", False),
+        ("3.70602e17", "370602198001011234", True),
+        ("1E+16", "10000000000000000", True),
+        ("1E+16", "20000000000000000", False),
+        # 15 significant digits kept, the rest lost.
+        ("370102198001011000.0", "370102198001011234", True),
+        ("370102198001011000.0", "370102198001011999", True),
+        ("370102198001011000.0", "370102198001012000", False),
+        ("370102198001011264.0", "370102198001011234", True),
+        # A check digit X is never made a number; any other text may be any ID.
+        ("3.70602E+17", "37060219800101123X", False),
+        (" 3.70602E+17 ", "370602198001011234", True),
+        ("P 1", "P1", True),
+        ("", "370602198001011234", True),
+    ],
+)
+def test_an_id_a_spreadsheet_made_a_number_may_have_been_only_ids_near_it(
+    number: str, person_id: str, may: bool
+) -> None:
+    """``may_have_been``: the leading digits a spreadsheet kept, on both sides of each bound."""
+    assert may_have_been(number, person_id) is may

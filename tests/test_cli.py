@@ -949,6 +949,11 @@ def test_year_without_policy_and_bad_usage_exit_2() -> None:
             "unrecognized arguments: --bogus",
         ),
         (["check", EXAMPLE, "--year"], "参数 --year 后面需要一个值", "expected one argument"),
+        (  # the file taken for the person's id: the order is told
+            ["explain", EXAMPLE, "--year", "2024"],
+            "缺少必需的参数：FILE（先写身份证号，再写文件：explain 身份证号 文件…）",
+            "required: FILE (the person's id comes first: explain PERSON_ID FILE...)",
+        ),
     ],
 )
 def test_usage_errors_speak_the_language_of_the_command_line(

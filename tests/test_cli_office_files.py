@@ -252,6 +252,37 @@ def test_invisible_characters_in_an_id_never_make_a_second_person(tmp_path: Path
         assert len(explained["entries"]) == len(verdict["entries"]) == 7
 
 
+def test_explain_offers_a_spreadsheet_number_only_to_whom_it_may_have_been(
+    tmp_path: Path,
+) -> None:
+    """An ID Excel made a number keeps its leading digits: another person's is left out.
+
+    ``3.70602E+17`` may be any ID from 370601.5… to 370602.5… (rounded) or cut; a blank
+    person cell may be anyone's; an ID with a check digit X is never made a number.
+    """
+    rows = [
+        *person_rows("370602198001011234"),
+        *person_rows("370102198001011234"),
+        *person_rows("37060219800101123X"),
+        record("3.70602E+17", "ZY7", hours="10"),  # line 8
+        record("370102198001011000.0", "ZY8", hours="10"),  # line 9: 15 digits kept
+        record("", "ZY9", hours="10"),  # line 10: anyone's
+    ]
+    path = write_csv(tmp_path / "excel.csv", rows)
+    near, far, lettered = run_all(
+        *(
+            ["--lang", "en", "explain", person, path, "--year", "2024"]
+            for person in ("370602198001011234", "370102198001011234", "37060219800101123X")
+        )
+    )
+    for result, lines in ((near, (8, 10)), (far, (9, 10)), (lettered, (10,))):
+        assert result.returncode == 2, result.stderr
+        offered = [line for line in result.stdout.splitlines() if line.startswith("  ? ")]
+        assert [line.split()[1] for line in offered] == [f"{path}:{n}" for n in lines]
+        said = "1 invalid record names" if len(lines) == 1 else f"{len(lines)} invalid records name"
+        assert f"{said} no person that can be read" in result.stderr
+
+
 def test_footer_rows_are_skipped_and_reported_not_invalid(tmp_path: Path) -> None:
     """合计, 制表人 and blank rows under the records: counted as skipped lines, never exit 2."""
     path = write_csv(tmp_path / "footers.csv", person_rows("A"), after=FOOTERS)

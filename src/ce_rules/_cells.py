@@ -67,6 +67,7 @@ __all__ = [
     "TEXT_MAX_LENGTH",
     "CellError",
     "choice_key",
+    "may_have_been",
     "normalise",
     "parse_cell",
     "parse_choice",
@@ -492,6 +493,31 @@ def parse_id(value: object) -> str | None:
     return text
 
 
+def may_have_been(number: str, person_id: str) -> bool:
+    """Whether an ID a spreadsheet turned into ``number`` may have been ``person_id``.
+
+    A spreadsheet keeps an ID's leading digits when it makes a number of it: those it wrote
+    in scientific notation (``3.70602E+17``, rounded or cut at its last digit), or 15
+    significant digits, the precision of its numbers (``370102198001011000.0``). An ID
+    with a letter (a check digit X) is never made a number. Any other text may be any ID.
+    """
+    text = number.strip()
+    scientific = _SCIENTIFIC.fullmatch(text)
+    if not scientific and not _POINT_ZERO.fullmatch(text):
+        return True
+    if not person_id.isdigit():
+        return False
+    value = Decimal(text)
+    if scientific:
+        # The unit of its last digit written: the mantissa's digits, moved by its exponent.
+        mantissa, _, power = text.upper().partition("E")
+        decimals = len(mantissa.partition(".")[2])
+        unit = Decimal(1).scaleb(int(power) - decimals)
+    else:
+        unit = Decimal(1).scaleb(max(0, value.adjusted() + 1 - 15))
+    return abs(Decimal(person_id) - value) < unit
+
+
 # --- texts ----------------------------------------------------------------------------------
 
 
@@ -653,16 +679,20 @@ _TIME: Final = re.compile(
     r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?"
     r"\s*(?:([Zz])|([+-])([0-9]{2})(?::?([0-9]{2}))?)?"
 )
+#: A 12-hour clock's half of the day, before or after the time (Windows' Chinese dates:
+#: ``2024/3/1 下午 2:30:00``).
+_HALF_DAY: Final = re.compile(r"^(上午|下午|[AaPp][Mm])\s*|\s*(上午|下午|[AaPp][Mm])$")
 _DAY_FIRST: Final = re.compile(r"[0-9]{1,2}([-/.])[0-9]{1,2}\1[0-9]{4}(?![0-9])")
 _TWO_DIGIT_YEAR: Final = re.compile(
     r"[0-9]{1,2}([-/.])[0-9]{1,2}\1[0-9]{1,2}(?![0-9])|[0-9]{1,2}\s*年"
 )
 _DATE_FORMS: Final = Message(
     zh="可用格式：2024-05-01、2024/5/1、2024.5.1、2024年5月1日、20240501，可带时刻"
-    "（2024-05-01 08:30、2024-05-01T08:30:00+08:00），或 Excel 日期序号（45413）",
+    "（2024-05-01 08:30、2024/5/1 下午 2:30、2024-05-01T08:30:00+08:00），"
+    "或 Excel 日期序号（45413）",
     en="accepted: 2024-05-01, 2024/5/1, 2024.5.1, 2024年5月1日, 20240501, with or without "
-    "a time of day (2024-05-01 08:30, 2024-05-01T08:30:00+08:00), or an Excel date serial "
-    "(45413)",
+    "a time of day (2024-05-01 08:30, 2024/5/1 下午 2:30, 2024-05-01T08:30:00+08:00), or "
+    "an Excel date serial (45413)",
 )
 
 
@@ -715,12 +745,28 @@ def _day(raw: str, year: int, month: int, day: int) -> date:
 
 
 def _time_of_day(read: _Read, day: date, rest: str) -> date:
-    """The day of ``day`` at the time of day written in ``rest``, in China Standard Time."""
+    """The day of ``day`` at the time of day written in ``rest``, in China Standard Time.
+
+    The time may be of a 12-hour clock, with 上午 or 下午 (AM, PM) before or after it.
+    """
+    half = _HALF_DAY.search(rest)
+    marker = None
+    if half is not None:
+        marker = (half.group(1) or half.group(2)).upper()
+        rest = rest[: half.start()] + rest[half.end() :]
     time = _TIME.fullmatch(rest)
     if time is None:
         raise _not_a_date(read)
     hour, minute = int(time.group(1)), int(time.group(2))
     second = int(time.group(3) or 0)
+    if marker is not None:
+        if not 1 <= hour <= 12:
+            raise _not_a_day(
+                read.raw,
+                f"{marker}的时刻应为1至12点，不是{hour}点",
+                f"a time with {marker} has an hour from 1 to 12, not {hour}",
+            )
+        hour = hour % 12 + (12 if marker in ("下午", "PM") else 0)
     if hour > 23 or minute > 59 or second > 59:
         clock = f"{hour}:{time.group(2)}" + ("" if time.group(3) is None else f":{second:02}")
         raise _not_a_day(read.raw, f"没有 {clock} 这个时刻", f"there is no time of day {clock}")
@@ -782,7 +828,9 @@ def parse_date(value: object) -> date | None:
     Reads ``YYYY-MM-DD``, ``YYYY/M/D``, ``YYYY.M.D``, ``YYYY-M-D``, ``YYYY年M月D日`` (日
     optional) and ``YYYYMMDD``, each optionally followed, after a space or ``T``, by a
     time of day (``H:MM``, ``HH:MM:SS``, an optional fraction of a second, an optional
-    ``Z`` or ``±HH:MM``/``±HHMM``/``±HH`` offset); and Excel date serials (``45413``, the 1900
+    ``Z`` or ``±HH:MM``/``±HHMM``/``±HH`` offset; or of a 12-hour clock, ``上午``/``下午``
+    or AM/PM before or after it, as Windows writes Chinese dates: ``2024/3/1 下午 2:30:00``);
+    and Excel date serials (``45413``, the 1900
     date system; a fraction is the time of day). The day is what counts, and it is a
     day in China: a time with an offset is first converted to China Standard Time
     (北京时间, UTC+8), the time in which the notice's days and deadlines are kept, so

@@ -27,7 +27,7 @@ from typing import IO, Any, Final, NoReturn
 
 from . import __version__
 from ._batch import BatchResult, BatchVerdict, evaluate_many
-from ._cells import CellError, parse_cell, parse_id
+from ._cells import CellError, may_have_been, parse_cell, parse_id
 from ._exceptions import CeRulesError, EvaluationInputError, PolicyNotFoundError
 from ._message import Message
 from ._model import Mode, Person, UnitLevel
@@ -52,7 +52,7 @@ from ._readers import (
     load_column_mapping,
     open_record_file,
 )
-from ._records import PersonRowError, person_of_cells
+from ._records import InvalidRecord, PersonRowError, person_of_cells
 from ._registry import POLICY_PATH_VARIABLE, Registry, load_registry
 from ._render import (
     csv_header,
@@ -807,7 +807,7 @@ def _explain(args: argparse.Namespace) -> int:
     verdict = verdicts[0]
     _in_scope(args, [verdict.person])
     # Records naming no one that can be read may be this person's: the verdict may lack them.
-    unowned = [r for r in batch.invalid_records if r.person_id is None]
+    unowned = [r for r in batch.invalid_records if _may_be_of(r, person_id)]
     if args.format == "json":
         sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
     else:
@@ -841,13 +841,29 @@ def _explain(args: argparse.Namespace) -> int:
         refs = _named([f"{r.source or '-'}:{r.line or '-'}" for r in unowned], args.lang)
         _warn(
             args.lang,
-            f"{len(unowned)} invalid records name no person that can be read and may be "
-            f"{person_id}'s, so this verdict may be incomplete: {refs}",
+            f"{_count(len(unowned), 'invalid record')} "
+            f"{'names' if len(unowned) == 1 else 'name'} no person that can be read and may "
+            f"be {person_id}'s, so this verdict may be incomplete: {refs}",
             f"有{len(unowned)}条无效记录读不出身份证号，可能属于{person_id}，此结论可能不完整：{refs}",
         )
     if verdict.invalid_records or unowned:
         return EXIT_INVALID
     return EXIT_OK if verdict.status is Status.COMPLIANT else EXIT_NOT_COMPLIANT
+
+
+def _may_be_of(record: InvalidRecord, person_id: str) -> bool:
+    """Whether an invalid record that names no person that can be read may be ``person_id``'s.
+
+    Its person cell may be blank or unreadable (anyone's), or a number a spreadsheet made
+    of an ID, which keeps its leading digits (``may_have_been``).
+    """
+    if record.person_id is not None:
+        return False
+    return all(
+        may_have_been(problem.value, person_id)
+        for problem in record.problems
+        if problem.field == "person_id" and problem.value is not None
+    )
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -1305,12 +1321,17 @@ class _Parser(argparse.ArgumentParser):
         return "用法：" + text.removeprefix("usage: ") if self.lang == "zh" else text
 
     def error(self, message: str) -> NoReturn:
+        # ``explain 记录.csv``: the file was taken for the person's id.
+        order = self.prog.endswith(" explain") and message.endswith("required: FILE")
         if self.lang == "en":
-            super().error(message)
+            hint = " (the person's id comes first: explain PERSON_ID FILE...)" if order else ""
+            super().error(message + hint)
         for pattern, replacement in _USAGE_ZH:
             if pattern.fullmatch(message):
                 message = pattern.sub(replacement, message)
                 break
+        if order:
+            message += "（先写身份证号，再写文件：explain 身份证号 文件…）"
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}：错误：{message}\n")
 
