@@ -394,9 +394,12 @@ class Policy(BaseModel):
         return copy
 
     def _index(self) -> _RuleIndex:
-        index = self._derived_index
+        # Read through the slot, as ``_verdict._Deferred`` reads its own: ``self._derived_index``
+        # goes through BaseModel.__getattr__, which costs a microsecond or two a call.
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        index: _RuleIndex | None = private["_derived_index"]
         if index is None:
-            index = self._derived_index = _RuleIndex.of(self.rules, self.topics)
+            index = private["_derived_index"] = _RuleIndex.of(self.rules, self.topics)
         return index
 
     @property

@@ -216,10 +216,12 @@ class _Deferred(BaseModel):
         if context is not None and "source" in context:
             # Built by the engine (``made``): the deferred fields come from the source.
             value = handler(data)
-            value._source = context["source"]
+            # Set through the slot (``_deferred`` reads them so): cheaper than setattr.
+            private: dict[str, Any] = value.__pydantic_private__
+            private["_source"] = context["source"]
             built = context.get("built")
             if built:
-                value._built = built
+                private["_built"] = built
             return value
         if not isinstance(data, Mapping):
             return handler(data)

@@ -1,13 +1,19 @@
 """Micro-benchmark: ``ce.evaluate`` for one person with 10 entries built in memory.
 
-Run: ``python tests/benchmarks/bench_evaluate.py [--profile]``. Prints the median, the
-10th and 90th percentiles of one call in microseconds (target: median < 20 µs).
+Run: ``python tests/benchmarks/bench_evaluate.py [--profile | --instructions]``. Prints
+the median, the 10th and 90th percentiles of one call in microseconds (target: median
+< 20 µs). ``--instructions`` counts the machine instructions of one call instead, under
+``valgrind --tool=callgrind``: the same on every run, so that two commits can be compared
+on a noisy machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
+import subprocess
+import sys
 import time
 from datetime import date
 from decimal import Decimal
@@ -67,10 +73,43 @@ def measure(rounds: int = 200, number: int = 50) -> list[float]:
     return timings
 
 
+def instructions(calls: int = 2_000) -> float:
+    """Instructions of one call: a run of ``calls`` less a run of none, under callgrind.
+
+    Both runs import ce-rules and make 200 calls first (the policy registry, the
+    interpreter's caches); what differs is the calls themselves.
+    """
+
+    def counted(number: int) -> int:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+             sys.executable, __file__, "--calls", str(number)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        found = re.search(r"Collected : ([0-9]+)", done.stderr)
+        if found is None:
+            raise SystemExit(f"no count from callgrind:\n{done.stderr}")
+        return int(found[1])
+
+    return (counted(calls) - counted(0)) / calls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", action="store_true", help="cProfile 20,000 calls")
+    parser.add_argument(
+        "--instructions", action="store_true", help="instructions of one call (callgrind)"
+    )
+    parser.add_argument("--calls", type=int, help=argparse.SUPPRESS)  # run by --instructions
     args = parser.parse_args()
+    if args.calls is not None:
+        person, entries = scenario()
+        for _ in range(200 + args.calls):
+            ce.evaluate(person, entries, year=2024)
+        return
+    if args.instructions:
+        print(f"ce.evaluate, 10 entries: {instructions():,.0f} instructions a call")
+        return
     if args.profile:
         import cProfile
         import pstats

@@ -25,7 +25,6 @@ __all__ = [
     "NOT_RECORDED_TEXT",
     "KeyTopicsRule",
     "covered",
-    "covers",
     "covers_expr",
     "finding_expr",
     "loosens",
@@ -76,25 +75,6 @@ def loosens(old: KeyTopicsRule, new: KeyTopicsRule) -> bool:
     return False
 
 
-def covers(
-    rule: KeyTopicsRule,
-    keys: frozenset[str],
-    category: Category,
-    topics: tuple[str, ...] | None,
-) -> bool | None:
-    """Whether a counted entry of this category and these topics covers the rule (scalar).
-
-    ``keys`` is every text that is one of the rule's topics (``Policy.topic_keys``).
-    None when it cannot be told: an entry of the rule's category whose topics are not
-    recorded (decision 14). An entry of another category never covers it.
-    """
-    if category is not rule.category:
-        return False
-    if topics is None:
-        return None
-    return any(topic in keys for topic in topics)
-
-
 def covered(
     rule: KeyTopicsRule,
     keys: frozenset[str],
@@ -102,16 +82,22 @@ def covered(
 ) -> bool | None:
     """Whether a person's counted entries (category, topics) cover the rule (scalar).
 
+    ``keys`` is every text that is one of the rule's topics (``Policy.topic_keys``). An
+    entry covers the rule when it is of the rule's category and one of its topics is a
+    key (``covers_expr``, columnar); an entry of another category never does.
+
     True when one covers it; else None when one of the rule's category does not record
     its topics (it might: decision 14); else False, and the advisory finding says so.
     """
     unknown = False
-    for category, topics in counted:
-        hit = covers(rule, keys, category, topics)
-        if hit:
-            return True
-        if hit is None:
+    category = rule.category
+    for entry_category, topics in counted:
+        if entry_category is not category:
+            continue
+        if topics is None:
             unknown = True
+        elif not keys.isdisjoint(topics):
+            return True
     return None if unknown else False
 
 
@@ -134,7 +120,7 @@ def not_recorded_message(rule: KeyTopicsRule) -> Message:
 def covers_expr(
     rule: KeyTopicsRule, keys: frozenset[str], category: pl.Expr, topics: pl.Expr
 ) -> pl.Expr:
-    """Whether each entry of a table covers the rule (columnar ``covers``; not recorded: False)."""
+    """Whether each entry of a table covers the rule (as ``covered`` tells; not recorded: False)."""
     import polars as pl
 
     keys_list = pl.lit(sorted(keys), dtype=pl.List(pl.String))

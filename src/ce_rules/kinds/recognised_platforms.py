@@ -129,7 +129,7 @@ def breaks(rule: RecognisedPlatformsRule, role: Role, platform: str | None) -> b
     return (
         role in rule.roles
         and platform not in rule.platforms
-        and all(alias.name != platform for alias in rule.aliases)
+        and (not rule.aliases or all(alias.name != platform for alias in rule.aliases))
     )
 
 
