@@ -10,6 +10,7 @@ on a noisy machine.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -77,7 +78,8 @@ def instructions(calls: int = 2_000) -> float:
     """Instructions of one call: a run of ``calls`` less a run of none, under callgrind.
 
     Both runs import ce-rules and make 200 calls first (the policy registry, the
-    interpreter's caches); what differs is the calls themselves.
+    interpreter's caches); what differs is the calls themselves. String hashing is seeded
+    alike (``PYTHONHASHSEED``), else dictionaries and sets differ by a few per cent.
     """
 
     def counted(number: int) -> int:
@@ -85,6 +87,7 @@ def instructions(calls: int = 2_000) -> float:
             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
              sys.executable, __file__, "--calls", str(number)],
             capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},  # hashing alike in every run
         )  # fmt: skip
         found = re.search(r"Collected : ([0-9]+)", done.stderr)
         if found is None:
