@@ -808,7 +808,8 @@ def judge(
     first_counted: dict[_DuplicateKey, int] = {}
     # The keys seen more than once (None until there is one: rare).
     duplicated: dict[_DuplicateKey, list[int]] | None = None
-    topical: list[int] = []  # counted entries whose course names topics, or records none
+    # Counted entries whose course names topics, or records none: index, category, topics.
+    topical: list[tuple[int, Category, tuple[str, ...] | None]] = []
     pending_candidates: dict[_DuplicateKey, list[int]] | None = None
     # Entries whose counting waits for a missing fact (None until there is one: rare).
     ranges: dict[int, _Range] | None = None
@@ -909,7 +910,7 @@ def judge(
             professional += credited
         topics = course.topics
         if topics is None or topics:
-            topical.append(index)
+            topical.append((index, category, topics))
 
     details = _Details(person, entries, year, as_of, rules, reasons, factor_table, deciding)
     if ranges is not None:
@@ -994,7 +995,7 @@ def judge(
     else:
         status = Status.NON_COMPLIANT
     details.uncovered = _uncovered(
-        index_of_rules.topic_rules, index_of_rules.topic_keys, entries, reasons, topical
+        index_of_rules.topic_rules, index_of_rules.topic_keys, reasons, topical
     )
     missing_facts: tuple[str, ...] = ()
     if ranges is not None:
@@ -1011,9 +1012,7 @@ def judge(
         "as_of": as_of,
         "status": status,
         "compliant": compliant,
-        "certificate_eligible": _certificate(
-            rules.certificate_requires, index_of_rules.requirement_rules, figures
-        ),
+        "certificate_eligible": _certificate(index_of_rules.certificate_positions, figures),
         "certificate_citation": rules.certificate_citation,
         "certificate_reading": rules.certificate_reading,
         "missing_facts": missing_facts,
@@ -1021,40 +1020,41 @@ def judge(
     return with_details(Verdict, fields, details)
 
 
-def _certificate(
-    codes: tuple[str, ...],
-    rules: tuple[RequirementRule, ...],
-    figures: list[kinds.Figures],
-) -> bool | None:
-    """Whether the requirements the certificate needs are met.
+def _certificate(positions: tuple[int, ...] | None, figures: list[kinds.Figures]) -> bool | None:
+    """Whether the requirements the certificate needs (at ``positions``) are met.
 
     None if missing facts decide, or if the policy names no certificate condition.
     """
-    if not codes:
+    if positions is None:
         return None
-    needed = [f for rule, f in zip(rules, figures, strict=True) if rule.code in codes]
-    if all(f.met for f in needed):
-        return True
-    if any(not f.met and f.determined for f in needed):
-        return False
-    return None
+    eligible: bool | None = True
+    for position in positions:
+        numbers = figures[position]
+        if not numbers.met:
+            if numbers.determined:
+                return False
+            eligible = None
+    return eligible
 
 
 def _uncovered(
     topic_rules: tuple[KeyTopicsRule, ...],
     topic_keys: tuple[frozenset[str], ...],
-    entries: tuple[EntryFields, ...],
     reasons: list[Reason],
-    topical: list[int],
+    topical: list[tuple[int, Category, tuple[str, ...] | None]],
 ) -> tuple[tuple[KeyTopicsRule, bool], ...]:
     """The key-topic rules no counted entry covers (advisory), each with whether that is known.
 
-    False where a counted entry of the rule's category does not record its topics: it
-    might cover the rule (decision 14).
+    ``topical``: the entries that counted when judged (index, category, topics), some of
+    which duplicates then took out. False where a counted entry of the rule's category
+    does not record its topics: it might cover the rule (decision 14).
     """
     uncovered: tuple[tuple[KeyTopicsRule, bool], ...] = ()
-    courses = [entries[index].course for index in topical if reasons[index] is _COUNTED]
-    counted = [(course.category, course.topics) for course in courses]
+    if not topic_rules:
+        return uncovered
+    counted = [
+        (category, topics) for index, category, topics in topical if reasons[index] is _COUNTED
+    ]
     for rule, keys in zip(topic_rules, topic_keys, strict=True):
         found = key_topics.covered(rule, keys, counted)
         if not found:

@@ -246,9 +246,17 @@ class _RuleIndex(NamedTuple):
     credit_table: dict[FactorKey, Credit]
     #: For each key-topic rule, every text a course's topic may be to cover it.
     topic_keys: tuple[frozenset[str], ...]
+    #: The places in ``requirement_rules`` of those the certificate needs; None if the
+    #: policy names no certificate condition.
+    certificate_positions: tuple[int, ...] | None
 
     @classmethod
-    def of(cls, rules: tuple[Rule, ...], topics: tuple[TopicSeries, ...] = ()) -> _RuleIndex:
+    def of(
+        cls,
+        rules: tuple[Rule, ...],
+        topics: tuple[TopicSeries, ...] = (),
+        certificate_requires: tuple[str, ...] = (),
+    ) -> _RuleIndex:
         factor_rules = tuple(r for r in rules if isinstance(r, CreditFactorRule))
         platform_rules = tuple(r for r in rules if isinstance(r, RecognisedPlatformsRule))
         platform_table: dict[UnitLevel, dict[PlatformKey, tuple[RecognisedPlatformsRule, ...]]]
@@ -292,6 +300,9 @@ class _RuleIndex(NamedTuple):
                 frozenset().union(*(spellings.get(t, frozenset({t})) for t in rule.topics))
                 for rule in topic_rules
             ),
+            tuple(i for i, r in enumerate(requirement_rules) if r.code in certificate_requires)
+            if certificate_requires
+            else None,
         )
 
 
@@ -399,7 +410,9 @@ class Policy(BaseModel):
         private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
         index: _RuleIndex | None = private["_derived_index"]
         if index is None:
-            index = private["_derived_index"] = _RuleIndex.of(self.rules, self.topics)
+            index = private["_derived_index"] = _RuleIndex.of(
+                self.rules, self.topics, self.certificate_requires
+            )
         return index
 
     @property

@@ -233,7 +233,15 @@ class _Deferred(BaseModel):
         built = cls._deferred_fields.model_validate({name: fields.pop(name) for name in names})
         value = handler(fields)
         value._built = {name: getattr(built, name) for name in names}
+        value._check_read()
         return value
+
+    def _check_read(self) -> None:
+        """Checks a value read back whole (from JSON, say): ``ValueError`` if inconsistent.
+
+        The engine's values are consistent by construction and not checked (a validator
+        run on each would cost every verdict a call).
+        """
 
     def _deferred(self, name: str) -> Any:
         # Private attributes read through the slot: ``self._built`` goes through
@@ -515,16 +523,11 @@ class Verdict(_Deferred):
     missing_facts: tuple[str, ...] = ()
     _deferred_fields = _VerdictBuiltFields
 
-    @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> Verdict:
-        # A verdict read back from JSON must say the same thing in every field (one the
-        # engine makes does, and its requirements are built on first use).
-        if info.context is not None and "source" in info.context:
-            return self
+    def _check_read(self) -> None:
+        # A verdict read back must say the same thing in every field.
         all_met = all(r.met for r in self.requirements)
         if self.compliant != all_met or (self.status is Status.COMPLIANT) != all_met:
             raise ValueError("status, compliant and requirements disagree")
-        return self
 
     @computed_field  # type: ignore[prop-decorator]  # mypy: a decorator above @property
     @property
@@ -599,10 +602,12 @@ class Verdict(_Deferred):
 def made(cls: type[_R], fields: dict[str, Any], source: Any) -> _R:
     """A value whose deferred fields are built from ``source`` on first use.
 
-    The fields are validated as any other value's; ``source`` is what the deferred ones
-    are built from (a requirement's rule message, a verdict's ``VerdictDetails``).
+    The fields are validated as any other value's, by the model's validator (what
+    ``model_validate`` calls, less its Python wrapper); ``source`` is what the deferred
+    ones are built from (a requirement's rule message, a verdict's ``VerdictDetails``).
     """
-    return cls.model_validate(fields, context={"source": source})
+    value: _R = cls.__pydantic_validator__.validate_python(fields, context={"source": source})
+    return value
 
 
 def with_details(cls: type[_V], fields: dict[str, Any], details: VerdictDetails) -> _V:
