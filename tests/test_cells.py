@@ -479,22 +479,28 @@ def test_may_day_read(given: object) -> None:
     assert parse_date(given) == MAY_DAY
 
 
-def test_a_moment_is_a_day_in_china() -> None:
+@pytest.mark.parametrize(
+    ("given", "day"),
+    [
+        ("2024-04-30T15:59:59Z", date(2024, 4, 30)),
+        ("2024-04-30T16:00:00Z", date(2024, 5, 1)),
+        ("2024-05-01T23:30:00+09:00", date(2024, 5, 1)),
+        ("2024-05-01T20:00:00-05:00", date(2024, 5, 2)),
+        ("2024-05-01 23:30:00", date(2024, 5, 1)),
+        ("1989-12-31T16:00:00Z", date(1990, 1, 1)),
+        # 上午/下午 decide the hour, and with an offset the day.
+        ("2024-04-30 上午 3:59:59Z", date(2024, 4, 30)),
+        ("2024-04-30 下午 3:59:59Z", date(2024, 4, 30)),
+        ("2024-04-30 下午 4:00:00Z", date(2024, 5, 1)),
+        ("2024-04-30 上午 12:00:00Z", date(2024, 4, 30)),
+        ("2024-04-30 下午 12:00:00Z", date(2024, 4, 30)),
+        ("2024-04-30 上午 12:30:00-08:00", date(2024, 4, 30)),
+        ("2024-04-30 下午 12:30:00-08:00", date(2024, 5, 1)),
+    ],
+)
+def test_a_moment_is_a_day_in_china(given: str, day: date) -> None:
     """A time with an offset counts on its day in China Standard Time; a naive one as written."""
-    assert parse_date("2024-04-30T15:59:59Z") == date(2024, 4, 30)
-    assert parse_date("2024-04-30T16:00:00Z") == date(2024, 5, 1)
-    assert parse_date("2024-05-01T23:30:00+09:00") == date(2024, 5, 1)
-    assert parse_date("2024-05-01T20:00:00-05:00") == date(2024, 5, 2)
-    assert parse_date("2024-05-01 23:30:00") == date(2024, 5, 1)
-    assert parse_date("1989-12-31T16:00:00Z") == date(1990, 1, 1)
-    # 上午/下午 decide the hour, and with an offset the day.
-    assert parse_date("2024-04-30 上午 3:59:59Z") == date(2024, 4, 30)
-    assert parse_date("2024-04-30 下午 3:59:59Z") == date(2024, 4, 30)
-    assert parse_date("2024-04-30 下午 4:00:00Z") == date(2024, 5, 1)
-    assert parse_date("2024-04-30 上午 12:00:00Z") == date(2024, 4, 30)
-    assert parse_date("2024-04-30 下午 12:00:00Z") == date(2024, 4, 30)
-    assert parse_date("2024-04-30 上午 12:30:00-08:00") == date(2024, 4, 30)
-    assert parse_date("2024-04-30 下午 12:30:00-08:00") == date(2024, 5, 1)
+    assert parse_date(given) == day
 
 
 @pytest.mark.parametrize(
