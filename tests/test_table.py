@@ -399,6 +399,28 @@ def test_partitions_leave_no_temporary_file_and_a_full_disk_is_said(
         evaluate_tables([], year=2024, policy=BASE, as_of=None, parts=0)
 
 
+def test_a_temporary_file_gone_before_it_is_read_back_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cleaner that empties the temporary folder mid-run: an error naming it, not a crash."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    rows = _rows(3, 60, featured_column=True)
+    read = pl.read_ipc
+
+    def gone(source: Any, **options: Any) -> pl.DataFrame:
+        if isinstance(source, Path):  # a temporary file, not a frame kept in memory
+            source.unlink()
+        return read(source, **options)
+
+    monkeypatch.setattr(pl, "read_ipc", gone)
+    with pytest.raises(OutputError) as raised:
+        evaluate_tables(batches_of(rows, 8), year=2024, policy=BASE, as_of=None, parts=5)
+    assert raised.value.errno == errno.ENOENT
+    assert raised.value.message.en.startswith(f"cannot read back temporary files in {tmp_path}")
+    assert "读回临时文件" in raised.value.message.zh
+    assert list(tmp_path.iterdir()) == []
+
+
 _TERMINAL_TEXT = st.text(
     alphabet=st.sampled_from(
         ["a", "Z", "7", " ", "-", "张", "欧", "Ａ", "\u0301", "é", "ｶ", "·", "\u3000"]

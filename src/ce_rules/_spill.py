@@ -34,14 +34,16 @@ class Held:
 
     Args:
         parts: How many partitions; 1 keeps every entry in memory.
-        directory: Where the temporary files go (``tempfile``'s choice if None: ``TMPDIR``).
+
+    The temporary files go in a folder of their own in ``tempfile``'s (``TMPDIR``).
 
     Raises:
-        OutputError: The temporary folder cannot be made, or a file cannot be written
-            (a full disk): what happened, and that ``TMPDIR`` chooses another folder.
+        OutputError: The temporary folder cannot be made, or a file cannot be written or
+            read back (a full disk, a file removed meanwhile): what happened, and that
+            ``TMPDIR`` chooses another folder.
     """
 
-    def __init__(self, parts: int = 1, directory: str | None = None) -> None:
+    def __init__(self, parts: int = 1) -> None:
         if parts < 1:
             raise ValueError(f"parts must be at least 1, not {parts}")
         self.parts = parts
@@ -50,9 +52,9 @@ class Held:
         self._folder: Path | None = None
         if parts > 1:
             try:
-                self._folder = Path(tempfile.mkdtemp(prefix="ce-rules-", dir=directory))
+                self._folder = Path(tempfile.mkdtemp(prefix="ce-rules-"))
             except OSError as error:
-                raise _failed(directory or tempfile.gettempdir(), error) from None
+                raise _failed(tempfile.gettempdir(), error) from None
 
     def __enter__(self) -> Held:
         return self
@@ -113,22 +115,26 @@ class Held:
             return []
         # One piece of each batch: read as one frame, in one chunk (grouping and joining a
         # frame of many small chunks costs polars more than copying them once).
-        frame = pl.concat([pl.read_ipc(path) for path in files], rechunk=True)
+        try:
+            frame = pl.concat([pl.read_ipc(path) for path in files], rechunk=True)
+        except OSError as error:
+            raise _failed(str(files[0].parent.parent), error, reading=True) from None
         for path in files:
             path.unlink(missing_ok=True)
         return [frame]
 
 
-def _failed(folder: str, error: OSError) -> OutputError:
-    """The error for temporary files that cannot be written: where, why, and what to do."""
+def _failed(folder: str, error: OSError, *, reading: bool = False) -> OutputError:
+    """The error for temporary files that cannot be written or read: where, why, what to do."""
     reason, reason_zh, number = os_reason(error)
     shown = terminal_safe(folder)
+    verb_zh, verb_en = ("读回", "read back") if reading else ("写入", "write")
     return OutputError(
         folder,
         Message(
-            zh=f"无法在 {shown} 写入临时文件（{reason_zh}）：大批量记录在读取后、判定前暂存于此；"
-            "请腾出空间，或用环境变量 TMPDIR 指定其他文件夹",
-            en=f"cannot write temporary files in {shown} ({reason}): a large input is held "
+            zh=f"无法在 {shown} {verb_zh}临时文件（{reason_zh}）："
+            "大批量记录在读取后、判定前暂存于此；请腾出空间，或用环境变量 TMPDIR 指定其他文件夹",
+            en=f"cannot {verb_en} temporary files in {shown} ({reason}): a large input is held "
             "there between reading and judging; free some space, or name another folder "
             "with the TMPDIR environment variable",
         ),
