@@ -531,6 +531,7 @@ def test_a_moment_is_a_day_in_china(given: str, day: date) -> None:
         ("2024-05-01 下午", "not_a_date"),
         ("2024-05-01 下午 2:30 下午", "not_a_date"),
         ("2024-05-01 晚上 8:30", "not_a_date"),
+        ("2024-05-01 下午 2:61", "not_a_date"),
         ("2024-05-01T08:30:00+25:00", "not_a_date"),
         ("2024-05-01 8", "not_a_date"),
         ("2024-05-018:30", "not_a_date"),
@@ -1014,3 +1015,11 @@ def test_an_id_a_spreadsheet_made_a_number_may_have_been_only_ids_near_it(
 ) -> None:
     """``may_have_been``: the leading digits a spreadsheet kept, on both sides of each bound."""
     assert may_have_been(number, person_id) is may
+
+
+def test_an_impossible_time_of_a_12_hour_clock_is_quoted_as_written() -> None:
+    """下午 2:61 is no time of day: the message names 2:61, not a 24-hour 14:61 never typed."""
+    with pytest.raises(CellError) as raised:
+        parse_date("2024-05-01 下午 2:61")
+    assert "没有 2:61 这个时刻" in raised.value.message.zh
+    assert "there is no time of day 2:61" in raised.value.message.en

@@ -770,6 +770,22 @@ def test_csv_output_lists_invalid_records_on_stderr(tmp_path: Path) -> None:
     assert f"{path}:4 hours '三十'" in result.stderr
     assert f"{path}:5 (row)" in result.stderr
     assert "(row)" not in result.stdout
+    chinese = run("check", path, "--year", "2024", "--format", "csv")
+    assert f"{path}:5 整行(row)" in chinese.stderr  # the whole row, named in Chinese too
+
+
+def test_explain_with_a_file_for_the_person_says_the_id_comes_first(tmp_path: Path) -> None:
+    """``explain 记录.csv 其他.csv``: no one has the first file's name as id; the order is told."""
+    write_csv(tmp_path / "记录.csv", person_rows("A"))
+    name = "记录.csv"  # as typed in the folder of the file
+    zh = run("explain", name, name, "--year", "2024", cwd=tmp_path)
+    en = run("--lang", "en", "explain", name, name, "--year", "2024", cwd=tmp_path)
+    assert zh.returncode == en.returncode == 2
+    assert "的记录（先写身份证号，再写文件：explain 身份证号 文件…）" in zh.stderr
+    assert "in the input (the person's id comes first: explain PERSON_ID FILE...)" in en.stderr
+    other = run("explain", "B", name, "--year", "2024", cwd=tmp_path)  # an id: no such hint
+    assert other.returncode == 2
+    assert "先写身份证号" not in other.stderr
 
 
 def test_json_output_validates_against_the_published_schema(tmp_path: Path) -> None:

@@ -122,3 +122,29 @@ def test_a_full_disk_for_the_temporary_files_is_said_and_nothing_is_left(
     assert code == 2
     assert "cannot write temporary files" in err, err
     assert "(No space left on device)" in err, err
+
+
+@pytest.mark.parametrize("problem", ["missing", "a file"])
+def test_a_tmpdir_that_cannot_hold_the_files_is_refused_not_replaced(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    problem: str,
+) -> None:
+    """A mistyped TMPDIR stops the run, naming it: Python's tempfile would quietly use /tmp."""
+    source = _export(tmp_path / "导出.csv")
+    chosen = tmp_path / "没有这个文件夹"
+    if problem == "a file":
+        chosen.write_text("not a folder")
+    monkeypatch.setenv("TMPDIR", str(chosen))
+    monkeypatch.setattr(_cli, "_SPILL_BYTES", 0)
+    monkeypatch.setattr(_cli, "_PART_BYTES", 1000)
+    target = tmp_path / "结果.csv"
+    code = _cli.main(
+        ["check", str(source), "--year", "2024", "--region", "shandong", "-o", str(target)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"无法在 {chosen} 写入临时文件" in err, err
+    assert "TMPDIR" in err
+    assert not target.exists()

@@ -759,6 +759,9 @@ def _time_of_day(read: _Read, day: date, rest: str) -> date:
         raise _not_a_date(read)
     hour, minute = int(time.group(1)), int(time.group(2))
     second = int(time.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        clock = f"{hour}:{time.group(2)}" + ("" if time.group(3) is None else f":{second:02}")
+        raise _not_a_day(read.raw, f"没有 {clock} 这个时刻", f"there is no time of day {clock}")
     if marker is not None:
         if not 1 <= hour <= 12:
             raise _not_a_day(
@@ -767,9 +770,6 @@ def _time_of_day(read: _Read, day: date, rest: str) -> date:
                 f"a time with {marker} has an hour from 1 to 12, not {hour}",
             )
         hour = hour % 12 + (12 if marker in ("下午", "PM") else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        clock = f"{hour}:{time.group(2)}" + ("" if time.group(3) is None else f":{second:02}")
-        raise _not_a_day(read.raw, f"没有 {clock} 这个时刻", f"there is no time of day {clock}")
     if time.group(4) is None and time.group(5) is None:
         return day  # a naive time: the day as written
     offset = timedelta(0)

@@ -798,10 +798,14 @@ def _explain(args: argparse.Namespace) -> int:
     batch = _batch(args, person_id=person_id)
     verdicts = [v for v in batch if v.person_id == person_id]
     if not verdicts:
+        # ``explain 记录.csv 其他.csv``: a file was taken for the person's id.
+        order = Path(args.person_id).is_file()
         _print_error(
             args.lang,
-            f"no record of person {person_id!r} in the input",
-            f"输入中没有人员 {person_id!r} 的记录",
+            f"no record of person {person_id!r} in the input"
+            + (" (the person's id comes first: explain PERSON_ID FILE...)" if order else ""),
+            f"输入中没有人员 {person_id!r} 的记录"
+            + ("（先写身份证号，再写文件：explain 身份证号 文件…）" if order else ""),
         )
         return EXIT_INVALID
     verdict = verdicts[0]

@@ -43,6 +43,7 @@ __all__ = [
     "PersonRowError",
     "Problem",
     "RecordBuilder",
+    "field_name",
     "keyed",
     "person_of_cells",
 ]
@@ -157,12 +158,19 @@ class InvalidRecord(BaseModel):
         """Every problem in ``lang``, each with its column (its Chinese header in ``zh``)."""
         parts = []
         for problem in self.problems:
-            name = problem.field
-            if lang == "zh" and name != "(row)":
-                name = f"{column(name).label}({name})"
+            name = field_name(problem.field, lang)
             value = "" if problem.value is None else f" {problem.value!r}"
             parts.append(f"{name}{value}: {problem.message.in_(lang)}")
         return "；".join(parts) if lang == "zh" else "; ".join(parts)
+
+
+def field_name(field: str, lang: str) -> str:
+    """A problem's field as messages name it: in Chinese, its header and then its name."""
+    if lang != "zh":
+        return field
+    if field == "(row)":
+        return "整行(row)"
+    return f"{column(field).label}({field})"
 
 
 class Described(NamedTuple):

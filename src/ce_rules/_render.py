@@ -21,7 +21,7 @@ from ._batch import BatchResult, BatchTotals, BatchVerdict
 from ._output import formula_safe, terminal_safe
 from ._policy import MinHoursRule, Policy, RequirementRule
 from ._readers import SkippedRow
-from ._records import InvalidRecord
+from ._records import InvalidRecord, field_name
 from ._schema import column
 from ._table import TableResult, _decimal
 from ._verdict import Reason, Status
@@ -331,9 +331,7 @@ def invalid_row(
     """One row per problem of an invalid record."""
     text = _text_cell(workbook)
     for problem in record.problems:
-        name = problem.field
-        if lang == "zh" and name != "(row)":
-            name = f"{column(name).label}({name})"
+        name = field_name(problem.field, lang)
         yield [
             text(record.source or ""),
             record.line,

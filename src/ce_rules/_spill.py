@@ -10,6 +10,7 @@ the entries stay in memory: nothing is written.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -35,7 +36,10 @@ class Held:
     Args:
         parts: How many partitions; 1 keeps every entry in memory.
 
-    The temporary files go in a folder of their own in ``tempfile``'s (``TMPDIR``).
+    The temporary files go in a folder of their own in ``TMPDIR`` when it is set (which
+    must then be a folder this process can write in: Python's ``tempfile`` would quietly
+    use another, and a mistyped ``TMPDIR`` would fill the system's), else in
+    ``tempfile``'s.
 
     Raises:
         OutputError: The temporary folder cannot be made, or a file cannot be written or
@@ -51,10 +55,11 @@ class Held:
         self._files: list[list[Path]] = [[] for _ in range(parts)]
         self._folder: Path | None = None
         if parts > 1:
+            chosen = os.environ.get("TMPDIR") or None
             try:
-                self._folder = Path(tempfile.mkdtemp(prefix="ce-rules-"))
+                self._folder = Path(tempfile.mkdtemp(prefix="ce-rules-", dir=chosen))
             except OSError as error:
-                raise _failed(tempfile.gettempdir(), error) from None
+                raise _failed(chosen or tempfile.gettempdir(), error) from None
 
     def __enter__(self) -> Held:
         return self
