@@ -296,6 +296,10 @@ def test_explain_speaks_both_languages() -> None:
     assert "学习平台“别的平台”不在认可的平台之列（山东开放大学、蟹壳云学、专技知到）" in zh
     assert "non-compliant" in en
     assert "30 short" in en
+    # A finding (no counted public hours in a key series) under its label, punctuated
+    # as each language is.
+    assert "\n提示：" in zh
+    assert "\nNote: " in en
     recognised = "(山东开放大学, 蟹壳云学, 专技知到)"
     assert f"the learning platform “别的平台” is not a recognised one {recognised}" in en
     with pytest.raises(ValueError, match="lang"):

@@ -688,9 +688,9 @@ def _explain(verdict: Verdict, lang: str) -> str:
     for finding in verdict.findings:
         if finding.decision is not None:
             _take(taken, finding.decision, finding.reading)
-        prefix = "提示" if zh else "Note"
+        prefix = "提示：" if zh else "Note: "
         basis = grounds(finding.citation, finding.decision, lang)
-        lines.append(f"{prefix}: {finding.message.in_(lang)}" + (f" [{basis}]" if basis else ""))
+        lines.append(f"{prefix}{finding.message.in_(lang)}" + (f" [{basis}]" if basis else ""))
     lines.append(_certificate_line(verdict, lang))
     if verdict.certificate_reading is not None:
         _take(taken, verdict.certificate_reading.decision, verdict.certificate_reading)
