@@ -281,6 +281,13 @@ def test_explain_offers_a_spreadsheet_number_only_to_whom_it_may_have_been(
         assert [line.split()[1] for line in offered] == [f"{path}:{n}" for n in lines]
         said = "1 invalid record names" if len(lines) == 1 else f"{len(lines)} invalid records name"
         assert f"{said} no person that can be read" in result.stderr
+    # Someone whose every row lost its id: no verdict, but the rows that may be theirs.
+    lost = run("explain", "370602198001019999", path, "--year", "2024")
+    assert lost.returncode == 2
+    assert (
+        "输入中没有人员 '370602198001019999' 的记录；有2条无效记录读不出身份证号，可能属于该人员："
+        f"{path}:8, {path}:10"
+    ) in lost.stderr
 
 
 def test_footer_rows_are_skipped_and_reported_not_invalid(tmp_path: Path) -> None:

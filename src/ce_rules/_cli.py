@@ -797,21 +797,29 @@ def _explain(args: argparse.Namespace) -> int:
         raise _UsageError("PERSON_ID is empty", "身份证号为空")
     batch = _batch(args, person_id=person_id)
     verdicts = [v for v in batch if v.person_id == person_id]
+    # Records naming no one that can be read may be this person's: the verdict may lack them.
+    unowned = [r for r in batch.invalid_records if _may_be_of(r, person_id)]
     if not verdicts:
         # ``explain 记录.csv 其他.csv``: a file was taken for the person's id.
         order = Path(args.person_id).is_file()
+        hint_en = " (the person's id comes first: explain PERSON_ID FILE...)" if order else ""
+        hint_zh = "（先写身份证号，再写文件：explain 身份证号 文件…）" if order else ""
+        if unowned:
+            refs = _named([f"{r.source or '-'}:{r.line or '-'}" for r in unowned], args.lang)
+            verb = "names" if len(unowned) == 1 else "name"
+            hint_en += (
+                f"; {_count(len(unowned), 'invalid record')} {verb} no person that can be "
+                f"read and may be theirs: {refs}"
+            )
+            hint_zh += f"；有{len(unowned)}条无效记录读不出身份证号，可能属于该人员：{refs}"
         _print_error(
             args.lang,
-            f"no record of person {person_id!r} in the input"
-            + (" (the person's id comes first: explain PERSON_ID FILE...)" if order else ""),
-            f"输入中没有人员 {person_id!r} 的记录"
-            + ("（先写身份证号，再写文件：explain 身份证号 文件…）" if order else ""),
+            f"no record of person {person_id!r} in the input{hint_en}",
+            f"输入中没有人员 {person_id!r} 的记录{hint_zh}",
         )
         return EXIT_INVALID
     verdict = verdicts[0]
     _in_scope(args, [verdict.person])
-    # Records naming no one that can be read may be this person's: the verdict may lack them.
-    unowned = [r for r in batch.invalid_records if _may_be_of(r, person_id)]
     if args.format == "json":
         sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
     else:
