@@ -8,7 +8,6 @@ the one of the same file judged at once, and the temporary files must go with th
 from __future__ import annotations
 
 import random
-import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -60,6 +59,21 @@ def _report(
     return code, cells, err
 
 
+def _partitioned(monkeypatch: pytest.MonkeyPatch, folder: Path, part_bytes: int) -> None:
+    """Any input judged by partition, of ``part_bytes`` each, its files in ``folder``."""
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(_cli, "_SPILL_BYTES", 0)
+    monkeypatch.setattr(_cli, "_PART_BYTES", part_bytes)
+
+
+def _checked(source: Path, target: Path | None, *options: str) -> int:
+    """``ce-rules [OPTIONS] check SOURCE --year 2024 --region shandong [-o TARGET]``."""
+    written = ["-o", str(target)] if target is not None else []
+    return _cli.main(
+        [*options, "check", str(source), "--year", "2024", "--region", "shandong", *written]
+    )
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_large_input_is_judged_by_partition_with_the_same_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str
@@ -69,9 +83,7 @@ def test_a_large_input_is_judged_by_partition_with_the_same_report(
     whole = _report(tmp_path, capsys, source, fmt, "whole")
     folder = tmp_path / "tmp"
     folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    monkeypatch.setattr(_cli, "_SPILL_BYTES", 0)
-    monkeypatch.setattr(_cli, "_PART_BYTES", source.stat().st_size // 5)
+    _partitioned(monkeypatch, folder, source.stat().st_size // 5)
     monkeypatch.setattr(_cli, "_SPILL_BATCH_ROWS", 50)
     written: list[str] = []
     write = pl.DataFrame.write_ipc
@@ -96,18 +108,14 @@ def test_a_full_disk_for_the_temporary_files_is_said_and_nothing_is_left(
     source = _export(tmp_path / "导出.csv")
     folder = tmp_path / "tmp"
     folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    monkeypatch.setattr(_cli, "_SPILL_BYTES", 0)
-    monkeypatch.setattr(_cli, "_PART_BYTES", 1000)
+    _partitioned(monkeypatch, folder, 1000)
 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError("No space left on device (os error 28)")
 
     monkeypatch.setattr(pl.DataFrame, "write_ipc", full)
     target = tmp_path / "结果.csv"
-    code = _cli.main(
-        ["check", str(source), "--year", "2024", "--region", "shandong", "-o", str(target)]
-    )
+    code = _checked(source, target)
     err = capsys.readouterr().err
     assert code == 2
     assert f"无法在 {folder}" in err, err
@@ -115,9 +123,7 @@ def test_a_full_disk_for_the_temporary_files_is_said_and_nothing_is_left(
     assert "环境变量 TMPDIR 指定其他文件夹" in err, err
     assert not target.exists()
     assert list(folder.iterdir()) == []
-    code = _cli.main(
-        ["--lang", "en", "check", str(source), "--year", "2024", "--region", "shandong"]
-    )
+    code = _checked(source, None, "--lang", "en")
     err = capsys.readouterr().err
     assert code == 2
     assert "cannot write temporary files" in err, err
@@ -136,13 +142,9 @@ def test_a_tmpdir_that_cannot_hold_the_files_is_refused_not_replaced(
     chosen = tmp_path / "没有这个文件夹"
     if problem == "a file":
         chosen.write_text("not a folder")
-    monkeypatch.setenv("TMPDIR", str(chosen))
-    monkeypatch.setattr(_cli, "_SPILL_BYTES", 0)
-    monkeypatch.setattr(_cli, "_PART_BYTES", 1000)
+    _partitioned(monkeypatch, chosen, 1000)
     target = tmp_path / "结果.csv"
-    code = _cli.main(
-        ["check", str(source), "--year", "2024", "--region", "shandong", "-o", str(target)]
-    )
+    code = _checked(source, target)
     err = capsys.readouterr().err
     assert code == 2
     assert f"无法在 {chosen} 写入临时文件" in err, err

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import random
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -379,7 +378,7 @@ def test_partitions_leave_no_temporary_file_and_a_full_disk_is_said(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The temporary files go with the run, whether it ends well or not."""
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     rows = _rows(3, 60, featured_column=True)
     result = evaluate_tables(batches_of(rows, 8), year=2024, policy=BASE, as_of=None, parts=5)
     assert result.totals.persons
@@ -403,7 +402,7 @@ def test_a_temporary_file_gone_before_it_is_read_back_is_said(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A cleaner that empties the temporary folder mid-run: an error naming it, not a crash."""
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     rows = _rows(3, 60, featured_column=True)
     read = pl.read_ipc
 
