@@ -741,6 +741,18 @@ def test_another_year_warning_names_the_records() -> None:
     assert "credited to another year than 2024: examples/records-2024.csv:18" in english.stderr
 
 
+def test_another_year_warning_names_the_records_in_input_order(tmp_path: Path) -> None:
+    """Files as given, then lines: not in the order of the persons' ids."""
+    first = write_csv(
+        tmp_path / "a.csv",
+        [record("Z9", day="2023-05-01"), *person_rows("A"), record("B1", day="2023-06-01")],
+    )
+    second = write_csv(tmp_path / "b.csv", [record("A", "ZY7", day="2023-07-01")])
+    result = run("--lang", "en", "check", first, second, "--year", "2024")
+    refs = f"{first}:2, {first}:5, {second}:2"
+    assert f"3 entries are credited to another year than 2024: {refs}" in result.stderr
+
+
 def test_csv_headers_and_values_follow_the_language() -> None:
     """``--format csv``: Chinese headers and values by default, stable English names with en."""
     zh_out, en_out = run_all(

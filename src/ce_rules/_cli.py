@@ -659,9 +659,8 @@ def _named(refs: list[str], lang: str, unit: str = "条") -> str:
 def _other_year(table: TableResult, year: int, lang: str) -> None:
     import polars as pl
 
-    found = table.judged.decisions.filter(pl.col("reason") == Reason.OTHER_YEAR.value).sort(
-        "person_id", "index"
-    )
+    # In input order (files as given, then lines): where an office would look for them.
+    found = table.judged.decisions.filter(pl.col("reason") == Reason.OTHER_YEAR.value).sort("item")
     refs = [
         f"{source or '-'}:{line or '-'}"
         for source, line in found.select("source", "line").iter_rows()
