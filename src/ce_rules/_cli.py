@@ -95,8 +95,12 @@ _NAMED: Final = 10
 #: for memory more than speed (docs/performance.md).
 _SPILL_BYTES: Final = 256 * 2**20
 _PART_BYTES: Final = 24 * 2**20
-_BATCH_ROWS: Final = 262_144
 _SPILL_BATCH_ROWS: Final = 65_536
+#: For ``explain`` given a file where the person's id should be.
+_ID_FIRST: Final = Message(
+    en="the person's id comes first: explain PERSON_ID FILE...",
+    zh="先写身份证号，再写文件：explain 身份证号 文件…",
+)
 
 
 class _UsageError(Exception):
@@ -467,7 +471,7 @@ def _batch(
         # Every person: the records judged in bulk by the columnar engine.
         parts = _parts(opened)
         return evaluate_batches(
-            file_batches(opened, _SPILL_BATCH_ROWS if parts > 1 else _BATCH_ROWS),
+            file_batches(opened, _SPILL_BATCH_ROWS if parts > 1 else None),
             year=args.year,
             persons=persons,
             policy=policy,
@@ -801,16 +805,12 @@ def _explain(args: argparse.Namespace) -> int:
     if not verdicts:
         # ``explain 记录.csv 其他.csv``: a file was taken for the person's id.
         order = Path(args.person_id).is_file()
-        hint_en = " (the person's id comes first: explain PERSON_ID FILE...)" if order else ""
-        hint_zh = "（先写身份证号，再写文件：explain 身份证号 文件…）" if order else ""
+        hint_en = f" ({_ID_FIRST.en})" if order else ""
+        hint_zh = f"（{_ID_FIRST.zh}）" if order else ""
         if unowned:
-            refs = _named([f"{r.source or '-'}:{r.line or '-'}" for r in unowned], args.lang)
-            verb = "names" if len(unowned) == 1 else "name"
-            hint_en += (
-                f"; {_count(len(unowned), 'invalid record')} {verb} no person that can be "
-                f"read and may be theirs: {refs}"
-            )
-            hint_zh += f"；有{len(unowned)}条无效记录读不出身份证号，可能属于该人员：{refs}"
+            said_en, said_zh, refs = _unowned_said(unowned, args.lang)
+            hint_en += f"; {said_en} and may be theirs: {refs}"
+            hint_zh += f"；{said_zh}，可能属于该人员：{refs}"
         _print_error(
             args.lang,
             f"no record of person {person_id!r} in the input{hint_en}",
@@ -849,17 +849,26 @@ def _explain(args: argparse.Namespace) -> int:
             where = f"{record.source or '-'}:{record.line or '-'}"
             print(terminal_safe(f"  ? {where} {record.describe(lang)}"))
     if unowned:
-        refs = _named([f"{r.source or '-'}:{r.line or '-'}" for r in unowned], args.lang)
+        said_en, said_zh, refs = _unowned_said(unowned, args.lang)
         _warn(
             args.lang,
-            f"{_count(len(unowned), 'invalid record')} "
-            f"{'names' if len(unowned) == 1 else 'name'} no person that can be read and may "
-            f"be {person_id}'s, so this verdict may be incomplete: {refs}",
-            f"有{len(unowned)}条无效记录读不出身份证号，可能属于{person_id}，此结论可能不完整：{refs}",
+            f"{said_en} and may be {person_id}'s, so this verdict may be incomplete: {refs}",
+            f"{said_zh}，可能属于{person_id}，此结论可能不完整：{refs}",
         )
     if verdict.invalid_records or unowned:
         return EXIT_INVALID
     return EXIT_OK if verdict.status is Status.COMPLIANT else EXIT_NOT_COMPLIANT
+
+
+def _unowned_said(unowned: Sequence[InvalidRecord], lang: str) -> tuple[str, str, str]:
+    """That ``unowned`` name no person that can be read: in English, in Chinese, and where."""
+    refs = _named([f"{r.source or '-'}:{r.line or '-'}" for r in unowned], lang)
+    verb = "names" if len(unowned) == 1 else "name"
+    return (
+        f"{_count(len(unowned), 'invalid record')} {verb} no person that can be read",
+        f"有{len(unowned)}条无效记录读不出身份证号",
+        refs,
+    )
 
 
 def _may_be_of(record: InvalidRecord, person_id: str) -> bool:
@@ -1335,14 +1344,13 @@ class _Parser(argparse.ArgumentParser):
         # ``explain 记录.csv``: the file was taken for the person's id.
         order = self.prog.endswith(" explain") and message.endswith("required: FILE")
         if self.lang == "en":
-            hint = " (the person's id comes first: explain PERSON_ID FILE...)" if order else ""
-            super().error(message + hint)
+            super().error(message + (f" ({_ID_FIRST.en})" if order else ""))
         for pattern, replacement in _USAGE_ZH:
             if pattern.fullmatch(message):
                 message = pattern.sub(replacement, message)
                 break
         if order:
-            message += "（先写身份证号，再写文件：explain 身份证号 文件…）"
+            message += f"（{_ID_FIRST.zh}）"
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}：错误：{message}\n")
 

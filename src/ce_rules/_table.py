@@ -533,13 +533,14 @@ def _invalid(
     )
 
 
-def file_batches(files: Iterable[RecordFile], rows: int = 262_144) -> Iterator[TableBatch]:
-    """Every file's records as table batches of ``rows`` items at most (``RecordFile.tables``).
+def file_batches(files: Iterable[RecordFile], rows: int | None = None) -> Iterator[TableBatch]:
+    """Every file's records as table batches (``RecordFile.tables``).
 
-    A workbook's sheets are each their own source.
+    Of ``rows`` items at most if given, else of the reader's default size; a workbook's
+    sheets are each their own source.
     """
     for record_file in files:
-        for raw in record_file.tables(rows):
+        for raw in record_file.tables() if rows is None else record_file.tables(rows):
             yield TableBatch(raw.source, raw.frame, raw.others, raw.bad_cells)
 
 
