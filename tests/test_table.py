@@ -12,7 +12,7 @@ from unittest.mock import patch
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import ce_rules as ce
@@ -164,11 +164,24 @@ def test_bulk_judgement_is_evaluate_many(
 
 
 @given(st.text(max_size=70) | st.from_regex(r"[0-9A-Za-z_\-]{1,70}", fullmatch=True))
+@example("7" * 64)
+@example("7" * 65)
+@example("")
+@example("3701021980010112x")
+@example("37010219800101123x")
+@example("3701021980010112é")
 def test_ids_taken_natively_are_those_parse_id_takes_as_they_are(text: str) -> None:
-    """An id the native test passes is one parse_id returns unchanged."""
+    """The native test passes exactly the ids of parse_id's fast path (returned unchanged)."""
+    cells = ce._cells  # type: ignore[attr-defined]
     native = pl.DataFrame({"v": [text]}).select(_plain_id(pl.col("v")))["v"][0]
+    fast = bool(
+        cells._PLAIN_ID.fullmatch(text)
+        and text not in cells._NULLS
+        and not (len(text) == 18 and text[17] == "x")
+    )
+    assert native == fast
     if native:
-        assert ce._cells.parse_id(text) == text  # type: ignore[attr-defined]
+        assert cells.parse_id(text) == text
 
 
 def _decision_row(verdict: ce.BatchVerdict, index: int) -> dict[str, Any]:
