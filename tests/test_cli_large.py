@@ -3,18 +3,22 @@
 ``check`` judges an input of more than ``_SPILL_BYTES`` this way (docs/performance.md). The
 thresholds are lowered here so that a small file goes the same way: every report must be
 the one of the same file judged at once, and the temporary files must go with the run.
+A GBK file's UTF-8 copy, the other temporary file ``check`` makes, goes where they go.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import random
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import polars as pl
 import pytest
 
-from ce_rules import _cli
+from ce_rules import _cli, _readers
 from test_cli import record, write_csv
 
 FORMATS = ("table", "csv", "json", "jsonl", "xlsx")
@@ -150,3 +154,79 @@ def test_a_tmpdir_that_cannot_hold_the_files_is_refused_not_replaced(
     assert f"无法在 {chosen} 写入临时文件" in err, err
     assert "TMPDIR" in err
     assert not target.exists()
+
+
+def test_a_gbk_files_copy_goes_in_tmpdir_and_goes_with_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decoded copy is made in TMPDIR, not in the system's folder, and removed after."""
+    source = write_csv(tmp_path / "导出.csv", [record("A", "GX1")], encoding="gbk")
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    made: list[str] = []
+    mkstemp = _readers.tempfile.mkstemp
+
+    def seen(**options: Any) -> tuple[int, str]:
+        handle, name = mkstemp(**options)
+        made.append(name)
+        return handle, name
+
+    monkeypatch.setattr(_readers.tempfile, "mkstemp", seen)
+    assert _checked(source, tmp_path / "结果.txt") == 1  # read; not compliant
+    assert "按GB18030（GBK）编码读取" in capsys.readouterr().err
+    assert [Path(name).parent for name in made] == [folder]
+    assert list(folder.iterdir()) == []
+
+
+def test_a_tmpdir_that_cannot_hold_a_gbk_files_copy_is_refused_not_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 2 naming the folder and why a copy is made there, no report: not a quiet /tmp."""
+    source = write_csv(tmp_path / "导出.csv", [record("A", "GX1")], encoding="gbk")
+    chosen = tmp_path / "没有这个文件夹"
+    monkeypatch.setenv("TMPDIR", str(chosen))
+    target = tmp_path / "结果.txt"
+    code = _checked(source, target)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"无法在 {chosen} 写入临时文件" in err, err
+    assert "GBK（GB18030）编码的文件先在此转为UTF-8副本再读取" in err, err
+    assert "TMPDIR" in err
+    assert not target.exists()
+
+
+def test_a_full_disk_for_a_gbk_files_copy_is_said_and_nothing_is_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy's folder and the disk named (not the file being read); the copy removed."""
+    source = write_csv(tmp_path / "导出.csv", [record("A", "GX1")], encoding="gbk")
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, handle: Any) -> None:
+            self.handle = handle
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def opened(fd: int, mode: str = "r", *args: Any, **options: Any) -> Any:
+        handle = fdopen(fd, mode, *args, **options)
+        return Full(handle) if "w" in mode else handle
+
+    monkeypatch.setattr(_readers.os, "fdopen", opened)
+    code = _checked(source, tmp_path / "结果.txt", "--lang", "en")
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"cannot write temporary files in {folder} (No space left on device)" in err, err
+    assert "a GBK (GB18030) file is decoded into a UTF-8 copy there" in err, err
+    assert list(folder.iterdir()) == []

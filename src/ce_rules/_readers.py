@@ -43,6 +43,7 @@ from ._cells import CellError, normalise
 from ._exceptions import CeRulesError
 from ._message import Message
 from ._schema import RECORD_COLUMNS, CellKind, Column, header_key, match_header
+from ._spill import DECODED, temporary_failed, temporary_folder
 
 if TYPE_CHECKING:
     import polars as pl
@@ -394,6 +395,9 @@ class RecordFile:
         Raises:
             RecordFileError: As ``rows()`` raises it: a file that cannot be decoded
                 before any batch.
+            OutputError: A GBK file's UTF-8 copy, which the fast path reads, cannot be
+                written in the temporary folder (``TMPDIR`` if set): a full disk, a
+                ``TMPDIR`` that is missing or not writable.
             ValueError: ``batch_rows`` is less than 1.
         """
         if batch_rows < 1:
@@ -1982,24 +1986,39 @@ class _FastCsv:
     def _transcode(self) -> bool:
         """Decodes a GBK body into a temporary UTF-8 file; False if it does not decode."""
         assert self.codec is not None
-        handle, name = tempfile.mkstemp(prefix="ce-rules-", suffix=".csv")
+        chosen = temporary_folder()
+        try:
+            handle, name = tempfile.mkstemp(prefix="ce-rules-", suffix=".csv", dir=chosen)
+        except OSError as error:
+            folder = chosen or tempfile.gettempdir()
+            raise temporary_failed(folder, error, why=DECODED) from None
         self.copy = Path(name)
         try:
-            with os.fdopen(handle, "wb") as out, self.file.path.open("rb") as raw:
+            with os.fdopen(handle, "wb") as out:
+                for text in self._decoded():
+                    out.write(text)
+        except UnicodeDecodeError:
+            return False
+        except OSError as error:  # writing the copy (the file's own errors are told apart)
+            raise temporary_failed(str(self.copy.parent), error, why=DECODED) from None
+        self.path, self.skip, self.offset = self.copy, 0, 0
+        return True
+
+    def _decoded(self) -> Iterator[bytes]:
+        """The body as UTF-8, a piece at a time; ``RecordFileError`` if the file cannot be read."""
+        assert self.codec is not None
+        try:
+            with self.file.path.open("rb") as raw:
                 raw.seek(self.offset)
                 rest = b""
                 while data := raw.read(_TRANSCODE_BYTES):
                     data = rest + data
                     cut = data.rfind(b"\n") + 1
                     rest = data[cut:]
-                    out.write(data[:cut].decode(self.codec).encode("utf-8"))
-                out.write(rest.decode(self.codec).encode("utf-8"))
-        except UnicodeDecodeError:
-            return False
+                    yield data[:cut].decode(self.codec).encode("utf-8")
+                yield rest.decode(self.codec).encode("utf-8")
         except OSError as error:
             raise _open_error(self.file.source, error) from None
-        self.path, self.skip, self.offset = self.copy, 0, 0
-        return True
 
     def _lines(self) -> pl.LazyFrame:
         import polars as pl

@@ -24,7 +24,7 @@ from ._output import OutputError, os_reason, terminal_safe
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["Held"]
+__all__ = ["Held", "temporary_failed", "temporary_folder"]
 
 #: The seed of the hash that gives each person's partition (any fixed number: one run).
 _SEED: Final = 2024
@@ -55,11 +55,11 @@ class Held:
         self._files: list[list[Path]] = [[] for _ in range(parts)]
         self._folder: Path | None = None
         if parts > 1:
-            chosen = os.environ.get("TMPDIR") or None
+            chosen = temporary_folder()
             try:
                 self._folder = Path(tempfile.mkdtemp(prefix="ce-rules-", dir=chosen))
             except OSError as error:
-                raise _failed(chosen or tempfile.gettempdir(), error) from None
+                raise temporary_failed(chosen or tempfile.gettempdir(), error) from None
 
     def __enter__(self) -> Held:
         return self
@@ -105,7 +105,7 @@ class Held:
             try:
                 piece.write_ipc(path, compression="uncompressed")
             except OSError as error:
-                raise _failed(str(self._folder.parent), error) from None
+                raise temporary_failed(str(self._folder.parent), error) from None
             files.append(path)
 
     def take(self, part: int) -> list[pl.DataFrame]:
@@ -123,13 +123,36 @@ class Held:
         try:
             frame = pl.concat([pl.read_ipc(path) for path in files], rechunk=True)
         except OSError as error:
-            raise _failed(str(files[0].parent.parent), error, reading=True) from None
+            raise temporary_failed(str(files[0].parent.parent), error, reading=True) from None
         for path in files:
             path.unlink(missing_ok=True)
         return [frame]
 
 
-def _failed(folder: str, error: OSError, *, reading: bool = False) -> OutputError:
+def temporary_folder() -> str | None:
+    """Where ce-rules makes its temporary files: ``TMPDIR`` if set, else None (``tempfile``'s).
+
+    Given to ``tempfile`` as the folder, ``TMPDIR`` must be one this process can write in:
+    ``tempfile`` would otherwise quietly use another, and a mistyped ``TMPDIR`` would fill
+    the system's.
+    """
+    return os.environ.get("TMPDIR") or None
+
+
+#: Why the temporary files are there, for the error's message.
+HELD: Final = Message(
+    zh="大批量记录在读取后、判定前暂存于此",
+    en="a large input is held there between reading and judging",
+)
+DECODED: Final = Message(
+    zh="GBK（GB18030）编码的文件先在此转为UTF-8副本再读取",
+    en="a GBK (GB18030) file is decoded into a UTF-8 copy there to be read",
+)
+
+
+def temporary_failed(
+    folder: str, error: OSError, *, reading: bool = False, why: Message = HELD
+) -> OutputError:
     """The error for temporary files that cannot be written or read: where, why, what to do."""
     reason, reason_zh, number = os_reason(error)
     shown = terminal_safe(folder)
@@ -137,11 +160,10 @@ def _failed(folder: str, error: OSError, *, reading: bool = False) -> OutputErro
     return OutputError(
         folder,
         Message(
-            zh=f"无法在 {shown} {verb_zh}临时文件（{reason_zh}）："
-            "大批量记录在读取后、判定前暂存于此；请腾出空间，或用环境变量 TMPDIR 指定其他文件夹",
-            en=f"cannot {verb_en} temporary files in {shown} ({reason}): a large input is held "
-            "there between reading and judging; free some space, or name another folder "
-            "with the TMPDIR environment variable",
+            zh=f"无法在 {shown} {verb_zh}临时文件（{reason_zh}）：{why.zh}；"
+            "请腾出空间，或用环境变量 TMPDIR 指定其他文件夹",
+            en=f"cannot {verb_en} temporary files in {shown} ({reason}): {why.en}; free some "
+            "space, or name another folder with the TMPDIR environment variable",
         ),
         number,
     )
