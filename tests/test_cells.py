@@ -1023,3 +1023,60 @@ def test_an_impossible_time_of_a_12_hour_clock_is_quoted_as_written() -> None:
         parse_date("2024-05-01 下午 2:61")
     assert "没有 2:61 这个时刻" in raised.value.message.zh
     assert "there is no time of day 2:61" in raised.value.message.en
+
+
+# --- cells a spreadsheet was told to keep as text -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parser", "given", "expected"),
+    [
+        (parse_id, "'370102198001011234", "370102198001011234"),
+        (parse_id, '="370102198001011234"', "370102198001011234"),
+        (parse_id, " ＇370102198001011234", "370102198001011234"),  # a full-width apostrophe
+        (parse_id, "'37010219800101123x", "37010219800101123X"),
+        (parse_id, "''C-01", "C-01"),
+        (parse_id, '="=""C-01"""', "C-01"),  # a formula of a formula's text
+        (parse_id, "' 370102", "370102"),
+        (parse_id, "=370102", "=370102"),  # a formula that is not of a text: as written
+        (parse_id, "370102'", "370102'"),  # a mark only at the start
+        (parse_date, '="2024-05-01"', date(2024, 5, 1)),
+        (parse_date, "'2024/5/1", date(2024, 5, 1)),
+        (parse_hours, "'10.5", Decimal("10.5")),
+        (parse_hours, '="10"', Decimal("10")),
+        (parse_year, "'2024", 2024),
+        (parse_flag, '="是"', True),
+        (parse_text, "'王小明", "王小明"),
+        (parse_text, '="王小明"', "王小明"),
+        (parse_text, "=1+2", "=1+2"),
+        (parse_topics, "'党的二十届三中全会精神", ("党的二十届三中全会精神",)),
+        (lambda v: parse_choice(v, Category), '="公需科目"', Category.PUBLIC),
+    ],
+)
+def test_a_cell_marked_as_text_reads_as_its_text(parser: Any, given: str, expected: object) -> None:
+    """A leading apostrophe and ``="…"`` keep a spreadsheet from making a number: not the value."""
+    assert parser(given) == expected
+
+
+@pytest.mark.parametrize("given", ["'", "''", '=""', '="NULL"', "'NULL", "' ", '=" "'])
+@pytest.mark.parametrize("parser", PARSERS)
+def test_a_blank_marked_as_text_is_blank(parser: Any, given: str) -> None:
+    """A mark with nothing (or a database's null) inside is a blank cell, for every kind."""
+    assert parser(given) == (() if parser is parse_topics else None)
+
+
+@given(
+    _IDS,
+    st.lists(st.sampled_from(["apostrophe", "formula", "space"]), min_size=1, max_size=3),
+)
+def test_a_spreadsheet_text_mark_never_makes_another_id(valid: str, marks: list[str]) -> None:
+    """However an export marks an ID as text, it is the same ID (one person, not three)."""
+    marked = valid
+    for mark in marks:
+        if mark == "apostrophe":
+            marked = "'" + marked
+        elif mark == "formula":
+            marked = '="' + marked.replace('"', '""') + '"'
+        else:
+            marked = f" {marked} "
+    assert parse_id(marked) == parse_id(valid)

@@ -307,6 +307,41 @@ def test_footer_rows_are_skipped_and_reported_not_invalid(tmp_path: Path) -> Non
     assert "skipped, not records: 3 footer row(s)" in english.stderr
 
 
+def test_ids_and_dates_an_export_marked_as_text_read_as_their_text(tmp_path: Path) -> None:
+    """``'370102…`` and ``="370102…"`` are one person, and ``'GX1`` the course GX1, in any encoding.
+
+    Exports write cells so that a spreadsheet keeps them as text; read as written, one
+    person would be three and a course counted twice.
+    """
+    person = "370102198001011234"
+    rows = [
+        record(person, "GX1", hours="10"),
+        # A copy of the first; then another course, every cell a formula of its text.
+        record(
+            f"'{person}",
+            "'GX1",
+            title="课程GX1",
+            category="公需科目",
+            day="'2024-03-01",
+            hours="10",
+        ),
+        record(
+            f'="{person}"', '="GX2"', category='="公需科目"', hours='="20"', day='="2024-04-01"'
+        ),
+        record(person, "ZY1", hours="60"),
+    ]
+    for encoding in ("utf-8", "gbk"):
+        path = write_csv(tmp_path / f"标记-{encoding}.csv", rows, encoding=encoding)
+        result, data = run_json(path, "--year", "2024")
+        assert result.returncode == 0, result.stderr
+        [verdict] = data["verdicts"]
+        assert verdict["person_id"] == person
+        assert [r["earned"] for r in verdict["requirements"]] == ["30", "60"]
+        assert [e["reason"] for e in verdict["entries"]] == [
+            "counted", "duplicate", "counted", "counted",
+        ]  # fmt: skip
+
+
 # --- workbooks ----------------------------------------------------------------------------
 
 

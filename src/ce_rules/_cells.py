@@ -355,12 +355,45 @@ class _Read(NamedTuple):
     text: str
 
 
+#: A cell a spreadsheet keeps as text by a formula of that text: ``="370102198001011234"``
+#: (a quote inside it doubled).
+_FORMULA_TEXT: Final = re.compile(r'="(.*)"', re.DOTALL)
+#: The first characters of a cell marked as text (``_unmarked``).
+_MARKS: Final = "'="
+
+
 def _read(value: object) -> _Read | None:
     raw = to_text(value)
     text = normalise(raw)
     if raw is None or text is None:
         return None
+    if text[0] in _MARKS:
+        text = _unmarked(text)
+        if text is None:
+            return None
     return _Read(raw, text)
+
+
+def _unmarked(text: str) -> str | None:
+    """``text`` without the marks that make a spreadsheet keep a cell as text (None: blank).
+
+    A leading apostrophe (Excel's text prefix, which is no part of the value:
+    ``'370102198001011234``) and a formula of a text (``="370102198001011234"``), as
+    exports write ids and dates so that a spreadsheet does not turn them into numbers. The
+    text they mark is the cell's value, read as any other (so that one person is not made
+    three by the way each row was exported); marks within marks are all taken off.
+    """
+    while True:
+        if text.startswith("'"):
+            inner = text[1:]
+        elif (formula := _FORMULA_TEXT.fullmatch(text)) is not None:
+            inner = formula.group(1).replace('""', '"')
+        else:
+            return text
+        unmarked = normalise(inner)
+        if unmarked is None:
+            return None
+        text = unmarked
 
 
 def _is_not_finite(value: object) -> bool:
@@ -551,6 +584,7 @@ def parse_text(value: object) -> str | None:
         and value.strip() == value
         and "  " not in value
         and value
+        and value[0] not in _MARKS
         and value not in _NULLS
     ):
         return value
