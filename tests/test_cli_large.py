@@ -151,8 +151,10 @@ def test_a_tmpdir_that_cannot_hold_the_files_is_refused_not_replaced(
     code = _checked(source, target)
     err = capsys.readouterr().err
     assert code == 2
-    assert f"无法在 {chosen} 写入临时文件" in err, err
-    assert "TMPDIR" in err
+    reason = "文件或文件夹不存在" if problem == "missing" else "不是文件夹"
+    assert f"无法在 {chosen} 写入临时文件（{reason}）" in err, err
+    assert "请将环境变量 TMPDIR 设为一个存在且可写入的文件夹" in err, err
+    assert "腾出空间" not in err  # no disk is full
     assert not target.exists()
 
 

@@ -334,6 +334,19 @@ def test_a_protected_target_is_refused_before_anything_is_written(report: Path) 
     assert listing(report.parent) == ["结果.csv"]
 
 
+@pytest.mark.parametrize(
+    ("name", "zh"),
+    [("ENOSPC", "磁盘空间不足"), ("ENOENT", "文件或文件夹不存在"), ("ENOTDIR", "不是文件夹"),
+     ("EACCES", "没有权限"), ("EISDIR", "是文件夹")],
+)  # fmt: skip
+def test_why_a_write_failed_is_said_in_chinese(report: Path, name: str, zh: str) -> None:
+    """The reasons a folder or a disk gives are in Chinese, not left in the system's English."""
+    number = getattr(errno, name)
+    error = _output._write_failed(str(report), OSError(number, os.strerror(number)), False)
+    assert error.message.zh == f"无法写入 {report}：{zh}；未生成文件"
+    assert os.strerror(number) in error.message.en
+
+
 def test_output_error_is_an_oserror_and_pickles(report: Path) -> None:
     """OutputError is a CeRulesError and an OSError, and survives pickling."""
     error = _output._write_failed(str(report), OSError(errno.ENOSPC, "No space"), True)

@@ -429,7 +429,10 @@ def test_a_temporary_file_gone_before_it_is_read_back_is_said(
         evaluate_tables(batches_of(rows, 8), year=2024, policy=BASE, as_of=None, parts=5)
     assert raised.value.errno == errno.ENOENT
     assert raised.value.message.en.startswith(f"cannot read back temporary files in {tmp_path}")
-    assert "读回临时文件" in raised.value.message.zh
+    assert "读回临时文件（文件或文件夹不存在）" in raised.value.message.zh
+    assert raised.value.message.en.endswith(
+        "run again, and keep the folder from being cleaned while it runs"
+    )
     assert list(tmp_path.iterdir()) == []
 
 

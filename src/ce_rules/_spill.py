@@ -10,6 +10,7 @@ the entries stay in memory: nothing is written.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -157,13 +158,24 @@ def temporary_failed(
     reason, reason_zh, number = os_reason(error)
     shown = terminal_safe(folder)
     verb_zh, verb_en = ("读回", "read back") if reading else ("写入", "write")
+    if number in _FULL:
+        todo_zh = "请腾出空间，或用环境变量 TMPDIR 指定其他文件夹"
+        todo_en = "free some space, or name another folder with the TMPDIR environment variable"
+    elif reading:  # a file removed or damaged meanwhile
+        todo_zh = "请重新运行，运行期间不要清理该文件夹"
+        todo_en = "run again, and keep the folder from being cleaned while it runs"
+    else:  # a folder missing, not a folder, not writable
+        todo_zh = "请将环境变量 TMPDIR 设为一个存在且可写入的文件夹"
+        todo_en = "set the TMPDIR environment variable to a folder that exists and can be written"
     return OutputError(
         folder,
         Message(
-            zh=f"无法在 {shown} {verb_zh}临时文件（{reason_zh}）：{why.zh}；"
-            "请腾出空间，或用环境变量 TMPDIR 指定其他文件夹",
-            en=f"cannot {verb_en} temporary files in {shown} ({reason}): {why.en}; free some "
-            "space, or name another folder with the TMPDIR environment variable",
+            zh=f"无法在 {shown} {verb_zh}临时文件（{reason_zh}）：{why.zh}；{todo_zh}",
+            en=f"cannot {verb_en} temporary files in {shown} ({reason}): {why.en}; {todo_en}",
         ),
         number,
     )
+
+
+#: The errors of a full disk: room is to be made, or another folder named.
+_FULL: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
