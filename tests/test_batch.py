@@ -165,6 +165,39 @@ def test_records_disagreeing_on_the_unit_leave_it_unknown() -> None:
     assert "市属单位" in finding.message.zh
 
 
+def test_records_giving_one_id_two_names_say_so_and_change_no_hours() -> None:
+    """王小明 and 王晓明 under one ID: the first name is shown, a finding names both (a typo?)."""
+    first, second = compliant("A")
+    records = [
+        {**first, "name": "王小明"},
+        {**second, "name": "王晓明"},
+        record("A", name="王小明"),
+    ]
+    (verdict,) = evaluate_many(records, year=2024)
+    (alone,) = evaluate_many([first, second], year=2024)
+    assert verdict.person.name == "王小明"
+    assert verdict.requirements == alone.requirements
+    assert verdict.status is ce.Status.COMPLIANT
+    (finding,) = [f for f in verdict.findings if f.code == "conflicting_name"]
+    assert finding.decision is None
+    assert finding.message.zh == (
+        "同一身份证号的记录中的姓名不一致：王小明、王晓明；显示第一个；请核对身份证号是否填错"
+    )
+    assert finding.message.en == (
+        "the records of one ID give different names: 王小明, 王晓明; the first is shown; "
+        "check that the ID is not mistyped"
+    )
+    given = ce.Person(id="A", name="王晓明")
+    (listed,) = evaluate_many(records, year=2024, persons=[given])
+    assert listed.person.name == "王晓明"
+    (finding,) = [f for f in listed.findings if f.code == "conflicting_name"]
+    assert finding.message.zh.startswith("人员名单与记录中的姓名不一致：王晓明、王小明")
+    assert "以人员名单为准" in finding.message.zh
+    nameless = ce.Person(id="A")  # a list without names: nothing to compare
+    (unnamed,) = evaluate_many(records, year=2024, persons=[nameless])
+    assert not [f for f in unnamed.findings if f.code == "conflicting_name"]
+
+
 def test_unknown_mode_matters_only_where_a_platform_rule_could_apply() -> None:
     """Without a mode, a provincial person's public hours on another platform are undetermined."""
     person = ce.Person(id="A", unit=ce.UnitLevel.PROVINCIAL)

@@ -456,10 +456,18 @@ def conflicts_on(findings: list[Finding], fact: str) -> bool:
 def _described(
     person_id: str, described: list[tuple[Described, RecordRef]]
 ) -> tuple[Person, list[Finding]]:
-    """The person as their records describe them; a fact they disagree on is left unknown."""
-    name = next((d.name for d, _ in described if d.name is not None), None)
+    """The person as their records describe them; a fact they disagree on is left unknown.
+
+    Of several names, the first is the person's, and a finding names them all: a name
+    changes no hours, but another name under one ID is how a mistyped ID shows.
+    """
+    names: dict[str, RecordRef] = {}
+    for description, ref in described:
+        if description.name is not None:
+            names.setdefault(description.name, ref)
+    name = next(iter(names), None)
     values: dict[str, Any] = {}
-    findings = []
+    findings = [_conflict("name", names)] if len(names) > 1 else []
     for fact in _FACTS:
         seen: dict[Any, RecordRef] = {}
         for description, ref in described:
@@ -476,9 +484,12 @@ def _described(
 
 
 def _disagreements(given: Person, described: list[tuple[Described, RecordRef]]) -> list[Finding]:
-    """Findings for records that describe a person otherwise than the persons given."""
+    """Findings for records that describe a person otherwise than the persons given.
+
+    The name is compared where the persons given name the person.
+    """
     findings = []
-    for fact in _FACTS:
+    for fact in ("name", *_FACTS) if given.name is not None else _FACTS:
         value = getattr(given, fact)
         others: dict[Any, RecordRef] = {}
         for description, ref in described:
@@ -509,6 +520,21 @@ def _conflict(fact: str, seen: Mapping[Any, RecordRef], *, given: bool = False) 
     col = column(fact)
     said_zh = "、".join(f"{_show(v).zh}{_where(r)}" for v, r in seen.items())
     said_en = ", ".join(f"{_show(v).en}{_where(r)}" for v, r in seen.items())
+    if fact == "name":
+        # A name changes no hours (no decision is taken on it): the name kept is shown,
+        # and the ID is to be checked.
+        kept_zh, kept_en = (
+            ("以人员名单为准", "the persons given are used")
+            if given
+            else ("显示第一个", "the first is shown")
+        )
+        text = Message(
+            zh=f"{'人员名单与记录' if given else '同一身份证号的记录'}中的姓名不一致：{said_zh}；"
+            f"{kept_zh}；请核对身份证号是否填错",
+            en=f"{'the persons given and the records' if given else 'the records of one ID'} "
+            f"give different names: {said_en}; {kept_en}; check that the ID is not mistyped",
+        )
+        return Finding(code="conflicting_name", message=text)
     if given:
         text = Message(
             zh=f"人员名单的{col.label}与记录不一致：{said_zh}；以人员名单为准",

@@ -26,9 +26,10 @@ from ._batch import (
     BatchVerdict,
     RecordRef,
     _assumption,
-    _conflict,
+    _described,
     _disagreements,
     _persons,
+    conflicts_on,
     evaluate_many,
 )
 from ._cells import CellError, parse_cell
@@ -958,14 +959,16 @@ def _people(
         .group_by("person")
         .agg(
             pl.col("name").first(ignore_nulls=True).alias("name"),
+            pl.col("name").drop_nulls().n_unique().alias("name_count"),
             *(pl.col(f).drop_nulls().n_unique().alias(f"{f}_count") for f in facts),
             *(pl.col(f).first(ignore_nulls=True).alias(f) for f in facts),
         )
     )
     summary = numbers.join(summary, on="person", how="left", maintain_order="left").with_columns(
-        *(pl.col(f"{f}_count").fill_null(0) for f in facts)
+        *(pl.col(f"{f}_count").fill_null(0) for f in ("name", *facts))
     )
-    conflicting = pl.any_horizontal(pl.col(f"{f}_count") > 1 for f in facts)
+    # Records that disagree (on a name too: a finding names them) are read one by one.
+    conflicting = pl.any_horizontal(pl.col(f"{f}_count") > 1 for f in ("name", *facts))
     special = conflicting | pl.col("person_id").is_in(list(known))
     if default_unit is not None:
         special = special | pl.col("unit").is_null()
@@ -1028,24 +1031,10 @@ def _one_person(
     As given (and told where the records disagree), else from their records: a fact they
     disagree on is left unknown and named, and the default unit applies where none is known.
     """
-    found: list[Finding] = []
     if given is not None:
-        found.extend(_disagreements(given, list(described)))
-        return given, found, False
-    values: dict[str, Any] = {}
-    for fact in ("unit", "city", "industry"):
-        count = summed[f"{fact}_count"]
-        values[fact] = summed[fact] if count == 1 else None
-        if count > 1:
-            seen: dict[Any, RecordRef] = {}
-            for description, ref in described:
-                value = getattr(description, fact)
-                if value is not None:
-                    seen.setdefault(value, ref)
-            found.append(_conflict(fact, seen))
-    person = Person(id=summed["person_id"], name=summed["name"], **values)
-    conflict_unit = any(f.code == "conflicting_unit" for f in found)
-    if person.unit is None and default_unit is not None and not conflict_unit:
+        return given, _disagreements(given, list(described)), False
+    person, found = _described(summed["person_id"], list(described))
+    if person.unit is None and default_unit is not None and not conflicts_on(found, "unit"):
         person = person.model_copy(update={"unit": default_unit})
         found.append(_assumption("unit", person.unit))
         return person, found, True
