@@ -1003,6 +1003,9 @@ def test_float_hours_read_as_their_repr(value: float) -> None:
         ("370102198001011000.0", "370102198001011999", True),
         ("370102198001011000.0", "370102198001012000", False),
         ("370102198001011264.0", "370102198001011234", True),
+        # Fewer than 15 digits are all kept: only the ID itself.
+        ("10086.0", "10086", True),
+        ("10086.0", "10087", False),
         # A check digit X is never made a number; any other text may be any ID.
         ("3.70602E+17", "37060219800101123X", False),
         (" 3.70602E+17 ", "370602198001011234", True),

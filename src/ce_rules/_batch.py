@@ -402,10 +402,9 @@ def _judge(
         person = given
         findings.extend(_disagreements(given, group.described))
     else:
-        person, conflicts = _described(person_id, group.described)
+        person, conflicts, defaulted = described_person(person_id, group.described, default_unit)
         findings.extend(conflicts)
-        if person.unit is None and default_unit is not None and not conflicts_on(conflicts, "unit"):
-            person = person.model_copy(update={"unit": default_unit})
+        if defaulted:
             assumed.add("unit")
     for fact in sorted(assumed):
         findings.append(_assumption(fact, person.unit))
@@ -451,6 +450,20 @@ _DECISION_11: Final = 11
 def conflicts_on(findings: list[Finding], fact: str) -> bool:
     """Whether ``findings`` report records disagreeing on ``fact``."""
     return any(f.code == f"conflicting_{fact}" for f in findings)
+
+
+def described_person(
+    person_id: str, described: list[tuple[Described, RecordRef]], default_unit: UnitLevel | None
+) -> tuple[Person, list[Finding], bool]:
+    """The person as their records describe them (``_described``), with the default unit.
+
+    The default applies where no record gives a unit, not where they disagree on it.
+    Returned: the person, the findings of the records, and whether the default applied.
+    """
+    person, findings = _described(person_id, described)
+    if person.unit is None and default_unit is not None and not conflicts_on(findings, "unit"):
+        return person.model_copy(update={"unit": default_unit}), findings, True
+    return person, findings, False
 
 
 def _described(

@@ -26,10 +26,9 @@ from ._batch import (
     BatchVerdict,
     RecordRef,
     _assumption,
-    _described,
     _disagreements,
     _persons,
-    conflicts_on,
+    described_person,
     evaluate_many,
 )
 from ._cells import CellError, parse_cell
@@ -1033,12 +1032,10 @@ def _one_person(
     """
     if given is not None:
         return given, _disagreements(given, list(described)), False
-    person, found = _described(summed["person_id"], list(described))
-    if person.unit is None and default_unit is not None and not conflicts_on(found, "unit"):
-        person = person.model_copy(update={"unit": default_unit})
+    person, found, defaulted = described_person(summed["person_id"], list(described), default_unit)
+    if defaulted:
         found.append(_assumption("unit", person.unit))
-        return person, found, True
-    return person, found, False
+    return person, found, defaulted
 
 
 def _count(result: TableResult, reasons: Counter[tuple[bool, str]]) -> None:
