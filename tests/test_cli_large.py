@@ -122,16 +122,20 @@ def test_a_full_disk_for_the_temporary_files_is_said_and_nothing_is_left(
     code = _checked(source, target)
     err = capsys.readouterr().err
     assert code == 2
-    assert f"无法在 {folder}" in err, err
-    assert "写入临时文件（磁盘空间不足）" in err, err
-    assert "环境变量 TMPDIR 指定其他文件夹" in err, err
+    assert (
+        f"无法在 {folder} 写入临时文件（磁盘空间不足）：大批量记录在读取后、判定前暂存于此；"
+        "请腾出空间，或用环境变量 TMPDIR 指定其他文件夹\n"
+    ) in err, err
     assert not target.exists()
     assert list(folder.iterdir()) == []
     code = _checked(source, None, "--lang", "en")
     err = capsys.readouterr().err
     assert code == 2
-    assert "cannot write temporary files" in err, err
-    assert "(No space left on device)" in err, err
+    assert (
+        f"cannot write temporary files in {folder} (No space left on device): a large input is "
+        "held there between reading and judging; free some space, or name another folder with "
+        "the TMPDIR environment variable\n"
+    ) in err, err
 
 
 @pytest.mark.parametrize("problem", ["missing", "a file"])
@@ -152,10 +156,20 @@ def test_a_tmpdir_that_cannot_hold_the_files_is_refused_not_replaced(
     err = capsys.readouterr().err
     assert code == 2
     reason = "文件或文件夹不存在" if problem == "missing" else "不是文件夹"
-    assert f"无法在 {chosen} 写入临时文件（{reason}）" in err, err
-    assert "请将环境变量 TMPDIR 设为一个存在且可写入的文件夹" in err, err
-    assert "腾出空间" not in err  # no disk is full
+    assert (
+        f"无法在 {chosen} 写入临时文件（{reason}）：大批量记录在读取后、判定前暂存于此；"
+        "请将环境变量 TMPDIR 设为一个存在且可写入的文件夹\n"  # not to make room: no disk is full
+    ) in err, err
     assert not target.exists()
+    code = _checked(source, None, "--lang", "en")
+    err = capsys.readouterr().err
+    assert code == 2
+    reason = "No such file or directory" if problem == "missing" else "Not a directory"
+    assert (
+        f"cannot write temporary files in {chosen} ({reason}): a large input is held there "
+        "between reading and judging; set the TMPDIR environment variable to a folder that "
+        "exists and can be written\n"
+    ) in err, err
 
 
 def test_a_gbk_files_copy_goes_in_tmpdir_and_goes_with_the_run(

@@ -428,10 +428,15 @@ def test_a_temporary_file_gone_before_it_is_read_back_is_said(
     with pytest.raises(OutputError) as raised:
         evaluate_tables(batches_of(rows, 8), year=2024, policy=BASE, as_of=None, parts=5)
     assert raised.value.errno == errno.ENOENT
-    assert raised.value.message.en.startswith(f"cannot read back temporary files in {tmp_path}")
-    assert "读回临时文件（文件或文件夹不存在）" in raised.value.message.zh
-    assert raised.value.message.en.endswith(
-        "run again, and keep the folder from being cleaned while it runs"
+    assert raised.value.path == str(tmp_path)
+    assert raised.value.message.en == (
+        f"cannot read back temporary files in {tmp_path} (No such file or directory): a large "
+        "input is held there between reading and judging; run again, and keep the folder from "
+        "being cleaned while it runs"
+    )
+    assert raised.value.message.zh == (
+        f"无法在 {tmp_path} 读回临时文件（文件或文件夹不存在）："
+        "大批量记录在读取后、判定前暂存于此；请重新运行，运行期间不要清理该文件夹"
     )
     assert list(tmp_path.iterdir()) == []
 
