@@ -172,14 +172,19 @@ def test_a_tmpdir_that_cannot_hold_the_files_is_refused_not_replaced(
     ) in err, err
 
 
+def _gbk_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmpdir: Path) -> Path:
+    """A GBK export of one record, read with ``TMPDIR`` set to ``tmpdir``."""
+    monkeypatch.setenv("TMPDIR", str(tmpdir))
+    return write_csv(tmp_path / "导出.csv", [record("A", "GX1")], encoding="gbk")
+
+
 def test_a_gbk_files_copy_goes_in_tmpdir_and_goes_with_the_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The decoded copy is made in TMPDIR, not in the system's folder, and removed after."""
-    source = write_csv(tmp_path / "导出.csv", [record("A", "GX1")], encoding="gbk")
     folder = tmp_path / "tmp"
     folder.mkdir()
-    monkeypatch.setenv("TMPDIR", str(folder))
+    source = _gbk_export(tmp_path, monkeypatch, folder)
     made: list[str] = []
     mkstemp = _readers.tempfile.mkstemp
 
@@ -199,9 +204,8 @@ def test_a_tmpdir_that_cannot_hold_a_gbk_files_copy_is_refused_not_replaced(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Exit 2 naming the folder and why a copy is made there, no report: not a quiet /tmp."""
-    source = write_csv(tmp_path / "导出.csv", [record("A", "GX1")], encoding="gbk")
     chosen = tmp_path / "没有这个文件夹"
-    monkeypatch.setenv("TMPDIR", str(chosen))
+    source = _gbk_export(tmp_path, monkeypatch, chosen)
     target = tmp_path / "结果.txt"
     code = _checked(source, target)
     err = capsys.readouterr().err
@@ -216,10 +220,9 @@ def test_a_full_disk_for_a_gbk_files_copy_is_said_and_nothing_is_left(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The copy's folder and the disk named (not the file being read); the copy removed."""
-    source = write_csv(tmp_path / "导出.csv", [record("A", "GX1")], encoding="gbk")
     folder = tmp_path / "tmp"
     folder.mkdir()
-    monkeypatch.setenv("TMPDIR", str(folder))
+    source = _gbk_export(tmp_path, monkeypatch, folder)
     fdopen = os.fdopen
 
     class Full:
