@@ -157,9 +157,11 @@ def test_a_decode_error_names_the_encoding_and_the_physical_line(tmp_path: Path)
         ["check", path, "--year", "2024"],  # detected: GB18030
     )
     assert result.returncode == 2
-    assert "line 6 cannot be decoded as utf-8" in result.stderr
-    assert "--encoding" in result.stderr
-    assert "第6行无法按ascii解码" in chinese.stderr
+    assert (
+        "line 6 cannot be decoded as utf-8: check the file's encoding, or pass another "
+        "--encoding (or none, to detect it)"
+    ) in result.stderr
+    assert "第6行无法按ascii解码：请确认文件的编码，或改用其他 --encoding" in chinese.stderr
     assert detected.returncode == 1, detected.stderr
     assert "Zhang" in detected.stdout
 

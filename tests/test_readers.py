@@ -329,6 +329,21 @@ def test_given_encoding_that_fails_names_the_line(tmp_path: Path) -> None:
         open_record_file(write(tmp_path, "b.csv", text), encoding="klingon")
 
 
+def test_a_file_in_no_encoding_tried_asks_for_utf8_or_an_encoding(tmp_path: Path) -> None:
+    """Neither UTF-8 nor GB18030: say so, and what to do (an encoding was not given)."""
+    path = tmp_path / "c.csv"
+    path.write_bytes(b"person_id,course_title\nP1,\x81\x20\n")  # no GB18030 pair, no UTF-8
+    with pytest.raises(RecordFileError) as raised:
+        open_record_file(path)
+    assert raised.value.message.en == (
+        "line 2 cannot be decoded as UTF-8 or GB18030 (GBK): save the file as UTF-8, or pass "
+        "--encoding"
+    )
+    assert raised.value.message.zh == (
+        "第2行无法按UTF-8或GB18030（GBK）解码：请把文件另存为UTF-8，或用 --encoding 指定编码"
+    )
+
+
 def test_unknown_headers_listed(tmp_path: Path) -> None:
     """Headers not understood are listed in order, known unneeded ones (序号) are not."""
     rows = [[*HEADER, "培训机构", "性别", "机构地址"], [*record(1), "甲", "男", "乙"]]

@@ -1090,19 +1090,32 @@ def _check_encoding(source: str, encoding: str) -> None:
         ) from None
 
 
-def _decode(source: str, data: bytes, encoding: str, tried: str) -> str:
-    """``data`` decoded; a failure names its real line and the encodings tried."""
+def _decode(
+    source: str, data: bytes, encoding: str, tried: str | Message, *, given: bool = False
+) -> str:
+    """``data`` decoded; a failure names its real line and the encodings tried.
+
+    ``given``: the caller named the encoding (``--encoding``), which is then not suggested
+    as if it had not been.
+    """
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
         before = data[: error.start].decode(encoding, errors="replace")
         line = _breaks(before) + 1
+        todo = (
+            ("请确认文件的编码，或改用其他 --encoding（不指定则自动识别）",
+             "check the file's encoding, or pass another --encoding (or none, to detect it)")
+            if given
+            else ("请把文件另存为UTF-8，或用 --encoding 指定编码",
+                  "save the file as UTF-8, or pass --encoding")
+        )  # fmt: skip
+        named = tried if isinstance(tried, Message) else Message(zh=tried, en=tried)
         raise RecordFileError(
             source,
             _m(
-                f"第{line}行无法按{tried}解码：请把文件另存为UTF-8，或用 --encoding 指定编码",
-                f"line {line} cannot be decoded as {tried}: save the file as UTF-8, or pass"
-                " --encoding",
+                f"第{line}行无法按{named.zh}解码：{todo[0]}",
+                f"line {line} cannot be decoded as {named.en}: {todo[1]}",
             ),
         ) from None
     return text.removeprefix("\ufeff")
@@ -1135,7 +1148,7 @@ def _csv_text(
         _check_encoding(source, given)
         if head and codecs.lookup(given).name not in _LINEWISE:
             return None
-        return given, _decode(source, data, given, given)
+        return given, _decode(source, data, given, given, given=True)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return None if head else ("utf-32", _decode(source, data, "utf-32", "UTF-32"))
     if data.startswith(codecs.BOM_UTF8):
@@ -1162,7 +1175,8 @@ def _csv_text(
                 " encodings; save it again as UTF-8 (or pass --encoding)",
             ),
         )
-    return "gb18030", _decode(source, data, "gb18030", "UTF-8 or GB18030 (GBK)")
+    tried = Message(zh="UTF-8或GB18030（GBK）", en="UTF-8 or GB18030 (GBK)")
+    return "gb18030", _decode(source, data, "gb18030", tried)
 
 
 class _Feed:
@@ -2360,7 +2374,7 @@ class _JsonLinesFile(RecordFile):
                     f" not {chosen}",
                 ),
             )
-        text = _decode(source, data, chosen, chosen)
+        text = _decode(source, data, chosen, chosen, given=encoding is not None)
         if path.suffix.lower() == ".json" and text.lstrip().startswith("["):
             raise RecordFileError(
                 source,
