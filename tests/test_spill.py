@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from ce_rules import OutputError
 from ce_rules._spill import Held
 
 
@@ -62,3 +63,19 @@ def test_closing_after_the_folder_was_removed_raises_nothing(
     held.close()
     held.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_partition_of_one_file_gone_is_said_with_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One batch, so one file a partition: its loss is an OutputError naming TMPDIR."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    with Held(2) as held:
+        held.add(_entries("A", "B", "C", "D"))
+        (folder,) = tmp_path.iterdir()
+        for path in folder.iterdir():
+            path.unlink()
+        with pytest.raises(OutputError) as raised:
+            held.take(0)
+    assert raised.value.path == str(tmp_path)
+    assert raised.value.message.en.startswith(f"cannot read back temporary files in {tmp_path} (")
