@@ -1043,6 +1043,8 @@ def test_an_impossible_time_of_a_12_hour_clock_is_quoted_as_written() -> None:
         (parse_id, '="=""C-01"""', "C-01"),  # a formula of a formula's text
         (parse_id, "' 370102", "370102"),
         (parse_id, "=370102", "=370102"),  # a formula that is not of a text: as written
+        (parse_id, '="370102"&""', '="370102"&""'),  # nor is a text joined to another
+        (parse_id, '="3701"&"02"', '="3701"&"02"'),
         (parse_id, "370102'", "370102'"),  # a mark only at the start
         (parse_date, '="2024-05-01"', date(2024, 5, 1)),
         (parse_date, "'2024/5/1", date(2024, 5, 1)),

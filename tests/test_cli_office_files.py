@@ -370,6 +370,51 @@ def stale_dimension(path: Path, claimed: str) -> None:
             archive.writestr(filename, data)
 
 
+def test_formulas_a_workbook_stores_no_result_for_are_read_or_refused_never_blank(
+    tmp_path: Path,
+) -> None:
+    """Formulas without their results (as programs write workbooks): never read as empty.
+
+    A text formula is the text it marks (``="已驳回"``: rejected, not a blank status that
+    would count as approved); any other is an invalid cell saying so. Once a spreadsheet has
+    saved the result, the result is read.
+    """
+    person = "370102198001011234"
+    rows = [
+        [*HEADER, "审核状态"],
+        [f'="{person}"', "张伟", "市属单位", '="GX1"', "公需课", "公需科目", '="30"',
+         '="2024-03-01"', "线下培训", None, "已审核"],
+        [person, "张伟", "市属单位", "ZY1", "专业课", "专业科目", 60, "2024-03-01", "线下培训",
+         None, '="已驳回"'],
+        [person, "张伟", "市属单位", "ZY2", "专业课", "专业科目", "=30*2", "2024-03-02",
+         "线下培训", None, "已审核"],
+    ]  # fmt: skip
+    path = save_workbook(tmp_path / "公式.xlsx", {"记录": rows})
+    result, data = run_json(path, "--year", "2024")
+    assert result.returncode == 2, result.stderr
+    [verdict] = data["verdicts"]
+    assert [r["earned"] for r in verdict["requirements"]] == ["30", "0"]
+    assert [e["reason"] for e in verdict["entries"]] == ["counted", "rejected"]
+    [invalid] = data["invalid_records"]
+    assert invalid["line"] == 4
+    [problem] = invalid["problems"]
+    assert (problem["field"], problem["code"]) == ("hours", "formula_without_value")
+    assert problem["message"]["zh"].startswith("单元格是公式 =30*2，文件中没有保存它的计算结果")
+    # The same workbook as a spreadsheet saves it: the formula's result stored beside it.
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    name = "xl/worksheets/sheet1.xml"
+    parts[name] = parts[name].replace(b"<f>30*2</f><v />", b"<f>30*2</f><v>60</v>")
+    assert b"<v>60</v>" in parts[name]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for filename, data_ in parts.items():
+            archive.writestr(filename, data_)
+    result, data = run_json(path, "--year", "2024")
+    assert result.returncode == 0, result.stderr  # compliant: 30 and 60
+    assert data["invalid_records"] == []
+    assert [r["earned"] for r in data["verdicts"][0]["requirements"]] == ["30", "60"]
+
+
 def _xlsx_rows() -> list[list[Any]]:
     """A sheet as offices make one: title rows, typed cells, dates, a footer."""
     return [

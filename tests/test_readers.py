@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ce_rules import _readers
 from ce_rules._readers import (
     BadCell,
     BrokenRow,
@@ -1091,3 +1092,23 @@ def test_source_names_the_file_in_rows_and_errors(tmp_path: Path) -> None:
         open_record_file(path, source="upload.csv")
     assert error.value.source == "upload.csv"
     assert str(path) not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("reference", "position"), [("A1", (1, 1)), ("B3", (2, 3)), ("AA10", (27, 10)),
+                                ("XFD1048576", (16384, 1048576)), ("b3", (2, 3))],
+)  # fmt: skip
+def test_a_cell_reference_is_its_column_and_row(reference: str, position: tuple[int, int]) -> None:
+    """``B3`` is column 2, row 3, as the formula scan places an uncached formula."""
+    assert _readers._cell_position(reference) == position
+
+
+@pytest.mark.parametrize(
+    ("xml", "formula"),
+    [(b'<c r="G2"><f>30*2</f><v /></c>', True), (b'<x:c><x:f t="shared" si="0"/></x:c>', True),
+     (b"<f\n>A1</f>", True), (b"<filters><filter val='1'/></filters>", False),
+     (b"<formula1>1</formula1>", False), (b"<c><v>1</v></c>", False)],
+)  # fmt: skip
+def test_a_formula_is_told_in_a_sheets_xml(xml: bytes, formula: bool) -> None:
+    """The scan that finds whether a sheet has formulas: ``<f>`` in any form, nothing else."""
+    assert bool(_readers._FORMULA_TAG.search(xml)) is formula

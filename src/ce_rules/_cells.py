@@ -356,8 +356,8 @@ class _Read(NamedTuple):
 
 
 #: A cell a spreadsheet keeps as text by a formula of that text: ``="370102198001011234"``
-#: (a quote inside it doubled).
-_FORMULA_TEXT: Final = re.compile(r'="(.*)"', re.DOTALL)
+#: (a quote inside it doubled). Any other formula (``="3701"&"02"``) is read as written.
+_FORMULA_TEXT: Final = re.compile(r'="((?:[^"]|"")*)"', re.DOTALL)
 #: The first characters of a cell marked as text (``_unmarked``).
 _MARKS: Final = "'="
 

@@ -121,10 +121,11 @@ class RecordFileError(CeRulesError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class BadCell:
-    """A value that cannot be a cell at all: a JSON list or object.
+    """A value that cannot be read as a cell: a JSON list or object, an xlsx formula unknown.
 
     Attributes:
-        code: Why, for machines (``not_a_cell``).
+        code: Why, for machines (``not_a_cell``; ``formula_without_value`` for an xlsx
+            formula whose result the workbook does not store).
         message: Why, for people.
     """
 
@@ -2619,6 +2620,91 @@ def _sheet_rows(sheet: Any, source: str) -> Iterator[tuple[Any, ...]]:
         yield values
 
 
+#: A formula in a sheet's XML: ``<f>``, ``<f t="shared" .../>``, with or without a prefix
+#: (not ``<filters>`` or ``<formula1>``).
+_FORMULA_TAG: Final = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+#: A formula that is a text and nothing else (``"370102"``, a quote inside doubled).
+_TEXT_FORMULA: Final = re.compile(r'"(?:[^"]|"")*"')
+
+
+def _uncached_formulas(sheet: Any, source: str) -> dict[tuple[int, int], str]:
+    """The cells of ``sheet`` holding a formula whose result the file does not store.
+
+    By (row, column), from 1: the formula, without its ``=``. openpyxl reads the stored
+    results of formulas (``data_only``), and such a cell as if it were empty; a workbook
+    written by a program rather than saved by a spreadsheet often has them. Most sheets
+    hold no formula at all: their XML is scanned for one first, and parsed only if found.
+    """
+    from xml.etree.ElementTree import iterparse
+
+    found: dict[tuple[int, int], str] = {}
+    try:
+        # openpyxl's reader of the sheet's XML (read-only worksheets), read twice at most.
+        with sheet._get_source() as xml:
+            tail = b""
+            while chunk := xml.read(1 << 20):
+                if _FORMULA_TAG.search(tail + chunk):
+                    break
+                tail = chunk[-64:]
+            else:
+                return found
+        with sheet._get_source() as xml:
+            row = column = 0
+            for _, element in iterparse(xml):
+                tag = element.tag.rpartition("}")[2]
+                if tag == "row":
+                    element.clear()
+                    continue
+                if tag != "c":
+                    continue
+                where = element.get("r")
+                if where:
+                    column, row = _cell_position(where)
+                else:
+                    column += 1
+                formula = value = None
+                for child in element:
+                    name = child.tag.rpartition("}")[2]
+                    if name == "f":
+                        formula = child.text or ""
+                    elif name == "v":
+                        value = child.text
+                if formula is not None and not value:
+                    found[row, column] = formula
+    except Exception as error:  # a hostile file may break the parser anywhere
+        raise _workbook_error(source, error) from None
+    return found
+
+
+def _cell_position(reference: str) -> tuple[int, int]:
+    """``B3`` as (2, 3): its column and row, from 1."""
+    letters = reference.rstrip("0123456789")
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + ord(letter) - 64
+    return column, int(reference[len(letters) :])
+
+
+def _formula_cell(formula: str) -> Cell:
+    """A formula cell without a stored result: a text formula's text, else a ``BadCell``.
+
+    ``="370102"`` is how exports keep a cell as text, as in CSV (``_cells`` reads the
+    marked text); any other formula cannot be worked out here.
+    """
+    if _TEXT_FORMULA.fullmatch(formula):
+        return "=" + formula
+    shown = _shown_text("=" + formula)
+    return BadCell(
+        "formula_without_value",
+        _m(
+            f"单元格是公式 {shown}，文件中没有保存它的计算结果：请在Excel中打开并保存工作簿，"
+            "或把公式换成值后再导出",
+            f"the cell is the formula {shown}, whose result the file does not store: open and "
+            "save the workbook in a spreadsheet, or replace the formula with its value",
+        ),
+    )
+
+
 def _when(value: datetime) -> str:
     if value.time() == time():
         return value.date().isoformat()
@@ -2790,7 +2876,9 @@ class _XlsxFile(RecordFile):
         width = len(columns)
         mapped = [(c.position - 1, c.field) for c in columns if c.field]
         person = _person(columns)
+        formulas = _uncached_formulas(sheet, source)
         for number, values in enumerate(_sheet_rows(sheet, source), start=1):
+            uncached: list[int] = []
             if number <= header.line:
                 if number == header.line:
                     continue
@@ -2802,6 +2890,10 @@ class _XlsxFile(RecordFile):
                 cells = [
                     texts.text(v, days[p] if p < width else False) for p, v in enumerate(values)
                 ]
+                if formulas:
+                    uncached = [p for p in range(len(cells)) if (number, p + 1) in formulas]
+                for p in uncached:  # not empty: a formula, whose result is not known
+                    cells[p] = "=" + formulas[number, p + 1]
                 kind = _skip_kind(cells, person)
             if kind is not None:
                 yield SkippedRow(source, number, kind, _shown(cells))
@@ -2813,9 +2905,11 @@ class _XlsxFile(RecordFile):
             ]  # fmt: skip
             if headless:
                 columns = self._headless(index, headless, number)
-            yield RawRow(
-                source, number, {f: cells[p] if p < len(cells) else None for p, f in mapped}
-            )
+            row: dict[str, Cell] = {f: cells[p] if p < len(cells) else None for p, f in mapped}
+            for p, f in mapped:
+                if p in uncached:
+                    row[f] = _formula_cell(formulas[number, p + 1])
+            yield RawRow(source, number, row)
 
     def _headless(self, index: int, positions: list[int], line: int) -> tuple[HeaderColumn, ...]:
         """Records data found in columns without a header (``positions``, from 0)."""
