@@ -193,9 +193,32 @@ def test_records_giving_one_id_two_names_say_so_and_change_no_hours() -> None:
     (finding,) = [f for f in listed.findings if f.code == "conflicting_name"]
     assert finding.message.zh.startswith("人员名单与记录中的姓名不一致：王晓明、王小明")
     assert "以人员名单为准" in finding.message.zh
-    nameless = ce.Person(id="A")  # a list without names: nothing to compare
-    (unnamed,) = evaluate_many(records, year=2024, persons=[nameless])
-    assert not [f for f in unnamed.findings if f.code == "conflicting_name"]
+    # A list without names: the name is the records', as if no list were given.
+    (unnamed,) = evaluate_many(records, year=2024, persons=[ce.Person(id="A")])
+    assert unnamed.person.name == "王小明"
+    assert [f for f in unnamed.findings if f.code == "conflicting_name"] == [
+        f for f in verdict.findings if f.code == "conflicting_name"
+    ]
+
+
+def test_a_fact_the_persons_file_leaves_blank_is_the_records() -> None:
+    """docs/cli.md, "Persons": each fact from the list, else the records, else the default.
+
+    A list of ids and unit levels only keeps the city and name the records give; a unit it
+    leaves blank is the records', or the default unit where no record gives one.
+    """
+    records = [record("A", name="张伟", city="济南市", unit="市属单位"), record("B", city="青岛市")]
+    persons = [ce.Person(id="A", unit=ce.UnitLevel.PROVINCIAL), ce.Person(id="B")]
+    a, b = evaluate_many(records, year=2024, persons=persons, default_unit=ce.UnitLevel.MUNICIPAL)
+    assert (a.person.name, a.person.city, a.person.unit) == (
+        "张伟",
+        "济南市",
+        ce.UnitLevel.PROVINCIAL,
+    )
+    assert [f.code for f in a.findings if f.code.startswith("conflicting")] == ["conflicting_unit"]
+    assert a.assumed == ()
+    assert (b.person.city, b.person.unit) == ("青岛市", ce.UnitLevel.MUNICIPAL)
+    assert b.assumed == ("unit",)
 
 
 def test_unknown_mode_matters_only_where_a_platform_rule_could_apply() -> None:

@@ -60,9 +60,9 @@ class BatchVerdict(Verdict):
     """A ``Verdict`` from a batch: who the person was taken to be, and their records.
 
     Attributes:
-        person: The person as judged: from the persons given, else from what their
-            records say (a fact the records disagree on is left unknown), else with
-            the defaults the caller supplied.
+        person: The person as judged: each fact from the persons given, else from
+            what their records say (a fact the records disagree on is left unknown),
+            else from the defaults the caller supplied.
         assumed: The facts taken from a default the caller supplied rather than from
             the records or the persons given (``unit``, ``mode``).
         records: Where each entry came from, in the order of ``entries``.
@@ -220,9 +220,10 @@ def evaluate_many(
     person, whatever their order, and each person's entries are judged as ``evaluate``
     judges them; the verdicts come out sorted by person id.
 
-    Who a person is comes from ``persons`` when given; otherwise from what their records
-    say (a unit level, city or industry the records disagree on is left unknown, and a
-    finding says so). A fact no one gives is never guessed: where it could decide
+    Who a person is comes, fact by fact, from ``persons`` when they state it (records
+    that say otherwise get a finding); otherwise from what their records say (a unit
+    level, city or industry the records disagree on is left unknown, and a finding says
+    so). A fact no one gives is never guessed: where it could decide
     whether an entry counts the verdict is ``undetermined`` and names it (domain
     decision 11), unless the caller supplies ``default_unit`` or ``default_mode``, which
     the verdict then lists in ``assumed``. A person of ``persons`` without any record is
@@ -398,14 +399,10 @@ def _judge(
     totals = result.totals
     findings: list[Finding] = []
     assumed = set(group.assumed)
-    if given is not None:
-        person = given
-        findings.extend(_disagreements(given, group.described))
-    else:
-        person, conflicts, defaulted = described_person(person_id, group.described, default_unit)
-        findings.extend(conflicts)
-        if defaulted:
-            assumed.add("unit")
+    person, conflicts, defaulted = person_of(person_id, given, group.described, default_unit)
+    findings.extend(conflicts)
+    if defaulted:
+        assumed.add("unit")
     for fact in sorted(assumed):
         findings.append(_assumption(fact, person.unit))
     verdict = judge(person, tuple(group.entries), result.year, rules, as_of)
@@ -452,15 +449,27 @@ def conflicts_on(findings: list[Finding], fact: str) -> bool:
     return any(f.code == f"conflicting_{fact}" for f in findings)
 
 
-def described_person(
-    person_id: str, described: list[tuple[Described, RecordRef]], default_unit: UnitLevel | None
+def person_of(
+    person_id: str,
+    given: Person | None,
+    described: list[tuple[Described, RecordRef]],
+    default_unit: UnitLevel | None,
 ) -> tuple[Person, list[Finding], bool]:
-    """The person as their records describe them (``_described``), with the default unit.
+    """Who a person is: each fact from the persons ``given``, else their records, else the default.
 
-    The default applies where no record gives a unit, not where they disagree on it.
-    Returned: the person, the findings of the records, and whether the default applied.
+    A fact the persons given state wins, with a finding where records say otherwise; one
+    they leave blank is what the records say when they agree (``_described``: unknown,
+    with a finding, where they disagree); the default unit applies where neither gives a
+    unit and the records do not disagree on it (docs/cli.md, "Persons"). Returned: the
+    person, the findings, and whether the default applied.
     """
     person, findings = _described(person_id, described)
+    if given is not None:
+        blank = [f for f in ("name", *_FACTS) if getattr(given, f) is None]
+        findings = [f for f in findings if f.code in {f"conflicting_{fact}" for fact in blank}]
+        findings += _disagreements(given, described)
+        filled = {f: getattr(person, f) for f in blank if getattr(person, f) is not None}
+        person = given.model_copy(update=filled) if filled else given
     if person.unit is None and default_unit is not None and not conflicts_on(findings, "unit"):
         return person.model_copy(update={"unit": default_unit}), findings, True
     return person, findings, False
@@ -499,11 +508,13 @@ def _described(
 def _disagreements(given: Person, described: list[tuple[Described, RecordRef]]) -> list[Finding]:
     """Findings for records that describe a person otherwise than the persons given.
 
-    The name is compared where the persons given name the person.
+    Only the facts the persons given state are compared: a blank one is the records'.
     """
     findings = []
-    for fact in ("name", *_FACTS) if given.name is not None else _FACTS:
+    for fact in ("name", *_FACTS):
         value = getattr(given, fact)
+        if value is None:
+            continue
         others: dict[Any, RecordRef] = {}
         for description, ref in described:
             said = getattr(description, fact)

@@ -26,10 +26,9 @@ from ._batch import (
     BatchVerdict,
     RecordRef,
     _assumption,
-    _disagreements,
     _persons,
-    described_person,
     evaluate_many,
+    person_of,
 )
 from ._cells import CellError, parse_cell
 from ._columnar import ENTRY_SCHEMA, Judged, judge_table
@@ -1025,14 +1024,8 @@ def _one_person(
     described: Sequence[tuple[Described, RecordRef]],
     default_unit: UnitLevel | None,
 ) -> tuple[Person, list[Finding], bool]:
-    """One person read one by one, and whether the default unit was applied.
-
-    As given (and told where the records disagree), else from their records: a fact they
-    disagree on is left unknown and named, and the default unit applies where none is known.
-    """
-    if given is not None:
-        return given, _disagreements(given, list(described)), False
-    person, found, defaulted = described_person(summed["person_id"], list(described), default_unit)
+    """One person read one by one (``_batch.person_of``), and whether the default unit applied."""
+    person, found, defaulted = person_of(summed["person_id"], given, list(described), default_unit)
     if defaulted:
         found.append(_assumption("unit", person.unit))
     return person, found, defaulted
