@@ -466,7 +466,8 @@ def person_of(
     person, findings = _described(person_id, described)
     if given is not None:
         blank = [f for f in ("name", *_FACTS) if getattr(given, f) is None]
-        findings = [f for f in findings if f.code in {f"conflicting_{fact}" for fact in blank}]
+        open_codes = {f"conflicting_{fact}" for fact in blank}
+        findings = [f for f in findings if f.code in open_codes]
         findings += _disagreements(given, described)
         filled = {f: getattr(person, f) for f in blank if getattr(person, f) is not None}
         person = given.model_copy(update=filled) if filled else given
