@@ -525,6 +525,27 @@ def test_unknown_unit_on_an_unrecognised_platform_is_undetermined(tmp_path: Path
     assert "--default-unit" in english.stderr
 
 
+def test_check_warns_of_ids_whose_records_give_different_names(tmp_path: Path) -> None:
+    """Another name under one ID is how a mistyped ID shows: said on stderr, in both languages."""
+    rows = [*person_rows("370102198001011234", "王小明"), record("370102198001011234", "ZY2",
+            name="王晓明"), *person_rows("370102198001015678", "李娜")]  # fmt: skip
+    path = write_csv(tmp_path / "记录.csv", rows)
+    chinese, english = run_all(
+        ["check", path, "--year", "2024"], ["--lang", "en", "check", path, "--year", "2024"]
+    )
+    assert chinese.returncode == 0, chinese.stderr
+    assert (
+        "提示：有1个身份证号下的记录姓名不一致（身份证号可能填错）：370102198001011234；"
+        "用 ce-rules explain 身份证号 文件 可查看各姓名及其所在行"
+    ) in chinese.stderr
+    assert (
+        "warning: the records of 1 ID give different names (a mistyped ID?): 370102198001011234;"
+    ) in english.stderr
+    alone = write_csv(tmp_path / "一致.csv", person_rows("370102198001015678", "李娜"))
+    (same,) = run_all(["check", alone, "--year", "2024"])
+    assert "姓名不一致" not in same.stderr
+
+
 def test_default_unit_decides_and_the_verdict_says_it_was_assumed(tmp_path: Path) -> None:
     """``--default-unit`` decides an undetermined verdict, and the verdict lists ``assumed``."""
     path = write_csv(tmp_path / "no-unit.csv", _no_unit_rows(), header=None)

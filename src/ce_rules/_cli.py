@@ -632,6 +632,7 @@ def _warnings(batch: BatchResult, table: TableResult, lang: str, fmt: str) -> No
     _other_year(table, batch.year, lang)
     _refused_platforms(table, lang)
     _undetermined(table, lang)
+    _names_differ(table, lang)
     if totals.invalid:
         listed = fmt in ("table", "json", "jsonl", "xlsx")
         if not listed:
@@ -756,6 +757,24 @@ def _undetermined(table: TableResult, lang: str) -> None:
         f"有{undetermined.height}人结论待定，记录缺少"
         f"{'、'.join(column(f).label for f in facts)}：{ids}；请提供{'或'.join(hint_zh)}",
     )
+
+
+def _names_differ(table: TableResult, lang: str) -> None:
+    """The IDs whose records give different names: how a mistyped ID shows, told at once."""
+    ids = sorted(
+        pid
+        for pid, found in table.findings.items()
+        if any(f.code == "conflicting_name" for f in found)
+    )
+    if ids:
+        named = _named(ids, lang, "个")
+        _warn(
+            lang,
+            f"the records of {_count(len(ids), 'ID')} give different names (a mistyped ID?): "
+            f"{named}; `ce-rules explain ID FILE` shows each name and its line",
+            f"有{len(ids)}个身份证号下的记录姓名不一致（身份证号可能填错）：{named}；"
+            "用 ce-rules explain 身份证号 文件 可查看各姓名及其所在行",
+        )
 
 
 def _exit_code(batch: BatchResult) -> int:
