@@ -2906,9 +2906,10 @@ class _XlsxFile(RecordFile):
             if headless:
                 columns = self._headless(index, headless, number)
             row: dict[str, Cell] = {f: cells[p] if p < len(cells) else None for p, f in mapped}
-            for p, f in mapped:
-                if p in uncached:
-                    row[f] = _formula_cell(formulas[number, p + 1])
+            if uncached:  # (most rows: none, and nothing more to do)
+                for p, f in mapped:
+                    if p in uncached:
+                        row[f] = _formula_cell(formulas[number, p + 1])
             yield RawRow(source, number, row)
 
     def _headless(self, index: int, positions: list[int], line: int) -> tuple[HeaderColumn, ...]:
