@@ -1,10 +1,13 @@
 """Micro-benchmark: ``ce.evaluate`` for one person with 10 entries built in memory.
 
-Run: ``python tests/benchmarks/bench_evaluate.py [--profile | --instructions]``. Prints
-the median, the 10th and 90th percentiles of one call in microseconds (target: median
+Run: ``python tests/benchmarks/bench_evaluate.py [--profile | --instructions | --split]``.
+Prints the median, the 10th and 90th percentiles of one call in microseconds (target: median
 < 20 µs). ``--instructions`` counts the machine instructions of one call instead, under
 ``valgrind --tool=callgrind``: the same on every run, so that two commits can be compared
-on a noisy machine.
+on a noisy machine. ``--split`` counts, the same way, where they go (``PARTS``): the call
+without entries, the verdict's construction alone, and two yardsticks that ce-rules does
+not use (a plain model of the verdict's fields; the judgement of the entries as plain
+objects).
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import ce_rules as ce
 
@@ -74,18 +79,95 @@ def measure(rounds: int = 200, number: int = 50) -> list[float]:
     return timings
 
 
-def instructions(calls: int = 2_000) -> float:
+#: What ``--split`` counts, each by the name ``--part`` gives it, with what it is.
+PARTS: dict[str, str] = {
+    "evaluate": "ce.evaluate, 10 entries (as --instructions)",
+    "no_entries": "ce.evaluate, no entries: what every call costs",
+    "verdict": "the verdict built from its fields and details (with_details)",
+    "plain_verdict": "yardstick: a plain frozen model of the verdict's fields, validated",
+    "judge": "judge, 10 entries (evaluate without its argument checks)",
+    "plain_entries": "yardstick: judge, the same entries as plain objects with __slots__",
+}
+
+
+def _part(name: str) -> Callable[[], object]:
+    """The call that ``--split`` counts as ``name`` (``PARTS``)."""
+    from pydantic import BaseModel
+
+    from ce_rules import _engine, _verdict
+
+    person, entries = scenario()
+    if name == "evaluate":
+        return lambda: ce.evaluate(person, entries, year=2024)
+    if name == "no_entries":
+        return lambda: ce.evaluate(person, (), year=2024)
+    policy = _engine.resolve_policy(None, 2024, allow_other_year=False)
+    if name == "judge":
+        checked = tuple(entries)
+        return lambda: _engine.judge(person, checked, 2024, policy, None)
+    if name == "plain_entries":
+        made: dict[int, object] = {}  # a course shared by two entries stays shared
+        kinds: dict[type, type] = {}  # one class a model, as the models are
+
+        def plain(model: BaseModel) -> object:
+            if id(model) in made:
+                return made[id(model)]
+            names = {*type(model).model_fields, *type(model).model_computed_fields}
+            names |= {n for n in ("effective_hours", "year") if hasattr(model, n)}
+            kind = kinds.get(type(model))
+            if kind is None:
+                slots = tuple(sorted(names))
+                kind = kinds[type(model)] = type(
+                    f"Plain{type(model).__name__}", (), {"__slots__": slots}
+                )
+            value = made[id(model)] = kind()
+            for n in names:
+                field = getattr(model, n)
+                setattr(value, n, plain(field) if isinstance(field, BaseModel) else field)
+            return value
+
+        objects = tuple(plain(entry) for entry in entries)
+        return lambda: _engine.judge(person, objects, 2024, policy, None)  # type: ignore[arg-type]
+    built: list[tuple[Any, dict[str, Any], Any]] = []
+    original = _engine.with_details
+
+    def keep(cls: Any, fields: dict[str, Any], details: Any) -> Any:
+        built.append((cls, fields, details))
+        return original(cls, fields, details)
+
+    _engine.with_details = keep  # type: ignore[assignment]
+    try:
+        ce.evaluate(person, entries, year=2024)
+    finally:
+        _engine.with_details = original
+    cls, fields, details = built[0]
+    if name == "verdict":
+        return lambda: _verdict.with_details(cls, fields, details)
+    if name == "plain_verdict":
+        annotations = {n: ce.Verdict.model_fields[n].annotation for n in fields}
+        model = type(
+            "PlainVerdict",
+            (BaseModel,),
+            {"__annotations__": annotations, "model_config": ce.Verdict.model_config},
+        )
+        validator = model.__pydantic_validator__
+        return lambda: validator.validate_python(fields)
+    raise SystemExit(f"unknown part {name!r}; known: {', '.join(PARTS)}")
+
+
+def instructions(calls: int = 2_000, part: str = "evaluate") -> float:
     """Instructions of one call: a run of ``calls`` less a run of none, under callgrind.
 
     Both runs import ce-rules and make 200 calls first (the policy registry, the
     interpreter's caches); what differs is the calls themselves. String hashing is seeded
     alike (``PYTHONHASHSEED``), else dictionaries and sets differ by a few per cent.
+    ``part`` is what is called (``PARTS``).
     """
 
     def counted(number: int) -> int:
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-             sys.executable, __file__, "--calls", str(number)],
+             sys.executable, __file__, "--calls", str(number), "--part", part],
             capture_output=True, text=True, check=True,
             env={**os.environ, "PYTHONHASHSEED": "0"},  # hashing alike in every run
         )  # fmt: skip
@@ -103,15 +185,23 @@ def main() -> None:
     parser.add_argument(
         "--instructions", action="store_true", help="instructions of one call (callgrind)"
     )
+    parser.add_argument(
+        "--split", action="store_true", help="instructions of each part of a call (callgrind)"
+    )
     parser.add_argument("--calls", type=int, help=argparse.SUPPRESS)  # run by --instructions
+    parser.add_argument("--part", default="evaluate", help=argparse.SUPPRESS)  # and --split
     args = parser.parse_args()
     if args.calls is not None:
-        person, entries = scenario()
+        call = _part(args.part)
         for _ in range(200 + args.calls):
-            ce.evaluate(person, entries, year=2024)
+            call()
         return
     if args.instructions:
         print(f"ce.evaluate, 10 entries: {instructions():,.0f} instructions a call")
+        return
+    if args.split:
+        for name, what in PARTS.items():
+            print(f"{instructions(part=name):>9,.0f}  {what}")
         return
     if args.profile:
         import cProfile
