@@ -470,3 +470,35 @@ def test_a_persons_row_is_read_by_the_one_parser_of_each_column() -> None:
         person_of_cells({"name": "张三"})
     assert caught.value.field == "person_id"
     assert caught.value.message == ce.Message(zh="缺少身份证号", en="person_id is required")
+
+
+def test_a_policy_applied_to_another_year_on_purpose_in_bulk() -> None:
+    """Decision 8: ``allow_other_year`` is honoured in bulk as by ``evaluate``, and said.
+
+    The 2024 policy applied to records of 2025: every verdict carries the finding, in
+    rows and in a table alike; without the flag the batch is refused before anything runs.
+    """
+    import polars as pl
+
+    rows = [
+        record("A", completed_on="2025-05-01"),
+        record("A", course_id="Z1", category="专业科目", hours="60", completed_on="2025-06-01"),
+    ]
+    for result in (
+        evaluate_many(rows, year=2025, policy="shandong-2024", allow_other_year=True),
+        ce.evaluate_table(
+            pl.DataFrame(rows), year=2025, policy="shandong-2024", allow_other_year=True
+        ),
+    ):
+        (verdict,) = result
+        assert verdict.status is ce.Status.COMPLIANT
+        assert [f.code for f in verdict.findings if f.decision == 8] == ["policy_outside_years"]
+    with pytest.raises(ce.EvaluationInputError, match="pass allow_other_year=True"):
+        evaluate_many(rows, year=2025, policy="shandong-2024")
+
+
+@pytest.mark.parametrize("year", ["2024", 2024.0, True])
+def test_a_year_that_is_not_an_int_is_refused_as_such(year: object) -> None:
+    """A year given as text (a partition value, an argument) is named, not looked up."""
+    with pytest.raises(ce.EvaluationInputError, match="must be an int calendar year"):
+        evaluate_many([], year=year)  # type: ignore[arg-type]

@@ -949,6 +949,24 @@ def test_explain_prints_every_entry_with_its_line() -> None:
     assert "输入中没有人员 'nobody' 的记录" in missing.stderr
 
 
+def test_a_policy_applied_to_another_year_on_purpose(tmp_path: Path) -> None:
+    """``--allow-other-year`` (decision 8): judged, and every verdict says so; else refused."""
+    row = ["370102198001011234", "张三", "市属单位", "GX1", "公需课", "公需科目", "30"]
+    records = write_csv(tmp_path / "2025.csv", [[*row, "2025-05-01", "线下培训", ""]])
+    allowed, refused = run_all(
+        ["--lang", "en", "check", records, "--year", "2025", "--policy", "shandong-2024",
+         "--allow-other-year", "--format", "json"],
+        ["--lang", "en", "check", records, "--year", "2025", "--policy", "shandong-2024"],
+    )  # fmt: skip
+    assert allowed.returncode == 1, allowed.stderr  # judged: short of professional hours
+    (verdict,) = parsed(allowed)["verdicts"]
+    assert [f["code"] for f in verdict["findings"] if f["decision"] == 8] == [
+        "policy_outside_years"
+    ]
+    assert refused.returncode == 2
+    assert "--allow-other-year" in refused.stderr
+
+
 def test_year_without_policy_and_bad_usage_exit_2() -> None:
     """A year no policy governs, a missing ``--year``, a bad format or date: exit 2, no output."""
     chinese, english, no_year, xml, bad_date, missing, xlsx_to_stdout = run_all(

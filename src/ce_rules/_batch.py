@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
-from ._engine import check_as_of, judge, resolve_policy
+from ._engine import check_as_of, check_year, judge, resolve_policy
 from ._engine import evaluate as _evaluate
 from ._exceptions import EvaluationInputError
 from ._message import Message
@@ -249,6 +249,7 @@ def evaluate_many(
             ``persons`` describes one person twice, differently.
         PolicyNotFoundError: No policy governs ``year`` and none was given.
     """
+    year = check_year(year)  # before the policy: "2024" is no year of any policy
     rules = resolve_policy(policy, year, allow_other_year=allow_other_year)
     if default_unit is not None and not isinstance(default_unit, UnitLevel):
         raise EvaluationInputError("default_unit", default_unit, "must be a UnitLevel or None")
@@ -256,7 +257,14 @@ def evaluate_many(
         raise EvaluationInputError("default_mode", default_mode, "must be a Mode or None")
     known = _persons(persons)
     # Fail on a bad year or date now, not at the first verdict.
-    _evaluate(Person(id="-"), (), year=year, policy=rules, as_of=check_as_of(as_of))
+    _evaluate(
+        Person(id="-"),
+        (),
+        year=year,
+        policy=rules,
+        as_of=check_as_of(as_of),
+        allow_other_year=allow_other_year,
+    )
     result = BatchResult(iter(()), year, rules)
     result._verdicts = _run(result, records, known, rules, as_of, default_unit, default_mode)
     return result

@@ -165,7 +165,7 @@ def other_year_finding(policy: Policy, year: int) -> Finding:
     )
 
 
-def _check_year(year: object) -> int:
+def check_year(year: object) -> int:
     if isinstance(year, bool) or not isinstance(year, int):
         raise EvaluationInputError("year", year, "must be an int calendar year")
     if not 1990 <= year <= 2100:
@@ -759,7 +759,7 @@ def evaluate(
     """
     if not isinstance(person, Person):
         raise EvaluationInputError("person", person, "must be a ce_rules.Person")
-    year = _check_year(year)
+    year = check_year(year)
     as_of = check_as_of(as_of)
     rules = resolve_policy(policy, year, allow_other_year=allow_other_year)
     return judge(person, _check_entries(entries), year, rules, as_of)
