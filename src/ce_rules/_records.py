@@ -20,7 +20,7 @@ from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
-from ._cells import CellError, parse_cell, parse_id
+from ._cells import CellError, parse_cell, parse_id, to_text
 from ._message import Message
 from ._model import (
     FROZEN,
@@ -226,16 +226,27 @@ def keyed(record: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
     return cells, unknown
 
 
+def as_read(value: object) -> str:
+    """The text of a value that is not None as the cell parsers read it (``to_text``).
+
+    A value that is no cell (a list, a dict, bytes) as its ``repr``.
+    """
+    try:
+        text = to_text(value)
+    except CellError:
+        return repr(value)
+    return repr(value) if text is None else text
+
+
 def _shown(value: Any) -> str | None:
-    r"""The value as a problem quotes it: text, at most 200 characters, no lone surrogate.
+    r"""The value as a problem quotes it: as read, at most 200 characters, no lone surrogate.
 
     A lone surrogate (a JSON ``"\ud800"``) is no character: no report could hold it, so
     it is shown as its escape, as the cell parser's message shows it.
     """
     if value is None:
         return None
-    text = value if isinstance(value, str) else repr(value)
-    text = text[:_SHOWN_VALUE]
+    text = as_read(value)[:_SHOWN_VALUE]
     if not text.isprintable():
         text = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
     return text
@@ -327,12 +338,17 @@ class RecordBuilder:
         return value
 
     def _course(self, cells: Mapping[str, Any]) -> Course | list[Problem]:
+        # Each cell with its type: 1, 1.0 and True are equal keys in Python, but not
+        # the same cell (a title of 1 is "1", of True is refused).
         key = (
-            *tuple(cells.get(name) for name in _COURSE_FIELDS),
+            *((type(cell), cell) for cell in (cells.get(name) for name in _COURSE_FIELDS)),
             "featured" in cells,
             "topics" in cells,
         )
-        known = self._courses.get(key)
+        try:
+            known = self._courses.get(key)
+        except TypeError:  # a cell that cannot be a key (a list of topics): read each time
+            return self._new_course(cells)
         if known is None:
             known = self._new_course(cells)
             if len(self._courses) >= _COURSE_CACHE:

@@ -45,7 +45,15 @@ from ._message import Message
 from ._model import Mode, Person, UnitLevel, entry_problems, settle_course_facts
 from ._policy import CreditFactorRule, Policy, Rule
 from ._readers import BadCell, BrokenRow, RawRow, RecordFile, SkippedRow
-from ._records import Described, InvalidRecord, Problem, _column_order, _shown, course_id
+from ._records import (
+    Described,
+    InvalidRecord,
+    Problem,
+    _column_order,
+    _shown,
+    as_read,
+    course_id,
+)
 from ._schema import IGNORED, RECORD_COLUMNS, CellKind, Column, column, match_header
 from ._spill import Held
 from ._verdict import (
@@ -92,12 +100,16 @@ class TableBatch(NamedTuple):
         others: The file's other items (rows that are not records, rows that cannot be
             split), with their positions.
         bad_cells: Values that cannot be cells at all, by position and field.
+        typed: For a field whose cells were typed values (a table's number, date or list
+            column), the value each of its texts stands for: the parser reads the value,
+            as ``evaluate_many`` reads it, and the text is what a problem shows.
     """
 
     source: str
     frame: pl.DataFrame
     others: list[tuple[int, SkippedRow | BrokenRow]]
     bad_cells: dict[int, dict[str, BadCell]]
+    typed: Mapping[str, Mapping[str, object]] = {}
 
 
 @dataclass
@@ -222,43 +234,59 @@ def _typed(kind: CellKind, value: Any) -> Any:
 
 
 class _Parsed:
-    """The parser of each column, applied once to each distinct value and remembered."""
+    """The parser of each column, applied once to each distinct value and remembered.
+
+    The texts of a batch's typed cells (``TableBatch.typed``) stand for values of that
+    batch only: they are remembered for it alone.
+    """
 
     def __init__(self) -> None:
         self.known: dict[str, dict[str, tuple[Any, CellError | None]]] = {}
+        self.typed: dict[str, dict[str, tuple[Any, CellError | None]]] = {}
 
-    def columns(self, frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    def columns(
+        self, frame: pl.DataFrame, names: list[str], typed: Mapping[str, Mapping[str, object]]
+    ) -> pl.DataFrame:
         """``frame`` with ``{name}__v`` (the value) and ``{name}__e`` (an error) of each column.
 
         The distinct values of every column are found in one query, those not seen
         before parsed (in Python, by the column's one parser), and every column looked
-        up in one more: polars works on the columns side by side.
+        up in one more: polars works on the columns side by side. A column of ``typed``
+        cells is parsed from the values its texts stand for.
         """
         import polars as pl
 
+        self.typed = {}
         wanted = []
         for name in names:
             raw = pl.col(name)
-            if name in _MANY_VALUES:  # the plain ids read as themselves (``_plain_id``)
+            if name in _MANY_VALUES and name not in typed:
+                # The plain ids read as themselves (``_plain_id``).
                 raw = raw.filter(raw.is_not_null() & ~_plain_id(raw))
             wanted.append(raw.drop_nulls().unique().implode())
         distinct = frame.select(wanted).row(0) if names else ()
         looked: list[pl.Expr] = []
         for name, values in zip(names, distinct, strict=True):
-            looked += self._looked_up(name, values)
+            looked += self._looked_up(name, values, typed.get(name))
         return frame.with_columns(looked)
 
-    def _looked_up(self, name: str, values: list[str]) -> tuple[pl.Expr, pl.Expr]:
+    def _looked_up(
+        self, name: str, values: list[str], typed: Mapping[str, object] | None
+    ) -> tuple[pl.Expr, pl.Expr]:
         """The expressions of a column's values and errors, given its distinct values."""
         import polars as pl
 
         col = column(name)
         kind = col.kind
-        known = self.known.setdefault(name, {})
+        if typed is None:
+            known = self.known.setdefault(name, {})
+        else:
+            known = self.typed[name] = {}
         for value in values:
             if value not in known:
                 try:
-                    known[value] = (_typed(kind, parse_cell(col, value)), None)
+                    cell = value if typed is None else typed[value]
+                    known[value] = (_typed(kind, parse_cell(col, cell)), None)
                 except CellError as error:
                     known[value] = (None, error)
         raw = pl.col(name)
@@ -279,7 +307,8 @@ class _Parsed:
         return parsed.alias(f"{name}__v"), errors.alias(f"{name}__e")
 
     def error(self, name: str, value: str) -> CellError | None:
-        return self.known.get(name, {}).get(value, (None, None))[1]
+        known = self.typed[name] if name in self.typed else self.known.get(name, {})
+        return known.get(value, (None, None))[1]
 
 
 def _plain_id(raw: pl.Expr) -> pl.Expr:
@@ -335,7 +364,7 @@ def _parse(
 
     frame = batch.frame
     present = [c.name for c in RECORD_COLUMNS if c.name in frame.columns]
-    frame = parsed.columns(frame, present)
+    frame = parsed.columns(frame, present, batch.typed)
     for name in (c.name for c in RECORD_COLUMNS):
         if name not in present:
             col = column(name)
@@ -1569,53 +1598,74 @@ def evaluate_table(
     """Judge records already in a polars DataFrame (or LazyFrame) or an Arrow table, in bulk.
 
     Columns are named as in a record file (English or Chinese headers, docs/cli.md);
-    a column naming no field is listed in ``unknown_fields``. Cells of any type are read
-    as their text by the one parser of their column (a date column, a number column and
-    a text column alike); a list column (topics) is joined with ``;``. Rows are numbered
-    from 1 as ``line``. The result is ``evaluate_many``'s, with the engine's frames in
-    ``result.table.judged`` (one row per decision, one per verdict).
+    a column naming no field is listed in ``unknown_fields``. Each cell is read by the one
+    parser of its column as ``evaluate_many`` reads the same value in a row: a text as it
+    is, an integer as its digits, and any other value (a float, a decimal, a date, a time,
+    a boolean, a list) as itself, once for each distinct value. Rows are numbered from 1
+    as ``line``. The result is ``evaluate_many``'s for the rows of the table
+    (``DataFrame.to_dicts()``), with the engine's frames in ``result.table.judged`` (one
+    row per decision, one per verdict).
+
+    Raises:
+        EvaluationInputError: ``records`` is not a table; a column that ``records`` needs
+            (person_id, course_title, category, hours, completed_on) is missing, or two of
+            its columns name one field (a file with such a header is refused too); or a
+            column cannot be read at all (an Arrow type polars does not know).
     """
     import polars as pl
 
-    if isinstance(records, pl.LazyFrame):
-        records = records.collect()  # a query of records: its result is the table
-    frame: pl.DataFrame | pl.Series | None = None
-    if isinstance(records, pl.DataFrame):
-        frame = records
-    else:
-        with suppress(TypeError):  # not Arrow data: refused below
-            frame = pl.from_arrow(records)
-    if not isinstance(frame, pl.DataFrame):
-        raise EvaluationInputError(
-            "records",
-            type(records).__name__,
-            "must be a polars DataFrame or LazyFrame, or an Arrow table or record batch",
-        )
+    frame = _polars_table(records)
     renamed: dict[str, str] = {}
     unknown: list[str] = []
+    twice: list[str] = []
     for name in frame.columns:
         field_name = match_header(name)
-        if field_name is None or field_name in renamed.values():
+        if field_name is None:
             unknown.append(name)
+        elif field_name in renamed.values():
+            first = next(k for k, v in renamed.items() if v == field_name)
+            twice.append(f"{first!r} and {name!r} both name {field_name}")
         elif field_name != IGNORED:
             renamed[name] = field_name
-    columns = []
+    if twice:
+        raise EvaluationInputError(
+            "records", twice, "one field may be named by one column only: drop or rename one"
+        )
+    missing = [c for c in RECORD_COLUMNS if c.required and c.name not in renamed.values()]
+    if missing and frame.height:  # (without rows, no record lacks anything)
+        named = ", ".join(f"{c.name} ({c.label})" for c in missing)
+        raise EvaluationInputError(
+            "records",
+            frame.columns,
+            f"no column names {named}: every record needs it (docs/cli.md lists the headers read)",
+        )
+    columns: list[pl.Series] = []
+    typed: dict[str, dict[str, object]] = {}
     for original, field_name in renamed.items():
-        data = pl.col(original)
-        dtype = frame.schema[original]
-        if isinstance(dtype, pl.List):
-            data = data.cast(pl.List(pl.String)).list.join(";")
-        elif dtype == pl.Boolean:
-            data = pl.when(data).then(pl.lit("true")).when(~data).then(pl.lit("false"))
-        elif dtype != pl.String:
-            data = data.cast(pl.String)
-        columns.append(pl.when(data == "").then(None).otherwise(data).alias(field_name))
-    raw = frame.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("item"),
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line"),
-        *columns,
+        cells = frame.get_column(original)
+        dtype = cells.dtype
+        if dtype == pl.String:
+            text = cells
+        elif dtype.is_integer() or isinstance(dtype, pl.Categorical | pl.Enum | pl.Null):
+            # An integer's text is its digits, which every parser reads as it reads the
+            # integer itself (a test proves it); a category is its text.
+            text = cells.cast(pl.String)
+        else:
+            text, typed[field_name] = _stand_ins(cells, original)
+        columns.append(text.alias(field_name))
+    raw = (
+        pl.DataFrame(columns).select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("item"),
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line"),
+            *(
+                pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+                for c in renamed.values()
+            ),
+        )
+        if columns
+        else pl.DataFrame({"item": [], "line": []}, schema={"item": pl.Int64, "line": pl.Int64})
     )
-    batch = TableBatch(source, raw, [], {})
+    batch = TableBatch(source, raw, [], {}, typed)
     return evaluate_batches(
         [batch],
         year=year,
@@ -1627,6 +1677,97 @@ def evaluate_table(
         unknown_fields=unknown,
         allow_other_year=allow_other_year,
     )
+
+
+def _polars_table(records: Any) -> pl.DataFrame:
+    """``records`` as a polars DataFrame (a LazyFrame collected, Arrow data converted)."""
+    import polars as pl
+
+    if isinstance(records, pl.LazyFrame):
+        records = records.collect()  # a query of records: its result is the table
+    if isinstance(records, pl.DataFrame):
+        return records
+    frame: pl.DataFrame | pl.Series | None = None
+    with suppress(TypeError):  # not Arrow data: refused below
+        frame = _from_arrow(records)
+    if not isinstance(frame, pl.DataFrame):
+        raise EvaluationInputError(
+            "records",
+            type(records).__name__,
+            "must be a polars DataFrame or LazyFrame, or an Arrow table or record batch",
+        )
+    return frame
+
+
+def _from_arrow(records: Any) -> pl.DataFrame | pl.Series:
+    """Arrow data as polars; a column of a type polars cannot hold, as Python values.
+
+    Such a column (``decimal256``, say) is read as ``evaluate_many`` reads its values
+    (``to_pylist``), one by one.
+    """
+    import polars as pl
+
+    if hasattr(records, "read_all"):  # a stream of batches can be read once
+        records = records.read_all()
+    schema: Any = getattr(records, "schema", None)
+    kinds = [] if schema is None else [str(f.type) for f in schema]
+    if not any(kind.startswith("decimal256") for kind in kinds):  # polars panics on it
+        try:
+            return pl.from_arrow(records)
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+            if schema is None:
+                raise TypeError(type(records).__name__) from None
+    columns = []
+    for position, name in enumerate(schema.names):
+        data = records.column(position)
+        try:
+            if kinds[position].startswith("decimal256"):
+                raise pl.exceptions.InvalidOperationError(kinds[position])
+            columns.append(pl.Series(name, data))
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+            columns.append(pl.Series(name, data.to_pylist(), dtype=pl.Object))
+    return pl.DataFrame(columns)
+
+
+def _stand_ins(cells: pl.Series, name: str) -> tuple[pl.Series, dict[str, object]]:
+    """A column of typed values as texts that stand for them, and the value of each text.
+
+    The text is the value as read (``_records.as_read``: what a problem shows of it, as
+    ``evaluate_many`` shows it); the parser reads the value itself (``TableBatch.typed``),
+    once for each distinct one. Values of one type written alike are read alike.
+    """
+    import polars as pl
+
+    # What tells the values apart natively: the values, but for floats their text (NaN
+    # equals no NaN, and -0.0 equals 0.0, in a join; not so their shortest texts).
+    if cells.dtype == pl.Object:  # Python objects: no native operation, one by one
+        values = cells.to_list()
+        texts = [None if v is None else as_read(v) for v in values]
+        text = pl.Series(name, texts, dtype=pl.String)
+    else:
+        key = cells.cast(pl.String) if cells.dtype.is_float() else cells
+        pairs = pl.DataFrame([key.alias("key"), cells.alias("value")])
+        distinct = pairs.unique(subset="key", keep="first", maintain_order=True)
+        values = distinct.get_column("value").to_list()
+        texts = [None if v is None else as_read(v) for v in values]
+        lookup = distinct.select("key").with_columns(pl.Series("text", texts, pl.String))
+        text = (
+            pairs.select("key")
+            .join(lookup, on="key", how="left", nulls_equal=True, maintain_order="left")
+            .get_column("text")
+        )
+    typed: dict[str, object] = {}
+    for value, shown in zip(values, texts, strict=True):
+        if shown is None:
+            continue
+        if shown in typed and type(typed[shown]) is not type(value):
+            raise EvaluationInputError(
+                name,
+                shown,
+                "values of different types in this column are written alike: cast it to string",
+            )
+        typed[shown] = value
+    return text, typed
 
 
 def _checked(

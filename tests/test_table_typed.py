@@ -1,0 +1,254 @@
+"""Typed columns of a table are read as ``evaluate_many`` reads the same values in rows.
+
+A platform's records come in typed columns (ids as integers, hours as floats or decimals,
+dates, datetimes with a time zone, flags as booleans or floats, topics as lists), not as
+the text of a file. ``evaluate_table`` reads each cell by the one parser of its column,
+from the value itself (once for each distinct value), so its verdicts, invalid records
+and totals are ``evaluate_many``'s for ``frame.to_dicts()``, field for field.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ce_rules as ce
+from ce_rules._cells import CellError, parse_cell
+from ce_rules._schema import RECORD_COLUMNS
+
+BASE = ce.get_policy("shandong", 2024)
+PID = "370102198001011234"
+TOKYO = timezone(timedelta(hours=9))
+
+#: For each column, its polars types and values of each (good ones and bad ones mixed).
+TYPED: dict[str, list[tuple[Any, list[Any]]]] = {
+    "person_id": [
+        (pl.String, [PID, "37010219800101123x", "A1", "3.70602E+17"]),
+        (pl.Int64, [370102198001011234, 37010219800101123, 12]),
+        (pl.Float64, [3.70102198001011e17, 12.0]),
+    ],
+    "course_title": [
+        (pl.String, ["绿色低碳", "专业课"]),
+        (pl.Struct({"id": pl.String}), [{"id": "GX1"}]),
+        (pl.Binary, [b"abc"]),
+    ],
+    "category": [
+        (pl.String, ["公需科目", "专业科目"]),
+        (pl.Categorical, ["公需科目", "专业科目", "public"]),
+    ],
+    "hours": [
+        (pl.String, ["10", "30", "20.5"]),
+        (pl.Int64, [10, 30, 0, -3]),
+        (pl.Float64, [10.0, 10.5, 0.1 + 0.2, float("nan"), 1e7, 60.0]),
+        (pl.Float32, [10.1, 20.5, 60.0]),
+        (pl.Decimal(12, 2), [Decimal("10.50"), Decimal("30.00")]),
+        (pl.Decimal(12, 4), [Decimal("10.1234"), Decimal("60.0000")]),
+    ],
+    "completed_on": [
+        (pl.String, ["2024-03-01", "2023-12-31", "2024/6/1 8:30"]),
+        (pl.Date, [date(2024, 3, 1), date(2023, 12, 31), date(1980, 1, 1)]),
+        (pl.Datetime("us"), [datetime(2024, 12, 31, 23, 30), datetime(2024, 1, 1, 0, 30)]),
+        (
+            pl.Datetime("us", "UTC"),
+            [datetime(2024, 12, 31, 17, tzinfo=UTC), datetime(2023, 12, 31, 16, tzinfo=UTC)],
+        ),
+        (pl.Int64, [45413, 1714521600]),
+        (pl.Float64, [45413.5, 45413.0]),
+        (pl.Duration("us"), [timedelta(days=3)]),
+    ],
+    "featured": [
+        (pl.Boolean, [True, False]),
+        (pl.Float64, [1.0, 0.0, 2.0, float("nan")]),
+        (pl.Int8, [1, 0]),
+        (pl.String, ["是", "否"]),
+    ],
+    "credited_year": [
+        (pl.Int64, [2024, 2023]),
+        (pl.Float64, [2024.0, 2024.5]),
+        (pl.String, ["2024年"]),
+    ],
+    "role": [(pl.String, ["学员", "授课教师"])],
+    "mode": [(pl.String, ["远程教育", "线下培训"]), (pl.Boolean, [True])],
+    "platform": [(pl.String, ["专技知到", "某培训网"])],
+    "unit": [(pl.String, ["省直单位", "市属"]), (pl.Categorical, ["省直单位"])],
+    "topics": [
+        (pl.List(pl.String), [["数字技术", "黄河流域生态保护和高质量发展"], ["a;b"], []]),
+        (pl.Array(pl.String, 2), [["数字技术", "自定"]]),
+        (pl.String, ["数字技术;自定"]),
+    ],
+    "entry_id": [(pl.Int64, [1, 2, 1]), (pl.String, ["R1", "R2"])],
+}
+
+
+@st.composite
+def _tables(draw: st.DrawFn) -> pl.DataFrame:
+    """A table of records: a type for each column drawn, then its cells (some blank)."""
+    rows = draw(st.integers(0, 12))
+    columns = []
+    for name, choices in TYPED.items():
+        required = any(c.name == name and c.required for c in RECORD_COLUMNS)
+        if not required and draw(st.booleans()):
+            continue  # a column a table may lack
+        dtype, values = draw(st.sampled_from(choices))
+        cells = draw(st.lists(st.sampled_from([*values, None]), min_size=rows, max_size=rows))
+        columns.append(pl.Series(name, cells, dtype=dtype))
+    return pl.DataFrame(columns)
+
+
+def _same(got: ce.BatchResult, want: ce.BatchResult) -> None:
+    """Field for field, but where each record is: a table's row is its line."""
+
+    def dumped(result: ce.BatchResult) -> list[dict[str, Any]]:
+        out = []
+        for verdict in result:
+            data = json.loads(verdict.model_dump_json())
+            data.pop("records")
+            for invalid in data["invalid_records"]:
+                invalid.pop("source")
+                invalid.pop("line")
+            out.append(data)
+        return out
+
+    def invalid(result: ce.BatchResult) -> list[Any]:
+        return [r.model_dump(exclude={"source", "line"}) for r in result.invalid_records]
+
+    assert dumped(got) == dumped(want)
+    assert invalid(got) == invalid(want)
+    assert got.totals.as_dict() == want.totals.as_dict()
+    assert got.unknown_fields == want.unknown_fields
+
+
+@settings(max_examples=80, deadline=None)
+@given(frame=_tables())
+def test_a_typed_table_is_judged_as_its_rows(frame: pl.DataFrame) -> None:
+    """Verdicts, invalid records and totals are evaluate_many's for the table's rows."""
+    want = ce.evaluate_many(frame.to_dicts(), year=2024, policy=BASE)
+    got = ce.evaluate_table(frame, year=2024, policy=BASE)
+    _same(got, want)
+
+
+@given(
+    number=st.integers(-(10**20), 10**20) | st.sampled_from([45413, 2024, 1714521600, 0, 1]),
+    col=st.sampled_from(RECORD_COLUMNS),
+)
+def test_an_integer_reads_as_its_digits(number: int, col: Any) -> None:
+    """Every parser reads an integer as it reads its digits: a table casts them to text."""
+
+    def read(value: object) -> object:
+        try:
+            return parse_cell(col, value)
+        except CellError as error:
+            return (error.code, error.value, error.message)
+
+    assert read(number) == read(str(number))
+
+
+def test_floats_and_flags_as_a_warehouse_types_them() -> None:
+    """A featured flag of 1.0 and a make-up year of 2024.0 (an integer column with nulls).
+
+    The instructor of a featured online public course of 15 学时 is credited 30 (二(三)),
+    with 10 make-up 学时 credited to 2024: 40 public 学时, compliant; never three invalid
+    records because polars writes 1.0 where the parser reads 1.
+    """
+    frame = pl.DataFrame(
+        {
+            "person_id": [PID] * 3,
+            "course_title": ["优质课", "补学课", "专业课"],
+            "category": ["公需", "公需", "专业"],
+            "hours": ["15", "10", "60"],
+            "completed_on": ["2024-05-01", "2025-01-05", "2024-06-01"],
+            "unit": ["省直"] * 3,
+            "mode": ["远程教育", "线下", "线下"],
+            "platform": ["专技知到", None, None],
+            "role": ["授课教师", "学员", "学员"],
+            "featured": pl.Series([1.0, 0.0, 0.0]),
+            "credited_year": pl.Series([None, 2024.0, None]),
+        }
+    )
+    (verdict,) = ce.evaluate_table(frame, year=2024, policy=BASE)
+    assert verdict.status is ce.Status.COMPLIANT
+    assert verdict.requirement("public_hours").earned == Decimal(40)
+
+
+def test_float32_hours_are_refused_as_the_value_they_hold() -> None:
+    """A Float32 10.1 is 10.100000381469727: refused, as in a row, never read as 10.1."""
+    frame = pl.DataFrame(
+        {
+            "person_id": [PID],
+            "course_title": ["课"],
+            "category": ["专业科目"],
+            "hours": pl.Series([10.1], dtype=pl.Float32),
+            "completed_on": [date(2024, 5, 1)],
+        }
+    )
+    result = ce.evaluate_table(frame, year=2024, policy=BASE)
+    (record,) = result.invalid_records
+    (problem,) = record.problems
+    assert (problem.field, problem.code, problem.value) == (
+        "hours",
+        "too_many_decimals",
+        "10.100000381469727",
+    )
+
+
+def test_two_columns_naming_one_field_are_refused() -> None:
+    """完成日期 and 完成时间 both name completed_on: refused, as a file with that header is."""
+    frame = pl.DataFrame(
+        {
+            "身份证号": [PID],
+            "课程名称": ["课"],
+            "科目类别": ["公需科目"],
+            "学时": ["30"],
+            "完成日期": ["2023-12-20"],
+            "完成时间": ["2024-01-05"],
+        }
+    )
+    with pytest.raises(ce.EvaluationInputError) as raised:
+        ce.evaluate_table(frame, year=2024, policy=BASE)
+    assert raised.value.value == ["'完成日期' and '完成时间' both name completed_on"]
+    assert "one field may be named by one column only" in raised.value.message
+
+
+def test_a_missing_required_column_is_refused_by_name() -> None:
+    """学时数量 names no field: the table has no hours, which one message says (not each row)."""
+    frame = pl.DataFrame(
+        {
+            "身份证号": [PID],
+            "课程名称": ["课"],
+            "科目类别": ["公需科目"],
+            "学时数量": ["30"],
+            "完成日期": ["2024-01-05"],
+        }
+    )
+    with pytest.raises(ce.EvaluationInputError, match=r"no column names hours \(学时\)"):
+        ce.evaluate_table(frame, year=2024, policy=BASE)
+    # No rows: nothing needs the column (a person of ``persons`` is still judged).
+    empty = frame.clear().drop("学时数量")
+    given = [ce.Person(id=PID)]
+    assert [v.person_id for v in ce.evaluate_table(empty, year=2024, persons=given)] == [PID]
+
+
+def test_arrow_types_polars_cannot_hold_are_read_as_their_values() -> None:
+    """A decimal256 column (polars panics on it) is read value by value, as in rows."""
+    table = pa.table(
+        {
+            "person_id": [PID],
+            "course_title": ["课"],
+            "category": ["专业科目"],
+            "hours": pa.array([Decimal(60)], type=pa.decimal256(40, 0)),
+            "completed_on": ["2024-05-01"],
+        }
+    )
+    (verdict,) = ce.evaluate_table(table, year=2024, policy=BASE)
+    assert verdict.requirement("professional_hours").earned == Decimal(60)
+    stream = pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+    (again,) = ce.evaluate_table(stream, year=2024, policy=BASE)
+    assert again.requirement("professional_hours").earned == Decimal(60)
