@@ -14,7 +14,8 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +270,7 @@ def test_without_line_rows_do_not_depend_on_partitions(
 
 
 def test_typed_columns_read_as_their_text(spark: SparkSession) -> None:
-    """Numbers, dates and booleans are read as their text, as ``evaluate_table`` reads them."""
+    """Numbers, dates and booleans are read as ``evaluate_table`` reads them."""
     rows = [
         ("370102198001011234", "公需课程", "公需科目", 12, date(2024, 5, 1), True, 1),
         ("370102198001011234", "专业课程", "专业科目", 60, date(2024, 6, 1), False, 2),
@@ -289,6 +290,89 @@ def test_typed_columns_read_as_their_text(spark: SparkSession) -> None:
     actual = _judged(spark, spark.createDataFrame(rows, schema=schema), line="line")
     reference = evaluate_table(frame.drop("line"), year=2024, source=SOURCE).table.frames()
     _equal(actual, _sorted(*reference))
+
+
+#: A Hive table's types: each cell a value, read as itself (never Spark's text of it).
+HIVE_SCHEMA = (
+    "person_id decimal(18,0), course_title string, category string, hours double, "
+    "course_hours decimal(10,2), completed_on timestamp, featured boolean, "
+    "credited_year double, topics array<string>, mode string, platform string, role string, "
+    "entry_id bigint"
+)
+HIVE_ROWS = [
+    # Beijing midnight of New Year's day, stored as an instant: a day of 2024, whatever the
+    # session's time zone (in UTC it reads 2023-12-31 16:00).
+    (Decimal("370102198001011234"), "专业课程", "专业科目", 60.0, None,
+     datetime(2023, 12, 31, 16, tzinfo=UTC), False, None, None, "线下培训", None, "学员", 1),
+    (Decimal("370102198001011234"), "优质课", "公需科目", 15.0, None,
+     datetime(2024, 6, 1, 2, tzinfo=UTC), True, None, ["数字技术", "a;b"], "远程教育",
+     "专技知到", "授课教师", 2),
+    (Decimal("370102198001011234"), "补学课", "公需科目", 10.0, Decimal("12.00"),
+     datetime(2025, 1, 5, tzinfo=UTC), False, 2024.0, [], "线下培训", None, "学员", 3),
+    # A double as Java writes it (1.0E7), which the parser must never see: too large.
+    (Decimal("370102198001011235"), "专业课程", "专业科目", 1e7, None,
+     datetime(2024, 3, 1, tzinfo=UTC), None, 2024.5, None, "线下培训", None, "学员", 4),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/Los_Angeles"])
+def test_a_hive_tables_typed_cells_are_read_as_evaluate_table_reads_them(
+    spark: SparkSession, zone: str
+) -> None:
+    """Doubles, decimals, timestamps, arrays: the same frames in any session time zone.
+
+    A timestamp is an instant: its day is China's (the notice's days), not the session's;
+    ``line`` also names a field (``entry_id``), read as both.
+    """
+    frame = pl.DataFrame(
+        HIVE_ROWS,
+        orient="row",
+        schema={
+            "person_id": pl.Decimal(18, 0), "course_title": pl.String, "category": pl.String,
+            "hours": pl.Float64, "course_hours": pl.Decimal(10, 2),
+            "completed_on": pl.Datetime("us", "UTC"), "featured": pl.Boolean,
+            "credited_year": pl.Float64, "topics": pl.List(pl.String), "mode": pl.String,
+            "platform": pl.String, "role": pl.String, "entry_id": pl.Int64,
+        },
+    )  # fmt: skip
+    reference = _sorted(*evaluate_table(frame, year=2024, source=SOURCE).table.frames())
+    spark.conf.set("spark.sql.session.timeZone", zone)
+    try:
+        records = spark.createDataFrame(HIVE_ROWS, schema=HIVE_SCHEMA)
+        actual = _judged(spark, records, line="entry_id")
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+    _equal(actual, reference)
+    verdicts = actual.verdicts.to_dicts()
+    assert [(v["person_id"], v["status"]) for v in verdicts] == [
+        ("370102198001011234", "compliant"),
+        ("370102198001011235", "non_compliant"),
+    ]
+    assert actual.decisions["entry_id"].to_list() == ["1", "2", "3"]
+    assert sorted(zip(actual.invalid["field"], actual.invalid["code"], strict=True)) == [
+        ("credited_year", "not_a_year"),
+        ("hours", "too_large"),
+    ]
+
+
+def test_a_line_that_is_no_position_fails_the_job(spark: SparkSession) -> None:
+    """A null or non-positive line would leave its record nowhere: the job fails, naming it."""
+    records = spark.createDataFrame(
+        [("A1", "课", "公需科目", "30", "2024-05-01", -5)],
+        schema="person_id string, course_title string, category string, hours string, "
+        "completed_on string, line long",
+    )
+    with pytest.raises(Exception, match=r"line=-5: every record needs a line of 1 or more"):
+        _judged(spark, records, line="line")
+
+
+def test_what_is_not_a_spark_frame_or_an_int_is_refused(spark: SparkSession) -> None:
+    """A polars table (for evaluate_table) and partitions as text: named, before any job."""
+    with pytest.raises(EvaluationInputError, match="must be a Spark DataFrame"):
+        evaluate_spark(pl.DataFrame({"person_id": ["A1"]}), year=2024)  # type: ignore[arg-type]
+    records = spark.createDataFrame([("A1",)], schema="person_id string")
+    with pytest.raises(EvaluationInputError, match="partitions='4': must be an int or None"):
+        evaluate_spark(records, year=2024, partitions="4")  # type: ignore[arg-type]
 
 
 def test_no_records_but_a_person(spark: SparkSession, table: DataFrame) -> None:
@@ -339,5 +423,5 @@ def test_person_key_is_the_parsed_id(spark: SparkSession) -> None:
            "\\N", "NULL", "null", "Null", "Ａ1", "A\u200b1", " A1", "A" * 64, "A" * 65,
            "3.70602E+17", "1x", "A1\r\n", "", None]  # fmt: skip
     frame = spark.createDataFrame([(i,) for i in ids], schema="person_id string")
-    keys = dict(_keyed(frame).select("person_id", _PERSON).collect())
+    keys = dict(_keyed(frame, "person_id").select("person_id", _PERSON).collect())
     assert keys == {value: _parsed(value) for value in ids}

@@ -1639,31 +1639,11 @@ def evaluate_table(
             frame.columns,
             f"no column names {named}: every record needs it (docs/cli.md lists the headers read)",
         )
-    columns: list[pl.Series] = []
-    typed: dict[str, dict[str, object]] = {}
-    for original, field_name in renamed.items():
-        cells = frame.get_column(original)
-        dtype = cells.dtype
-        if dtype == pl.String:
-            text = cells
-        elif dtype.is_integer() or isinstance(dtype, pl.Categorical | pl.Enum | pl.Null):
-            # An integer's text is its digits, which every parser reads as it reads the
-            # integer itself (a test proves it); a category is its text.
-            text = cells.cast(pl.String)
-        else:
-            text, typed[field_name] = _stand_ins(cells, original)
-        columns.append(text.alias(field_name))
-    raw = (
-        pl.DataFrame(columns).select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("item"),
-            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line"),
-            *(
-                pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
-                for c in renamed.values()
-            ),
-        )
-        if columns
-        else pl.DataFrame({"item": [], "line": []}, schema={"item": pl.Int64, "line": pl.Int64})
+    texts, typed = cell_texts(frame, renamed)
+    raw = texts.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("item"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line"),
+        *renamed.values(),
     )
     batch = TableBatch(source, raw, [], {}, typed)
     return evaluate_batches(
@@ -1727,6 +1707,37 @@ def _from_arrow(records: Any) -> pl.DataFrame | pl.Series:
         except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
             columns.append(pl.Series(name, data.to_pylist(), dtype=pl.Object))
     return pl.DataFrame(columns)
+
+
+def cell_texts(
+    frame: pl.DataFrame, fields: Mapping[str, str]
+) -> tuple[pl.DataFrame, dict[str, dict[str, object]]]:
+    """The cells of ``frame``'s columns (``fields``: column to field) as a batch holds them.
+
+    One String column per field, an empty text null: a text as it is; an integer as its
+    digits, which every parser reads as it reads the integer itself (a test proves it); a
+    category as its text; any other value as a text that stands for it, with the value
+    (``TableBatch.typed``, by field), so that its parser reads the value as
+    ``evaluate_many`` reads it in a row.
+    """
+    import polars as pl
+
+    columns: list[pl.Series] = []
+    typed: dict[str, dict[str, object]] = {}
+    for original, field_name in fields.items():
+        cells = frame.get_column(original)
+        dtype = cells.dtype
+        if dtype == pl.String:
+            text = cells
+        elif dtype.is_integer() or isinstance(dtype, pl.Categorical | pl.Enum | pl.Null):
+            text = cells.cast(pl.String)
+        else:
+            text, typed[field_name] = _stand_ins(cells, original)
+        columns.append(text.alias(field_name))
+    texts = pl.DataFrame(columns, height=frame.height).select(
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in fields.values()
+    )
+    return texts, typed
 
 
 def _stand_ins(cells: pl.Series, name: str) -> tuple[pl.Series, dict[str, object]]:

@@ -2,7 +2,8 @@
 
 An optional edge (``pip install 'ce-rules[spark]'``) over the bulk judgement of ``_table``,
 for provincial platforms whose year of records lives in a Hive or Spark cluster. The records
-are never collected on the driver: every cell is read as text on the Spark side, each record
+are never collected on the driver: texts and integers are read as text on the Spark side and
+every other value goes to the executors as itself (as ``evaluate_table`` reads it), each record
 is keyed by the person id as the one id parser reads it, the records are repartitioned by
 that key so that all of a person's records (and the person's row of ``persons``) meet in one
 partition, and each partition is judged by the same code as ``evaluate_table`` through
@@ -36,7 +37,7 @@ from ._model import Mode, Person, UnitLevel
 from ._policy import Policy
 from ._records import PersonRowError, person_of_cells
 from ._schema import IGNORED, PERSON_COLUMNS, RECORD_COLUMNS, column, match_header
-from ._table import Frames, TableBatch, _checked, _plain_id, evaluate_tables
+from ._table import Frames, TableBatch, _checked, _plain_id, cell_texts, evaluate_tables
 
 if TYPE_CHECKING:
     import polars as pl
@@ -48,6 +49,7 @@ __all__ = ["SparkResult", "evaluate_spark"]
 _KIND: Final = "__ce_kind"  # 0: a record, 1: a row of ``persons``
 _LINE: Final = "__ce_line"
 _PERSON: Final = "__ce_person"  # the person id as ``parse_id`` reads it, null if it cannot
+_ABOUT: Final = "__ce_about_"  # before a field of ``persons``: apart from the records' own
 _RECORD: Final = 0
 _PERSON_ROW: Final = 1
 _PARTS: Final = ("verdict", "decision", "invalid")
@@ -111,9 +113,11 @@ def evaluate_spark(
     Args:
         records: One row per record. Columns are named as in a record file (English or
             Chinese headers, docs/cli.md); headers ce-rules knows and does not need (序号,
-            性别, ...) are left aside; any other column is refused. Cells of any type are
-            read as their text (Spark's cast to string; a boolean as ``true``/``false``, an
-            array joined with ``;``) by the one parser of their field.
+            性别, ...) are left aside; any other column is refused. Each cell is read by
+            the one parser of its field as ``evaluate_table`` reads it: a text as it is,
+            an integer as its digits, any other value (a double, a decimal, a date, a
+            timestamp, a boolean, an array) as itself; a struct, map or binary column is
+            refused.
         year: The year judged.
         policy: The policy, its id, or None for the year's registered one.
         as_of: The day the verdicts speak for (None: after every deadline).
@@ -126,9 +130,11 @@ def evaluate_spark(
         line: A column of integers giving each record's position (a line number the
             ingest kept, or 行号): it orders each person's entries, is reported as
             ``line``, and an invalid record's ``index`` is ``line - 1`` (the 0-based
-            position when lines count from 1, as ``evaluate_table`` numbers rows). Without
-            it, each person's entries are ordered by their cells, and ``line`` and the
-            invalid records' ``index`` are null.
+            position when lines count from 1, as ``evaluate_table`` numbers rows). A
+            record whose line is null or below 1 fails the job, naming it. A line column
+            that names a field (记录编号) is read as that field too. Without it, each
+            person's entries are ordered by their cells, and ``line`` and the invalid
+            records' ``index`` are null.
         source: What the ``source`` columns say.
         persist: Keep the judged partitions (memory, then disk) so that the three frames
             are computed once however many of them are written; ``spark.catalog
@@ -140,32 +146,47 @@ def evaluate_spark(
         The verdicts, decisions and invalid records as Spark DataFrames (``SparkResult``).
 
     Raises:
-        EvaluationInputError: A column names no field or names one twice, the ``line``
-            column is missing or not of integers, or an argument is out of range (as
-            ``evaluate_many`` checks them).
+        EvaluationInputError: ``records`` (or ``persons``) is not a Spark DataFrame, a
+            column names no field or names one twice, the ``line`` column is missing or
+            not of integers, or an argument is out of range (as ``evaluate_many`` checks
+            them).
     """
     rules, _, checked_as_of = _checked(
         year, None, policy, as_of, default_unit, default_mode, allow_other_year
     )
+    if not isinstance(records, DataFrame):
+        raise EvaluationInputError(
+            "records",
+            type(records).__name__,
+            "must be a Spark DataFrame (evaluate_table "
+            "judges a polars or Arrow table on one machine)",
+        )
+    if persons is not None and not isinstance(persons, DataFrame):
+        raise EvaluationInputError("persons", type(persons).__name__, "must be a Spark DataFrame")
+    if partitions is not None and (isinstance(partitions, bool) or not isinstance(partitions, int)):
+        raise EvaluationInputError("partitions", partitions, "must be an int or None")
     if partitions is not None and partitions < 1:
         raise EvaluationInputError("partitions", partitions, "must be at least 1")
     fields = _fields(records, "records", {c.name for c in RECORD_COLUMNS}, line)
-    texts = [_text(records, original, name) for name, original in fields.items()]
+    cells = [_cell(records, original, name) for name, original in fields.items()]
     position = F.lit(None).cast(T.LongType())
     if line is not None:
         position = _line(records, line)
-    rows = records.select(F.lit(_RECORD).alias(_KIND), position.alias(_LINE), *texts)
+    rows = _keyed(
+        records.select(F.lit(_RECORD).alias(_KIND), position.alias(_LINE), *cells), "person_id"
+    )
     person_fields: dict[str, str] = {}
     if persons is not None:
         person_fields = _fields(persons, "persons", {c.name for c in PERSON_COLUMNS}, None)
         if "person_id" not in person_fields:
             raise EvaluationInputError("persons", persons.columns, "has no person_id column")
+        # Under names of their own: a person's unit beside a record's unit of another type.
         people = persons.select(
             F.lit(_PERSON_ROW).alias(_KIND),
             F.lit(None).cast(T.LongType()).alias(_LINE),
-            *(_text(persons, original, name) for name, original in person_fields.items()),
+            *(_cell(persons, original, _ABOUT + name) for name, original in person_fields.items()),
         )
-        rows = rows.unionByName(people, allowMissingColumns=True)
+        rows = rows.unionByName(_keyed(people, _ABOUT + "person_id"), allowMissingColumns=True)
     schemas = _schemas(rules, year, checked_as_of)
     judging = _Judging(
         year=year,
@@ -188,11 +209,13 @@ def evaluate_spark(
             ]
         ),
     )
-    keyed = _keyed(rows)
-    cells = [F.col(_LINE).cast("string"), *(F.col(n) for n in sorted({*fields, *person_fields}))]
+    spread = [
+        F.col(_LINE).cast("string"),
+        *(F.col(n) for n in sorted({*fields, *(_ABOUT + n for n in person_fields)})),
+    ]
     # A record without a person id belongs to no one: spread by its cells, not all in one.
-    key = F.coalesce(F.col(_PERSON), F.concat(F.lit("\x00"), F.xxhash64(*cells).cast("string")))
-    shuffled = keyed.repartition(partitions, key) if partitions else keyed.repartition(key)
+    key = F.coalesce(F.col(_PERSON), F.concat(F.lit("\x00"), F.xxhash64(*spread).cast("string")))
+    shuffled = rows.repartition(partitions, key) if partitions else rows.repartition(key)
     judged = shuffled.mapInArrow(functools.partial(_judge, judging), _spark_schema(judging.output))
     if persist:
         judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
@@ -220,9 +243,9 @@ def _fields(frame: DataFrame, what: str, wanted: set[str], line: str | None) -> 
     unknown: list[str] = []
     twice: list[str] = []
     for name in frame.columns:
-        if name == line:
-            continue
         field = match_header(name)
+        if name == line and field is None:
+            continue  # the position only (a line that names a field is read as it too)
         if field is None:
             unknown.append(name)
         elif field in found:
@@ -248,23 +271,26 @@ def _ref(name: str) -> Column:
     return F.col("`" + name.replace("`", "``") + "`")
 
 
-def _text(frame: DataFrame, original: str, name: str) -> Column:
-    """A column's cells as text, named for its field (as ``evaluate_table`` reads them)."""
+def _cell(frame: DataFrame, original: str, name: str) -> Column:
+    """A column of records or persons as the executors read it, named ``name``.
+
+    A text as it is (an empty text is an empty cell), an integer as its digits; any other
+    value (a double, a decimal, a date, a timestamp, a boolean, an array) as itself, read
+    on the executor as ``evaluate_table`` reads it (``_table.cell_texts``): Spark's cast
+    to string would write a double otherwise (``1.0E7``) and a timestamp in the session's
+    time zone without its offset.
+    """
     data = _ref(original)
     dtype = frame.schema[original].dataType
     if isinstance(dtype, T.StringType):
-        text = data
-    elif isinstance(dtype, T.BooleanType):
-        text = F.when(data, F.lit("true")).when(~data, F.lit("false"))
-    elif isinstance(dtype, T.ArrayType):
-        text = F.array_join(data.cast(T.ArrayType(T.StringType())), ";")
-    elif isinstance(dtype, T.StructType | T.MapType | T.BinaryType):
+        return F.when(data == "", F.lit(None)).otherwise(data).alias(name)
+    if isinstance(dtype, T.ByteType | T.ShortType | T.IntegerType | T.LongType | T.NullType):
+        return data.cast(T.StringType()).alias(name)
+    if isinstance(dtype, T.StructType | T.MapType | T.BinaryType):
         raise EvaluationInputError(
             original, dtype.simpleString(), "a cell must be text, a number, a date or a list"
         )
-    else:
-        text = data.cast(T.StringType())
-    return F.when(text == "", F.lit(None)).otherwise(text).alias(name)
+    return data.alias(name)
 
 
 def _line(frame: DataFrame, line: str) -> Column:
@@ -322,19 +348,24 @@ def _spark_schema(schema: pa.Schema) -> T.StructType:
     return T.StructType([T.StructField(f.name, _spark_type(f.type)) for f in schema])
 
 
-def _keyed(rows: DataFrame) -> DataFrame:
-    """``rows`` with the person id each names as ``parse_id`` reads it (null if it cannot).
+def _keyed(rows: DataFrame, name: str) -> DataFrame:
+    """``rows`` with the person id their column ``name`` gives as ``parse_id`` reads it.
 
-    The key that brings a person's records together must be the parsed id: a full-width,
-    zero-width or lower-case-x spelling is the same person, and only the one parser knows
-    every such rule. Nearly every id is plain, which ``parse_id`` takes as it is: those are
-    keyed by Spark (the test of ``_cells._PLAIN_ID``, in Java's syntax), and only the others
-    go through Python to be parsed. The records are read twice, once for each kind.
+    As ``_PERSON``, null if it cannot be read. The key that brings a person's records
+    together must be the parsed id: a full-width, zero-width or lower-case-x spelling is
+    the same person, and only the one parser knows every such rule. Nearly every id is
+    plain text, which ``parse_id`` takes as it is: those are keyed by Spark (the test of
+    ``_cells._PLAIN_ID``, in Java's syntax), and only the others go through Python to be
+    parsed (all of them, when ids are typed values: decimals, doubles). The records are
+    read twice, once for each kind.
     """
     schema = T.StructType([*rows.schema.fields, T.StructField(_PERSON, T.StringType())])
-    if "person_id" not in rows.columns:
+    if name not in rows.columns:
         return rows.withColumn(_PERSON, F.lit(None).cast(T.StringType()))
-    raw = F.col("person_id")
+    raw = F.col(name)
+    parse = functools.partial(_person_keys, name)
+    if not isinstance(rows.schema[name].dataType, T.StringType):
+        return rows.mapInArrow(parse, schema)
     plain = F.coalesce(
         raw.rlike(r"\A[0-9A-Za-z_\-]{1,64}\z")
         & ~raw.isin("\\N", "NULL", "null")
@@ -342,33 +373,33 @@ def _keyed(rows: DataFrame) -> DataFrame:
         F.lit(False),
     )
     easy = rows.where(plain).withColumn(_PERSON, raw)
-    odd = rows.where(~plain).mapInArrow(_person_keys, schema)
+    odd = rows.where(~plain).mapInArrow(parse, schema)
     return easy.unionByName(odd)
 
 
 # --- the executors: keys, then judgement -----------------------------------------------------
 
 
-def _person_keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Each row with its person id as ``parse_id`` reads it (null if it cannot be read)."""
+def _person_keys(name: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Each row with the person id of its column ``name`` as ``parse_id`` reads it (or null)."""
     import polars as pl
 
     person = column("person_id")
-    known: dict[str, str | None] = {}
     for batch in batches:
-        names = batch.schema.names
-        if "person_id" not in names:
-            yield batch.append_column(_PERSON, pa.nulls(batch.num_rows, pa.string()))
-            continue
-        raw = pl.from_arrow(batch.column(names.index("person_id")))
-        assert isinstance(raw, pl.Series)
+        frame = pl.from_arrow(pa.Table.from_batches([batch]).select([name]))
+        assert isinstance(frame, pl.DataFrame)
+        texts, typed = cell_texts(frame, {name: name})
+        raw = texts.get_column(name)
+        values = typed.get(name, {})
+        known: dict[str, str | None] = {}
         plain = raw.to_frame("id").select(_plain_id(pl.col("id"))).to_series()
+        if values:  # typed values are all read by the parser
+            plain = pl.Series("id", [False] * raw.len())
         for value in raw.filter(~plain & raw.is_not_null()).unique().to_list():
-            if value not in known:
-                try:
-                    known[value] = parse_cell(person, value)
-                except CellError:
-                    known[value] = None
+            try:
+                known[value] = parse_cell(person, values.get(value, value))
+            except CellError:
+                known[value] = None
         parsed = raw.replace_strict(known, default=None, return_dtype=pl.String) if known else None
         ids = (
             raw
@@ -404,10 +435,14 @@ def _judged(judging: _Judging, batches: Iterator[pa.RecordBatch]) -> Frames | No
     del table
     known = _known(frame.filter(pl.col(_KIND) == _PERSON_ROW), judging.person_fields)
     fields = list(judging.fields)
+    rows = frame.filter(pl.col(_KIND) == _RECORD)
+    del frame
+    # Each cell as evaluate_table reads it: a typed value by the parser, from the value.
+    texts, typed = cell_texts(rows, {name: name for name in fields})
     # Each person's entries in the order of their lines, then of their cells: the same
     # rows give the same order, whichever partition and batch they arrived in.
     records = (
-        frame.filter(pl.col(_KIND) == _RECORD)
+        texts.with_columns(rows.get_column(_LINE).alias(_LINE))
         .sort([_LINE, *fields], nulls_last=True)
         .select(
             pl.int_range(pl.len(), dtype=pl.Int64).alias("item"),
@@ -415,10 +450,12 @@ def _judged(judging: _Judging, batches: Iterator[pa.RecordBatch]) -> Frames | No
             *fields,
         )
     )
-    del frame
+    del rows, texts
     if not records.height and not known:
         return None
-    batch = TableBatch(judging.source, records, [], {})
+    if judging.has_line:
+        _check_lines(records)
+    batch = TableBatch(judging.source, records, [], {}, typed)
     verdicts, decisions, invalid = evaluate_tables(
         [batch] if records.height else [],
         year=judging.year,
@@ -447,10 +484,30 @@ def _part(judging: _Judging, number: int, part: pl.DataFrame) -> Iterator[pa.Rec
         yield pa.RecordBatch.from_arrays(columns, schema=judging.output)
 
 
+def _check_lines(records: pl.DataFrame) -> None:
+    """Refuses a line that is no position (null, or below 1): its record could not be found.
+
+    Raised on the executor, it fails the job, with this message in Spark's error.
+    """
+    import polars as pl
+
+    line = pl.col("line")
+    found = records.filter(line.is_null() | (line < 1))
+    if found.height:
+        raise EvaluationInputError(
+            "line",
+            found.get_column("line")[0],
+            "every record needs a line of 1 or more (its position: a line number, 行号)",
+        )
+
+
 def _known(rows: pl.DataFrame, names: Sequence[str]) -> dict[str, Person]:
     """The persons of ``persons`` in this partition, read as ``ce-rules check --persons``."""
+    import polars as pl
+
     known: dict[str, Person] = {}
-    for row in rows.select(*names).iter_rows(named=True):
+    rows = rows.select(pl.col(_ABOUT + name).alias(name) for name in names)
+    for row in rows.iter_rows(named=True):
         try:
             person = person_of_cells(row)
         except PersonRowError as error:
