@@ -28,7 +28,7 @@ from ce_rules._readers import (
     load_column_mapping,
     open_record_file,
 )
-from ce_rules._schema import PERSON_COLUMNS
+from ce_rules._schema import PERSON_COLUMNS, match_header, other_unit
 
 HEADER = ["序号", "身份证号", "姓名", "课程名称", "科目类别", "学时", "完成日期"]
 FIELDS = ["person_id", "name", "course_title", "category", "hours", "completed_on"]
@@ -447,6 +447,47 @@ def test_missing_required_columns_named(tmp_path: Path) -> None:
     assert "line 2" in message.en
     assert "身份证号, 学时, 姓名" in message.en
     assert "--encoding" not in message.en
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("学时", "hours"), ("学时（必填）", "hours"), ("学时(h)", "hours"),
+        ("学时 (Hours)", "hours"), ("学时（学时）", "hours"), ("课程学时", "course_hours"),
+        ("姓名（分）", "name"),  # a note on another field is only a note
+        ("学时（分钟）", None), ("学时(min)", None), ("学时（分）", None), ("学时(MINUTES)", None),
+        ("学时（小时）", None), ("学时数（天）", None), ("课程学时(分)", None),
+    ],
+)  # fmt: skip
+def test_a_header_of_hours_in_another_unit_is_no_column_of_hours(
+    header: str, field: str | None
+) -> None:
+    """90 minutes are not 90 学时: a bracketed note naming another unit is not dropped.
+
+    As the hours parser refuses ``90分钟`` in a cell, a column headed 学时（分钟） is not
+    read as 学时 (三(一): 60 学时 of professional subjects would be met by 60 minutes).
+    """
+    assert match_header(header) == field
+    assert (other_unit(header) is None) == (field is not None)
+
+
+def test_a_header_of_minutes_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """The closest header names the column, its unit, and the mapping that reads it anyway."""
+    rows = [[h.replace("学时", "学时（分钟）") for h in HEADER], record(1)]
+    path = write(tmp_path, "a.csv", csv_text(rows))
+    with pytest.raises(RecordFileError) as error:
+        open_record_file(path)
+    message = error.value.message
+    assert message.zh.endswith(
+        "表头“学时（分钟）”注明的单位是分钟，不是学时：请换算为学时；"
+        "如该列实为学时，请用 --column 学时（分钟）=hours 指定"
+    )
+    assert message.en.endswith(
+        "header “学时（分钟）” gives 分钟, not 学时 (credit hours): convert it to 学时, or if"
+        " it holds 学时, map it with --column 学时（分钟）=hours"
+    )
+    mapped = open_record_file(path, mapping={"学时（分钟）": "hours"})
+    assert [c.field for c in mapped.columns if c.header == "学时（分钟）"] == ["hours"]
 
 
 def test_garbled_headers_hint_at_the_encoding(tmp_path: Path) -> None:

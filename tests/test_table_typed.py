@@ -34,11 +34,13 @@ TYPED: dict[str, list[tuple[Any, list[Any]]]] = {
         (pl.String, [PID, "37010219800101123x", "A1", "3.70602E+17"]),
         (pl.Int64, [370102198001011234, 37010219800101123, 12]),
         (pl.Float64, [3.70102198001011e17, 12.0]),
+        (pl.Object, [PID, "true", True, 12, "12"]),  # values of several types, written alike
     ],
     "course_title": [
         (pl.String, ["绿色低碳", "专业课"]),
         (pl.Struct({"id": pl.String}), [{"id": "GX1"}]),
         (pl.Binary, [b"abc"]),
+        (pl.Object, ["1", 1, 1.0, True, Decimal("1.0")]),
     ],
     "category": [
         (pl.String, ["公需科目", "专业科目"]),
@@ -252,3 +254,58 @@ def test_arrow_types_polars_cannot_hold_are_read_as_their_values() -> None:
     stream = pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
     (again,) = ce.evaluate_table(stream, year=2024, policy=BASE)
     assert again.requirement("professional_hours").earned == Decimal(60)
+
+
+def test_arrow_columns_named_twice() -> None:
+    """学时 twice is refused, as a file's header is; 备注 twice is read as neither."""
+    import pyarrow.csv as pacsv
+
+    header = "身份证号,课程名称,科目类别,学时,完成日期,备注,{last}\n"
+    row = f"{PID},课,专业科目,60,2024-05-01,甲,乙\n"
+    notes = pacsv.read_csv(pa.py_buffer((header.format(last="备注") + row).encode()))
+    result = ce.evaluate_table(notes, year=2024, policy=BASE)
+    (verdict,) = result
+    assert verdict.requirement("professional_hours").earned == Decimal(60)
+    assert result.unknown_fields == []  # (备注 is known, and not needed)
+    hours = pacsv.read_csv(pa.py_buffer((header.format(last="学时") + row).encode()))
+    with pytest.raises(ce.EvaluationInputError) as raised:
+        ce.evaluate_table(hours, year=2024, policy=BASE)
+    assert raised.value.value == ["学时"]
+
+
+def test_a_column_of_minutes_is_refused_with_what_to_do() -> None:
+    """学时（分钟）: 90 minutes never read as 90 学时 (三(一)); the refusal says why."""
+    frame = pl.DataFrame(
+        {"身份证号": [PID], "课程名称": ["课"], "科目类别": ["专业科目"], "学时（分钟）": ["90"],
+         "完成日期": ["2024-05-01"]}
+    )  # fmt: skip
+    with pytest.raises(ce.EvaluationInputError) as raised:
+        ce.evaluate_table(frame, year=2024, policy=BASE)
+    assert raised.value.message.endswith(
+        "header “学时（分钟）” gives 分钟, not 学时 (credit hours): convert it to 学时, or if it"
+        " holds 学时, rename the column hours"
+    )
+
+
+@pytest.mark.parametrize("persons", [pl.DataFrame({"person_id": [PID]}), [{"person_id": PID}]])
+def test_persons_that_are_not_person_objects_are_refused(persons: object) -> None:
+    """A table or dicts of persons: named, not an AttributeError from deep inside."""
+    frame = pl.DataFrame(
+        {"person_id": [PID], "course_title": ["课"], "category": ["专业科目"], "hours": ["60"],
+         "completed_on": ["2024-05-01"]}
+    )  # fmt: skip
+    with pytest.raises(ce.EvaluationInputError, match=r"must hold ce_rules\.Person objects"):
+        ce.evaluate_table(frame, year=2024, persons=persons)  # type: ignore[arg-type]
+    with pytest.raises(ce.EvaluationInputError, match=r"must hold ce_rules\.Person objects"):
+        ce.evaluate_many([], year=2024, persons=persons)  # type: ignore[arg-type]
+
+
+def test_decimal256_inside_other_types_is_read_as_values() -> None:
+    """A dictionary of decimal256 (polars panics on it anywhere) is read value by value."""
+    hours = pa.array([Decimal(60)], type=pa.decimal256(40, 0)).dictionary_encode()
+    table = pa.table(
+        {"person_id": [PID], "course_title": ["课"], "category": ["专业科目"], "hours": hours,
+         "completed_on": ["2024-05-01"]}
+    )  # fmt: skip
+    (verdict,) = ce.evaluate_table(table, year=2024, policy=BASE)
+    assert verdict.requirement("professional_hours").earned == Decimal(60)

@@ -274,15 +274,34 @@ def _persons(persons: Iterable[Person] | Mapping[str, Person] | None) -> Mapping
     if persons is None:
         return {}
     if isinstance(persons, Mapping):
+        for person in persons.values():
+            _check_person(person)
         return persons
+    if isinstance(persons, str | bytes) or not isinstance(persons, Iterable):
+        raise EvaluationInputError(
+            "persons",
+            type(persons).__name__,
+            "must be Person objects, or a mapping of id to Person",
+        )
     by_id: dict[str, Person] = {}
     for person in persons:
+        _check_person(person)
         if by_id.setdefault(person.id, person) != person:
             # Two different descriptions of one person: neither may silently win.
             raise EvaluationInputError(
                 "persons", person.id, "describes this person twice, differently"
             )
     return by_id
+
+
+def _check_person(person: object) -> None:
+    if not isinstance(person, Person):
+        raise EvaluationInputError(
+            "persons",
+            type(person).__name__,
+            "must hold ce_rules.Person objects (for a table of persons, one Person a row;"
+            " a file of persons is read by ce-rules check --persons)",
+        )
 
 
 def _run(

@@ -68,7 +68,7 @@ from ._render import (
     totals_rows,
     verdict_cells,
 )
-from ._schema import PERSON_COLUMNS, column, record_json_schema
+from ._schema import PERSON_COLUMNS, column, record_json_schema, unit_notes
 from ._table import TableResult, evaluate_batches, file_batches, verdict_json
 from ._verdict import EntryDecision, Reason, Status, format_hours, grounds, instead
 from .kinds import RecognisedPlatformsRule
@@ -371,12 +371,15 @@ def _tell_about_file(record_file: RecordFile, args: argparse.Namespace) -> None:
     unknown = record_file.unknown()
     if unknown:
         names = "、".join(unknown) if lang == "zh" else ", ".join(unknown)
+        units = unit_notes(unknown)  # a column of hours in minutes: why, and what to do
         _warn(
             lang,
             f"{record_file.source}: columns not understood, not read: {names} "
-            "(map one with --column HEADER=FIELD, or leave it aside with --column HEADER=)",
+            "(map one with --column HEADER=FIELD, or leave it aside with --column HEADER=)"
+            + ("" if units is None else f". {units.en}"),
             f"{record_file.source}：以下列无法识别，未读取：{names}"
-            "（可用 --column 表头=字段 指定，或用 --column 表头= 表示不读）",
+            "（可用 --column 表头=字段 指定，或用 --column 表头= 表示不读）"
+            + ("" if units is None else f"。{units.zh}"),
         )
 
 

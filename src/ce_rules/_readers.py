@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 from ._cells import CellError, normalise
 from ._exceptions import CeRulesError
 from ._message import Message
-from ._schema import RECORD_COLUMNS, CellKind, Column, header_key, match_header
+from ._schema import RECORD_COLUMNS, CellKind, Column, header_key, match_header, unit_notes
 from ._spill import DECODED, temporary_failed, temporary_folder
 
 if TYPE_CHECKING:
@@ -357,10 +357,12 @@ class RecordFile:
             return None
         zh = "、".join(dict.fromkeys(c.shown("zh") for c in unknown))
         en = ", ".join(dict.fromkeys(c.shown("en") for c in unknown))
+        units = unit_notes(c.header for c in unknown if c.header)
         return _m(
-            f"未识别的列，未读取：{zh}；如其中有需要的数据，请用 --column 表头=字段 指定",
+            f"未识别的列，未读取：{zh}；如其中有需要的数据，请用 --column 表头=字段 指定"
+            + ("" if units is None else f"。{units.zh}"),
             f"columns not understood, not read: {en}; if one holds needed data, map it with"
-            " --column HEADER=field",
+            " --column HEADER=field" + ("" if units is None else f". {units.en}"),
         )
 
     def _all_columns(self) -> Iterator[HeaderColumn]:
@@ -809,6 +811,9 @@ def _no_header(source: str, best: _Candidate | None, *, text: bool = False) -> R
     garbled = text and best.known == 0
     hint_zh = "；若表头显示为乱码，请用 --encoding 指定文件的编码" if garbled else ""
     hint_en = "; if these headers look garbled, pass the file's --encoding" if garbled else ""
+    units = unit_notes(_header_text(c) for c in best.cells if c is not None)
+    if units is not None:
+        hint_zh, hint_en = f"{hint_zh}。{units.zh}", f"{hint_en}. {units.en}"
     return RecordFileError(
         source,
         _m(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -238,21 +238,72 @@ _KEYS: Final = _key_table()
 IGNORED: Final = ""
 
 
+#: Units that are not 学时 (a 学时 is a credit hour, often 45 or 50 minutes): clock hours,
+#: minutes, days. As the hours parser refuses a cell written in them (``10小时``), a header
+#: whose note names one (``学时（分钟）``) is no column of 学时. (``Hours`` is not among
+#: them: it is the English name of 学时 here, as in ``学时 (Hours)``.)
+_OTHER_UNIT_NOTE: Final = re.compile(r"小时|分钟|分|min(?:ute)?s?|天|日|days?", re.IGNORECASE)
+_HOURS_FIELDS: Final = frozenset({"hours", "course_hours"})
+
+
 def match_header(text: str) -> str | None:
     """The field a header names, ``IGNORED`` ("") for one known and not needed, else None.
 
-    Headers are compared after ``header_key``; a bracketed note (``学时（小时）``) is
-    dropped only when the header is not known with it.
+    Headers are compared after ``header_key``; a bracketed note (``学时（必填）``) is
+    dropped only when the header is not known with it, and never when it names a unit
+    other than 学时 for a column of hours (``学时（分钟）``: ``other_unit``).
     """
     key = header_key(text)
     if not key:
         return None
     if key not in _KEYS:
         key = header_key(_BRACKETED.sub("", unicodedata.normalize("NFKC", text)))
-        if key not in _KEYS:
+        if key not in _KEYS or other_unit(text) is not None:
             return None
     field = _KEYS[key]
     return IGNORED if field is None else field
+
+
+def other_unit(text: str) -> str | None:
+    """The unit a header of hours names in a note, if it is not 学时: ``学时（分钟）`` → 分钟.
+
+    None for any other header (``学时``, ``学时（学时）``, ``学时（必填）``, ``姓名（分）``).
+    """
+    if header_key(text) in _KEYS:
+        return None  # known as written
+    normal = unicodedata.normalize("NFKC", text)
+    if _KEYS.get(header_key(_BRACKETED.sub("", normal))) not in _HOURS_FIELDS:
+        return None
+    note: str
+    for note in _BRACKETED.findall(normal):
+        inner = note[1:-1].strip()
+        if _OTHER_UNIT_NOTE.fullmatch(inner):
+            return inner
+    return None
+
+
+def unit_notes(headers: Iterable[str], *, table: bool = False) -> Message | None:
+    """Why headers of hours in another unit (``other_unit``) were not read, or None.
+
+    The advice is the command line's ``--column``, or for a ``table`` a new name.
+    """
+    found = [(h, unit) for h in dict.fromkeys(headers) if (unit := other_unit(h)) is not None]
+    if not found:
+        return None
+    zh, en = [], []
+    for header, unit in found:
+        field = _KEYS[header_key(_BRACKETED.sub("", unicodedata.normalize("NFKC", header)))]
+        label = _BY_NAME[str(field)].label
+        zh.append(
+            f"表头“{header}”注明的单位是{unit}，不是学时：请换算为学时；如该列实为学时，"
+            + (f"请将该列改名为“{label}”" if table else f"请用 --column {header}={field} 指定")
+        )
+        en.append(
+            f"header “{header}” gives {unit}, not 学时 (credit hours): convert it to 学时, or"
+            " if it holds 学时, "
+            + (f"rename the column {field}" if table else f"map it with --column {header}={field}")
+        )
+    return Message(zh="；".join(zh), en="; ".join(en))
 
 
 def column(name: str) -> Column:

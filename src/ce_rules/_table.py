@@ -54,7 +54,7 @@ from ._records import (
     as_read,
     course_id,
 )
-from ._schema import IGNORED, RECORD_COLUMNS, CellKind, Column, column, match_header
+from ._schema import IGNORED, RECORD_COLUMNS, CellKind, Column, column, match_header, unit_notes
 from ._spill import Held
 from ._verdict import (
     EntryDecision,
@@ -525,6 +525,12 @@ def _invalid(
         Problem(field=name, code=cell.code, message=cell.message)
         for name, cell in batch.bad_cells.get(row["item"], {}).items()
     ]
+
+    def shown(name: str) -> str | None:
+        """The cell as a problem shows it: a typed cell's value, not its stand-in text."""
+        raw = row[name]
+        return _shown(batch.typed[name].get(raw, raw) if name in batch.typed else raw)
+
     problems: list[Problem] = []
     for col in RECORD_COLUMNS:
         raw = row[col.name]
@@ -532,7 +538,9 @@ def _invalid(
             error = parsed.error(col.name, raw)
             assert error is not None
             problems.append(
-                Problem(field=col.name, value=_shown(raw), code=error.code, message=error.message)
+                Problem(
+                    field=col.name, value=shown(col.name), code=error.code, message=error.message
+                )
             )
         elif col.required and row[f"{col.name}__v"] is None:
             problems.append(_required(col))
@@ -542,7 +550,7 @@ def _invalid(
             row["category__v"], row["mode__v"], row["featured__v"], featured_present
         )
         if problem is not None:
-            problems.append(problem.model_copy(update={"value": _shown(row["featured"])}))
+            problems.append(problem.model_copy(update={"value": shown("featured")}))
     if problems:
         unique = {(p.field, p.code): p for p in problems}
         problems = sorted(unique.values(), key=_column_order)
@@ -553,7 +561,7 @@ def _invalid(
             row["credited_year__v"],
             row["completed_on__v"],
         ):
-            problems.append(Problem(field=name, value=_shown(row[name]), code=code, message=text))
+            problems.append(Problem(field=name, value=shown(name), code=code, message=text))
     # A cell that is no cell (a JSON list) is not also "required" (as evaluate_many).
     named = {p.field for p in bad}
     problems = [p for p in problems if p.field not in named]
@@ -1634,10 +1642,17 @@ def evaluate_table(
     missing = [c for c in RECORD_COLUMNS if c.required and c.name not in renamed.values()]
     if missing and frame.height:  # (without rows, no record lacks anything)
         named = ", ".join(f"{c.name} ({c.label})" for c in missing)
+        units = unit_notes(unknown, table=True)
         raise EvaluationInputError(
             "records",
             frame.columns,
-            f"no column names {named}: every record needs it (docs/cli.md lists the headers read)",
+            f"no column names {named}: every record needs it (docs/cli.md lists the headers"
+            " read)"
+            + (
+                ""
+                if units is None
+                else f"; {units.en.replace('map it with --column', 'rename it to')}"
+            ),
         )
     texts, typed = cell_texts(frame, renamed)
     raw = texts.select(
@@ -1690,23 +1705,43 @@ def _from_arrow(records: Any) -> pl.DataFrame | pl.Series:
     if hasattr(records, "read_all"):  # a stream of batches can be read once
         records = records.read_all()
     schema: Any = getattr(records, "schema", None)
+    names: list[str] = [] if schema is None else list(schema.names)
     kinds = [] if schema is None else [str(f.type) for f in schema]
-    if not any(kind.startswith("decimal256") for kind in kinds):  # polars panics on it
+    if len(set(names)) < len(names):  # an export's header with a name twice
+        records = _once_each(records, names)
+        names, kinds = list(records.schema.names), [str(f.type) for f in records.schema]
+    if not any("decimal256" in kind for kind in kinds):  # polars panics on it
         try:
             return pl.from_arrow(records)
         except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
             if schema is None:
                 raise TypeError(type(records).__name__) from None
     columns = []
-    for position, name in enumerate(schema.names):
+    for position, name in enumerate(names):
         data = records.column(position)
         try:
-            if kinds[position].startswith("decimal256"):
+            if "decimal256" in kinds[position]:
                 raise pl.exceptions.InvalidOperationError(kinds[position])
             columns.append(pl.Series(name, data))
         except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
             columns.append(pl.Series(name, data.to_pylist(), dtype=pl.Object))
     return pl.DataFrame(columns)
+
+
+def _once_each(records: Any, names: list[str]) -> Any:
+    """Arrow data whose columns share a name, with the first of each name only.
+
+    Two columns named as a field (学时 twice) are refused, as a file's header is; a name
+    that is no field (备注 twice) is not read either way, and is listed as unknown.
+    """
+    twice = [n for n in dict.fromkeys(names) if names.count(n) > 1]
+    fields = [n for n in twice if match_header(n) not in (None, IGNORED)]
+    if fields:
+        raise EvaluationInputError(
+            "records", fields, "these columns are each named twice: one field, one column"
+        )
+    keep = [names.index(n) for n in dict.fromkeys(names)]
+    return records.select(keep)
 
 
 def cell_texts(
@@ -1743,41 +1778,43 @@ def cell_texts(
 def _stand_ins(cells: pl.Series, name: str) -> tuple[pl.Series, dict[str, object]]:
     """A column of typed values as texts that stand for them, and the value of each text.
 
-    The text is the value as read (``_records.as_read``: what a problem shows of it, as
-    ``evaluate_many`` shows it); the parser reads the value itself (``TableBatch.typed``),
-    once for each distinct one. Values of one type written alike are read alike.
+    The text is the value as read (``_records.as_read``), the parser reads the value
+    itself (``TableBatch.typed``), once for each distinct one, and a problem shows the
+    value (``_invalid``), as ``evaluate_many`` shows it. Values of one type written alike
+    are read alike; of two types (a text ``1`` and a number 1, in a column of Python
+    objects) not always: the second is given a text of its own.
     """
     import polars as pl
 
-    # What tells the values apart natively: the values, but for floats their text (NaN
-    # equals no NaN, and -0.0 equals 0.0, in a join; not so their shortest texts).
+    pairs: pl.DataFrame | None = None
     if cells.dtype == pl.Object:  # Python objects: no native operation, one by one
         values = cells.to_list()
-        texts = [None if v is None else as_read(v) for v in values]
-        text = pl.Series(name, texts, dtype=pl.String)
     else:
+        # The values told apart natively: by themselves, but floats by their text (in a
+        # join NaN equals no NaN, and -0.0 equals 0.0; their shortest texts differ).
         key = cells.cast(pl.String) if cells.dtype.is_float() else cells
         pairs = pl.DataFrame([key.alias("key"), cells.alias("value")])
-        distinct = pairs.unique(subset="key", keep="first", maintain_order=True)
-        values = distinct.get_column("value").to_list()
-        texts = [None if v is None else as_read(v) for v in values]
-        lookup = distinct.select("key").with_columns(pl.Series("text", texts, pl.String))
-        text = (
-            pairs.select("key")
-            .join(lookup, on="key", how="left", nulls_equal=True, maintain_order="left")
-            .get_column("text")
-        )
+        pairs = pairs.unique(subset="key", keep="first", maintain_order=True)
+        values = pairs.get_column("value").to_list()
     typed: dict[str, object] = {}
-    for value, shown in zip(values, texts, strict=True):
-        if shown is None:
-            continue
-        if shown in typed and type(typed[shown]) is not type(value):
-            raise EvaluationInputError(
-                name,
-                shown,
-                "values of different types in this column are written alike: cast it to string",
-            )
-        typed[shown] = value
+    texts: list[str | None] = []
+    for value in values:
+        shown = None if value is None else as_read(value)
+        if shown is not None:
+            if shown in typed and type(typed[shown]) is not type(value):
+                shown = f"{shown}\x00{type(value).__name__}"
+            typed[shown] = value
+        texts.append(shown)
+    if pairs is None:
+        return pl.Series(name, texts, dtype=pl.String), typed
+    lookup = pairs.select("key").with_columns(pl.Series("text", texts, pl.String))
+    key = cells.cast(pl.String) if cells.dtype.is_float() else cells
+    text = (
+        key.alias("key")
+        .to_frame()
+        .join(lookup, on="key", how="left", nulls_equal=True, maintain_order="left")
+        .get_column("text")
+    )
     return text, typed
 
 

@@ -36,7 +36,14 @@ from ._exceptions import EvaluationInputError
 from ._model import Mode, Person, UnitLevel
 from ._policy import Policy
 from ._records import PersonRowError, person_of_cells
-from ._schema import IGNORED, PERSON_COLUMNS, RECORD_COLUMNS, column, match_header
+from ._schema import (
+    IGNORED,
+    PERSON_COLUMNS,
+    RECORD_COLUMNS,
+    column,
+    match_header,
+    unit_notes,
+)
 from ._table import Frames, TableBatch, _checked, _plain_id, cell_texts, evaluate_tables
 
 if TYPE_CHECKING:
@@ -253,11 +260,13 @@ def _fields(frame: DataFrame, what: str, wanted: set[str], line: str | None) -> 
         elif field != IGNORED and field in wanted:
             found[field] = name
     if unknown:
+        units = unit_notes(unknown, table=True)
         raise EvaluationInputError(
             what,
             unknown,
             "these columns name no field (docs/cli.md lists the headers read); select the "
-            "record columns or drop these before judging",
+            "record columns or drop these before judging"
+            + ("" if units is None else f"; {units.en}"),
         )
     if twice:
         raise EvaluationInputError(what, twice, "one field may be named by one column only")
