@@ -10,6 +10,7 @@ and totals are ``evaluate_many``'s for ``frame.to_dicts()``, field for field.
 from __future__ import annotations
 
 import json
+import zoneinfo
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ce_rules as ce
-from ce_rules._cells import CellError, parse_cell
+from ce_rules._cells import CellError, moment_days, parse_cell, parse_date
 from ce_rules._schema import RECORD_COLUMNS
 
 BASE = ce.get_policy("shandong", 2024)
@@ -309,3 +310,35 @@ def test_decimal256_inside_other_types_is_read_as_values() -> None:
     )  # fmt: skip
     (verdict,) = ce.evaluate_table(table, year=2024, policy=BASE)
     assert verdict.requirement("professional_hours").earned == Decimal(60)
+
+
+_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moments=st.lists(
+        st.datetimes(min_value=datetime(1985, 1, 1), max_value=datetime(2105, 12, 31)),
+        min_size=1,
+        max_size=20,
+    ),
+    zone=st.none() | st.sampled_from(_ZONES),
+    unit=st.sampled_from(["ms", "us", "ns"]),
+)
+def test_moment_days_are_parse_dates_days(
+    moments: list[datetime], zone: str | None, unit: str
+) -> None:
+    """The columnar day of a moment is parse_date's, or null where parse_date refuses it."""
+    series = pl.Series("at", moments, dtype=pl.Datetime(unit))  # type: ignore[arg-type]
+    if zone is not None:
+        series = series.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+    days = moment_days(series)
+    for value, day in zip(series.to_list(), days.to_list(), strict=True):
+        if value is None:
+            assert day is None
+            continue
+        try:
+            expected = parse_date(value)
+        except CellError:
+            expected = None  # refused (out of range): read one by one, not natively
+        assert day == expected, value

@@ -30,7 +30,7 @@ from ._batch import (
     evaluate_many,
     person_of,
 )
-from ._cells import CellError, parse_cell
+from ._cells import CellError, moment_days, parse_cell
 from ._columnar import ENTRY_SCHEMA, Judged, judge_table
 from ._engine import (
     _loosening_findings,
@@ -285,7 +285,7 @@ class _Parsed:
         for value in values:
             if value not in known:
                 try:
-                    cell = value if typed is None else typed[value]
+                    cell = value if typed is None else typed.get(value, value)
                     known[value] = (_typed(kind, parse_cell(col, cell)), None)
                 except CellError as error:
                     known[value] = (None, error)
@@ -1766,6 +1766,13 @@ def cell_texts(
             text = cells
         elif dtype.is_integer() or isinstance(dtype, pl.Categorical | pl.Enum | pl.Null):
             text = cells.cast(pl.String)
+        elif isinstance(dtype, pl.Datetime) and column(field_name).kind is CellKind.DATE:
+            # Moments are nearly all distinct: their days natively (``moment_days``), as
+            # ISO days; the few it leaves (out of range) read one by one.
+            days = moment_days(cells)
+            rest = pl.select(pl.when(days.is_null()).then(cells)).to_series()
+            text, typed[field_name] = _stand_ins(rest, original)
+            text = pl.select(pl.coalesce(days.dt.to_string("%Y-%m-%d"), text)).to_series()
         else:
             text, typed[field_name] = _stand_ins(cells, original)
         columns.append(text.alias(field_name))
