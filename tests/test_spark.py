@@ -315,7 +315,7 @@ HIVE_ROWS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/Los_Angeles"])
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/Los_Angeles", "GMT+8"])
 def test_a_hive_tables_typed_cells_are_read_as_evaluate_table_reads_them(
     spark: SparkSession, zone: str
 ) -> None:
@@ -355,15 +355,31 @@ def test_a_hive_tables_typed_cells_are_read_as_evaluate_table_reads_them(
     ]
 
 
-def test_a_line_that_is_no_position_fails_the_job(spark: SparkSession) -> None:
-    """A null or non-positive line would leave its record nowhere: the job fails, naming it."""
+@pytest.mark.parametrize("line", [-5, None])
+def test_a_line_that_is_no_position_is_refused_before_anything_is_written(
+    spark: SparkSession, line: int | None
+) -> None:
+    """A null or non-positive line would leave its record nowhere: refused by evaluate_spark.
+
+    The partitions are judged when it is called (``persist``), so that the refusal comes
+    as an ``EvaluationInputError`` before a ``mode("overwrite")`` drops the old table; with
+    ``persist=False`` the job fails at its first action, the message inside Spark's error.
+    """
     records = spark.createDataFrame(
-        [("A1", "课", "公需科目", "30", "2024-05-01", -5)],
+        [("A1", "课", "公需科目", "30", "2024-05-01", line)],
         schema="person_id string, course_title string, category string, hours string, "
         "completed_on string, line long",
     )
-    with pytest.raises(Exception, match=r"line=-5: every record needs a line of 1 or more"):
-        _judged(spark, records, line="line")
+    with pytest.raises(EvaluationInputError) as raised:
+        evaluate_spark(records, year=2024, line="line")
+    assert (raised.value.field, raised.value.value) == ("line", repr(line))
+    assert raised.value.message == (
+        "every record needs a line of 1 or more (its position: a line number, 行号); the"
+        " first without one is a record of person A1"
+    )
+    lazy = evaluate_spark(records, year=2024, line="line", persist=False)
+    with pytest.raises(Exception, match=r"every record needs a line of 1 or more"):
+        lazy.verdicts.collect()
 
 
 def test_what_is_not_a_spark_frame_or_an_int_is_refused(spark: SparkSession) -> None:
@@ -389,6 +405,12 @@ def test_no_records_but_a_person(spark: SparkSession, table: DataFrame) -> None:
     assert actual.verdicts["person_id"].to_list() == [SPELT]
 
 
+def test_a_missing_required_column_is_refused(spark: SparkSession, table: DataFrame) -> None:
+    """A column left out of the select (完成日期): refused, not a year of invalid records."""
+    with pytest.raises(EvaluationInputError, match=r"no column names completed_on \(完成日期\)"):
+        evaluate_spark(table.drop("完成日期"), year=2024, line="line")
+
+
 def test_unknown_columns_refused(spark: SparkSession, table: DataFrame) -> None:
     """A column that names no field is refused, by name, before anything runs."""
     with pytest.raises(EvaluationInputError, match="学时数量"):
@@ -406,8 +428,13 @@ def test_person_described_twice_fails_the_job(spark: SparkSession, table: DataFr
     persons = spark.createDataFrame(
         [(SPELT, "省直单位"), (SPELT.lower(), "市属单位")], schema="person_id string, unit string"
     )
-    with pytest.raises(Exception, match="describes this person twice"):
+    with pytest.raises(EvaluationInputError) as raised:
         _judged(spark, table, line="line", persons=persons)
+    assert raised.value.field == "persons"
+    assert raised.value.message == (
+        "describes this person twice, differently: unit "
+        "<UnitLevel.PROVINCIAL: 'provincial'> and <UnitLevel.MUNICIPAL: 'municipal'>"
+    )
 
 
 def _parsed(value: str | None) -> str | None:

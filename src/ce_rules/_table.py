@@ -1639,21 +1639,9 @@ def evaluate_table(
         raise EvaluationInputError(
             "records", twice, "one field may be named by one column only: drop or rename one"
         )
-    missing = [c for c in RECORD_COLUMNS if c.required and c.name not in renamed.values()]
-    if missing and frame.height:  # (without rows, no record lacks anything)
-        named = ", ".join(f"{c.name} ({c.label})" for c in missing)
-        units = unit_notes(unknown, table=True)
-        raise EvaluationInputError(
-            "records",
-            frame.columns,
-            f"no column names {named}: every record needs it (docs/cli.md lists the headers"
-            " read)"
-            + (
-                ""
-                if units is None
-                else f"; {units.en.replace('map it with --column', 'rename it to')}"
-            ),
-        )
+    missing = missing_columns(renamed.values(), unknown)
+    if missing is not None and frame.height:  # (without rows, no record lacks anything)
+        raise EvaluationInputError("records", frame.columns, missing)
     texts, typed = cell_texts(frame, renamed)
     raw = texts.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("item"),
@@ -1671,6 +1659,24 @@ def evaluate_table(
         default_mode=default_mode,
         unknown_fields=unknown,
         allow_other_year=allow_other_year,
+    )
+
+
+def missing_columns(fields: Iterable[str], unknown: Iterable[str]) -> str | None:
+    """Why a table with columns of ``fields`` (and ``unknown`` ones) cannot be judged, or None.
+
+    Every record needs the required fields (person_id, course_title, category, hours,
+    completed_on); a column of hours in another unit (学时（分钟）) is named with why.
+    """
+    present = set(fields)
+    missing = [c for c in RECORD_COLUMNS if c.required and c.name not in present]
+    if not missing:
+        return None
+    named = ", ".join(f"{c.name} ({c.label})" for c in missing)
+    units = unit_notes(unknown, table=True)
+    return (
+        f"no column names {named}: every record needs it (docs/cli.md lists the headers read)"
+        + ("" if units is None else f"; {units.en}")
     )
 
 

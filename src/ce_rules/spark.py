@@ -15,6 +15,7 @@ to run it on a cluster.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 try:
     import pyarrow as pa
     from pyspark import StorageLevel
+    from pyspark.errors import PythonException
     from pyspark.sql import Column, DataFrame
     from pyspark.sql import functions as F  # noqa: N812 - the name Spark's own documentation uses
     from pyspark.sql import types as T  # noqa: N812 - likewise
@@ -44,7 +46,15 @@ from ._schema import (
     match_header,
     unit_notes,
 )
-from ._table import Frames, TableBatch, _checked, _plain_id, cell_texts, evaluate_tables
+from ._table import (
+    Frames,
+    TableBatch,
+    _checked,
+    _plain_id,
+    cell_texts,
+    evaluate_tables,
+    missing_columns,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -143,9 +153,13 @@ def evaluate_spark(
             person's entries are ordered by their cells, and ``line`` and the invalid
             records' ``index`` are null.
         source: What the ``source`` columns say.
-        persist: Keep the judged partitions (memory, then disk) so that the three frames
-            are computed once however many of them are written; ``spark.catalog
-            .clearCache()`` releases them. False: each action judges the records again.
+        persist: Judge the records now and keep the judged partitions (memory, then
+            disk), so that the three frames are computed once however many of them are
+            written, and a refusal made while judging (a record without a line, a
+            ``persons`` list that contradicts itself) is raised here, before anything
+            is written; ``spark.catalog.clearCache()`` releases them. False: nothing
+            runs until an action, each action judges the records again, and such a
+            refusal fails that action.
         allow_other_year: Apply ``policy`` to a year it does not govern, on purpose
             (every verdict then says so), as ``evaluate_many`` allows.
 
@@ -154,9 +168,11 @@ def evaluate_spark(
 
     Raises:
         EvaluationInputError: ``records`` (or ``persons``) is not a Spark DataFrame, a
-            column names no field or names one twice, the ``line`` column is missing or
-            not of integers, or an argument is out of range (as ``evaluate_many`` checks
-            them).
+            column names no field or names one twice, a required field has no column,
+            the ``line`` column is missing or not of integers, or an argument is out of
+            range (as ``evaluate_many`` checks them); with ``persist``, a record without
+            a line of 1 or more, or ``persons`` that cannot be read or contradict
+            themselves.
     """
     rules, _, checked_as_of = _checked(
         year, None, policy, as_of, default_unit, default_mode, allow_other_year
@@ -175,6 +191,9 @@ def evaluate_spark(
     if partitions is not None and partitions < 1:
         raise EvaluationInputError("partitions", partitions, "must be at least 1")
     fields = _fields(records, "records", {c.name for c in RECORD_COLUMNS}, line)
+    missing = missing_columns(fields, ())
+    if missing is not None:  # (a Spark table is selected: a column left out is a mistake)
+        raise EvaluationInputError("records", records.columns, missing)
     cells = [_cell(records, original, name) for name, original in fields.items()]
     position = F.lit(None).cast(T.LongType())
     if line is not None:
@@ -226,6 +245,7 @@ def evaluate_spark(
     judged = shuffled.mapInArrow(functools.partial(_judge, judging), _spark_schema(judging.output))
     if persist:
         judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
+        _judge_now(judged)
     return SparkResult(
         *(
             judged.where(F.col(_KIND) == number).select(f"{part}.*")
@@ -389,13 +409,61 @@ def _keyed(rows: DataFrame, name: str) -> DataFrame:
 # --- the executors: keys, then judgement -----------------------------------------------------
 
 
+class _ExecutorInputError(EvaluationInputError):
+    """A refusal raised on an executor (``field=value: message``), raised on the driver."""
+
+    def __init__(self, text: str) -> None:
+        field, _, rest = text.partition("=")
+        value, _, message = rest.partition(": ")
+        self.field, self.value, self.message = field, value, message
+        ValueError.__init__(self, text)
+
+
+def _judge_now(judged: DataFrame) -> None:
+    """Judges every partition now, into the persisted frame.
+
+    A refusal raised on an executor (a record without a line, a ``persons`` list that
+    contradicts itself) is raised here, as an ``EvaluationInputError``, before the caller
+    writes anything (and before ``mode("overwrite")`` drops the table it would replace).
+    """
+    try:
+        judged.count()
+    except PythonException as error:
+        found = re.search(r"EvaluationInputError: (.+)", str(error))
+        if found is None:
+            raise
+        judged.unpersist()
+        raise _ExecutorInputError(found.group(1).strip()) from None
+
+
+def _in_utc(table: pa.Table) -> pa.Table:
+    """``table`` with its timestamps labelled UTC: the same instants, whatever the session's zone.
+
+    Spark labels them with ``spark.sql.session.timeZone``, which may be a name polars
+    does not read (``GMT+8``, ``CTT``); the instant is what is read (its day is China's,
+    ``_cells.moment_days``), and UTC shows a moment alike in every session.
+    """
+    fields = list(table.schema)
+    if not any(pa.types.is_timestamp(f.type) and f.type.tz not in (None, "UTC") for f in fields):
+        return table
+    schema = pa.schema(
+        [
+            f.with_type(pa.timestamp(f.type.unit, "UTC"))
+            if pa.types.is_timestamp(f.type) and f.type.tz is not None
+            else f
+            for f in fields
+        ]
+    )
+    return table.cast(schema)
+
+
 def _person_keys(name: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """Each row with the person id of its column ``name`` as ``parse_id`` reads it (or null)."""
     import polars as pl
 
     person = column("person_id")
     for batch in batches:
-        frame = pl.from_arrow(pa.Table.from_batches([batch]).select([name]))
+        frame = pl.from_arrow(_in_utc(pa.Table.from_batches([batch]).select([name])))
         assert isinstance(frame, pl.DataFrame)
         texts, typed = cell_texts(frame, {name: name})
         raw = texts.get_column(name)
@@ -437,7 +505,7 @@ def _judged(judging: _Judging, batches: Iterator[pa.RecordBatch]) -> Frames | No
     received = list(batches)
     if not sum(batch.num_rows for batch in received):
         return None
-    table = pa.Table.from_batches(received)
+    table = _in_utc(pa.Table.from_batches(received))
     del received
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
@@ -503,10 +571,13 @@ def _check_lines(records: pl.DataFrame) -> None:
     line = pl.col("line")
     found = records.filter(line.is_null() | (line < 1))
     if found.height:
+        whose = ""
+        if "person_id" in found.columns and found.get_column("person_id")[0] is not None:
+            whose = f"; the first without one is a record of person {found['person_id'][0]}"
         raise EvaluationInputError(
             "line",
             found.get_column("line")[0],
-            "every record needs a line of 1 or more (its position: a line number, 行号)",
+            "every record needs a line of 1 or more (its position: a line number, 行号)" + whose,
         )
 
 
@@ -523,9 +594,17 @@ def _known(rows: pl.DataFrame, names: Sequence[str]) -> dict[str, Person]:
             raise EvaluationInputError(
                 f"persons.{error.field}", error.value, error.reason.en
             ) from None
-        if known.setdefault(person.id, person) != person:
+        first = known.setdefault(person.id, person)
+        if first != person:
             # Two different descriptions of one person: neither may silently win.
+            differ = [
+                f"{name} {getattr(first, name)!r} and {getattr(person, name)!r}"
+                for name in type(person).model_fields
+                if getattr(first, name) != getattr(person, name)
+            ]
             raise EvaluationInputError(
-                "persons", person.id, "describes this person twice, differently"
+                "persons",
+                person.id,
+                f"describes this person twice, differently: {'; '.join(differ)}",
             )
     return known
