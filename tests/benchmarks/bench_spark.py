@@ -126,7 +126,7 @@ def main() -> None:
 
         def keys(records=records) -> None:
             texts = records.withColumnRenamed("身份证号", "person_id")
-            _keyed(texts).write.format("noop").mode("overwrite").save()
+            _keyed(texts, "person_id").write.format("noop").mode("overwrite").save()
 
         def table(frame=frame) -> None:
             evaluate_table(frame.drop("line"), year=2024).table.frames()
