@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import ce_rules as ce
 from ce_rules._cells import CellError, moment_days, parse_cell, parse_date
-from ce_rules._schema import RECORD_COLUMNS
+from ce_rules._schema import RECORD_COLUMNS, unit_notes
 
 BASE = ce.get_policy("shandong", 2024)
 PID = "370102198001011234"
@@ -239,7 +239,9 @@ def test_a_missing_required_column_is_refused_by_name() -> None:
     assert [v.person_id for v in ce.evaluate_table(empty, year=2024, persons=given)] == [PID]
 
 
-def test_arrow_types_polars_cannot_hold_are_read_as_their_values() -> None:
+def test_arrow_types_polars_cannot_hold_are_read_as_their_values(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     """A decimal256 column (polars panics on it) is read value by value, as in rows."""
     table = pa.table(
         {
@@ -255,6 +257,7 @@ def test_arrow_types_polars_cannot_hold_are_read_as_their_values() -> None:
     stream = pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
     (again,) = ce.evaluate_table(stream, year=2024, policy=BASE)
     assert again.requirement("professional_hours").earned == Decimal(60)
+    assert "panicked" not in capfd.readouterr().err  # polars was not asked
 
 
 def test_arrow_columns_named_twice() -> None:
@@ -271,7 +274,11 @@ def test_arrow_columns_named_twice() -> None:
     hours = pacsv.read_csv(pa.py_buffer((header.format(last="学时") + row).encode()))
     with pytest.raises(ce.EvaluationInputError) as raised:
         ce.evaluate_table(hours, year=2024, policy=BASE)
-    assert raised.value.value == ["学时"]
+    assert (raised.value.field, raised.value.value, raised.value.message) == (
+        "records",
+        ["学时"],
+        "these columns are each named twice: one field, one column",
+    )
 
 
 def test_a_column_of_minutes_is_refused_with_what_to_do() -> None:
@@ -285,6 +292,16 @@ def test_a_column_of_minutes_is_refused_with_what_to_do() -> None:
     assert raised.value.message.endswith(
         "header “学时（分钟）” gives 分钟, not 学时 (credit hours): convert it to 学时, or if it"
         " holds 学时, rename the column hours"
+    )
+    both = unit_notes(["学时（分钟）", "姓名", "课程学时(分)"], table=True)
+    assert both == ce.Message(
+        zh="表头“学时（分钟）”注明的单位是分钟，不是学时：请换算为学时；如该列实为学时，"
+        "请将该列改名为“学时”；表头“课程学时(分)”注明的单位是分，不是学时：请换算为学时；"
+        "如该列实为学时，请将该列改名为“课程学时”",
+        en="header “学时（分钟）” gives 分钟, not 学时 (credit hours): convert it to 学时, or if"
+        " it holds 学时, rename the column hours; header “课程学时(分)” gives 分, not 学时"
+        " (credit hours): convert it to 学时, or if it holds 学时, rename the column"
+        " course_hours",
     )
 
 
@@ -301,8 +318,27 @@ def test_persons_that_are_not_person_objects_are_refused(persons: object) -> Non
         ce.evaluate_many([], year=2024, persons=persons)  # type: ignore[arg-type]
 
 
-def test_decimal256_inside_other_types_is_read_as_values() -> None:
-    """A dictionary of decimal256 (polars panics on it anywhere) is read value by value."""
+def test_arrow_types_polars_cannot_read_are_read_value_by_value() -> None:
+    """An interval column (polars refuses it) is read as evaluate_many reads the values."""
+    table = pa.table(
+        {"person_id": [PID, PID], "course_title": ["课", "课2"], "category": ["专业科目"] * 2,
+         "hours": ["30", "30"], "completed_on": ["2024-05-01", "2024-06-01"],
+         "credited_year": pa.array([None, pa.MonthDayNano([1, 2, 3])],
+                                   type=pa.month_day_nano_interval())}
+    )  # fmt: skip
+    _same(
+        ce.evaluate_table(table, year=2024, policy=BASE),
+        ce.evaluate_many(table.to_pylist(), year=2024, policy=BASE),
+    )
+
+
+def test_decimal256_inside_other_types_is_read_as_values(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A dictionary of decimal256 (polars panics on it anywhere) is read value by value.
+
+    Without polars being asked, so that no panic is printed on stderr.
+    """
     hours = pa.array([Decimal(60)], type=pa.decimal256(40, 0)).dictionary_encode()
     table = pa.table(
         {"person_id": [PID], "course_title": ["课"], "category": ["专业科目"], "hours": hours,
@@ -310,6 +346,7 @@ def test_decimal256_inside_other_types_is_read_as_values() -> None:
     )  # fmt: skip
     (verdict,) = ce.evaluate_table(table, year=2024, policy=BASE)
     assert verdict.requirement("professional_hours").earned == Decimal(60)
+    assert "panicked" not in capfd.readouterr().err
 
 
 _ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})

@@ -1615,10 +1615,10 @@ def evaluate_table(
     row per decision, one per verdict).
 
     Raises:
-        EvaluationInputError: ``records`` is not a table; a column that ``records`` needs
-            (person_id, course_title, category, hours, completed_on) is missing, or two of
-            its columns name one field (a file with such a header is refused too); or a
-            column cannot be read at all (an Arrow type polars does not know).
+        EvaluationInputError: ``records`` is not a table; it has rows and no column for a
+            field every record needs (person_id, course_title, category, hours,
+            completed_on), or two of its columns name one field (a file with such a
+            header is refused too); or ``persons`` are not ``Person`` objects.
     """
     import polars as pl
 
