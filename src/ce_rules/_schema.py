@@ -210,8 +210,9 @@ IGNORED_HEADERS: Final = (
 )  # fmt: skip
 
 _BY_NAME: Final = {c.name: c for c in RECORD_COLUMNS}
-# Width (NFKC), case, spaces, underscores, hyphens, asterisks (required marks) and the
-# brackets of a unit (学时（小时）) do not tell headers apart.
+# Width (NFKC), case, spaces, underscores, hyphens and asterisks (required marks) do not
+# tell headers apart, nor a bracketed note (学时（必填）), unless it names another unit than
+# 学时 (``other_unit``).
 _HEADER_NOISE: Final = re.compile(r"[\s_\-*:：/、·.]+")
 _BRACKETED: Final = re.compile(r"[(\[【（][^)\]】）]*[)\]】）]")
 
