@@ -148,8 +148,8 @@ def evaluate_spark(
             ingest kept, or 行号): it orders each person's entries, is reported as
             ``line``, and an invalid record's ``index`` is ``line - 1`` (the 0-based
             position when lines count from 1, as ``evaluate_table`` numbers rows). A
-            record whose line is null or below 1 fails the job, naming it. A line column
-            that names a field (记录编号) is read as that field too. Without it, each
+            record whose line is null or below 1 is refused (see ``persist``). A line
+            column that names a field (记录编号) is read as that field too. Without it, each
             person's entries are ordered by their cells, and ``line`` and the invalid
             records' ``index`` are null.
         source: What the ``source`` columns say.
