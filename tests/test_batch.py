@@ -495,6 +495,8 @@ def test_a_policy_applied_to_another_year_on_purpose_in_bulk() -> None:
         assert [f.code for f in verdict.findings if f.decision == 8] == ["policy_outside_years"]
     with pytest.raises(ce.EvaluationInputError, match="pass allow_other_year=True"):
         evaluate_many(rows, year=2025, policy="shandong-2024")
+    with pytest.raises(ce.EvaluationInputError, match="pass allow_other_year=True"):
+        ce.evaluate_table(pl.DataFrame(rows), year=2025, policy="shandong-2024")
 
 
 @pytest.mark.parametrize("year", ["2024", 2024.0, True])

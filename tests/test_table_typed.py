@@ -216,8 +216,11 @@ def test_two_columns_naming_one_field_are_refused() -> None:
     )
     with pytest.raises(ce.EvaluationInputError) as raised:
         ce.evaluate_table(frame, year=2024, policy=BASE)
-    assert raised.value.value == ["'完成日期' and '完成时间' both name completed_on"]
-    assert "one field may be named by one column only" in raised.value.message
+    assert (raised.value.field, raised.value.value, raised.value.message) == (
+        "records",
+        ["'完成日期' and '完成时间' both name completed_on"],
+        "one field may be named by one column only: drop or rename one",
+    )
 
 
 def test_a_missing_required_column_is_refused_by_name() -> None:
@@ -231,8 +234,16 @@ def test_a_missing_required_column_is_refused_by_name() -> None:
             "完成日期": ["2024-01-05"],
         }
     )
-    with pytest.raises(ce.EvaluationInputError, match=r"no column names hours \(学时\)"):
+    with pytest.raises(ce.EvaluationInputError) as raised:
         ce.evaluate_table(frame, year=2024, policy=BASE)
+    assert (raised.value.field, raised.value.value, raised.value.message) == (
+        "records",
+        ["身份证号", "课程名称", "科目类别", "学时数量", "完成日期"],
+        "no column names hours (学时): every record needs it (docs/cli.md lists the headers read)",
+    )
+    both = frame.drop("完成日期", "学时数量")
+    with pytest.raises(ce.EvaluationInputError, match=r"names hours \(学时\), completed_on \("):
+        ce.evaluate_table(both, year=2024, policy=BASE)
     # No rows: nothing needs the column (a person of ``persons`` is still judged).
     empty = frame.clear().drop("学时数量")
     given = [ce.Person(id=PID)]
@@ -379,3 +390,15 @@ def test_moment_days_are_parse_dates_days(
         except CellError:
             expected = None  # refused (out of range): read one by one, not natively
         assert day == expected, value
+
+
+def test_a_tables_records_are_from_table_by_default() -> None:
+    """An invalid row of a table is found by its line in ``<table>`` (or the source given)."""
+    frame = pl.DataFrame(
+        {"person_id": [PID], "course_title": ["课"], "category": ["专业科目"], "hours": ["-1"],
+         "completed_on": ["2024-05-01"]}
+    )  # fmt: skip
+    (record,) = ce.evaluate_table(frame, year=2024, policy=BASE).invalid_records
+    assert (record.source, record.line) == ("<table>", 1)
+    (named,) = ce.evaluate_table(frame, year=2024, policy=BASE, source="t").invalid_records
+    assert named.source == "t"
