@@ -504,5 +504,10 @@ def test_evaluate_table_takes_a_lazy_frame_and_refuses_what_is_not_a_table() -> 
     lazy = list(ce.evaluate_table(frame.lazy(), year=2024, policy=BASE))
     assert [v.model_dump_json() for v in lazy] == [v.model_dump_json() for v in eager]
     assert [v.status for v in lazy] == [ce.Status.COMPLIANT]
-    with pytest.raises(ce.EvaluationInputError, match="polars DataFrame or LazyFrame"):
+    with pytest.raises(ce.EvaluationInputError) as raised:
         ce.evaluate_table([1, 2], year=2024, policy=BASE)
+    assert (raised.value.field, raised.value.value, raised.value.message) == (
+        "records",
+        "list",
+        "must be a polars DataFrame or LazyFrame, or an Arrow table or record batch",
+    )
