@@ -42,6 +42,7 @@ TYPED: dict[str, list[tuple[Any, list[Any]]]] = {
         (pl.Struct({"id": pl.String}), [{"id": "GX1"}]),
         (pl.Binary, [b"abc"]),
         (pl.Object, ["1", 1, 1.0, True, Decimal("1.0")]),
+        (pl.Datetime("us"), [datetime(2024, 5, 1, 14, 30)]),  # a moment as a title
     ],
     "category": [
         (pl.String, ["公需科目", "专业科目"]),
@@ -58,10 +59,17 @@ TYPED: dict[str, list[tuple[Any, list[Any]]]] = {
     "completed_on": [
         (pl.String, ["2024-03-01", "2023-12-31", "2024/6/1 8:30"]),
         (pl.Date, [date(2024, 3, 1), date(2023, 12, 31), date(1980, 1, 1)]),
-        (pl.Datetime("us"), [datetime(2024, 12, 31, 23, 30), datetime(2024, 1, 1, 0, 30)]),
+        (
+            pl.Datetime("us"),
+            [datetime(2024, 12, 31, 23, 30), datetime(2024, 1, 1, 0, 30), datetime(1980, 1, 2)],
+        ),
         (
             pl.Datetime("us", "UTC"),
-            [datetime(2024, 12, 31, 17, tzinfo=UTC), datetime(2023, 12, 31, 16, tzinfo=UTC)],
+            [
+                datetime(2024, 12, 31, 17, tzinfo=UTC),
+                datetime(2023, 12, 31, 16, tzinfo=UTC),
+                datetime(2100, 12, 31, 16, tzinfo=UTC),
+            ],  # 2101 in China: refused
         ),
         (pl.Int64, [45413, 1714521600]),
         (pl.Float64, [45413.5, 45413.0]),
@@ -429,3 +437,22 @@ def test_a_tables_records_are_from_table_by_default() -> None:
     assert (record.source, record.line) == ("<table>", 1)
     (named,) = ce.evaluate_table(frame, year=2024, policy=BASE, source="t").invalid_records
     assert named.source == "t"
+
+
+def test_only_dates_read_moments_as_days() -> None:
+    """A moment in a column of dates is its day; in a text column, the moment as written.
+
+    (A title of 2024-05-01 14:30 is that text, as in a row, never 2024-05-01.)
+    """
+    frame = pl.DataFrame(
+        {"person_id": [PID], "course_title": pl.Series([datetime(2024, 5, 1, 14, 30)]),
+         "category": ["专业科目"], "hours": ["60"],
+         "completed_on": pl.Series([datetime(2024, 5, 1, 23, 59)])}
+    )  # fmt: skip
+    _same(
+        ce.evaluate_table(frame, year=2024, policy=BASE),
+        ce.evaluate_many(frame.to_dicts(), year=2024, policy=BASE),
+    )
+    (verdict,) = ce.evaluate_table(frame, year=2024, policy=BASE)
+    assert verdict.entries[0].course_id.startswith("2024-05-01_14:30:00#")
+    assert verdict.requirement("professional_hours").earned == Decimal(60)
