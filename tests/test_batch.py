@@ -504,3 +504,27 @@ def test_a_year_that_is_not_an_int_is_refused_as_such(year: object) -> None:
     """A year given as text (a partition value, an argument) is named, not looked up."""
     with pytest.raises(ce.EvaluationInputError, match="must be an int calendar year"):
         evaluate_many([], year=year)  # type: ignore[arg-type]
+
+
+def test_course_cells_equal_in_python_are_read_each_as_itself() -> None:
+    """1 and True are equal keys in Python, not the same cell: each course read as itself.
+
+    Nor is a course whose record has no featured column the course whose record leaves
+    it blank: the first's flag is unknown (decision 11), the second's 否.
+    """
+    rows = [record("A", course_title=1), record("A", course_title=True)]
+    result = evaluate_many(rows, year=2024)
+    (verdict,) = result
+    assert [e.course_id for e in verdict.entries] == ["C1"]
+    ((problem,),) = [r.problems for r in result.invalid_records]
+    assert (problem.field, problem.code) == ("course_title", "wrong_type")
+    online = {"mode": "远程教育", "platform": "专技知到", "role": "授课教师", "unit": "市属单位"}
+    blank, absent = {**record("B", **online), "featured": None}, record("C", **online)
+    (first,), (second,) = (v.entries for v in evaluate_many([blank, absent], year=2024))
+    assert (first.reason, first.missing_facts) == (ce.Reason.COUNTED, ())
+    assert (second.reason, second.missing_facts) == (ce.Reason.UNDETERMINED, ("featured",))
+    # Nor a course whose record leaves its topics blank (none recorded) the course whose
+    # record has no topics column (not recorded: decision 14).
+    recorded, unrecorded = {**record("D"), "topics": None}, record("E")
+    codes = [[f.code for f in v.findings] for v in evaluate_many([recorded, unrecorded], year=2024)]
+    assert codes == [["public_topics"], ["key_topics_not_recorded"]]
