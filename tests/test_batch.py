@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -528,3 +529,15 @@ def test_course_cells_equal_in_python_are_read_each_as_itself() -> None:
     recorded, unrecorded = {**record("D"), "topics": None}, record("E")
     codes = [[f.code for f in v.findings] for v in evaluate_many([recorded, unrecorded], year=2024)]
     assert codes == [["public_topics"], ["key_topics_not_recorded"]]
+
+
+def test_a_problem_shows_the_cell_as_read() -> None:
+    """A typed value as the parser reads it (10.1234, 2024-05-01); what is no cell, as written."""
+    rows = [
+        record("A", hours=Decimal("10.1234")),
+        record("A", course_id="C2", course_title=["甲", "乙"]),
+    ]
+    result = evaluate_many(rows, year=2024)
+    list(result)
+    shown = [(p.field, p.value) for r in result.invalid_records for p in r.problems]
+    assert shown == [("hours", "10.1234"), ("course_title", "['甲', '乙']")]
