@@ -258,9 +258,10 @@ def match_header(text: str) -> str | None:
     if not key:
         return None
     if key not in _KEYS:
-        key = header_key(_BRACKETED.sub("", unicodedata.normalize("NFKC", text)))
-        if key not in _KEYS or other_unit(text) is not None:
+        noted = _noted(text)
+        if noted is None or noted[1] is not None:
             return None
+        key = noted[0]
     field = _KEYS[key]
     return IGNORED if field is None else field
 
@@ -272,15 +273,27 @@ def other_unit(text: str) -> str | None:
     """
     if header_key(text) in _KEYS:
         return None  # known as written
+    noted = _noted(text)
+    return None if noted is None else noted[1]
+
+
+def _noted(text: str) -> tuple[str, str | None] | None:
+    """A header known once its bracketed notes are dropped: its key, and another unit a note names.
+
+    The unit only for a column of hours, and only if it is not 学时; None if the header
+    is not known even without its notes.
+    """
     normal = unicodedata.normalize("NFKC", text)
-    if _KEYS.get(header_key(_BRACKETED.sub("", normal))) not in _HOURS_FIELDS:
+    key = header_key(_BRACKETED.sub("", normal))
+    if key not in _KEYS:
         return None
-    note: str
-    for note in _BRACKETED.findall(normal):
-        inner = note[1:-1].strip()
-        if _OTHER_UNIT_NOTE.fullmatch(inner):
-            return inner
-    return None
+    if _KEYS[key] in _HOURS_FIELDS:
+        note: str
+        for note in _BRACKETED.findall(normal):
+            inner = note[1:-1].strip()
+            if _OTHER_UNIT_NOTE.fullmatch(inner):
+                return key, inner
+    return key, None
 
 
 def unit_notes(headers: Iterable[str], *, table: bool = False) -> Message | None:
@@ -288,12 +301,15 @@ def unit_notes(headers: Iterable[str], *, table: bool = False) -> Message | None
 
     The advice is the command line's ``--column``, or for a ``table`` a new name.
     """
-    found = [(h, unit) for h in dict.fromkeys(headers) if (unit := other_unit(h)) is not None]
+    found = [
+        (h, _KEYS[noted[0]], noted[1])
+        for h in dict.fromkeys(headers)
+        if header_key(h) not in _KEYS and (noted := _noted(h)) is not None and noted[1]
+    ]
     if not found:
         return None
     zh, en = [], []
-    for header, unit in found:
-        field = _KEYS[header_key(_BRACKETED.sub("", unicodedata.normalize("NFKC", header)))]
+    for header, field, unit in found:
         label = _BY_NAME[str(field)].label
         zh.append(
             f"表头“{header}”注明的单位是{unit}，不是学时：请换算为学时；如该列实为学时，"

@@ -469,9 +469,10 @@ def _person_keys(name: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Re
         raw = texts.get_column(name)
         values = typed.get(name, {})
         known: dict[str, str | None] = {}
-        plain = raw.to_frame("id").select(_plain_id(pl.col("id"))).to_series()
         if values:  # typed values are all read by the parser
-            plain = pl.Series("id", [False] * raw.len())
+            plain = pl.repeat(False, raw.len(), dtype=pl.Boolean, eager=True)
+        else:
+            plain = raw.to_frame("id").select(_plain_id(pl.col("id"))).to_series()
         for value in raw.filter(~plain & raw.is_not_null()).unique().to_list():
             try:
                 known[value] = parse_cell(person, values.get(value, value))
