@@ -237,18 +237,23 @@ def test_float32_hours_are_refused_as_the_value_they_hold() -> None:
     )
 
 
+def _headed(**changes: str | None) -> pl.DataFrame:
+    """One record under a file's Chinese headers; a header given None is left out.
+
+    The headers are in order: the record's own (a change keeps its place), then those
+    ``changes`` adds.
+    """
+    cells: dict[str, str | None] = {
+        "身份证号": PID, "课程名称": "课", "科目类别": "公需科目", "学时": "30",
+        "完成日期": "2024-01-05",
+    }  # fmt: skip
+    cells.update(changes)
+    return pl.DataFrame({h: [v] for h, v in cells.items() if v is not None})
+
+
 def test_two_columns_naming_one_field_are_refused() -> None:
     """完成日期 and 完成时间 both name completed_on: refused, as a file with that header is."""
-    frame = pl.DataFrame(
-        {
-            "身份证号": [PID],
-            "课程名称": ["课"],
-            "科目类别": ["公需科目"],
-            "学时": ["30"],
-            "完成日期": ["2023-12-20"],
-            "完成时间": ["2024-01-05"],
-        }
-    )
+    frame = _headed(完成日期="2023-12-20", 完成时间="2024-01-05")
     with pytest.raises(ce.EvaluationInputError) as raised:
         ce.evaluate_table(frame, year=2024, policy=BASE)
     assert (raised.value.field, raised.value.value, raised.value.message) == (
@@ -329,10 +334,7 @@ def test_arrow_columns_named_twice() -> None:
 
 def test_a_column_of_minutes_is_refused_with_what_to_do() -> None:
     """学时（分钟）: 90 minutes never read as 90 学时 (三(一)); the refusal says why."""
-    frame = pl.DataFrame(
-        {"身份证号": [PID], "课程名称": ["课"], "科目类别": ["专业科目"], "学时（分钟）": ["90"],
-         "完成日期": ["2024-05-01"]}
-    )  # fmt: skip
+    frame = _headed(学时=None, 科目类别="专业科目", **{"学时（分钟）": "90"})
     with pytest.raises(ce.EvaluationInputError) as raised:
         ce.evaluate_table(frame, year=2024, policy=BASE)
     assert raised.value.message.endswith(
